@@ -1,0 +1,74 @@
+"""Build a recognizer from a config and run it on one annotation."""
+import copy
+from typing import List, Optional, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.config import Config
+
+
+def init_recognizer(config: Union[str, Config], checkpoint: Optional[str] = None, device: str = 'cpu',
+                    cfg_options: Optional[dict] = None) -> torch.nn.Module:
+    """Build the model of ``config``, load ``checkpoint`` (PYSKL, MMAction2 or pyskl), return it in eval mode.
+
+    Args:
+        config (str | Config): Config path or loaded config.
+        checkpoint (str | None): Weights; None keeps the fresh initialisation.
+        device (str): ``'cpu'``, ``'cuda'``, ``'cuda:1'``...
+        cfg_options (dict | None): Overrides merged into the config.
+
+    The model keeps its config as ``model.cfg``.
+    """
+    from pyskl.registry import MODELS
+    from pyskl.utils import register_all_modules
+    from pyskl.utils.checkpoint import load_checkpoint
+    from pyskl.utils.config import apply_feats, load_config
+
+    register_all_modules()
+    if isinstance(config, str):
+        cfg = load_config(config, cfg_options)
+    else:
+        cfg = copy.deepcopy(config)
+        if cfg_options:
+            cfg.merge_from_dict(cfg_options)
+        cfg = apply_feats(cfg)
+    model = MODELS.build(cfg.model)
+    if checkpoint is not None:
+        load_checkpoint(model, checkpoint, map_location='cpu')
+    model.cfg = cfg
+    return model.to(device).eval()
+
+
+def inference_recognizer(model: torch.nn.Module, annotation: dict, topk: int = 5) -> List[Tuple[int, float]]:
+    """Classify one skeleton sequence.
+
+    Args:
+        model: A recognizer from :func:`init_recognizer` (its ``cfg.test_pipeline`` is used, else
+            the test dataloader's pipeline).
+        annotation (dict): One sample in the PYSKL annotation format (``keypoint`` ``(M, T, V, C)``,
+            ``total_frames``, and ``keypoint_score`` for 2D; ``label`` optional).
+        topk (int): Number of results.
+
+    Returns:
+        list[tuple[int, float]]: ``(label, score)`` pairs, best first (scores are clip-averaged
+        probabilities with the default ``average_clips='prob'``).
+    """
+    from mmengine.dataset import Compose, pseudo_collate
+
+    from pyskl.registry import TRANSFORMS
+
+    cfg = model.cfg
+    pipeline_cfg = cfg.get('test_pipeline') or cfg.test_dataloader.dataset.pipeline
+    pipeline = Compose([TRANSFORMS.build(t) for t in pipeline_cfg])
+    results = dict(copy.copy(annotation))
+    results.setdefault('label', -1)
+    results.setdefault('total_frames', int(np.asarray(annotation['keypoint']).shape[1]))
+    results.setdefault('frame_dir', 'inference')
+    results.update(test_mode=True, rng=np.random.default_rng(0), sample_idx=0, modality='Pose', start_index=0)
+    data = pseudo_collate([pipeline(results)])
+    with torch.no_grad():
+        pred = model.test_step(data)[0]
+    scores = pred['pred_score'].float().cpu()
+    k = min(topk, scores.numel())
+    values, labels = scores.topk(k)
+    return [(int(i), float(v)) for i, v in zip(labels, values)]

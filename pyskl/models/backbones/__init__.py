@@ -1,0 +1,3 @@
+from .stgcn import STGCN
+
+__all__ = ['STGCN']

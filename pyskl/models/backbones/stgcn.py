@@ -1,0 +1,152 @@
+"""ST-GCN and ST-GCN++ (one backbone, configured by arguments)."""
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+
+from pyskl.registry import MODELS
+from ..gcns import mstcn, unit_gcn, unit_tcn
+from ..utils.graph import Graph
+from .utils import build_data_bn, expand_per_stage, split_prefixed
+
+EPS = 1e-4
+
+
+class STGCNBlock(nn.Module):
+    """``unit_gcn`` -> temporal unit (+ residual) -> ReLU: ``(N, C_in, T, V) -> (N, C_out, T / stride, V)``.
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        A (torch.Tensor): Adjacency ``(K, V, V)``.
+        stride (int): Temporal stride.
+        residual (bool): Block-level residual: identity when shapes match, else a strided 1x1 ``unit_tcn``.
+        gcn_cfg (dict): Keyword arguments of :class:`unit_gcn` (``adaptive``, ``conv_pos``, ``with_res``, ...).
+        tcn_cfg (dict): ``type`` (``'unit_tcn'`` (kernel 9) or ``'mstcn'``) and its keyword arguments.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor, stride: int = 1, residual: bool = True,
+                 gcn_cfg: Optional[dict] = None, tcn_cfg: Optional[dict] = None):
+        super().__init__()
+        gcn_cfg = dict(gcn_cfg or {})
+        tcn_cfg = dict(tcn_cfg or {})
+        gcn_type = gcn_cfg.pop('type', 'unit_gcn')
+        if gcn_type != 'unit_gcn':
+            raise ValueError(f"STGCN supports gcn_type='unit_gcn' only, got {gcn_type!r}")
+        tcn_type = tcn_cfg.pop('type', 'unit_tcn')
+        self.gcn = unit_gcn(in_channels, out_channels, A, **gcn_cfg)
+        if tcn_type == 'unit_tcn':
+            tcn_cfg.setdefault('kernel_size', 9)
+            self.tcn = unit_tcn(out_channels, out_channels, stride=stride, **tcn_cfg)
+        elif tcn_type == 'mstcn':
+            self.tcn = mstcn(out_channels, out_channels, stride=stride, **tcn_cfg)
+        else:
+            raise ValueError(f"tcn_type must be 'unit_tcn' or 'mstcn', got {tcn_type!r}")
+        self.relu = nn.ReLU()
+        self.residual_mode = 'none' if not residual else (
+            'identity' if in_channels == out_channels and stride == 1 else 'conv')
+        if self.residual_mode == 'conv':
+            self.residual = unit_tcn(in_channels, out_channels, kernel_size=1, stride=stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.tcn(self.gcn(x))
+        if self.residual_mode == 'identity':
+            y = y + x
+        elif self.residual_mode == 'conv':
+            y = y + self.residual(x)
+        return self.relu(y)
+
+
+@MODELS.register_module()
+class STGCN(nn.Module):
+    """ST-GCN (Yan et al., 2018) and ST-GCN++ (PYSKL, 2022).
+
+    Input ``(N, M, T, V, C)``, output ``(N, M, C_out, T_out, V)``. With the defaults (10 stages, channels
+    inflated x2 at stages 5 and 8, temporal stride 2 at the same stages) ``C_out = 4 * base_channels``
+    and ``T_out = ceil(T / 4)``.
+
+    ST-GCN: ``graph_cfg=dict(layout=..., mode='stgcn_spatial')`` (defaults: importance-weighted
+    adjacency, 9x1 temporal conv). ST-GCN++: ``gcn_adaptive='init', gcn_with_res=True, tcn_type='mstcn'``
+    with ``mode='spatial'``.
+
+    Args:
+        graph_cfg (dict): :class:`Graph` arguments (``layout``, ``mode``, ...).
+        in_channels (int): C of the input (3 for 3D joints or 2D joints + score; x len(feats)).
+        base_channels (int): Channels of the first stage. Defaults to 64.
+        data_bn_type (str): ``'VC'``, ``'MVC'`` or ``'none'`` (see :class:`DataBN`).
+        ch_ratio (float): Channel multiplier at each inflate stage.
+        num_person (int): M, used by ``data_bn_type='MVC'``.
+        num_stages (int): Number of ST-GCN blocks.
+        inflate_stages (sequence[int]): 1-based stages whose output channels are multiplied by ``ch_ratio``.
+        down_stages (sequence[int]): 1-based stages with temporal stride 2.
+        gcn_adaptive, gcn_conv_pos, gcn_with_res, gcn_norm, gcn_act: :class:`unit_gcn` options.
+        tcn_type (str): ``'unit_tcn'`` or ``'mstcn'``.
+        tcn_dropout (float): Dropout of the temporal units (not applied in the first stage).
+        tcn_ms_cfg, tcn_mid_channels: :class:`mstcn` options (``tcn_type='mstcn'``).
+        tcn_kernel_size (int): Kernel of ``unit_tcn`` (``tcn_type='unit_tcn'``). Defaults to 9.
+        pretrained (str | None): Accepted for config compatibility; load weights with
+            :func:`pyskl.utils.checkpoint.load_checkpoint` instead.
+
+    Every ``gcn_*`` / ``tcn_*`` option may be a tuple of length ``num_stages`` to set it per stage.
+    """
+
+    def __init__(self, graph_cfg: dict, in_channels: int = 3, base_channels: int = 64, data_bn_type: str = 'VC',
+                 ch_ratio: float = 2, num_person: int = 2, num_stages: int = 10,
+                 inflate_stages: Sequence[int] = (5, 8), down_stages: Sequence[int] = (5, 8),
+                 gcn_adaptive: Union[str, None, tuple] = 'importance', gcn_conv_pos: Union[str, tuple] = 'pre',
+                 gcn_with_res: Union[bool, tuple] = False, gcn_norm='BN', gcn_act='ReLU',
+                 tcn_type: Union[str, tuple] = 'unit_tcn', tcn_dropout: Union[float, tuple] = 0.,
+                 tcn_ms_cfg=None, tcn_mid_channels=None, tcn_kernel_size: Union[int, tuple] = 9,
+                 pretrained: Optional[str] = None):
+        super().__init__()
+        self.graph = Graph(**graph_cfg)
+        A = torch.tensor(self.graph.A, dtype=torch.float32)
+        self.in_channels = in_channels
+        self.base_channels = base_channels
+        self.data_bn_type = data_bn_type
+        self.pretrained = pretrained
+        self.data_bn = build_data_bn(data_bn_type, num_person, A.size(1), in_channels)
+
+        options = dict(gcn_adaptive=gcn_adaptive, gcn_conv_pos=gcn_conv_pos, gcn_with_res=gcn_with_res,
+                       gcn_norm=gcn_norm, gcn_act=gcn_act, tcn_type=tcn_type, tcn_dropout=tcn_dropout,
+                       tcn_ms_cfg=tcn_ms_cfg, tcn_mid_channels=tcn_mid_channels, tcn_kernel_size=tcn_kernel_size)
+        stage_opts = expand_per_stage(options, num_stages)
+        stage_opts[0]['tcn_dropout'] = 0.
+
+        def block_cfgs(opts):
+            gcn_cfg = split_prefixed(opts, 'gcn_')
+            tcn_cfg = split_prefixed(opts, 'tcn_')
+            if tcn_cfg['type'] == 'mstcn':
+                tcn_cfg.pop('kernel_size')
+                for k in ('ms_cfg', 'mid_channels'):
+                    if tcn_cfg[k] is None:
+                        tcn_cfg.pop(k)
+            else:
+                for k in ('ms_cfg', 'mid_channels'):
+                    if tcn_cfg.pop(k) is not None:
+                        raise ValueError(f"tcn_{k} is only valid with tcn_type='mstcn'")
+            return gcn_cfg, tcn_cfg
+
+        blocks = []
+        if in_channels != base_channels:
+            g, t = block_cfgs(stage_opts[0])
+            blocks.append(STGCNBlock(in_channels, base_channels, A, 1, residual=False, gcn_cfg=g, tcn_cfg=t))
+        inflate_times = 0
+        channels = base_channels
+        for i in range(2, num_stages + 1):
+            if i in inflate_stages:
+                inflate_times += 1
+            out_channels = int(base_channels * ch_ratio ** inflate_times + EPS)
+            g, t = block_cfgs(stage_opts[i - 1])
+            blocks.append(STGCNBlock(channels, out_channels, A, 1 + (i in down_stages), gcn_cfg=g, tcn_cfg=t))
+            channels = out_channels
+        self.out_channels = channels
+        self.gcn = nn.ModuleList(blocks)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
+        N, M = x.shape[:2]
+        x = self.data_bn(x)
+        for block in self.gcn:
+            x = block(x)
+        return x.reshape((N, M) + x.shape[1:])

@@ -1,0 +1,9 @@
+"""Building blocks shared by the GCN backbones.
+
+Every block maps ``(N, C, T, V)`` features to ``(N, C', T', V)``.
+"""
+from .gcn import unit_gcn
+from .tcn import mstcn, unit_tcn
+from .utils import build_act, build_norm
+
+__all__ = ['unit_gcn', 'unit_tcn', 'mstcn', 'build_norm', 'build_act']

@@ -1,0 +1,81 @@
+from typing import Optional
+
+import torch
+import torch.nn as nn
+
+from .utils import CfgType, build_act, build_norm
+
+
+class unit_gcn(nn.Module):
+    """Spatial graph convolution over K adjacency subsets (ST-GCN / ST-GCN++).
+
+    ``y = act(norm(sum_k conv_k(x) A_k) + res(x))`` with ``x`` of shape ``(N, C_in, T, V)`` and the
+    output ``(N, C_out, T, V)``.
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        A (torch.Tensor): Adjacency ``(K, V, V)``.
+        adaptive (str | None): How the adjacency is learned. None: fixed ``A`` (buffer); ``'init'``:
+            ``A`` itself is a parameter initialised from the graph (ST-GCN++); ``'offset'``: fixed ``A``
+            plus a learned offset ``PA`` (init ~0); ``'importance'``: fixed ``A`` times a learned
+            edge-importance mask ``PA`` (init 1, ST-GCN).
+        conv_pos (str): ``'pre'`` applies the 1x1 conv (to ``K * C_out`` channels) before aggregating
+            over the graph; ``'post'`` aggregates first, then convolves ``K * C_in`` channels.
+        with_res (bool): Add a residual (1x1 conv + norm when channels change) inside the unit.
+        norm (str | dict): Normalisation after aggregation. Defaults to ``'BN'``.
+        act (str | dict): Activation. Defaults to ``'ReLU'``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor, adaptive: Optional[str] = 'importance',
+                 conv_pos: str = 'pre', with_res: bool = False, norm: CfgType = 'BN', act: CfgType = 'ReLU'):
+        super().__init__()
+        if adaptive not in (None, 'init', 'offset', 'importance'):
+            raise ValueError(f"adaptive must be None, 'init', 'offset' or 'importance', got {adaptive!r}")
+        if conv_pos not in ('pre', 'post'):
+            raise ValueError(f"conv_pos must be 'pre' or 'post', got {conv_pos!r}")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.num_subsets = A.size(0)
+        self.adaptive = adaptive
+        self.conv_pos = conv_pos
+        self.with_res = with_res
+
+        if adaptive == 'init':
+            self.A = nn.Parameter(A.clone())
+        else:
+            self.register_buffer('A', A.clone())
+        if adaptive == 'offset':
+            self.PA = nn.Parameter(torch.empty_like(A).uniform_(-1e-6, 1e-6))
+        elif adaptive == 'importance':
+            self.PA = nn.Parameter(torch.ones_like(A))
+
+        if conv_pos == 'pre':
+            self.conv = nn.Conv2d(in_channels, out_channels * self.num_subsets, 1)
+        else:
+            self.conv = nn.Conv2d(in_channels * self.num_subsets, out_channels, 1)
+        if with_res and in_channels != out_channels:
+            self.down = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1), build_norm(norm, out_channels))
+        self.bn = build_norm(norm, out_channels)
+        self.act = build_act(act)
+
+    def adjacency(self) -> torch.Tensor:
+        if self.adaptive == 'offset':
+            return self.A + self.PA
+        if self.adaptive == 'importance':
+            return self.A * self.PA
+        return self.A
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, t, v = x.shape
+        A = self.adjacency()
+        if self.conv_pos == 'pre':
+            x_k = self.conv(x).view(n, self.num_subsets, self.out_channels, t, v)
+            y = torch.einsum('nkctv,kvw->nctw', x_k, A)
+        else:
+            y = torch.einsum('nctv,kvw->nkctw', x, A).reshape(n, -1, t, v)
+            y = self.conv(y)
+        y = self.bn(y.contiguous())
+        if self.with_res:
+            y = y + (self.down(x) if hasattr(self, 'down') else x)
+        return self.act(y)

@@ -1,0 +1,99 @@
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+
+from .utils import CfgType, build_norm
+
+
+class unit_tcn(nn.Module):
+    """Temporal convolution ``(kernel_size x 1)`` + norm + dropout: ``(N, C_in, T, V) -> (N, C_out, T', V)``.
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        kernel_size (int): Temporal kernel size. Defaults to 9.
+        stride (int): Temporal stride (``T' = ceil(T / stride)``).
+        dilation (int): Temporal dilation; padding keeps T when stride is 1.
+        norm (str | dict | None): Normalisation; None for none. Defaults to ``'BN'``.
+        dropout (float): Dropout probability after the norm.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 9, stride: int = 1,
+                 dilation: int = 1, norm: CfgType = 'BN', dropout: float = 0.):
+        super().__init__()
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.stride = stride
+        pad = (kernel_size + (kernel_size - 1) * (dilation - 1) - 1) // 2
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size=(kernel_size, 1), padding=(pad, 0),
+                              stride=(stride, 1), dilation=(dilation, 1))
+        self.bn = build_norm(norm, out_channels)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.drop(self.bn(self.conv(x)))
+
+
+BranchCfg = Union[str, Tuple[Union[int, str], int]]
+
+
+class mstcn(nn.Module):
+    """Multi-scale temporal convolution (ST-GCN++): parallel branches, concatenated and fused by a 1x1 conv.
+
+    ``(N, C_in, T, V) -> (N, C_out, T', V)``.
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        mid_channels (float | None): Branch width as a fraction of ``out_channels``; None splits
+            ``out_channels`` evenly across branches (the first branch takes the remainder).
+        dropout (float): Dropout after the final norm.
+        ms_cfg (sequence): One entry per branch: ``(kernel, dilation)`` for a 1x1 bottleneck + dilated
+            temporal conv, ``('max', kernel)`` for a bottleneck + temporal max-pool, ``'1x1'`` for a plain
+            strided 1x1 conv.
+        stride (int): Temporal stride.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, mid_channels: Optional[float] = None,
+                 dropout: float = 0., ms_cfg: Sequence[BranchCfg] = ((3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'),
+                 stride: int = 1):
+        super().__init__()
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.ms_cfg = [tuple(c) if isinstance(c, list) else c for c in ms_cfg]
+        num_branches = len(self.ms_cfg)
+        if mid_channels is None:
+            mid = out_channels // num_branches
+            first = out_channels - mid * (num_branches - 1)
+        else:
+            if not (isinstance(mid_channels, float) and mid_channels > 0):
+                raise ValueError(f'mid_channels must be a positive float (a fraction), got {mid_channels!r}')
+            mid = first = int(out_channels * mid_channels)
+        self.act = nn.ReLU()
+
+        branches = []
+        for i, cfg in enumerate(self.ms_cfg):
+            c = first if i == 0 else mid
+            if cfg == '1x1':
+                branches.append(nn.Conv2d(in_channels, c, kernel_size=1, stride=(stride, 1)))
+                continue
+            if not (isinstance(cfg, tuple) and len(cfg) == 2):
+                raise ValueError(f'invalid mstcn branch config {cfg!r}')
+            head = [nn.Conv2d(in_channels, c, kernel_size=1), nn.BatchNorm2d(c), self.act]
+            if cfg[0] == 'max':
+                tail = nn.MaxPool2d(kernel_size=(cfg[1], 1), stride=(stride, 1), padding=(1, 0))
+            else:
+                tail = unit_tcn(c, c, kernel_size=cfg[0], stride=stride, dilation=cfg[1], norm=None)
+            branches.append(nn.Sequential(*head, tail))
+        self.branches = nn.ModuleList(branches)
+
+        cat_channels = first + mid * (num_branches - 1)
+        self.transform = nn.Sequential(nn.BatchNorm2d(cat_channels), self.act,
+                                       nn.Conv2d(cat_channels, out_channels, kernel_size=1))
+        self.bn = nn.BatchNorm2d(out_channels)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        feat = torch.cat([branch(x) for branch in self.branches], dim=1)
+        return self.drop(self.bn(self.transform(feat)))
