@@ -50,14 +50,15 @@ class unit_gcn(nn.Module):
         elif adaptive == 'importance':
             self.PA = nn.Parameter(torch.ones_like(A))
 
+        # registration order = state-dict order of the released weights: bn, conv, down
+        self.bn = build_norm(norm, out_channels)
+        self.act = build_act(act)
         if conv_pos == 'pre':
             self.conv = nn.Conv2d(in_channels, out_channels * self.num_subsets, 1)
         else:
             self.conv = nn.Conv2d(in_channels * self.num_subsets, out_channels, 1)
         if with_res and in_channels != out_channels:
             self.down = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1), build_norm(norm, out_channels))
-        self.bn = build_norm(norm, out_channels)
-        self.act = build_act(act)
 
     def adjacency(self) -> torch.Tensor:
         if self.adaptive == 'offset':
