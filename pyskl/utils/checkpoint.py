@@ -10,6 +10,7 @@ Nothing else can be reconstructed: a file that needs any other global is refused
 global (torch's ``UnpicklingError``), and no code in it runs.
 """
 import os
+import pickle
 import re
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
@@ -49,7 +50,16 @@ def _mmengine_globals() -> list:
         from mmengine.logging.history_buffer import HistoryBuffer
     except ImportError:  # pragma: no cover - mmengine is a dependency
         return []
-    return [(HistoryBuffer, 'mmengine.logging.history_buffer.HistoryBuffer')]
+
+    def history_buffer_getattr(obj, name):
+        """``getattr`` as HistoryBuffer pickles need it (its statistics methods), and nothing else."""
+        allowed = {'min', 'max', 'mean', 'current'} | set(HistoryBuffer._statistics_methods)
+        if obj is HistoryBuffer and isinstance(name, str) and name in allowed:
+            return getattr(obj, name)
+        raise pickle.UnpicklingError(f'refused getattr({obj!r}, {name!r}) while loading a checkpoint')
+
+    return [(HistoryBuffer, 'mmengine.logging.history_buffer.HistoryBuffer'),
+            (history_buffer_getattr, 'builtins.getattr'), (history_buffer_getattr, '__builtin__.getattr')]
 
 
 def safe_globals() -> list:

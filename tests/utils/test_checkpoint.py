@@ -1,0 +1,114 @@
+import os
+import pickle
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+
+import pyskl.models  # noqa: F401
+from pyskl.registry import MODELS
+from pyskl.utils.checkpoint import load_checkpoint, load_checkpoint_file
+
+CFG = dict(type='RecognizerGCN',
+           backbone=dict(type='STGCN', base_channels=8, num_stages=3, inflate_stages=(2,), down_stages=(2,),
+                         graph_cfg=dict(layout='coco', mode='spatial')),
+           cls_head=dict(type='GCNHead', num_classes=5, in_channels=16))
+
+
+def build():
+    return MODELS.build(CFG)
+
+
+def random_state(model):
+    g = torch.Generator().manual_seed(1)
+    return OrderedDict((k, torch.randn(v.shape, generator=g) if v.is_floating_point() else v.clone())
+                       for k, v in model.state_dict().items())
+
+
+def test_pyskl_file_with_numpy_meta(tmp_path):
+    """mmcv 1.x checkpoints carry numpy scalars / arrays in meta (e.g. hook_msgs.best_score)."""
+    sd = random_state(build())
+    path = tmp_path / 'pyskl.pth'
+    torch.save(dict(meta=dict(epoch=16, iter=1000, mmcv_version='1.5.0', time='Mon',
+                              hook_msgs=dict(best_score=np.float64(0.91), best_ckpt='best.pth',
+                                             history=np.arange(3, dtype=np.float32))),
+                    state_dict=sd, optimizer=dict(state={}, param_groups=[dict(lr=0.1)])), path)
+    model = build()
+    ckpt = load_checkpoint(model, str(path))
+    assert ckpt['meta']['hook_msgs']['best_score'] == pytest.approx(0.91)
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, sd[k]), k
+
+
+def test_mmaction_file_with_message_hub_and_fc_names(tmp_path):
+    from mmengine.logging import HistoryBuffer
+    sd = random_state(build())
+    mma = OrderedDict((k.replace('cls_head.fc_cls.', 'cls_head.fc.'), v) for k, v in sd.items())
+    buf = HistoryBuffer()
+    buf.update(0.5)
+    buf.update(0.25)
+    path = tmp_path / 'mma.pth'
+    torch.save(dict(meta=dict(epoch=80, seed=np.int64(0), mmengine_version='0.10.1'),
+                    state_dict=mma,
+                    message_hub=dict(log_scalars={'train/loss': buf}, runtime_info=dict(iter=3),
+                                     resumed_keys=dict(iter=True))), path)
+    model = build()
+    ckpt = load_checkpoint(model, str(path))
+    assert isinstance(ckpt['message_hub']['log_scalars']['train/loss'], HistoryBuffer)
+    torch.testing.assert_close(model.cls_head.fc_cls.weight, sd['cls_head.fc_cls.weight'])
+
+
+def test_ddp_prefix_is_stripped(tmp_path):
+    sd = random_state(build())
+    path = tmp_path / 'ddp.pth'
+    torch.save({'state_dict': OrderedDict(('module.' + k, v) for k, v in sd.items())}, path)
+    model = build()
+    load_checkpoint(model, str(path))
+    torch.testing.assert_close(model.backbone.data_bn.weight, sd['backbone.data_bn.weight'])
+
+
+class _Exploit:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.marker}',))
+
+
+def test_code_executing_checkpoint_is_refused(tmp_path):
+    marker = tmp_path / 'pwned'
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': random_state(build()), 'meta': {'x': _Exploit(marker)}}, path)
+    with pytest.raises(pickle.UnpicklingError, match='system'):
+        load_checkpoint_file(str(path))
+    assert not marker.exists()
+
+
+def test_unknown_layout_lists_missing_and_unexpected(tmp_path):
+    sd = random_state(build())
+    sd['backbone.extra.weight'] = torch.zeros(3)
+    del sd['cls_head.fc_cls.bias']
+    path = tmp_path / 'odd.pth'
+    torch.save({'state_dict': sd}, path)
+    with pytest.raises(RuntimeError) as err:
+        load_checkpoint(build(), str(path))
+    msg = str(err.value)
+    assert 'missing in checkpoint (1): cls_head.fc_cls.bias' in msg
+    assert 'unexpected in checkpoint (1): backbone.extra.weight' in msg
+    assert str(path) in msg
+    with pytest.raises(FileNotFoundError):
+        load_checkpoint(build(), str(tmp_path / 'nope.pth'))
+
+
+class _SneakyGetattr:
+    def __reduce__(self):
+        from mmengine.logging import HistoryBuffer
+        return (getattr, (HistoryBuffer, '__init__'))
+
+
+def test_getattr_only_for_history_buffer_statistics(tmp_path):
+    path = tmp_path / 'sneaky.pth'
+    torch.save({'state_dict': random_state(build()), 'x': _SneakyGetattr()}, path)
+    with pytest.raises(pickle.UnpicklingError, match='refused getattr'):
+        load_checkpoint_file(str(path))
