@@ -5,11 +5,13 @@ import torch
 import torch.nn as nn
 
 from pyskl.registry import MODELS
-from ..gcns import mstcn, unit_gcn, unit_tcn
+from ..gcns import mstcn, unit_aagcn, unit_gcn, unit_tcn
 from ..utils.graph import Graph
 from .utils import build_data_bn, expand_per_stage, split_prefixed
 
 EPS = 1e-4
+# spatial units a block can use (``gcn_cfg['type']``): unit_gcn (ST-GCN / ST-GCN++), unit_aagcn (AAGCN)
+GCN_UNITS = {'unit_gcn': unit_gcn, 'unit_aagcn': unit_aagcn}
 
 
 class STGCNBlock(nn.Module):
@@ -21,7 +23,8 @@ class STGCNBlock(nn.Module):
         A (torch.Tensor): Adjacency ``(K, V, V)``.
         stride (int): Temporal stride.
         residual (bool): Block-level residual: identity when shapes match, else a strided 1x1 ``unit_tcn``.
-        gcn_cfg (dict): Keyword arguments of :class:`unit_gcn` (``adaptive``, ``conv_pos``, ``with_res``, ...).
+        gcn_cfg (dict): ``type`` (``'unit_gcn'`` (default) or ``'unit_aagcn'``) and the keyword arguments of
+            that unit (``adaptive``, ``conv_pos``, ``with_res``, ...).
         tcn_cfg (dict): ``type`` (``'unit_tcn'`` (kernel 9) or ``'mstcn'``) and its keyword arguments.
     """
 
@@ -31,10 +34,10 @@ class STGCNBlock(nn.Module):
         gcn_cfg = dict(gcn_cfg or {})
         tcn_cfg = dict(tcn_cfg or {})
         gcn_type = gcn_cfg.pop('type', 'unit_gcn')
-        if gcn_type != 'unit_gcn':
-            raise ValueError(f"STGCN supports gcn_type='unit_gcn' only, got {gcn_type!r}")
+        if gcn_type not in GCN_UNITS:
+            raise ValueError(f'gcn type must be one of {sorted(GCN_UNITS)}, got {gcn_type!r}')
         tcn_type = tcn_cfg.pop('type', 'unit_tcn')
-        self.gcn = unit_gcn(in_channels, out_channels, A, **gcn_cfg)
+        self.gcn = GCN_UNITS[gcn_type](in_channels, out_channels, A, **gcn_cfg)
         if tcn_type == 'unit_tcn':
             tcn_cfg.setdefault('kernel_size', 9)
             self.tcn = unit_tcn(out_channels, out_channels, stride=stride, **tcn_cfg)

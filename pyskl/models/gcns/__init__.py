@@ -2,8 +2,10 @@
 
 Every block maps ``(N, C, T, V)`` features to ``(N, C', T', V)``.
 """
+from .aagcn import unit_aagcn
+from .dggcn import dggcn, dgmstcn
 from .gcn import unit_gcn
 from .tcn import mstcn, unit_tcn
 from .utils import build_act, build_norm
 
-__all__ = ['unit_gcn', 'unit_tcn', 'mstcn', 'build_norm', 'build_act']
+__all__ = ['unit_gcn', 'unit_aagcn', 'unit_tcn', 'mstcn', 'build_norm', 'build_act', 'dggcn', 'dgmstcn']

@@ -1,0 +1,111 @@
+import math
+
+import torch
+import torch.nn as nn
+
+
+class unit_aagcn(nn.Module):
+    """Adaptive graph convolution with spatial-temporal-channel attention (2s-AGCN / MS-AAGCN).
+
+    ``(N, C_in, T, V) -> (N, C_out, T, V)``. For each subset ``k`` of the adjacency ``A (K, V, V)`` the
+    features are aggregated over joints with ``A_k + alpha * tanh(theta_k(x)^T phi_k(x) / (C_e * T))``
+    (the data-dependent graph; ``theta_k`` / ``phi_k`` are 1x1 convs ``conv_a`` / ``conv_b`` to
+    ``C_e = out_channels // coff_embedding`` channels), then projected by a 1x1 conv ``conv_d[k]``; the
+    subsets are summed, normalised (``bn``), added to the residual (``down``: identity, or 1x1 conv + BN
+    when channels change) and passed through ReLU. With ``attention`` the result is re-weighted by a
+    spatial (``conv_sa``, over joints), a temporal (``conv_ta``, over frames) and a channel (``fc1c`` /
+    ``fc2c``) attention, each as ``y = y * sigmoid(att) + y``.
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        A (torch.Tensor): Adjacency ``(K, V, V)``.
+        coff_embedding (int): ``out_channels`` divided by this is the embedding width of ``conv_a`` /
+            ``conv_b``. Defaults to 4.
+        adaptive (bool): Learn the adjacency (``A`` a parameter, plus the data-dependent term with
+            weight ``alpha``, initialised to 0). False keeps ``A`` a fixed buffer. Defaults to True.
+        attention (bool): Add the spatial-temporal-channel attention (AAGCN); False gives AGCN.
+            Defaults to True.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor, coff_embedding: int = 4,
+                 adaptive: bool = True, attention: bool = True):
+        super().__init__()
+        if A.dim() != 3 or A.size(1) != A.size(2):
+            raise ValueError(f'A must be (K, V, V), got {tuple(A.shape)}')
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.inter_channels = out_channels // coff_embedding
+        self.num_subsets = A.size(0)
+        self.adaptive = adaptive
+        self.attention = attention
+        num_joints = A.size(-1)
+
+        if adaptive:
+            self.A = nn.Parameter(A.clone())
+            self.alpha = nn.Parameter(torch.zeros(1))
+        else:
+            self.register_buffer('A', A.clone())
+        self.conv_d = nn.ModuleList(nn.Conv2d(in_channels, out_channels, 1) for _ in range(self.num_subsets))
+        if adaptive:
+            self.conv_a = nn.ModuleList(
+                nn.Conv2d(in_channels, self.inter_channels, 1) for _ in range(self.num_subsets))
+            self.conv_b = nn.ModuleList(
+                nn.Conv2d(in_channels, self.inter_channels, 1) for _ in range(self.num_subsets))
+        if attention:
+            self.conv_ta = nn.Conv1d(out_channels, 1, 9, padding=4)
+            ker_joint = num_joints if num_joints % 2 else num_joints - 1
+            self.conv_sa = nn.Conv1d(out_channels, 1, ker_joint, padding=(ker_joint - 1) // 2)
+            self.fc1c = nn.Linear(out_channels, out_channels // 2)
+            self.fc2c = nn.Linear(out_channels // 2, out_channels)
+        if in_channels != out_channels:
+            self.down = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1), nn.BatchNorm2d(out_channels))
+        self.bn = nn.BatchNorm2d(out_channels)
+        self.act = nn.ReLU()
+        self.init_weights()
+
+    def init_weights(self) -> None:
+        """The original initialisation: Kaiming (fan-out) 1x1 convs, BN 1 (``bn``: 1e-6), branch-scaled
+        ``conv_d``, zero temporal / channel-output attention (so attention starts as identity x 2)."""
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode='fan_out')
+                nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+        nn.init.constant_(self.bn.weight, 1e-6)
+        for conv in self.conv_d:
+            out_c, in_c, k1, k2 = conv.weight.shape
+            nn.init.normal_(conv.weight, 0, math.sqrt(2. / (out_c * in_c * k1 * k2 * self.num_subsets)))
+            nn.init.zeros_(conv.bias)
+        if self.attention:
+            nn.init.zeros_(self.conv_ta.weight)
+            nn.init.zeros_(self.conv_ta.bias)
+            nn.init.xavier_normal_(self.conv_sa.weight)
+            nn.init.zeros_(self.conv_sa.bias)
+            nn.init.kaiming_normal_(self.fc1c.weight)
+            nn.init.zeros_(self.fc1c.bias)
+            nn.init.zeros_(self.fc2c.weight)
+            nn.init.zeros_(self.fc2c.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        N, C, T, V = x.shape
+        y = 0
+        for k in range(self.num_subsets):
+            A = self.A[k]
+            if self.adaptive:
+                theta = self.conv_a[k](x).permute(0, 3, 1, 2).reshape(N, V, self.inter_channels * T)
+                phi = self.conv_b[k](x).reshape(N, self.inter_channels * T, V)
+                A = A + torch.tanh(torch.matmul(theta, phi) / theta.size(-1)) * self.alpha  # (N, V, V)
+            agg = torch.matmul(x.reshape(N, C * T, V), A).reshape(N, C, T, V)
+            y = y + self.conv_d[k](agg)
+        y = self.act(self.bn(y) + (self.down(x) if hasattr(self, 'down') else x))
+        if self.attention:
+            att = torch.sigmoid(self.conv_sa(y.mean(-2)))  # (N, 1, V)
+            y = y * att.unsqueeze(-2) + y
+            att = torch.sigmoid(self.conv_ta(y.mean(-1)))  # (N, 1, T)
+            y = y * att.unsqueeze(-1) + y
+            att = torch.sigmoid(self.fc2c(self.act(self.fc1c(y.mean((-2, -1))))))  # (N, C)
+            y = y * att[..., None, None] + y
+        return y
