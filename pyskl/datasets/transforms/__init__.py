@@ -1,0 +1,9 @@
+"""Skeleton transforms, registered in ``pyskl.registry.TRANSFORMS`` on import."""
+from .formatting import FormatGCNInput, PackSkeletonInputs, PadTo
+from .pose_related import GenSkeFeat, PreNormalize2D, PreNormalize3D, RandomRot, RandomScale
+from .sampling import PoseDecode, UniformSampleDecode, UniformSampleFrames
+
+__all__ = [
+    'PreNormalize3D', 'PreNormalize2D', 'RandomRot', 'RandomScale', 'GenSkeFeat', 'UniformSampleFrames',
+    'UniformSampleDecode', 'PoseDecode', 'FormatGCNInput', 'PadTo', 'PackSkeletonInputs'
+]

@@ -1,0 +1,274 @@
+"""Temporal sampling of skeleton sequences (PYSKL's uniform sampling) and pose decoding.
+
+Training draws come only from ``results['rng']`` (a ``numpy.random.Generator``). Test mode
+(``results['test_mode']``) uses a local ``np.random.RandomState(seed)`` created per call, whose
+draws equal those of the anchors' ``np.random.seed(seed)`` + ``np.random.*`` calls, so test-time
+indices are identical to PYSKL's; numpy's global RNG is never touched.
+"""
+from numbers import Real
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from pyskl.registry import TRANSFORMS
+from ._utils import get_array, get_keypoint, get_rng, pop_merged_keypoint, transform_error, warn_test_mode
+
+
+class _Draws:
+    """The three kinds of draws of uniform sampling, from a ``RandomState`` or a ``Generator``."""
+
+    def __init__(self, source):
+        if isinstance(source, np.random.RandomState):
+            self.rand, self.randint = source.rand, source.randint
+        else:
+            self.rand, self.randint = source.random, source.integers
+        self.choice = source.choice
+
+
+def _p_interval(value, name):
+    if isinstance(value, Real):
+        value = (value, value)
+    value = tuple(float(v) for v in value)
+    if len(value) != 2 or not 0 < value[0] <= value[1] <= 1:
+        raise ValueError(f'{name}: p_interval must be a float or (low, high) with 0 < low <= high <= 1, '
+                         f'got {value!r}')
+    return value
+
+
+def _uniform_clip(draws, total, clip_len, p_interval, short_start=None):
+    """Draw the frame indices of one clip, in the anchors' order of draws.
+
+    A random fraction ``ratio ~ U[p0, p1)`` of the ``total`` frames forms a window of ``n`` frames
+    starting at ``off``; then
+    - ``n < clip_len``: ``clip_len`` consecutive indices from ``start`` (``short_start``, or a random
+      start in ``[0, n)`` when it is None); they may exceed ``n - 1``: callers wrap them;
+    - ``clip_len <= n < 2 * clip_len``: ``arange(clip_len)`` shifted by ``n - clip_len`` random unit
+      steps (no repeats);
+    - ``n >= 2 * clip_len``: one random index in each of ``clip_len`` equal segments.
+
+    Returns:
+        tuple[np.ndarray, int, int]: ``(inds, n, off)``; ``inds`` (clip_len,) int64 are relative to
+        the window (``inds + off`` indexes the sequence, except for the wrapped short branch).
+    """
+    p0, p1 = p_interval
+    ratio = draws.rand() * (p1 - p0) + p0
+    n = max(int(ratio * total), 1)
+    off = draws.randint(total - n + 1)
+    if n < clip_len:
+        start = draws.randint(0, n) if short_start is None else short_start(n)
+        inds = np.arange(start, start + clip_len)
+    elif n < 2 * clip_len:
+        steps = draws.choice(clip_len + 1, n - clip_len, replace=False)
+        offset = np.zeros(clip_len + 1, dtype=np.int64)
+        offset[steps] = 1
+        inds = np.arange(clip_len) + np.cumsum(offset)[:-1]
+    else:
+        bids = np.arange(clip_len + 1) * n // clip_len
+        inds = bids[:clip_len] + draws.randint(np.diff(bids))
+    return inds.astype(np.int64), n, int(off)
+
+
+def _transitional_frames(keypoint):
+    """``(T,)`` bool: frames where the number of present persons differs from a neighbour's.
+
+    The number of persons of a frame is one plus the index of its last person with any
+    ``|kp| >= 1e-5``. As in the anchors, nothing is transitional when T < 3.
+    """
+    M, T = keypoint.shape[:2]
+    transitional = np.zeros(T, dtype=bool)
+    if T < 3:
+        return transitional
+    present = np.any(np.abs(keypoint) >= 1e-5, axis=(2, 3))  # (M, T)
+    num_persons = np.where(present.any(0), M - np.argmax(present[::-1], axis=0), 0)
+    change = num_persons[1:] != num_persons[:-1]
+    transitional[:-1] |= change
+    transitional[1:] |= change
+    return transitional
+
+
+@TRANSFORMS.register_module(name=['UniformSampleFrames', 'UniformSample'])
+class UniformSampleFrames(BaseTransform):
+    """Uniformly sample ``num_clips`` clips of ``clip_len`` frame indices (PYSKL's ``UniformSample``).
+
+    Per clip, a window of ``int(ratio * T)`` frames (``ratio ~ U[p_interval)``) at a random offset is
+    split into ``clip_len`` segments and one frame is drawn from each (see ``_uniform_clip``);
+    short windows are looped. Training draws from ``results['rng']``; in test mode a local
+    ``RandomState(seed)`` reproduces the anchors' indices exactly, and a short window starts
+    deterministically at ``i * n // num_clips`` (``i`` if ``n < num_clips``) for clip ``i``.
+    Indices are wrapped modulo T and shifted by ``start_index``.
+
+    Required keys: ``total_frames``, ``start_index`` (default 0), ``test_mode`` (default False),
+    ``rng`` (training), ``keypoint`` (optional, checked against ``total_frames``).
+    Added keys: ``frame_inds`` ``(num_clips * clip_len,)`` int64 (float32 if ``float_ok``),
+    ``clip_len``, ``num_clips``, ``frame_interval`` (None).
+
+    Args:
+        clip_len (int): Frames per clip.
+        num_clips (int): Clips to sample. Defaults to 1.
+        p_interval (float | tuple[float, float]): Range of the window ratio. Defaults to 1.
+        seed (int): Seed of the test-mode ``RandomState``. Defaults to 255.
+        float_ok (bool): Return float32 indices, keeping fractional indices except at
+            transitional frames (where the number of persons changes), which are floored; the
+            indices drawn here are integral, so this only changes the dtype. Defaults to False.
+        test_mode: Deprecated and ignored (test mode comes from ``results['test_mode']``).
+    """
+
+    def __init__(self, clip_len, num_clips=1, p_interval=1, seed=255, float_ok=False, test_mode=None):
+        name = type(self).__name__
+        warn_test_mode(name, test_mode)
+        if int(clip_len) != clip_len or clip_len < 1 or int(num_clips) != num_clips or num_clips < 1:
+            raise ValueError(f'{name}: clip_len and num_clips must be positive integers, '
+                             f'got {clip_len!r}, {num_clips!r}')
+        self.clip_len = int(clip_len)
+        self.num_clips = int(num_clips)
+        self.p_interval = _p_interval(p_interval, name)
+        self.seed = int(seed)
+        self.float_ok = bool(float_ok)
+
+    def _sample(self, total, test_mode, results):
+        if test_mode:
+            draws = _Draws(np.random.RandomState(self.seed))
+        else:
+            draws = _Draws(get_rng(self, results))
+        clips = []
+        for i in range(self.num_clips):
+            short_start = None
+            if test_mode:
+                def short_start(n, i=i):
+                    return i if n < self.num_clips else i * n // self.num_clips
+            inds, _, off = _uniform_clip(draws, total, self.clip_len, self.p_interval, short_start)
+            clips.append(inds + off)
+        return np.concatenate(clips)
+
+    def transform(self, results):
+        if 'total_frames' not in results:
+            raise transform_error(self, results, "missing field 'total_frames'")
+        total = results['total_frames']
+        if int(total) != total or total < 1:
+            raise transform_error(self, results, f"field 'total_frames' must be a positive integer, got {total!r}")
+        total = int(total)
+        keypoint = None
+        if 'keypoint' in results:
+            keypoint = get_keypoint(self, results)
+            if keypoint.shape[1] != total:
+                raise transform_error(self, results, f'total_frames={total} but keypoint has {keypoint.shape[1]} '
+                                                     f'frames (shape {keypoint.shape})')
+        inds = self._sample(total, bool(results.get('test_mode', False)), results)
+        inds = np.mod(inds, total)
+        if self.float_ok:
+            inds = inds.astype(np.float32)
+            if keypoint is not None:
+                floor = np.floor(inds).astype(np.int64)
+                inds = np.where(_transitional_frames(keypoint)[floor], floor, inds).astype(np.float32)
+        inds = inds + results.get('start_index', 0)
+        results['frame_inds'] = inds
+        results['clip_len'] = self.clip_len
+        results['num_clips'] = self.num_clips
+        results['frame_interval'] = None
+        return results
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(clip_len={self.clip_len}, num_clips={self.num_clips}, '
+                f'p_interval={self.p_interval}, seed={self.seed}, float_ok={self.float_ok})')
+
+
+@TRANSFORMS.register_module()
+class UniformSampleDecode(BaseTransform):
+    """Uniform sampling that gathers the frames directly (DG-STGCN's pipeline).
+
+    Same draws as ``UniformSampleFrames`` (training: ``results['rng']``; test mode: a local
+    ``RandomState(seed)``), but a short window (``n < clip_len``) is looped within the window:
+    ``(arange(start, start + clip_len) % n) + off`` with a random ``start`` in both modes.
+    ``keypoint_score`` (if present) is merged as the last channel first.
+
+    Required keys: ``keypoint`` ``(M, T, V, C)``, ``keypoint_score`` ``(M, T, V)`` (optional),
+    ``test_mode`` (default False), ``rng`` (training).
+    Modified keys: ``keypoint`` float32 ``(M, num_clips * clip_len, V, C')`` (C' = C or C + 1).
+    Added keys: ``clip_len``, ``num_clips``, ``frame_interval`` (None). Removed: ``keypoint_score``.
+
+    Args:
+        clip_len (int): Frames per clip.
+        num_clips (int): Clips to sample. Defaults to 1.
+        p_interval (float | tuple[float, float]): Range of the window ratio. Defaults to 1.
+        seed (int): Seed of the test-mode ``RandomState``. Defaults to 255.
+        test_mode: Deprecated and ignored.
+    """
+
+    def __init__(self, clip_len, num_clips=1, p_interval=1, seed=255, test_mode=None):
+        name = type(self).__name__
+        warn_test_mode(name, test_mode)
+        if int(clip_len) != clip_len or clip_len < 1 or int(num_clips) != num_clips or num_clips < 1:
+            raise ValueError(f'{name}: clip_len and num_clips must be positive integers, '
+                             f'got {clip_len!r}, {num_clips!r}')
+        self.clip_len = int(clip_len)
+        self.num_clips = int(num_clips)
+        self.p_interval = _p_interval(p_interval, name)
+        self.seed = int(seed)
+
+    def transform(self, results):
+        keypoint = get_keypoint(self, results)
+        if keypoint.shape[1] < 1:
+            raise transform_error(self, results, f'keypoint has no frame (shape {keypoint.shape})')
+        if results.get('test_mode', False):
+            draws = _Draws(np.random.RandomState(self.seed))
+        else:
+            draws = _Draws(get_rng(self, results))
+        keypoint, _ = pop_merged_keypoint(self, results)
+        total = keypoint.shape[1]
+        frame_inds = []
+        for _ in range(self.num_clips):
+            inds, n, off = _uniform_clip(draws, total, self.clip_len, self.p_interval)
+            if n < self.clip_len:
+                inds = inds % n
+            frame_inds.append(inds + off)
+        results['keypoint'] = keypoint[:, np.concatenate(frame_inds)].astype(np.float32, copy=False)
+        results['clip_len'] = self.clip_len
+        results['num_clips'] = self.num_clips
+        results['frame_interval'] = None
+        return results
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(clip_len={self.clip_len}, num_clips={self.num_clips}, '
+                f'p_interval={self.p_interval}, seed={self.seed})')
+
+
+@TRANSFORMS.register_module()
+class PoseDecode(BaseTransform):
+    """Gather the sampled frames: ``keypoint = keypoint[:, frame_inds + offset]``.
+
+    Required keys: ``keypoint`` ``(M, T, V, C)``, ``keypoint_score`` ``(M, T, V)`` (optional),
+    ``frame_inds`` (optional; all frames when absent), ``offset`` (optional, default 0).
+    Modified keys: ``keypoint`` float32 ``(M, len(frame_inds), V, C)``, ``keypoint_score`` float32,
+    ``frame_inds`` (1-D int64).
+    """
+
+    def transform(self, results):
+        keypoint = get_keypoint(self, results)
+        T = keypoint.shape[1]
+        if 'frame_inds' not in results:
+            results['frame_inds'] = np.arange(results.get('total_frames', T))
+        inds = np.asarray(results['frame_inds'])
+        if inds.ndim != 1:
+            inds = inds.reshape(-1) if inds.size == 1 else np.squeeze(inds)
+        if inds.ndim != 1:
+            raise transform_error(self, results, f"field 'frame_inds' must be 1-D, got shape {inds.shape}")
+        if inds.dtype.kind == 'f':
+            if not np.all(inds == np.floor(inds)):
+                raise transform_error(self, results, "field 'frame_inds' has fractional indices; "
+                                                     'PoseDecode needs integer frame indices')
+            inds = inds.astype(np.int64)
+        elif inds.dtype.kind not in 'iu':
+            raise transform_error(self, results, f"field 'frame_inds' must hold integers, got {inds.dtype}")
+        results['frame_inds'] = inds
+        inds = inds + results.get('offset', 0)
+        if inds.size and (inds.min() < 0 or inds.max() >= T):
+            raise transform_error(self, results, f'frame indices span [{inds.min()}, {inds.max()}] but keypoint '
+                                                 f'has {T} frames')
+        if 'keypoint_score' in results:
+            score = get_array(self, results, 'keypoint_score', ndim=3)
+            results['keypoint_score'] = score[:, inds].astype(np.float32, copy=False)
+        results['keypoint'] = keypoint[:, inds].astype(np.float32, copy=False)
+        return results
+
+    def __repr__(self):
+        return f'{type(self).__name__}()'
