@@ -1,4 +1,7 @@
+# Runtime shared by every pyskl config: runner, hooks, logging, visualisation, randomness.
 default_scope = 'pyskl'
+runner_type = 'PysklRunner'  # weights_only-safe checkpoints, CPU (gloo) DDP
+
 default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'),
     timer=dict(type='IterTimerHook'),
@@ -6,12 +9,28 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-)
-env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-               dist_cfg=dict(backend='nccl'))
+    sync_buffers=dict(type='SyncBuffersHook'))
+
+custom_hooks = [
+    # checkpoints hold only tensors / builtins: torch.load(weights_only=True) reads them
+    dict(type='WeightsOnlyCheckpointHook'),
+    # progress bar on rank 0 during val / test
+    dict(type='EvalProgressBarHook'),
+]
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'))  # gloo is used automatically when CUDA is absent
+
+log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
+
 vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends)
-log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
+
 log_level = 'INFO'
 load_from = None
 resume = False
+
+# seed=None: a random seed is drawn (and saved in checkpoints); tools/train.py --seed sets it.
+randomness = dict(seed=None, diff_rank_seed=False, deterministic=False)

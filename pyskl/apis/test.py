@@ -1,0 +1,87 @@
+"""Library entry points behind ``tools/test.py``."""
+from typing import Optional, Sequence
+
+from mmengine.config import Config
+
+from .train import build_runner, default_work_dir
+
+AVERAGE_CLIPS = {'prob': 'prob', 'score': 'score', 'none': None}
+
+
+def setup_test_cfg(config: str,
+                   work_dir: Optional[str] = None,
+                   out: Optional[str] = None,
+                   dump: Optional[str] = None,
+                   eval: Optional[Sequence[str]] = None,  # noqa: A002 (PYSKL's option name)
+                   average_clips: Optional[str] = None,
+                   cfg_options: Optional[dict] = None,
+                   launcher: str = 'none') -> Config:
+    """Load ``config`` and apply ``tools/test.py``'s options.
+
+    Args:
+        config (str): config file.
+        work_dir (str, optional): where logs go; default as in training.
+        out (str, optional): write PYSKL's ``result.pkl`` (list of float32 ``(K,)`` arrays).
+        dump (str, optional): write MMAction2's dump (list of dicts).
+        eval (Sequence[str], optional): AccMetric's ``metric_list``; replaces the config's
+            ``test_evaluator``. ``[]`` evaluates nothing (only ``out``/``dump`` are written).
+        average_clips (str, optional): ``'prob'``, ``'score'`` or ``'none'``; sets
+            ``model.cls_head.average_clips`` (and ``model.test_cfg.average_clips`` if set).
+        cfg_options (dict, optional): ``--cfg-options`` overrides.
+        launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+    """
+    from pyskl.utils.config import load_config
+
+    cfg = load_config(config, cfg_options)
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = default_work_dir(config)
+    if not (cfg.get('test_dataloader') and cfg.get('test_cfg')):
+        raise ValueError(f'{config}: test_dataloader and test_cfg are needed for testing')
+
+    if average_clips is not None:
+        if average_clips not in AVERAGE_CLIPS:
+            raise ValueError(f'average_clips must be one of {list(AVERAGE_CLIPS)}, got "{average_clips}"')
+        cfg.model.cls_head.average_clips = AVERAGE_CLIPS[average_clips]
+        if cfg.model.get('test_cfg') and 'average_clips' in cfg.model.test_cfg:
+            cfg.model.test_cfg.average_clips = AVERAGE_CLIPS[average_clips]
+
+    if eval is not None:
+        evaluators = [dict(type='AccMetric', metric_list=tuple(eval))] if len(eval) else []
+    else:
+        evaluators = cfg.get('test_evaluator') or []
+        evaluators = [evaluators] if isinstance(evaluators, dict) else list(evaluators)
+    if out:
+        evaluators.append(dict(type='DumpResults', out_file_path=out, fmt='pyskl'))
+    if dump:
+        evaluators.append(dict(type='DumpResults', out_file_path=dump, fmt='mmaction'))
+    if not evaluators:
+        raise ValueError('nothing to do: no evaluation metric and neither --out nor --dump')
+    cfg.test_evaluator = evaluators
+
+    # weights are loaded by run_test() with the strict PYSKL/MMAction2-aware loader
+    cfg.load_from = None
+    cfg.resume = False
+    return cfg
+
+
+def run_test(cfg: Config, checkpoint: str) -> dict:
+    """Load ``checkpoint`` (pyskl, PYSKL or MMAction2 weights; strict) into the model of
+    ``cfg`` (from :func:`setup_test_cfg`) and run the test loop. (Not named ``test``
+    so that pytest never collects it.)
+
+    Returns:
+        dict: the metrics, e.g. ``acc/top1``, ``acc/top5``, ``acc/mean1``.
+    """
+    from mmengine.model import is_model_wrapper
+
+    from pyskl.engine import resolve_checkpoint_path
+    from pyskl.utils.checkpoint import load_checkpoint
+
+    runner = build_runner(cfg)
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    load_checkpoint(model, resolve_checkpoint_path(checkpoint), map_location='cpu', strict=True)
+    runner.logger.info(f'Loaded checkpoint {checkpoint}')
+    return runner.test()

@@ -1,0 +1,174 @@
+"""Library entry points behind ``tools/train.py``."""
+import os
+import os.path as osp
+from typing import Dict, Optional
+
+from mmengine.config import Config
+from mmengine.logging import print_log
+
+
+def default_work_dir(config_path: str) -> str:
+    """``work_dirs/<config path relative to configs/ without .py>`` (PYSKL style), e.g.
+    ``configs/stgcn++/stgcn++_ntu60_xsub_3dkp/j.py`` -> ``work_dirs/stgcn++/stgcn++_ntu60_xsub_3dkp/j``.
+    A config outside a ``configs`` folder gives ``work_dirs/<file name without .py>``."""
+    parts = osp.normpath(osp.abspath(config_path)).split(os.sep)
+    if 'configs' in parts[:-1]:
+        idx = len(parts) - 1 - parts[::-1].index('configs')
+        rel = parts[idx + 1:]
+    else:
+        rel = parts[-1:]
+    rel[-1] = osp.splitext(rel[-1])[0]
+    return osp.join('work_dirs', *rel)
+
+
+def build_runner(cfg: Config):
+    """Build the runner named by ``cfg.runner_type`` (default ``PysklRunner``) in pyskl's scope."""
+    from pyskl.registry import RUNNERS
+    runner_cls = RUNNERS.get(cfg.get('runner_type', 'PysklRunner'))
+    if runner_cls is None:
+        raise KeyError(f'runner_type "{cfg.get("runner_type")}" is not registered')
+    return runner_cls.from_cfg(cfg)
+
+
+def checkpoint_seed(path: str) -> Optional[int]:
+    """The random seed stored in a checkpoint's ``meta`` (None if absent)."""
+    from pyskl.engine import resolve_checkpoint_path
+    from pyskl.utils.checkpoint import load_checkpoint_file
+    checkpoint = load_checkpoint_file(resolve_checkpoint_path(path), map_location='cpu')
+    meta = checkpoint.get('meta') or {}
+    seed = meta.get('seed')
+    return None if seed is None else int(seed)
+
+
+def _enable_amp(cfg: Config) -> None:
+    import torch
+    optim_wrapper = cfg.optim_wrapper
+    current = optim_wrapper.get('type', 'OptimWrapper')
+    if current in ('AmpOptimWrapper', 'CPUBF16OptimWrapper'):
+        return
+    if current != 'OptimWrapper':
+        raise ValueError(f'--amp: optim_wrapper.type is "{current}"; only OptimWrapper can be switched to AMP')
+    if torch.cuda.is_available():
+        optim_wrapper.type = 'AmpOptimWrapper'
+        optim_wrapper.setdefault('loss_scale', 'dynamic')
+    else:
+        print_log('--amp: CUDA is not available; using bfloat16 autocast on CPU (CPUBF16OptimWrapper) '
+                  'instead of AmpOptimWrapper.', logger='current', level=30)
+        optim_wrapper.type = 'CPUBF16OptimWrapper'
+
+
+def setup_train_cfg(config: str,
+                    work_dir: Optional[str] = None,
+                    resume: Optional[str] = None,
+                    amp: bool = False,
+                    seed: Optional[int] = None,
+                    deterministic: bool = False,
+                    auto_scale_lr: bool = False,
+                    cfg_options: Optional[dict] = None,
+                    launcher: str = 'none',
+                    validate: bool = True,
+                    test_last: bool = False,
+                    test_best: bool = False) -> Config:
+    """Load ``config`` (through :func:`pyskl.utils.config.load_config`) and apply the
+    command line options of ``tools/train.py``.
+
+    Args:
+        config (str): config file.
+        work_dir (str, optional): overrides ``cfg.work_dir``; default
+            :func:`default_work_dir`.
+        resume (str, optional): ``'auto'`` resumes from the work dir's latest checkpoint,
+            a path resumes from that file. Without ``seed``, the seed stored in the
+            checkpoint is used, so the sampler sees the same data as the original run.
+        amp (bool): mixed precision (``AmpOptimWrapper`` with CUDA, bfloat16 autocast on CPU).
+        seed (int, optional): random seed (``cfg.randomness.seed``).
+        deterministic (bool): deterministic cuDNN.
+        auto_scale_lr (bool): scale the learning rate by total batch size / ``base_batch_size``.
+        cfg_options (dict, optional): ``--cfg-options`` overrides.
+        launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+        validate (bool): validate during training (False removes val loop/data/evaluator).
+        test_last, test_best (bool): checked here so that a missing test set fails before training.
+    """
+    from pyskl.utils.config import load_config
+    from mmengine.runner import find_latest_checkpoint
+
+    cfg = load_config(config, cfg_options)
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = default_work_dir(config)
+
+    if not validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+    if (test_last or test_best) and not (cfg.get('test_dataloader') and cfg.get('test_cfg')
+                                         and cfg.get('test_evaluator')):
+        raise ValueError(f'{config}: --test-last / --test-best need test_dataloader, test_cfg and '
+                         'test_evaluator in the config')
+    if test_best and not validate:
+        raise ValueError('--test-best needs validation during training (remove --no-validate)')
+
+    if amp:
+        _enable_amp(cfg)
+    if auto_scale_lr:
+        if not cfg.get('auto_scale_lr') or 'base_batch_size' not in cfg.auto_scale_lr:
+            raise ValueError(f'{config}: --auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) '
+                             'in the config')
+        cfg.auto_scale_lr.enable = True
+
+    randomness = dict(cfg.get('randomness') or {})
+    if deterministic:
+        randomness['deterministic'] = True
+
+    if resume is not None:
+        cfg.resume = True
+        if resume == 'auto':
+            cfg.load_from = None
+            ckpt = find_latest_checkpoint(cfg.work_dir)
+        else:
+            if not osp.isfile(resume) and not resume.startswith(('http://', 'https://')):
+                raise FileNotFoundError(f'--resume: checkpoint not found: {resume}')
+            cfg.load_from = ckpt = resume
+        if seed is None and ckpt is not None:
+            seed = checkpoint_seed(ckpt)
+            if seed is not None:
+                print_log(f'Resuming with the seed stored in {ckpt}: {seed}', logger='current')
+    if seed is not None:
+        randomness['seed'] = int(seed)
+    cfg.randomness = randomness
+    return cfg
+
+
+def _log_dist_env(runner) -> None:
+    if runner.distributed:
+        runner.logger.info(
+            f'Distributed: launcher={runner.launcher}, world_size={runner.world_size}, '
+            f'master={os.environ.get("MASTER_ADDR")}:{os.environ.get("MASTER_PORT")}, '
+            f'nnodes={os.environ.get("NNODES", os.environ.get("GROUP_WORLD_SIZE", "?"))}')
+
+
+def train_model(cfg: Config, test_last: bool = False, test_best: bool = False) -> Dict[str, dict]:
+    """Train with ``cfg`` (from :func:`setup_train_cfg`); optionally test the last and
+    the best checkpoint afterwards.
+
+    Returns:
+        dict: ``{'last': metrics, 'best': metrics}`` for the tests that ran (may be empty).
+    """
+    runner = build_runner(cfg)
+    _log_dist_env(runner)
+    runner.train()
+    results = {}
+    if test_last:
+        runner.logger.info('Testing the last checkpoint')
+        results['last'] = runner.test()
+    if test_best:
+        best = runner.message_hub.get_info('best_ckpt')
+        if best is None:
+            runner.logger.warning('--test-best: no best checkpoint was saved (needs validation and '
+                                  "CheckpointHook(save_best='auto')); skipped")
+        else:
+            runner.logger.info(f'Testing the best checkpoint {best}')
+            runner.load_checkpoint(best)
+            results['best'] = runner.test()
+    return results

@@ -1,0 +1,11 @@
+"""Runner glue: weights_only-safe checkpoints, CPU/gloo distributed launch, hooks."""
+from .checkpoint import WeightsOnlyCheckpointHook, restore_history_buffers, to_weights_only
+from .dist import init_dist_env
+from .hooks import EvalProgressBarHook
+from .optim import CPUBF16OptimWrapper
+from .runner import PysklRunner, resolve_checkpoint_path
+
+__all__ = [
+    'WeightsOnlyCheckpointHook', 'to_weights_only', 'restore_history_buffers', 'init_dist_env',
+    'EvalProgressBarHook', 'CPUBF16OptimWrapper', 'PysklRunner', 'resolve_checkpoint_path'
+]

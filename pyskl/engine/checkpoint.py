@@ -1,0 +1,120 @@
+"""Checkpoints that ``torch.load(path, weights_only=True)`` can read.
+
+mmengine's checkpoints hold ``HistoryBuffer`` objects (in ``message_hub``) and numpy
+arrays / scalars (in ``message_hub`` and ``meta``); the restricted unpickler of
+``weights_only=True`` refuses them. :class:`WeightsOnlyCheckpointHook` converts them to
+tensors and builtin containers when a checkpoint is saved and turns the converted
+HistoryBuffers back into ``HistoryBuffer`` objects when a checkpoint is loaded, before
+``Runner.resume`` hands ``message_hub`` to ``MessageHub.load_state_dict``.
+"""
+from collections import OrderedDict
+from typing import Any, Tuple
+
+import numpy as np
+import torch
+from mmengine.hooks import Hook
+from mmengine.logging import HistoryBuffer
+
+from pyskl.registry import HOOKS
+
+#: Marker key of a HistoryBuffer stored as a plain dict.
+HISTORY_BUFFER_KEY = '__pyskl_history_buffer__'
+
+_PRIMITIVES = (type(None), bool, int, float, complex, str, bytes)
+_TORCH_LEAVES = (torch.Tensor, torch.dtype, torch.device, torch.Size)
+
+
+def _history_buffer_to_dict(buf: HistoryBuffer) -> dict:
+    return {
+        HISTORY_BUFFER_KEY: True,
+        'log_history': torch.from_numpy(np.ascontiguousarray(buf._log_history)),
+        'count_history': torch.from_numpy(np.ascontiguousarray(buf._count_history)),
+        'max_length': int(buf.max_length),
+    }
+
+
+def _dict_to_history_buffer(data: dict) -> HistoryBuffer:
+    buf = HistoryBuffer(max_length=int(data['max_length']))
+    buf._log_history = data['log_history'].numpy().copy()
+    buf._count_history = data['count_history'].numpy().copy()
+    return buf
+
+
+def _convert(obj: Any, path: str) -> Tuple[Any, bool]:
+    """Return ``(converted, changed)``; containers are rebuilt only when needed."""
+    if type(obj) in _PRIMITIVES or isinstance(obj, _TORCH_LEAVES):
+        return obj, False
+    if isinstance(obj, np.generic):  # numpy scalar (np.float64 subclasses float)
+        return obj.item(), True
+    if isinstance(obj, HistoryBuffer):
+        return _history_buffer_to_dict(obj), True
+    if isinstance(obj, np.ndarray):
+        if obj.dtype.kind in 'biufc':
+            return torch.from_numpy(np.ascontiguousarray(obj)), True
+        return _convert(obj.tolist(), path)[0], True
+    if isinstance(obj, dict):
+        changed = type(obj) not in (dict, OrderedDict)
+        items = []
+        for k, v in obj.items():
+            new_k, ck = _convert(k, f'{path}.<key>')
+            new_v, cv = _convert(v, f'{path}.{k}')
+            changed = changed or ck or cv
+            items.append((new_k, new_v))
+        if not changed:
+            return obj, False
+        new = OrderedDict(items) if isinstance(obj, OrderedDict) else dict(items)
+        if hasattr(obj, '_metadata'):  # nn.Module state_dict metadata
+            new._metadata = obj._metadata
+        return new, True
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        seq = list(obj)
+        new_items = [_convert(v, f'{path}[{i}]') for i, v in enumerate(seq)]
+        changed = type(obj) not in (list, tuple) or any(c for _, c in new_items)
+        if not changed:
+            return obj, False
+        values = [v for v, _ in new_items]
+        return (tuple(values) if isinstance(obj, tuple) else values), True
+    raise TypeError(f'checkpoint entry "{path}" is a {type(obj).__module__}.{type(obj).__qualname__}, '
+                    'which torch.load(weights_only=True) cannot read and pyskl does not know how to '
+                    'convert; store tensors, numpy data or builtin values instead')
+
+
+def to_weights_only(obj: Any, path: str = 'checkpoint') -> Any:
+    """Convert ``obj`` so that only tensors and builtin containers/values remain.
+
+    HistoryBuffers become marker dicts (see :func:`restore_history_buffers`), numeric
+    numpy arrays become tensors (other arrays become lists), numpy scalars become Python
+    numbers, tuples of converted values stay tuples, sets become lists, namedtuples
+    become tuples. ``OrderedDict`` and its ``_metadata`` (module state dicts) are kept.
+    Unconvertible objects raise ``TypeError`` naming their path.
+    """
+    return _convert(obj, path)[0]
+
+
+def restore_history_buffers(message_hub_state: dict) -> dict:
+    """Turn the marker dicts in ``message_hub_state['log_scalars']`` back into
+    ``HistoryBuffer`` objects (in place; returns the dict)."""
+    scalars = message_hub_state.get('log_scalars', {})
+    for key, value in list(scalars.items()):
+        if isinstance(value, dict) and value.get(HISTORY_BUFFER_KEY):
+            scalars[key] = _dict_to_history_buffer(value)
+    return message_hub_state
+
+
+@HOOKS.register_module()
+class WeightsOnlyCheckpointHook(Hook):
+    """Make saved checkpoints loadable with ``torch.load(weights_only=True)`` and restore
+    the message hub's HistoryBuffers on load.
+
+    Runs with the lowest priority so that it sees what other hooks add in
+    ``before_save_checkpoint``. ``PysklRunner`` registers it when a config does not.
+    """
+    priority = 'LOWEST'
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        for key in list(checkpoint):
+            checkpoint[key] = to_weights_only(checkpoint[key], f'checkpoint.{key}')
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        if isinstance(checkpoint.get('message_hub'), dict):
+            restore_history_buffers(checkpoint['message_hub'])

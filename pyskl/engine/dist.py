@@ -1,0 +1,94 @@
+"""Distributed initialisation that also works on machines without CUDA.
+
+mmengine's ``init_dist`` calls ``torch.cuda.set_device`` (and its DDP wrapper passes
+``device_ids=[LOCAL_RANK]``), which fails on CPU-only machines. :func:`init_dist_env`
+initialises the default process group itself with the ``gloo`` backend when CUDA is
+absent, before the Runner's ``setup_env`` (which skips its own initialisation when a
+process group already exists). With CUDA it defers to mmengine (``nccl`` by default).
+"""
+import datetime
+import os
+import subprocess
+from typing import Optional
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.dist import init_dist
+from mmengine.logging import print_log
+
+LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
+
+
+def _require_env(names, launcher):
+    missing = [n for n in names if n not in os.environ]
+    if missing:
+        hint = (' Start the job with torchrun / tools/dist_train.sh.' if launcher == 'pytorch' else '')
+        raise RuntimeError(f'--launcher {launcher}: environment variable(s) {", ".join(missing)} not set.{hint}')
+
+
+def _slurm_env(port: Optional[int] = None) -> None:
+    """Derive torch.distributed's env:// variables from SLURM's (as mmengine does)."""
+    _require_env(('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST'), 'slurm')
+    proc_id = int(os.environ['SLURM_PROCID'])
+    ntasks = int(os.environ['SLURM_NTASKS'])
+    local_id = os.environ.get('SLURM_LOCALID')
+    if port is not None:
+        os.environ['MASTER_PORT'] = str(port)
+    os.environ.setdefault('MASTER_PORT', '29500')
+    if 'MASTER_ADDR' not in os.environ:
+        node_list = os.environ['SLURM_NODELIST']
+        addr = subprocess.run(['scontrol', 'show', 'hostname', node_list], capture_output=True,
+                              text=True, check=True).stdout.split()[0]
+        os.environ['MASTER_ADDR'] = addr
+    os.environ['WORLD_SIZE'] = str(ntasks)
+    os.environ['RANK'] = str(proc_id)
+    os.environ['LOCAL_RANK'] = str(local_id if local_id is not None else 0)
+
+
+def _mpi_env(port: Optional[int] = None) -> None:
+    _require_env(('OMPI_COMM_WORLD_RANK', 'OMPI_COMM_WORLD_SIZE', 'MASTER_ADDR'), 'mpi')
+    if port is not None:
+        os.environ['MASTER_PORT'] = str(port)
+    os.environ.setdefault('MASTER_PORT', '29500')
+    os.environ['RANK'] = os.environ['OMPI_COMM_WORLD_RANK']
+    os.environ['WORLD_SIZE'] = os.environ['OMPI_COMM_WORLD_SIZE']
+    os.environ['LOCAL_RANK'] = os.environ.get('OMPI_COMM_WORLD_LOCAL_RANK', '0')
+
+
+def init_dist_env(launcher: str, backend: Optional[str] = None, **kwargs) -> bool:
+    """Initialise the default process group for ``launcher`` unless it already exists.
+
+    Args:
+        launcher (str): ``'none'``, ``'pytorch'`` (torchrun), ``'slurm'`` or ``'mpi'``.
+        backend (str, optional): backend to use with CUDA (default ``'nccl'``). Without
+            CUDA the backend is always ``'gloo'`` (a log line says so when another was
+            asked for).
+        **kwargs: ``timeout`` (seconds), ``port`` (slurm / mpi) and other arguments of
+            ``torch.distributed.init_process_group``.
+
+    Returns:
+        bool: whether the process runs distributed.
+    """
+    if launcher not in LAUNCHERS:
+        raise ValueError(f'unknown launcher "{launcher}"; choose one of {LAUNCHERS}')
+    if launcher == 'none':
+        return False
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        return True
+    if torch.cuda.is_available():
+        init_dist(launcher, backend=backend or 'nccl', **kwargs)
+        return True
+    if backend not in (None, 'gloo'):
+        print_log(f'CUDA is not available: using the gloo backend instead of "{backend}".', logger='current')
+    port = kwargs.pop('port', None)
+    if kwargs.get('timeout') is not None:
+        kwargs['timeout'] = datetime.timedelta(seconds=kwargs['timeout'])
+    if launcher == 'slurm':
+        _slurm_env(port)
+    elif launcher == 'mpi':
+        _mpi_env(port)
+    _require_env(('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'), launcher)
+    os.environ.setdefault('LOCAL_RANK', '0')
+    torch_dist.init_process_group(backend='gloo', rank=int(os.environ['RANK']),
+                                  world_size=int(os.environ['WORLD_SIZE']), **kwargs)
+    return True

@@ -1,0 +1,67 @@
+"""Test a recognizer checkpoint.
+
+    python tools/test.py CONFIG CHECKPOINT [--out result.pkl] [--dump dump.pkl]
+        [--eval top_k_accuracy mean_class_accuracy] [--average-clips prob|score|none]
+        [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+
+``--out`` writes PYSKL's result.pkl (a list of float32 (K,) score arrays in dataset
+order); ``--dump`` writes MMAction2's dump (a list of dicts). CHECKPOINT may be a pyskl
+training checkpoint or released PYSKL / MMAction2 weights.
+"""
+import argparse
+import os
+import sys
+
+from mmengine.config import DictAction
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test a pyskl recognizer')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir for the test logs')
+    parser.add_argument('--out', help="write PYSKL's result.pkl (list of float32 (K,) arrays)")
+    parser.add_argument('--dump', help="write MMAction2's dump (list of dicts with pred_score, gt_label, ...)")
+    parser.add_argument('--eval', nargs='*', choices=['top_k_accuracy', 'mean_class_accuracy'],
+                        help="metrics (default: the config's test_evaluator); '--eval' alone: none")
+    parser.add_argument('--average-clips', choices=['prob', 'score', 'none'],
+                        help='how clip scores are combined (model.cls_head.average_clips)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. test_dataloader.batch_size=8')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def format_metrics(metrics: dict) -> str:
+    names = {'top1': 'Top-1', 'top5': 'Top-5', 'mean1': 'Mean-class'}
+    lines = []
+    for key, value in metrics.items():
+        short = key.split('/')[-1]
+        if short in names:
+            lines.append(f'{names[short]}: {100 * value:.2f}%')
+        elif short.startswith('top') and short[3:].isdigit():
+            lines.append(f'Top-{short[3:]}: {100 * value:.2f}%')
+        else:
+            lines.append(f'{key}: {value}')
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from mmengine.dist import is_main_process
+
+    from pyskl.apis import run_test, setup_test_cfg
+    cfg = setup_test_cfg(args.config, work_dir=args.work_dir, out=args.out, dump=args.dump, eval=args.eval,
+                         average_clips=args.average_clips, cfg_options=args.cfg_options, launcher=args.launcher)
+    metrics = run_test(cfg, args.checkpoint)
+    if is_main_process() and metrics:
+        print(format_metrics(metrics))
+
+
+if __name__ == '__main__':
+    sys.exit(main())

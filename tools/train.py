@@ -1,0 +1,62 @@
+"""Train a recognizer.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--seed S]
+        [--deterministic] [--auto-scale-lr] [--no-validate] [--test-last] [--test-best]
+        [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+
+Validation runs every ``train_cfg.val_interval`` epochs (1 by default); PYSKL's
+``--validate`` is accepted and does nothing.
+"""
+import argparse
+import os
+import sys
+
+from mmengine.config import DictAction
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a pyskl recognizer')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and checkpoints '
+                        '(default: work_dirs/<config path relative to configs/>)')
+    parser.add_argument('--resume', nargs='?', type=str, const='auto',
+                        help='resume from CKPT, or from the latest checkpoint in the work dir if no '
+                        'CKPT is given')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision (AmpOptimWrapper on GPU, bfloat16 autocast on CPU)')
+    parser.add_argument('--seed', type=int, default=None, help='random seed')
+    parser.add_argument('--deterministic', action='store_true', help='deterministic cuDNN')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale lr by total batch size / auto_scale_lr.base_batch_size')
+    val = parser.add_mutually_exclusive_group()
+    val.add_argument('--validate', action='store_true', help='(PYSKL compatibility; validation is the default)')
+    val.add_argument('--no-validate', action='store_true', help='do not validate during training')
+    parser.add_argument('--test-last', action='store_true', help='test the last checkpoint after training')
+    parser.add_argument('--test-best', action='store_true', help='test the best checkpoint after training')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. train_dataloader.batch_size=8')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from pyskl.apis import setup_train_cfg, train_model
+    cfg = setup_train_cfg(
+        args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp, seed=args.seed,
+        deterministic=args.deterministic, auto_scale_lr=args.auto_scale_lr, cfg_options=args.cfg_options,
+        launcher=args.launcher, validate=not args.no_validate, test_last=args.test_last,
+        test_best=args.test_best)
+    results = train_model(cfg, test_last=args.test_last, test_best=args.test_best)
+    for name, metrics in results.items():
+        text = ', '.join(f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}' for k, v in metrics.items())
+        print(f'Test ({name} checkpoint): {text}')
+
+
+if __name__ == '__main__':
+    sys.exit(main())
