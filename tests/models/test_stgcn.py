@@ -103,7 +103,12 @@ def test_every_parameter_gets_gradient_and_loss_decreases():
 
 def test_data_preprocessor_stacks_and_rejects_ragged():
     pre = MODELS.build(dict(type='SkeletonDataPreprocessor'))
-    out = pre(dict(inputs=[torch.zeros(1, 2, 8, 25, 3), torch.ones(1, 2, 8, 25, 3)], data_samples=[{}, {}]))
-    assert out['inputs'].shape == (2, 1, 2, 8, 25, 3)
+    from mmengine.dataset import pseudo_collate
+    batch = pseudo_collate([dict(inputs=torch.full((1, 2, 8, 25, 3), float(i)),
+                                 data_samples=dict(gt_label=i, sample_idx=i, frame_dir=f's{i}')) for i in range(2)])
+    out = pre(batch)
+    assert out['inputs'].shape == (2, 1, 2, 8, 25, 3) and out['inputs'][1].eq(1).all()
+    assert out['data_samples'] == [dict(gt_label=0, sample_idx=0, frame_dir='s0'),
+                                   dict(gt_label=1, sample_idx=1, frame_dir='s1')]
     with pytest.raises(ValueError, match='different shapes'):
         pre(dict(inputs=[torch.zeros(1, 2, 8, 25, 3), torch.zeros(1, 2, 9, 25, 3)]))
