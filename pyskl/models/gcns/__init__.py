@@ -3,7 +3,7 @@
 Every block maps ``(N, C, T, V)`` features to ``(N, C', T', V)``.
 """
 from .aagcn import unit_aagcn
-from .dggcn import dggcn, dgmstcn
+from .dgstgcn import dggcn, dgmstcn
 from .gcn import unit_gcn
 from .tcn import mstcn, unit_tcn
 from .utils import build_act, build_norm

@@ -1,0 +1,137 @@
+"""DG-STGCN (Duan et al., 2022): dynamic group GCN + dynamic multi-branch TCN."""
+from typing import Optional, Sequence, Union
+
+import torch
+import torch.nn as nn
+
+from pyskl.registry import MODELS
+from ..gcns import dggcn, dgmstcn, unit_tcn
+from ..utils.graph import Graph
+from .utils import build_data_bn, expand_per_stage, split_prefixed
+
+EPS = 1e-4
+
+
+class DGBlock(nn.Module):
+    """``dggcn`` -> ``dgmstcn`` (+ residual) -> ReLU: ``(N, C_in, T, V) -> (N, C_out, T / stride, V)``.
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        A (torch.Tensor): Initial affinity ``(K, V, V)``.
+        stride (int): Temporal stride.
+        residual (bool): Block-level residual: identity when shapes match, else a strided 1x1 ``unit_tcn``.
+        gcn_cfg (dict): Keyword arguments of :class:`dggcn`.
+        tcn_cfg (dict): Keyword arguments of :class:`dgmstcn`.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor, stride: int = 1, residual: bool = True,
+                 gcn_cfg: Optional[dict] = None, tcn_cfg: Optional[dict] = None):
+        super().__init__()
+        self.gcn = dggcn(in_channels, out_channels, A, **(gcn_cfg or {}))
+        self.tcn = dgmstcn(out_channels, out_channels, stride=stride, **(tcn_cfg or {}))
+        self.relu = nn.ReLU()
+        self.residual_mode = 'none' if not residual else (
+            'identity' if in_channels == out_channels and stride == 1 else 'conv')
+        if self.residual_mode == 'conv':
+            self.residual = unit_tcn(in_channels, out_channels, kernel_size=1, stride=stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.tcn(self.gcn(x))
+        if self.residual_mode == 'identity':
+            y = y + x
+        elif self.residual_mode == 'conv':
+            y = y + self.residual(x)
+        return self.relu(y)
+
+
+@MODELS.register_module()
+class DGSTGCN(nn.Module):
+    """DG-STGCN: Dynamic Group Spatio-Temporal GCN.
+
+    Input ``(N, M, T, V, C)``, output ``(N, M, C_out, T_out, V)``. With the defaults (10 stages, channels
+    inflated x2 at stages 5 and 8, temporal stride 2 at the same stages) ``C_out = 4 * base_channels``
+    and ``T_out = ceil(T / 4)``. The released models use
+    ``graph_cfg=dict(layout='nturgb+d', mode='random', num_filter=8, init_off=.04, init_std=.02)`` and
+    ``gcn_ratio=0.125``: the graph only initialises the learned per-group affinities.
+
+    Args:
+        graph_cfg (dict): :class:`Graph` arguments (``layout``, ``mode``, ``num_filter``, ...).
+        in_channels (int): C of the input (3 for 3D joints or 2D joints + score; x len(feats)).
+        base_channels (int): Channels of the first stage. Defaults to 64.
+        ch_ratio (float): Channel multiplier at each inflate stage.
+        num_stages (int): Number of blocks.
+        inflate_stages (sequence[int]): 1-based stages whose output channels are multiplied by ``ch_ratio``.
+        down_stages (sequence[int]): 1-based stages with temporal stride 2.
+        data_bn_type (str): ``'VC'``, ``'MVC'`` or ``'none'`` (see :class:`~.utils.DataBN`).
+        num_person (int): M, used by ``data_bn_type='MVC'``.
+        gcn_ratio, gcn_ctr, gcn_ada, gcn_subset_wise, gcn_ada_act, gcn_ctr_act, gcn_norm, gcn_act:
+            :class:`dggcn` options (``ratio``, ``ctr``, ...).
+        tcn_ms_cfg, tcn_mid_channels: :class:`dgmstcn` branch options (None: its defaults).
+        tcn_dropout (float): Dropout of the temporal units (not applied in the first stage).
+        tcn_num_joints (int | None): Length of the joint-skeleton fusion coefficients; None uses V of the
+            layout (PYSKL always used 25, which equals V for ``'nturgb+d'``).
+        pretrained (str | None): Accepted for config compatibility; load weights with
+            :func:`pyskl.utils.checkpoint.load_checkpoint` instead.
+
+    Every ``gcn_*`` / ``tcn_*`` option may be a tuple of length ``num_stages`` to set it per stage.
+    """
+
+    def __init__(self, graph_cfg: dict, in_channels: int = 3, base_channels: int = 64, ch_ratio: float = 2,
+                 num_stages: int = 10, inflate_stages: Sequence[int] = (5, 8), down_stages: Sequence[int] = (5, 8),
+                 data_bn_type: str = 'VC', num_person: int = 2,
+                 gcn_ratio: Union[float, None, tuple] = 0.25, gcn_ctr: Union[str, None, tuple] = 'T',
+                 gcn_ada: Union[str, None, tuple] = 'T', gcn_subset_wise: Union[bool, tuple] = False,
+                 gcn_ada_act: Union[str, tuple] = 'softmax', gcn_ctr_act: Union[str, tuple] = 'tanh',
+                 gcn_norm='BN', gcn_act='ReLU', tcn_ms_cfg=None, tcn_mid_channels=None,
+                 tcn_dropout: Union[float, tuple] = 0., tcn_num_joints: Optional[int] = None,
+                 pretrained: Optional[str] = None):
+        super().__init__()
+        self.graph = Graph(**graph_cfg)
+        A = torch.tensor(self.graph.A, dtype=torch.float32)
+        num_joints = self.graph.num_node
+        if A.size(-1) != num_joints:
+            raise ValueError(f'DGSTGCN: the graph has {A.size(-1)} nodes but layout '
+                             f'{self.graph.layout.name!r} has {num_joints} joints (nx_node must be 1)')
+        self.in_channels = in_channels
+        self.base_channels = base_channels
+        self.data_bn_type = data_bn_type
+        self.pretrained = pretrained
+        self.data_bn = build_data_bn(data_bn_type, num_person, num_joints, in_channels)
+
+        options = dict(gcn_ratio=gcn_ratio, gcn_ctr=gcn_ctr, gcn_ada=gcn_ada, gcn_subset_wise=gcn_subset_wise,
+                       gcn_ada_act=gcn_ada_act, gcn_ctr_act=gcn_ctr_act, gcn_norm=gcn_norm, gcn_act=gcn_act,
+                       tcn_ms_cfg=tcn_ms_cfg, tcn_mid_channels=tcn_mid_channels, tcn_dropout=tcn_dropout,
+                       tcn_num_joints=num_joints if tcn_num_joints is None else tcn_num_joints)
+        stage_opts = expand_per_stage(options, num_stages)
+        stage_opts[0]['tcn_dropout'] = 0.
+
+        def block_cfgs(opts):
+            tcn_cfg = split_prefixed(opts, 'tcn_')
+            if tcn_cfg['ms_cfg'] is None:
+                tcn_cfg.pop('ms_cfg')
+            return split_prefixed(opts, 'gcn_'), tcn_cfg
+
+        blocks = []
+        if in_channels != base_channels:
+            g, t = block_cfgs(stage_opts[0])
+            blocks.append(DGBlock(in_channels, base_channels, A, 1, residual=False, gcn_cfg=g, tcn_cfg=t))
+        inflate_times = 0
+        channels = base_channels
+        for i in range(2, num_stages + 1):
+            if i in inflate_stages:
+                inflate_times += 1
+            out_channels = int(base_channels * ch_ratio ** inflate_times + EPS)
+            g, t = block_cfgs(stage_opts[i - 1])
+            blocks.append(DGBlock(channels, out_channels, A, 1 + (i in down_stages), gcn_cfg=g, tcn_cfg=t))
+            channels = out_channels
+        self.out_channels = channels
+        self.gcn = nn.ModuleList(blocks)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
+        N, M = x.shape[:2]
+        x = self.data_bn(x)
+        for block in self.gcn:
+            x = block(x)
+        return x.reshape((N, M) + x.shape[1:])

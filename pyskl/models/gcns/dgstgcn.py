@@ -1,0 +1,161 @@
+"""DG-STGCN building blocks (Duan et al., 2022): the DG-GCN spatial unit and the DG-TCN temporal unit."""
+from typing import Optional, Sequence
+
+import torch
+import torch.nn as nn
+
+from .tcn import BranchCfg, mstcn
+from .utils import CfgType, build_act, build_norm
+
+_GRAPH_ACTS = ('tanh', 'relu', 'sigmoid', 'softmax')
+
+
+def _graph_act(name: str) -> nn.Module:
+    """Activation applied to a learned affinity ``(..., V, V)``; softmax normalises over the source joint."""
+    return {'tanh': nn.Tanh, 'relu': nn.ReLU, 'sigmoid': nn.Sigmoid,
+            'softmax': lambda: nn.Softmax(dim=-2)}[name]()
+
+
+class dggcn(nn.Module):
+    """Dynamic group graph convolution (DG-GCN): ``(N, C_in, T, V) -> (N, C_out, T, V)``.
+
+    The input is projected into ``K`` groups of ``mid_channels = int(ratio * C_out)`` channels
+    (``pre``: 1x1 conv + norm + act). Group ``k`` is aggregated over joints with its own affinity
+    ``A_k + alpha * ctr_k(x) + beta * ada_k(x)``:
+
+    - ``A`` ``(K, V, V)``: a learned, input-independent affinity initialised from the graph;
+    - ``ctr``: channel-wise topology refinement, ``ctr_act(x1[..., :, None] - x2[..., None, :])`` of shape
+      ``(N, K, mid, T', V, V)``;
+    - ``ada``: data-dependent affinity, ``ada_act(sum_c x1[c, v] * x2[c, w])`` of shape ``(N, K, 1, T', V, V)``;
+
+    where ``x1, x2 = conv1(x'), conv2(x')`` are ``(N, K, mid, T', V)`` and ``x'`` is ``x`` averaged over time
+    (``T' = 1``, mode ``'T'``) or not (``T' = T``, mode ``'NA'`` for either option). The groups are concatenated
+    and fused by ``post`` (1x1 conv to ``C_out``); then ``act(bn(y) + down(x))``.
+
+    Args:
+        in_channels (int): Input channels C_in.
+        out_channels (int): Output channels C_out.
+        A (torch.Tensor): Initial affinity ``(K, V, V)`` (e.g. the ``'random'`` graph); learned.
+        ratio (float | None): ``mid_channels = int(ratio * out_channels)``; None means ``1 / K``.
+        ctr (str | None): ``'T'`` (time-pooled), ``'NA'`` (per frame) or None (off).
+        ada (str | None): ``'T'``, ``'NA'`` or None, as ``ctr``.
+        subset_wise (bool): Scale the dynamic terms by ``alpha[k]`` / ``beta[k]`` per group; False uses
+            ``alpha[0]`` / ``beta[0]`` for every group (as the released models).
+        ada_act (str): Activation of the ``ada`` affinity: ``'tanh'``, ``'relu'``, ``'sigmoid'`` or
+            ``'softmax'`` (over the source-joint axis). Defaults to ``'softmax'``.
+        ctr_act (str): Activation of the ``ctr`` affinity, same choices. Defaults to ``'tanh'``.
+        norm (str | dict): Normalisation. Defaults to ``'BN'``.
+        act (str | dict): Activation. Defaults to ``'ReLU'``.
+
+    ``alpha`` (``beta``) and ``conv1`` / ``conv2`` exist only when ``ctr`` (``ada``) / either is on, so
+    every parameter takes part in the forward pass.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor, ratio: Optional[float] = 0.25,
+                 ctr: Optional[str] = 'T', ada: Optional[str] = 'T', subset_wise: bool = False,
+                 ada_act: str = 'softmax', ctr_act: str = 'tanh', norm: CfgType = 'BN', act: CfgType = 'ReLU'):
+        super().__init__()
+        for name, value in (('ctr', ctr), ('ada', ada)):
+            if value not in (None, 'T', 'NA'):
+                raise ValueError(f"dggcn: {name} must be None, 'T' or 'NA', got {value!r}")
+        for name, value in (('ctr_act', ctr_act), ('ada_act', ada_act)):
+            if value not in _GRAPH_ACTS:
+                raise ValueError(f'dggcn: {name} must be one of {_GRAPH_ACTS}, got {value!r}')
+        if A.dim() != 3 or A.size(1) != A.size(2):
+            raise ValueError(f'dggcn: A must have shape (K, V, V), got {tuple(A.shape)}')
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.num_subsets = K = A.size(0)
+        self.ratio = 1 / K if ratio is None else ratio
+        self.mid_channels = mid = int(self.ratio * out_channels)
+        if mid < 1:
+            raise ValueError(f'dggcn: ratio={ratio} x out_channels={out_channels} gives no channel per group')
+        self.ctr, self.ada, self.subset_wise = ctr, ada, subset_wise
+        self.pool_time = not (ctr == 'NA' or ada == 'NA')
+
+        # registration order = state-dict order of the released weights
+        self.A = nn.Parameter(A.clone())
+        if ctr is not None:
+            self.alpha = nn.Parameter(torch.zeros(K))
+            self.ctr_act = _graph_act(ctr_act)
+        if ada is not None:
+            self.beta = nn.Parameter(torch.zeros(K))
+            self.ada_act = _graph_act(ada_act)
+        self.act = build_act(act)
+        self.pre = nn.Sequential(nn.Conv2d(in_channels, mid * K, 1), build_norm(norm, mid * K), self.act)
+        self.post = nn.Conv2d(mid * K, out_channels, 1)
+        if ctr is not None or ada is not None:
+            self.conv1 = nn.Conv2d(in_channels, mid * K, 1)
+            self.conv2 = nn.Conv2d(in_channels, mid * K, 1)
+        if in_channels != out_channels:
+            self.down = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1), build_norm(norm, out_channels))
+        self.bn = build_norm(norm, out_channels)
+
+    def _scale(self, graph: torch.Tensor, coeff: torch.Tensor) -> torch.Tensor:
+        """``graph`` ``(N, K, C, T, V, V)`` times ``coeff[k]`` (subset-wise) or ``coeff[0]``."""
+        if self.subset_wise:
+            return graph * coeff.view(1, -1, 1, 1, 1, 1)
+        return graph * coeff[0]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, C_in, T, V) -> (N, C_out, T, V)``."""
+        n, _, t, v = x.shape
+        K, mid = self.num_subsets, self.mid_channels
+        res = self.down(x) if hasattr(self, 'down') else x
+        feat = self.pre(x).view(n, K, mid, t, v)
+        A = self.A[None, :, None, None]  # (1, K, 1, 1, V, V)
+        if self.ctr is None and self.ada is None:
+            y = torch.einsum('nkctv,kvw->nkctw', feat, self.A)
+        else:
+            src = x.mean(dim=-2, keepdim=True) if self.pool_time else x  # (N, C_in, T', V)
+            x1 = self.conv1(src).view(n, K, mid, -1, v)
+            x2 = self.conv2(src).view(n, K, mid, -1, v)
+            if self.ctr is not None:  # (N, K, mid, T', V, V)
+                A = self._scale(self.ctr_act(x1.unsqueeze(-1) - x2.unsqueeze(-2)), self.alpha) + A
+            if self.ada is not None:  # (N, K, 1, T', V, V)
+                affinity = torch.einsum('nkctv,nkctw->nktvw', x1, x2)[:, :, None]
+                A = self._scale(self.ada_act(affinity), self.beta) + A
+            # A: (N or 1, K, mid or 1, T' or 1, V, V); contract over the source joint v
+            per_channel, per_frame = A.size(2) != 1, A.size(3) != 1
+            if per_channel and per_frame:
+                y = torch.einsum('nkctv,nkctvw->nkctw', feat, A)
+            elif per_channel:
+                y = torch.einsum('nkctv,nkcvw->nkctw', feat, A[:, :, :, 0])
+            elif per_frame:
+                y = torch.einsum('nkctv,nktvw->nkctw', feat, A[:, :, 0])
+            else:
+                y = torch.einsum('nkctv,nkvw->nkctw', feat, A[:, :, 0, 0])
+        y = self.post(y.reshape(n, K * mid, t, v))
+        return self.act(self.bn(y) + res)
+
+
+class dgmstcn(mstcn):
+    """DG-TCN: :class:`mstcn` with dynamic joint-skeleton fusion, ``(N, C_in, T, V) -> (N, C_out, T', V)``.
+
+    The skeleton-level feature (mean over joints) is appended as an extra joint, passes the same
+    temporal branches, and is added back to every joint ``v`` with the learned coefficient
+    ``add_coeff[v]`` before the 1x1 fusion: ``feat[..., v] = out[..., v] + add_coeff[v] * out[..., V]``.
+
+    Args:
+        in_channels, out_channels, mid_channels, dropout, ms_cfg, stride: as :class:`mstcn`.
+        num_joints (int): Length of ``add_coeff``; must be at least V (the first V entries are used).
+            Defaults to 25.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, mid_channels: Optional[float] = None,
+                 num_joints: int = 25, dropout: float = 0.,
+                 ms_cfg: Sequence[BranchCfg] = ((3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'),
+                 stride: int = 1):
+        super().__init__(in_channels, out_channels, mid_channels=mid_channels, dropout=dropout, ms_cfg=ms_cfg,
+                         stride=stride)
+        self.num_joints = num_joints
+        self.add_coeff = nn.Parameter(torch.zeros(num_joints))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        V = x.shape[-1]
+        if V > self.num_joints:
+            raise ValueError(f'dgmstcn: input has V={V} joints, add_coeff has only {self.num_joints}')
+        x = torch.cat([x, x.mean(dim=-1, keepdim=True)], dim=-1)  # (N, C_in, T, V + 1)
+        out = torch.cat([branch(x) for branch in self.branches], dim=1)
+        feat = out[..., :V] + out[..., V:] * self.add_coeff[:V]
+        return self.drop(self.bn(self.transform(feat)))
