@@ -14,12 +14,13 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope='module')
 def runs(demo_ann, tmp_path_factory, th):
-    """Run A: 2 epochs straight (+ --test-last). Run B: a run interrupted during epoch 2
+    """Run A: 2 epochs straight (+ --test-last --test-best). Run B: a run interrupted during epoch 2
     (its work dir holds only A's epoch_1.pth, as a killed run leaves it), resumed with
     ``--resume`` (auto: latest checkpoint) and without ``--seed``."""
     root = tmp_path_factory.mktemp('train')
     straight, interrupted = str(root / 'straight'), str(root / 'interrupted')
     out_a = th.run(th.python_tool('train.py') + [th.CONFIG, '--work-dir', straight, '--seed', '3', '--test-last',
+                                                 '--test-best',
                                                  '--cfg-options'] + th.small_cfg_options(demo_ann, 2), cwd=str(root))
     os.makedirs(interrupted)
     shutil.copy(os.path.join(straight, 'epoch_1.pth'), interrupted)
@@ -76,10 +77,14 @@ def test_tensorboard_has_the_logged_loss(runs):
     assert 'acc/top1' in acc.Tags()['scalars']
 
 
-def test_test_last_and_progress_bar(runs):
+def test_test_last_best_and_progress_bar(runs):
     out = runs['out_a']
     assert 'Test (last checkpoint): acc/top1:' in out
-    assert 'val: 100%' in out or 'val:' in out  # rank-0 progress bar during validation
+    assert 'Test (best checkpoint): acc/top1:' in out
+    assert 'Load checkpoint from ' in out and 'best_acc_top1_epoch_' in out
+    # rank-0 progress bars over the 3 batches of the validation / test sets (10 samples, batch 4)
+    assert 'val:   0%|' in out and '| 0/3 [' in out
+    assert 'test:   0%|' in out
 
 
 def test_test_tool_out_dump_eval(runs, demo_ann, th):
@@ -90,7 +95,7 @@ def test_test_tool_out_dump_eval(runs, demo_ann, th):
     stdout = th.run(common + ['--out', out_pkl, '--dump', dump_pkl, '--eval', 'top_k_accuracy', 'mean_class_accuracy',
                            '--cfg-options'] + th.small_cfg_options(demo_ann), cwd=runs['root'])
     assert 'Top-1:' in stdout and 'Top-5:' in stdout and 'Mean-class:' in stdout
-    assert 'test:' in stdout  # progress bar
+    assert 'test:   0%|' in stdout and '| 0/3 [' in stdout  # progress bar
     with open(out_pkl, 'rb') as f:
         result = pickle.load(f)
     with open(dump_pkl, 'rb') as f:
