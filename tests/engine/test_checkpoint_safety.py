@@ -1,6 +1,6 @@
 """Conversion of mmengine checkpoint contents to tensors / builtins and back."""
 import pickle
-from collections import OrderedDict, namedtuple
+from collections import namedtuple
 
 import numpy as np
 import pytest
