@@ -3,7 +3,7 @@ from typing import Optional, Sequence, Tuple, Union
 import torch
 import torch.nn as nn
 
-from .utils import CfgType, build_norm
+from .utils import CfgType, build_act, build_norm
 
 
 class unit_tcn(nn.Module):
@@ -47,53 +47,87 @@ class mstcn(nn.Module):
         in_channels (int): Input channels.
         out_channels (int): Output channels.
         mid_channels (float | None): Branch width as a fraction of ``out_channels``; None splits
-            ``out_channels`` evenly across branches (the first branch takes the remainder).
-        dropout (float): Dropout after the final norm.
+            ``out_channels`` evenly across branches (see ``remainder``).
+        dropout (float): Dropout applied last (after the final norm, the residual and ``act``).
         ms_cfg (sequence): One entry per branch: ``(kernel, dilation)`` for a 1x1 bottleneck + dilated
             temporal conv, ``('max', kernel)`` for a bottleneck + temporal max-pool, ``'1x1'`` for a plain
             strided 1x1 conv.
         stride (int): Temporal stride.
+        fuse (bool): Fuse the concatenated branches with BN-ReLU-1x1 conv + BN (ST-GCN++). False
+            (MS-G3D) outputs the concatenation itself, which needs the branch widths to sum to
+            ``out_channels``.
+        branch_norm (bool): MS-G3D's branches: the temporal convs keep their BN, and a BN follows the
+            max-pool and the ``'1x1'`` conv.
+        remainder (str): Which branch takes the remainder channels when ``mid_channels`` is None:
+            ``'first'`` (ST-GCN++) or ``'last'`` (MS-G3D).
+        residual (bool): Add a residual after the branches (identity when shapes match, else a strided
+            1x1 :class:`unit_tcn`, key ``residual``).
+        act (str | dict | None): Activation applied last (after the residual); None for none.
     """
 
     def __init__(self, in_channels: int, out_channels: int, mid_channels: Optional[float] = None,
                  dropout: float = 0., ms_cfg: Sequence[BranchCfg] = ((3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'),
-                 stride: int = 1):
+                 stride: int = 1, fuse: bool = True, branch_norm: bool = False, remainder: str = 'first',
+                 residual: bool = False, act: CfgType = None):
         super().__init__()
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.ms_cfg = [tuple(c) if isinstance(c, list) else c for c in ms_cfg]
         num_branches = len(self.ms_cfg)
+        if remainder not in ('first', 'last'):
+            raise ValueError(f"remainder must be 'first' or 'last', got {remainder!r}")
         if mid_channels is None:
             mid = out_channels // num_branches
-            first = out_channels - mid * (num_branches - 1)
+            rem = out_channels - mid * (num_branches - 1)
         else:
             if not (isinstance(mid_channels, float) and mid_channels > 0):
                 raise ValueError(f'mid_channels must be a positive float (a fraction), got {mid_channels!r}')
-            mid = first = int(out_channels * mid_channels)
+            mid = rem = int(out_channels * mid_channels)
+        rem_index = 0 if remainder == 'first' else num_branches - 1
+        widths = [rem if i == rem_index else mid for i in range(num_branches)]
+        if not fuse and sum(widths) != out_channels:
+            raise ValueError(f'mstcn with fuse=False needs branch widths summing to out_channels={out_channels}, '
+                             f'got {widths}')
         self.act = nn.ReLU()
 
         branches = []
-        for i, cfg in enumerate(self.ms_cfg):
-            c = first if i == 0 else mid
+        for c, cfg in zip(widths, self.ms_cfg):
             if cfg == '1x1':
-                branches.append(nn.Conv2d(in_channels, c, kernel_size=1, stride=(stride, 1)))
+                conv = nn.Conv2d(in_channels, c, kernel_size=1, stride=(stride, 1))
+                branches.append(nn.Sequential(conv, nn.BatchNorm2d(c)) if branch_norm else conv)
                 continue
             if not (isinstance(cfg, tuple) and len(cfg) == 2):
                 raise ValueError(f'invalid mstcn branch config {cfg!r}')
             head = [nn.Conv2d(in_channels, c, kernel_size=1), nn.BatchNorm2d(c), self.act]
             if cfg[0] == 'max':
-                tail = nn.MaxPool2d(kernel_size=(cfg[1], 1), stride=(stride, 1), padding=(1, 0))
+                tail = [nn.MaxPool2d(kernel_size=(cfg[1], 1), stride=(stride, 1), padding=(1, 0))]
+                if branch_norm:
+                    tail.append(nn.BatchNorm2d(c))
             else:
-                tail = unit_tcn(c, c, kernel_size=cfg[0], stride=stride, dilation=cfg[1], norm=None)
-            branches.append(nn.Sequential(*head, tail))
+                tail = [unit_tcn(c, c, kernel_size=cfg[0], stride=stride, dilation=cfg[1],
+                                 norm='BN' if branch_norm else None)]
+            branches.append(nn.Sequential(*head, *tail))
         self.branches = nn.ModuleList(branches)
 
-        cat_channels = first + mid * (num_branches - 1)
-        self.transform = nn.Sequential(nn.BatchNorm2d(cat_channels), self.act,
-                                       nn.Conv2d(cat_channels, out_channels, kernel_size=1))
-        self.bn = nn.BatchNorm2d(out_channels)
+        self.fuse = fuse
+        if fuse:
+            cat_channels = sum(widths)
+            self.transform = nn.Sequential(nn.BatchNorm2d(cat_channels), self.act,
+                                           nn.Conv2d(cat_channels, out_channels, kernel_size=1))
+            self.bn = nn.BatchNorm2d(out_channels)
+        self.residual_mode = 'none' if not residual else (
+            'identity' if in_channels == out_channels and stride == 1 else 'conv')
+        if self.residual_mode == 'conv':
+            self.residual = unit_tcn(in_channels, out_channels, kernel_size=1, stride=stride)
+        self.out_act = build_act(act)
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         feat = torch.cat([branch(x) for branch in self.branches], dim=1)
-        return self.drop(self.bn(self.transform(feat)))
+        if self.fuse:
+            feat = self.bn(self.transform(feat))
+        if self.residual_mode == 'identity':
+            feat = feat + x
+        elif self.residual_mode == 'conv':
+            feat = feat + self.residual(x)
+        return self.drop(self.out_act(feat))

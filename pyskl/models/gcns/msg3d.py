@@ -1,0 +1,163 @@
+"""MS-G3D building blocks (Liu et al., CVPR 2020): disentangled multi-scale graph convolution and the
+G3D spatial-temporal pathway over sliding temporal windows.
+
+Key names follow the released PYSKL checkpoints (``A``, ``PA``, ``mlp.layers.{0,1}``, ``gcn3d.1``,
+``out_conv``, ``out_bn``).
+"""
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from ..utils.graph import k_adjacency, normalize_digraph
+from .utils import CfgType, build_act
+
+
+def multiscale_adjacency(A: np.ndarray, num_scales: int) -> np.ndarray:
+    """Disentangled multi-scale adjacency ``(num_scales, V, V)``.
+
+    Scale ``k`` links joints exactly ``k`` hops apart in the binary adjacency ``A`` ``(V, V)``, plus
+    self-links (scale 0 is the identity); every scale is column-normalised with :func:`normalize_digraph`.
+    """
+    return np.stack([normalize_digraph(k_adjacency(A, k, with_self=True)) for k in range(num_scales)])
+
+
+def window_adjacency(A: np.ndarray, window_size: int) -> np.ndarray:
+    """Binary adjacency ``(w * V, w * V)`` of a temporal window of ``w`` frames: every joint is linked to
+    itself and to its neighbours in every frame of the window (``A + I`` tiled ``w x w``)."""
+    return np.tile(A + np.eye(len(A), dtype=A.dtype), (window_size, window_size))
+
+
+class _MLP(nn.Module):
+    """1x1 conv + BN + activation, stored as ``layers.{0,1,2}`` (the released key layout)."""
+
+    def __init__(self, in_channels: int, out_channels: int, act: CfgType = 'ReLU'):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Conv2d(in_channels, out_channels, kernel_size=1),
+                                    nn.BatchNorm2d(out_channels), build_act(act))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)
+
+
+class msgcn(nn.Module):
+    """Disentangled multi-scale graph convolution: ``(N, C_in, T, V) -> (N, C_out, T, V)``.
+
+    ``y = act(BN(conv1x1(concat_k x (A_k + PA_k))))``: the input is aggregated over each of the K
+    adjacency scales, the K aggregates are stacked along channels (scale-major, ``k * C_in + c``) and
+    mixed by a 1x1 conv.
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        A (torch.Tensor): Multi-scale adjacency ``(K, V, V)`` (a buffer, e.g. from
+            :func:`multiscale_adjacency`); ``y[w] = sum_v x[v] A[k, v, w]``.
+        act (str | dict | None): Activation after the BN. Defaults to ``'ReLU'``.
+
+    A learned offset ``PA`` ``(K, V, V)`` (init ``U(-1e-6, 1e-6)``) is added to ``A``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor, act: CfgType = 'ReLU'):
+        super().__init__()
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.num_scales = A.size(0)
+        self.register_buffer('A', A.clone())
+        self.PA = nn.Parameter(torch.empty_like(A).uniform_(-1e-6, 1e-6))
+        self.mlp = _MLP(in_channels * self.num_scales, out_channels, act=act)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, t, v = x.shape
+        support = torch.einsum('nctv,kvw->nkctw', x, self.A + self.PA)
+        return self.mlp(support.reshape(n, self.num_scales * c, t, v))
+
+
+def unfold_windows(x: torch.Tensor, window_size: int, window_stride: int = 1, window_dilation: int = 1) -> torch.Tensor:
+    """Sliding temporal windows: ``(N, C, T, V) -> (N, C, T', w * V)``, window-major in the last dimension.
+
+    Frames are zero-padded by ``(w + (w - 1) * (d - 1) - 1) // 2`` on both sides, so
+    ``T' = (T + 2 * pad - (w - 1) * d - 1) // stride + 1`` (``T' = ceil(T / stride)`` for odd ``w``).
+    """
+    span = (window_size - 1) * window_dilation + 1
+    pad = (span - 1) // 2
+    x = nn.functional.pad(x, (0, 0, pad, pad))
+    x = x.unfold(2, span, window_stride)  # N, C, T', V, span (a view)
+    if window_dilation > 1:
+        x = x[..., ::window_dilation]
+    n, c, t = x.shape[:3]
+    return x.permute(0, 1, 2, 4, 3).reshape(n, c, t, -1)
+
+
+class msg3d_unit(nn.Module):
+    """One G3D pathway: multi-scale graph convolution on the spatial-temporal graph of each temporal window,
+    then a ``(window x 1)`` conv collapsing the window. ``(N, C_in, T, V) -> (N, C_out, T', V)``.
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        A (np.ndarray): Binary skeleton adjacency ``(V, V)`` without self-links.
+        num_scales (int): Adjacency scales of the window graph.
+        window_size (int): Frames per window ``w``.
+        window_stride (int): Temporal stride between windows.
+        window_dilation (int): Temporal dilation inside a window.
+        embed_channels (int | None): Output channels of the window graph convolution; the window conv then
+            maps them to ``out_channels``. None keeps ``in_channels``.
+
+    Keys: ``gcn3d.1`` (a :class:`msgcn`; ``gcn3d.0``, the window unfolding, has no state), ``out_conv``
+    (Conv3d), ``out_bn``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, A: np.ndarray, num_scales: int, window_size: int,
+                 window_stride: int = 1, window_dilation: int = 1, embed_channels: Optional[int] = None):
+        super().__init__()
+        self.window_size = window_size
+        self.window_stride = window_stride
+        self.window_dilation = window_dilation
+        self.embed_channels = embed_channels or in_channels
+        A_scales = torch.tensor(multiscale_adjacency(window_adjacency(A, window_size), num_scales),
+                                dtype=torch.float32)
+        self.gcn3d = nn.Sequential(nn.Identity(), msgcn(in_channels, self.embed_channels, A_scales))
+        self.out_conv = nn.Conv3d(self.embed_channels, out_channels, kernel_size=(1, window_size, 1))
+        self.out_bn = nn.BatchNorm2d(out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, _, v = x.shape
+        x = unfold_windows(x, self.window_size, self.window_stride, self.window_dilation)
+        x = self.gcn3d(x)  # N, C, T', w * V
+        x = x.view(n, self.embed_channels, -1, self.window_size, v)
+        return self.out_bn(self.out_conv(x).squeeze(3))
+
+
+class msg3d_block(nn.Module):
+    """Multi-window G3D: the sum of :class:`msg3d_unit` pathways with different window sizes.
+
+    ``(N, C_in, T, V) -> (N, C_out, T', V)``; keys ``gcn3d.{i}``.
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        A (np.ndarray): Binary skeleton adjacency ``(V, V)``.
+        num_scales (int): Adjacency scales of each window graph.
+        window_sizes (sequence[int]): One pathway per window size. Defaults to ``(3, 5)``.
+        window_stride (int): Temporal stride.
+        window_dilations (sequence[int] | None): Dilation of each pathway. None: 1 for all.
+        embed_channels (int | None): See :class:`msg3d_unit`.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, A: np.ndarray, num_scales: int,
+                 window_sizes: Sequence[int] = (3, 5), window_stride: int = 1,
+                 window_dilations: Optional[Sequence[int]] = None, embed_channels: Optional[int] = None):
+        super().__init__()
+        window_dilations = window_dilations or [1] * len(window_sizes)
+        if len(window_dilations) != len(window_sizes):
+            raise ValueError(f'window_dilations {window_dilations} must match window_sizes {window_sizes}')
+        self.gcn3d = nn.ModuleList([
+            msg3d_unit(in_channels, out_channels, A, num_scales, w, window_stride, d, embed_channels)
+            for w, d in zip(window_sizes, window_dilations)])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.gcn3d[0](x)
+        for unit in self.gcn3d[1:]:
+            out = out + unit(x)
+        return out
