@@ -89,6 +89,19 @@ def unfold_windows(x: torch.Tensor, window_size: int, window_stride: int = 1, wi
     return x.permute(0, 1, 2, 4, 3).reshape(n, c, t, -1)
 
 
+class UnfoldWindows(nn.Module):
+    """:func:`unfold_windows` as a module (no state): ``(N, C, T, V) -> (N, C, T', w * V)``."""
+
+    def __init__(self, window_size: int, window_stride: int = 1, window_dilation: int = 1):
+        super().__init__()
+        self.window_size = window_size
+        self.window_stride = window_stride
+        self.window_dilation = window_dilation
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return unfold_windows(x, self.window_size, self.window_stride, self.window_dilation)
+
+
 class msg3d_unit(nn.Module):
     """One G3D pathway: multi-scale graph convolution on the spatial-temporal graph of each temporal window,
     then a ``(window x 1)`` conv collapsing the window. ``(N, C_in, T, V) -> (N, C_out, T', V)``.
@@ -104,26 +117,24 @@ class msg3d_unit(nn.Module):
         embed_channels (int | None): Output channels of the window graph convolution; the window conv then
             maps them to ``out_channels``. None keeps ``in_channels``.
 
-    Keys: ``gcn3d.1`` (a :class:`msgcn`; ``gcn3d.0``, the window unfolding, has no state), ``out_conv``
-    (Conv3d), ``out_bn``.
+    Keys: ``gcn3d.1`` (a :class:`msgcn`; ``gcn3d.0`` is the stateless :class:`UnfoldWindows`),
+    ``out_conv`` (Conv3d), ``out_bn``.
     """
 
     def __init__(self, in_channels: int, out_channels: int, A: np.ndarray, num_scales: int, window_size: int,
                  window_stride: int = 1, window_dilation: int = 1, embed_channels: Optional[int] = None):
         super().__init__()
         self.window_size = window_size
-        self.window_stride = window_stride
-        self.window_dilation = window_dilation
         self.embed_channels = embed_channels or in_channels
         A_scales = torch.tensor(multiscale_adjacency(window_adjacency(A, window_size), num_scales),
                                 dtype=torch.float32)
-        self.gcn3d = nn.Sequential(nn.Identity(), msgcn(in_channels, self.embed_channels, A_scales))
+        self.gcn3d = nn.Sequential(UnfoldWindows(window_size, window_stride, window_dilation),
+                                   msgcn(in_channels, self.embed_channels, A_scales))
         self.out_conv = nn.Conv3d(self.embed_channels, out_channels, kernel_size=(1, window_size, 1))
         self.out_bn = nn.BatchNorm2d(out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, _, _, v = x.shape
-        x = unfold_windows(x, self.window_size, self.window_stride, self.window_dilation)
         x = self.gcn3d(x)  # N, C, T', w * V
         x = x.view(n, self.embed_channels, -1, self.window_size, v)
         return self.out_bn(self.out_conv(x).squeeze(3))
