@@ -1,0 +1,363 @@
+"""Multi-stream score fusion: reading result files, checking their alignment, weighted fusion
+and fusion-weight search (the library behind ``tools/analysis/fuse_results.py``).
+
+Result files (both read with :func:`pyskl.datasets.io.safe_load_pickle`, so no file can run code):
+
+- PYSKL / pyskl ``result.pkl`` (``tools/test.py --out``): a list of N float ``(K,)`` score arrays in
+  dataset order. It carries neither labels nor sample names: they come from the annotation file and
+  split (:func:`load_split_labels`), in the same order as :class:`~pyskl.datasets.PoseDataset`.
+- MMAction2 / pyskl dump (``tools/test.py --dump``): a list of N dicts with ``pred_score`` (``(K,)``)
+  and, optionally, ``gt_label`` (int), ``sample_idx`` (int) and ``frame_dir`` (str).
+
+Streams are aligned by sample name when both the stream and the reference carry names (rows are then
+reordered to the reference's order), otherwise by position; any disagreement (length, class count,
+sample set, labels) raises a ``ValueError`` naming the files rather than fusing misaligned rows.
+
+Fusion is the weighted sum ``sum_i w_i * scores_i`` of the stored scores (probabilities with the
+default ``average_clips='prob'``), as in PYSKL's model-zoo 2-stream (J:B = 1:1) and 4-stream
+(J:B:JM:BM = 2:2:1:1) numbers.
+"""
+import itertools
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .functional import mean_class_accuracy, top_k_accuracy
+
+__all__ = ['StreamResult', 'load_results', 'load_split_labels', 'align_streams', 'fuse_scores',
+           'evaluate_scores', 'search_weights', 'per_class_accuracy', 'STREAM_WEIGHTS', 'stream_name',
+           'fuse_result_files', 'format_weights', 'format_table']
+
+#: PYSKL's model-zoo fusion weights.
+STREAM_WEIGHTS = {'2s': {'j': 1, 'b': 1}, '4s': {'j': 2, 'b': 2, 'jm': 1, 'bm': 1}}
+
+
+@dataclass
+class StreamResult:
+    """The predictions of one test run.
+
+    Attributes:
+        scores (np.ndarray): float64 ``(N, K)`` class scores.
+        labels (np.ndarray | None): int64 ``(N,)`` ground-truth labels, if the file has them.
+        names (list[str] | None): ``N`` sample names (``frame_dir``), if the file has them.
+        source (str): where the predictions came from (a file path), for messages.
+        fmt (str): ``'pyskl'`` (list of arrays) or ``'mmaction'`` (list of dicts).
+    """
+    scores: np.ndarray
+    labels: Optional[np.ndarray] = None
+    names: Optional[List[str]] = None
+    source: str = '<memory>'
+    fmt: str = 'pyskl'
+    extra: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.scores.shape[0])
+
+    @property
+    def num_classes(self) -> int:
+        return int(self.scores.shape[1])
+
+
+def _score_row(value, path: str, i: int, where: str) -> np.ndarray:
+    try:
+        row = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f'{path}: sample {i}: {where} is not a numeric array ({e})') from None
+    if row.ndim != 1 or row.size == 0:
+        raise ValueError(f'{path}: sample {i}: {where} must be a non-empty (K,) array, got shape {row.shape}')
+    if not np.all(np.isfinite(row)):
+        raise ValueError(f'{path}: sample {i}: {where} contains NaN or inf')
+    return row
+
+
+def load_results(path: str) -> StreamResult:
+    """Read a PYSKL ``result.pkl`` or an MMAction2 dump.
+
+    Args:
+        path (str): the pickle file.
+
+    Returns:
+        StreamResult: ``scores (N, K)``; ``labels``/``names`` from a dump when every entry has them.
+
+    Raises:
+        ValueError: naming the file, the sample and the field, for anything but a non-empty list of
+        ``(K,)`` arrays or of dicts with ``pred_score`` with one K throughout.
+    """
+    from pyskl.datasets.io import safe_load_pickle
+
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'result file not found: {path}')
+    data = safe_load_pickle(path)
+    if not isinstance(data, (list, tuple)) or len(data) == 0:
+        raise ValueError(f'{path}: expected a non-empty list of (K,) score arrays (PYSKL result.pkl) or of dicts '
+                         f'with pred_score (MMAction2 dump), got {type(data).__name__}'
+                         + (' of length 0' if isinstance(data, (list, tuple)) else ''))
+    is_dump = isinstance(data[0], dict)
+    rows, labels, names = [], [], []
+    for i, item in enumerate(data):
+        if isinstance(item, dict) != is_dump:
+            raise ValueError(f'{path}: sample {i} is a {type(item).__name__} but sample 0 is a '
+                             f'{type(data[0]).__name__}: mixed formats')
+        if is_dump:
+            if 'pred_score' not in item:
+                raise ValueError(f"{path}: sample {i}: field 'pred_score' is missing "
+                                 f'(keys: {sorted(map(str, item))})')
+            rows.append(_score_row(item['pred_score'], path, i, "field 'pred_score'"))
+            label = item.get('gt_label')
+            if label is not None:
+                label = np.asarray(label).reshape(-1)
+                if label.size != 1 or not np.issubdtype(label.dtype, np.integer):
+                    raise ValueError(f"{path}: sample {i}: field 'gt_label' must be one integer, got {label!r}")
+                label = int(label[0])
+            labels.append(label)
+            name = item.get('frame_dir')
+            names.append(name if isinstance(name, str) else None)
+        else:
+            rows.append(_score_row(item, path, i, 'the score array'))
+        if rows[-1].shape[0] != rows[0].shape[0]:
+            raise ValueError(f'{path}: sample {i} has {rows[-1].shape[0]} class scores but sample 0 has '
+                             f'{rows[0].shape[0]}')
+    scores = np.stack(rows)
+    result = StreamResult(scores=scores, source=str(path), fmt='mmaction' if is_dump else 'pyskl')
+    if is_dump and all(lb is not None for lb in labels):
+        result.labels = np.asarray(labels, dtype=np.int64)
+        bad = np.flatnonzero((result.labels < 0) | (result.labels >= scores.shape[1]))
+        if bad.size:
+            raise ValueError(f"{path}: sample {int(bad[0])}: field 'gt_label' = {int(result.labels[bad[0]])} is "
+                             f'outside [0, {scores.shape[1]}) (the number of class scores)')
+    if is_dump and all(n is not None for n in names):
+        if len(set(names)) != len(names):
+            dup = next(n for n in names if names.count(n) > 1)
+            raise ValueError(f"{path}: field 'frame_dir' repeats sample {dup!r}")
+        result.names = names
+    return result
+
+
+def load_split_labels(ann_file: str, split: Optional[str] = None) -> StreamResult:
+    """Labels and names of a split, in the order the test set uses (that of
+    :class:`~pyskl.datasets.PoseDataset`, whose load-time validation applies).
+
+    Returns:
+        StreamResult: with ``scores`` of shape ``(N, 0)`` (no predictions), ``labels (N,)`` and ``names``;
+        ``extra['num_classes']`` is the dataset's class count.
+    """
+    from pyskl.datasets.pose_dataset import PoseDataset
+
+    dataset = PoseDataset(ann_file, pipeline=[], split=split, test_mode=True)
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    source = f'{ann_file}' + (f' (split {split!r})' if split is not None else '')
+    return StreamResult(scores=np.zeros((len(infos), 0)), labels=np.asarray([int(x['label']) for x in infos]),
+                        names=[str(x['frame_dir']) for x in infos], source=source, fmt='annotation',
+                        extra=dict(num_classes=int(dataset.metainfo['num_classes'])))
+
+
+def align_streams(streams: Sequence[StreamResult],
+                  reference: Optional[StreamResult] = None) -> Tuple[List[np.ndarray], np.ndarray, Optional[List[str]]]:
+    """Check that ``streams`` predict the same samples and return their rows in one order.
+
+    Args:
+        streams (Sequence[StreamResult]): one result per stream.
+        reference (StreamResult, optional): labels and names from the annotation file
+            (:func:`load_split_labels`). Without it, the first stream that has labels is the reference.
+
+    Returns:
+        tuple: ``scores`` (list of ``(N, K)`` arrays, one per stream, rows in the reference's order),
+        ``labels (N,)`` and ``names`` (the reference's N sample names, or None if it has none).
+        A stream with names is reordered by name to the reference's order; one without (a PYSKL
+        ``result.pkl``) is taken to be in the reference's order.
+
+    Raises:
+        ValueError: different lengths, class counts or sample sets, labels that disagree, or no labels
+        at all (a PYSKL ``result.pkl`` needs ``--ann-file``).
+    """
+    if not streams:
+        raise ValueError('no result file given')
+    ref = reference
+    if ref is None:
+        ref = next((s for s in streams if s.labels is not None), None)
+        if ref is None:
+            raise ValueError('no labels: ' + ', '.join(s.source for s in streams) + ' carry no gt_label '
+                             '(PYSKL result.pkl files); give the annotation file and split (--ann-file, --split)')
+    n = len(ref)
+    k = streams[0].num_classes
+    for s in streams:
+        if s.num_classes != k:
+            raise ValueError(f'different class counts: {streams[0].source} has {k} class scores per sample, '
+                             f'{s.source} has {s.num_classes}')
+    num_classes = ref.extra.get('num_classes')
+    if num_classes is not None and num_classes > k:
+        raise ValueError(f'{ref.source} has labels up to {num_classes - 1} but the results have only {k} '
+                         f'class scores ({streams[0].source})')
+    out = []
+    for s in streams:
+        if len(s) != n:
+            raise ValueError(f'different lengths: {s.source} has {len(s)} samples, {ref.source} has {n}; '
+                             'were they tested on the same split?')
+        if ref.names is not None and s.names is not None:
+            index = {name: i for i, name in enumerate(s.names)}
+            missing = [name for name in ref.names if name not in index]
+            if missing:
+                extra = sorted(set(s.names) - set(ref.names))
+                raise ValueError(f'different sample sets: {len(missing)} samples of {ref.source} are not in '
+                                 f'{s.source} (e.g. {missing[0]!r})' + (f'; it has {extra[0]!r} instead' if extra
+                                                                        else ''))
+            order = np.asarray([index[name] for name in ref.names])
+        else:
+            order = np.arange(n)
+        if s.labels is not None and s is not ref:
+            diff = np.flatnonzero(s.labels[order] != ref.labels)
+            if diff.size:
+                i = int(diff[0])
+                name = f' ({ref.names[i]!r})' if ref.names is not None else ''
+                raise ValueError(f'labels disagree: sample {i}{name} has label {int(ref.labels[i])} in {ref.source} '
+                                 f'but {int(s.labels[order[i]])} in {s.source} ({diff.size} samples differ); '
+                                 'the files are misaligned or come from different splits')
+        out.append(s.scores[order])
+    return out, ref.labels.copy(), (list(ref.names) if ref.names is not None else None)
+
+
+def _check_weights(num_streams: int, weights: Optional[Sequence[float]]) -> np.ndarray:
+    if weights is None:
+        return np.ones(num_streams)
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape != (num_streams, ):
+        raise ValueError(f'{num_streams} streams need {num_streams} weights, got {weights.tolist()}')
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+        raise ValueError(f'weights must be finite, >= 0 and not all 0, got {weights.tolist()}')
+    return weights
+
+
+def fuse_scores(scores: Sequence[np.ndarray], weights: Optional[Sequence[float]] = None) -> np.ndarray:
+    """Weighted sum of aligned stream scores.
+
+    Args:
+        scores (Sequence[np.ndarray]): S arrays ``(N, K)`` (see :func:`align_streams`).
+        weights (Sequence[float], optional): S non-negative weights; default all 1.
+
+    Returns:
+        np.ndarray: float64 ``(N, K)`` ``sum_i weights[i] * scores[i]``.
+    """
+    if not scores:
+        raise ValueError('no scores to fuse')
+    shape = np.shape(scores[0])
+    for i, s in enumerate(scores):
+        if np.shape(s) != shape or len(shape) != 2:
+            raise ValueError(f'stream {i} has scores of shape {np.shape(s)}, stream 0 {shape}; all must be (N, K)')
+    weights = _check_weights(len(scores), weights)
+    return sum(w * np.asarray(s, dtype=np.float64) for w, s in zip(weights, scores))
+
+
+def evaluate_scores(scores: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
+    """``{'top1', 'top5', 'mean1'}`` accuracies in ``[0, 1]`` of ``scores (N, K)`` against ``labels (N,)``."""
+    top1, top5 = top_k_accuracy(scores, labels, (1, 5))
+    return dict(top1=top1, top5=top5, mean1=mean_class_accuracy(scores, labels))
+
+
+def search_weights(scores: Sequence[np.ndarray], labels: np.ndarray,
+                   grid: Sequence[float] = (0, 0.5, 1, 1.5, 2, 3)) -> Tuple[Tuple[float, ...], Dict[str, float]]:
+    """Exhaustive search of fusion weights on one split.
+
+    Every combination of ``grid`` values is tried (all-zero excluded; a combination proportional to
+    one already tried is skipped, as scaling the weights does not change the ranking). The best
+    combination maximises Top-1, then mean class accuracy, then is the earliest in grid order
+    (deterministic).
+
+    Args:
+        scores (Sequence[np.ndarray]): S aligned ``(N, K)`` score arrays.
+        labels (np.ndarray): ``(N,)`` labels.
+        grid (Sequence[float]): candidate weights (>= 0).
+
+    Returns:
+        tuple: the best weights (S floats) and their accuracies (see :func:`evaluate_scores`).
+    """
+    grid = sorted(set(float(g) for g in grid))
+    if not grid or grid[0] < 0:
+        raise ValueError(f'grid must hold weights >= 0, got {grid}')
+    best_key, best = None, None
+    seen = set()
+    for combo in itertools.product(grid, repeat=len(scores)):
+        total = sum(combo)
+        if total <= 0:
+            continue
+        normalised = tuple(round(c / total, 9) for c in combo)
+        if normalised in seen:  # a multiple of a combination already tried
+            continue
+        seen.add(normalised)
+        fused = fuse_scores(scores, combo)
+        hit = np.argmax(fused, axis=1) == labels
+        top1 = float(hit.mean())
+        if best_key is not None and top1 < best_key[0]:
+            continue
+        mean1 = mean_class_accuracy(fused, labels)
+        key = (top1, mean1)
+        if best_key is None or key > best_key:
+            best_key, best = key, combo
+    return tuple(best), evaluate_scores(fuse_scores(scores, best), labels)
+
+
+def per_class_accuracy(scores: np.ndarray, labels: np.ndarray, num_classes: Optional[int] = None) -> np.ndarray:
+    """Top-1 accuracy of every class: ``(K,)`` float64, NaN for classes without samples."""
+    scores = np.asarray(scores)
+    labels = np.asarray(labels, dtype=np.int64)
+    k = scores.shape[1] if num_classes is None else num_classes
+    pred = np.argmax(scores, axis=1)
+    count = np.bincount(labels, minlength=k)[:k]
+    hit = np.bincount(labels, weights=(pred == labels).astype(np.float64), minlength=k)[:k]
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return np.where(count > 0, hit / np.maximum(count, 1), np.nan)
+
+
+def stream_name(path: str) -> str:
+    """A short name for a result file: its parent folder for the generic names ``result.pkl`` /
+    ``dump.pkl`` (``work_dirs/.../j/result.pkl`` -> ``j``), else the file name without extension."""
+    stem = osp.splitext(osp.basename(path))[0]
+    if stem in ('result', 'results', 'dump', 'pred', 'preds'):
+        parent = osp.basename(osp.dirname(osp.abspath(path)))
+        return parent or stem
+    return stem
+
+
+def fuse_result_files(paths: Sequence[str], weights: Optional[Sequence[float]] = None,
+                      ann_file: Optional[str] = None, split: Optional[str] = None) -> dict:
+    """Read, align, evaluate and fuse result files (the core of ``tools/analysis/fuse_results.py``).
+
+    Args:
+        paths (Sequence[str]): S result files (PYSKL ``result.pkl`` and/or MMAction2 dumps).
+        weights (Sequence[float], optional): S fusion weights; default all 1.
+        ann_file (str, optional): annotation file for labels and sample names (needed for
+            ``result.pkl`` files); with ``split`` (e.g. ``'xsub_val'``).
+
+    Returns:
+        dict: ``streams`` (list of S ``(name, metrics)``), ``weights`` (S floats), ``fused`` (metrics),
+        ``scores`` (S aligned ``(N, K)`` arrays), ``fused_scores (N, K)``, ``labels (N,)``,
+        ``names`` (N sample names or None); metrics as in :func:`evaluate_scores`.
+    """
+    streams = [load_results(p) for p in paths]
+    weights = _check_weights(len(streams), weights)
+    reference = load_split_labels(ann_file, split) if ann_file is not None else None
+    if reference is None and split is not None:
+        raise ValueError('--split needs --ann-file')
+    scores, labels, names = align_streams(streams, reference)
+    fused = fuse_scores(scores, weights)
+    return dict(streams=[(stream_name(p), evaluate_scores(s, labels)) for p, s in zip(paths, scores)],
+                weights=[float(w) for w in weights], fused=evaluate_scores(fused, labels), scores=scores,
+                fused_scores=fused, labels=labels, names=names)
+
+
+def format_weights(weights: Sequence[float]) -> str:
+    """``[2.0, 2.0, 1.0, 1.0]`` -> ``'2:2:1:1'``."""
+    return ':'.join(f'{w:g}' for w in weights)
+
+
+def format_table(rows: Sequence[Tuple[str, str, Dict[str, float]]]) -> str:
+    """A fixed-width table with a ``Stream | Weight | Top-1 | Top-5 | Mean-class`` header; ``rows`` are
+    ``(name, weight text, metrics)`` with metrics in ``[0, 1]``, printed as percentages."""
+    width = max([len('Stream')] + [len(r[0]) for r in rows])
+    wwidth = max([len('Weight')] + [len(r[1]) for r in rows])
+    lines = [f'{"Stream":<{width}}  {"Weight":>{wwidth}}  {"Top-1":>7}  {"Top-5":>7}  {"Mean-class":>10}']
+    for name, weight, m in rows:
+        lines.append(f'{name:<{width}}  {weight:>{wwidth}}  {100 * m["top1"]:>7.2f}  {100 * m["top5"]:>7.2f}  '
+                     f'{100 * m["mean1"]:>10.2f}')
+    return '\n'.join(lines)
