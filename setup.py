@@ -26,6 +26,8 @@ setup(
     python_requires='>=3.9',
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
     install_requires=read_requirements('requirements.txt'),
-    extras_require={'tests': read_requirements('requirements/tests.txt')},
+    package_data={'pyskl.datasets': ['data/*.txt']},
+    extras_require={'tests': read_requirements('requirements/tests.txt'),
+                    'pose': read_requirements('requirements/pose.txt')},
     license='Apache-2.0',
 )
