@@ -7,6 +7,8 @@
 #   * an active virtualenv / conda env (VIRTUAL_ENV or CONDA_PREFIX set): into it;
 #   * otherwise: ./.venv, created with --system-site-packages so that a torch (CUDA or
 #     CPU) already installed for the system python is reused, not replaced.
+#     An EXTRA list containing `pose` (e.g. `tests,pose`) uses ./.venv-pose instead: MediaPipe
+#     needs numpy<2 and protobuf<5, so it gets its own environment next to the main one.
 # torch: kept as it is when an installed torch >= 2.0 is found; otherwise torch==2.13.0
 # is installed (on the project's CI machines that is a local CPU wheel). An unpinned torch
 # is never requested, so pip cannot pull a different CUDA build behind your back.
@@ -19,11 +21,13 @@ if [ -n "${PYSKL_PYTHON:-}" ]; then
 elif [ -n "${VIRTUAL_ENV:-}" ] || [ -n "${CONDA_PREFIX:-}" ]; then
   py=$(command -v python || command -v python3)
 else
-  if [ ! -x .venv/bin/python ]; then
-    echo "[setup_env] creating .venv (system site-packages visible)" >&2
-    python3 -m venv --system-site-packages .venv >&2
+  venv=.venv
+  case ",$extra," in *,pose,*) venv=.venv-pose ;; esac
+  if [ ! -x $venv/bin/python ]; then
+    echo "[setup_env] creating $venv (system site-packages visible)" >&2
+    python3 -m venv --system-site-packages $venv >&2
   fi
-  py=$PWD/.venv/bin/python
+  py=$PWD/$venv/bin/python
 fi
 
 pipi() { "$py" -m pip install -q --disable-pip-version-check "$@" >&2; }

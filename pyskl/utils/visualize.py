@@ -1,0 +1,177 @@
+"""Draw skeleton sequences (2D or 3D, any :mod:`~pyskl.models.utils.graph` layout) and write them
+as GIF (Pillow) or MP4 (OpenCV ``VideoWriter``, ``mp4v``).
+
+Bones are the layout's graph edges; each person has its own colour. OpenCV (``cv2``, installed with
+mmcv-lite) is imported when drawing, never at ``import pyskl``.
+"""
+import os
+import os.path as osp
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+__all__ = ['PERSON_COLORS', 'guess_layout', 'draw_skeletons', 'draw_text', 'write_video']
+
+#: RGB colour of person m (cycled).
+PERSON_COLORS = ((255, 64, 64), (64, 160, 255), (64, 220, 64), (255, 200, 0), (220, 64, 255), (0, 220, 220))
+
+
+def guess_layout(num_joints: int) -> str:
+    """The layout name for ``V`` joints: 25 -> ``nturgb+d``, 17 -> ``coco``, 18 -> ``openpose``."""
+    table = {25: 'nturgb+d', 17: 'coco', 18: 'openpose'}
+    if num_joints not in table:
+        raise ValueError(f'cannot guess the skeleton layout of {num_joints} joints; give it explicitly')
+    return table[num_joints]
+
+
+def _project_3d(keypoint: np.ndarray, size: Tuple[int, int], azimuth: float, margin: float = 0.08) -> np.ndarray:
+    """``(M, T, V, 3)`` camera-space points (x right, y up, z depth) -> ``(M, T, V, 2)`` pixels of
+    a ``size = (H, W)`` canvas: rotate by ``azimuth`` degrees about the vertical axis, drop depth,
+    flip y, and fit the non-zero joints of the whole sequence into the canvas."""
+    a = np.deg2rad(azimuth)
+    x = keypoint[..., 0] * np.cos(a) + keypoint[..., 2] * np.sin(a)
+    y = -keypoint[..., 1]
+    pts = np.stack([x, y], -1)
+    valid = np.any(keypoint != 0, axis=-1)
+    h, w = size
+    if not valid.any():
+        return np.zeros(pts.shape, np.float32)
+    lo, hi = pts[valid].min(0), pts[valid].max(0)
+    scale = (1 - 2 * margin) * min(w / max(hi[0] - lo[0], 1e-6), h / max(hi[1] - lo[1], 1e-6))
+    centre = (lo + hi) / 2
+    out = (pts - centre) * scale + np.array([w / 2, h / 2])
+    out[~valid] = 0
+    return out.astype(np.float32)
+
+
+def draw_skeletons(keypoint: np.ndarray, layout: Union[str, dict, None] = None,
+                   keypoint_score: Optional[np.ndarray] = None, frames: Optional[Iterable[np.ndarray]] = None,
+                   img_shape: Optional[Tuple[int, int]] = None, size: Optional[Tuple[int, int]] = None,
+                   score_thr: float = 0.3, azimuth: float = 0.0, thickness: Optional[int] = None) -> List[np.ndarray]:
+    """Render a skeleton sequence frame by frame.
+
+    Args:
+        keypoint: ``(M, T, V, C)``: 2D pixel coordinates (x, y) in an ``img_shape`` image (C = 2,
+            or C = 3 = (x, y, score) when ``keypoint_score`` is given), or, when C = 3 and
+            ``keypoint_score`` is None, camera-space (x, y, z) points (3D, e.g. NTU in metres).
+        layout: Layout name / dict; default guessed from V.
+        keypoint_score: ``(M, T, V)`` joint confidences (2D); joints below ``score_thr`` are not drawn.
+        frames: Background RGB frames ``(H, W, 3)``, one per time step (e.g. the source video);
+            default a dark canvas.
+        img_shape: ``(H, W)`` of the 2D coordinates (default: the frames' shape, else the bounding
+            box of the points).
+        size: ``(H, W)`` of the output (default: ``img_shape``; 3D: 480 x 480). 2D points are scaled.
+        azimuth: 3D only: view rotation about the vertical axis, in degrees.
+
+    Returns:
+        list of uint8 RGB images ``(H, W, 3)``, T of them.
+    """
+    import cv2
+
+    from pyskl.models.utils.graph import get_layout
+
+    keypoint = np.asarray(keypoint, dtype=np.float32)
+    if keypoint.ndim != 4 or keypoint.shape[-1] not in (2, 3):
+        raise ValueError(f'keypoint must be (M, T, V, C) with C in {{2, 3}}, got shape {keypoint.shape}')
+    num_person, num_frames, num_joints, channels = keypoint.shape
+    lay = get_layout(layout if layout is not None else guess_layout(num_joints))
+    if lay.num_node != num_joints:
+        raise ValueError(f'keypoint has V={num_joints} joints but layout {lay.name!r} has {lay.num_node}')
+    frames = list(frames) if frames is not None else None
+    if frames is not None and len(frames) < num_frames:
+        raise ValueError(f'{len(frames)} background frames for {num_frames} skeleton frames')
+    is_3d = channels == 3 and keypoint_score is None
+    if is_3d and frames is not None:
+        raise ValueError('3D skeletons (C = 3 without keypoint_score) have no pixel coordinates to draw '
+                         'over a video; give 2D keypoints with keypoint_score')
+    if is_3d:
+        size = tuple(size) if size is not None else (480, 480)
+        pts = _project_3d(keypoint, size, azimuth)
+        score = np.where(np.any(keypoint != 0, axis=-1), 1.0, 0.0)
+    else:
+        pts = keypoint[..., :2]
+        if keypoint_score is not None:
+            score = np.asarray(keypoint_score, dtype=np.float32)
+            if score.shape != keypoint.shape[:3]:
+                raise ValueError(f'keypoint_score must be (M, T, V) = {keypoint.shape[:3]}, got {score.shape}')
+        else:
+            score = np.where(np.any(pts != 0, axis=-1), 1.0, 0.0)
+        if img_shape is None:
+            if frames is not None:
+                img_shape = frames[0].shape[:2]
+            else:
+                seen = pts[score > score_thr]
+                img_shape = (int(seen[:, 1].max()) + 20, int(seen[:, 0].max()) + 20) if len(seen) else (480, 640)
+        size = tuple(size) if size is not None else tuple(img_shape)
+        pts = pts * np.array([size[1] / img_shape[1], size[0] / img_shape[0]], dtype=np.float32)
+    h, w = size
+    thick = thickness or max(2, round(min(h, w) / 160))
+    out = []
+    for t in range(num_frames):
+        if frames is not None:
+            canvas = np.ascontiguousarray(frames[t][..., :3], dtype=np.uint8)
+            if canvas.shape[:2] != (h, w):
+                canvas = cv2.resize(canvas, (w, h), interpolation=cv2.INTER_AREA)
+        else:
+            canvas = np.full((h, w, 3), 24, np.uint8)
+        for m in range(num_person):
+            color = PERSON_COLORS[m % len(PERSON_COLORS)]
+            ok = score[m, t] > score_thr
+            p = np.round(pts[m, t]).astype(np.int32)
+            for i, j in lay.inward:
+                if ok[i] and ok[j]:
+                    cv2.line(canvas, (int(p[i, 0]), int(p[i, 1])), (int(p[j, 0]), int(p[j, 1])), color, thick,
+                             cv2.LINE_AA)
+            for v in np.flatnonzero(ok):
+                cv2.circle(canvas, (int(p[v, 0]), int(p[v, 1])), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
+        out.append(canvas)
+    return out
+
+
+def draw_text(frame: np.ndarray, lines: Sequence[str], origin: Tuple[int, int] = (10, 10)) -> np.ndarray:
+    """Write ``lines`` (top-left, one per row, on a dark box) onto a copy of the RGB ``frame``."""
+    import cv2
+
+    img = np.ascontiguousarray(frame).copy()
+    scale = max(0.5, img.shape[0] / 720)
+    thick = max(1, round(scale * 1.5))
+    (_, th), _ = cv2.getTextSize('Ag', cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+    step = int(th * 1.8)
+    width = max(cv2.getTextSize(s, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0][0] for s in lines) if lines else 0
+    x, y = origin
+    if lines:
+        box = img[y:y + step * len(lines) + th // 2, x:x + width + 2 * th]
+        box[:] = (box * 0.4).astype(np.uint8)
+    for k, s in enumerate(lines):
+        cv2.putText(img, s, (x + th, y + step * (k + 1) - th // 3), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                    (255, 255, 255), thick, cv2.LINE_AA)
+    return img
+
+
+def write_video(frames: Sequence[np.ndarray], out: str, fps: float = 30.0) -> str:
+    """Write RGB frames ``(H, W, 3)`` to ``out``: ``.gif`` with Pillow, ``.mp4`` with OpenCV (mp4v)."""
+    if not len(frames):
+        raise ValueError('no frames to write')
+    ext = osp.splitext(out)[1].lower()
+    if osp.dirname(out):
+        os.makedirs(osp.dirname(out), exist_ok=True)
+    if ext == '.gif':
+        from PIL import Image
+        images = [Image.fromarray(np.asarray(f, dtype=np.uint8)) for f in frames]
+        images[0].save(out, save_all=True, append_images=images[1:], duration=max(1, round(1000 / fps)), loop=0)
+    elif ext == '.mp4':
+        import cv2
+        h, w = frames[0].shape[:2]
+        writer = cv2.VideoWriter(out, cv2.VideoWriter_fourcc(*'mp4v'), float(fps), (w, h))
+        if not writer.isOpened():
+            raise RuntimeError(f'OpenCV cannot open a video writer for {out}')
+        try:
+            for f in frames:
+                if f.shape[:2] != (h, w):
+                    raise ValueError(f'all frames must be {h}x{w}, got {f.shape[:2]}')
+                writer.write(cv2.cvtColor(np.ascontiguousarray(f, dtype=np.uint8), cv2.COLOR_RGB2BGR))
+        finally:
+            writer.release()
+    else:
+        raise ValueError(f'output must end with .gif or .mp4, got {out!r}')
+    return out

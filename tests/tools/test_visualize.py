@@ -1,0 +1,108 @@
+"""Skeleton rendering: GIF / MP4 files decoded back (Pillow, decord) with the expected frame count."""
+import os.path as osp
+import subprocess
+import sys
+
+import decord
+import numpy as np
+import pytest
+from PIL import Image
+
+from pyskl.datasets.io import dump_pickle
+from pyskl.utils.visualize import PERSON_COLORS, draw_skeletons, draw_text, guess_layout, write_video
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+VIDEO = osp.join(osp.dirname(REPO), 'shared', 'data', 'ntu_sample.avi')
+TOOL = osp.join(REPO, 'tools', 'visualize_skeleton.py')
+
+
+def gif_frames(path):
+    with Image.open(path) as im:
+        return [np.asarray(im.convert('RGB')) for _ in range(im.n_frames) if im.seek(_) is None]
+
+
+def ntu_3d(rng, m=2, t=12):
+    """NTU-like 3D people (metres): ``(M, T, 25, 3)``, person m shifted along x."""
+    base = np.stack([rng.uniform(-0.2, 0.2, 25), rng.uniform(-0.8, 0.8, 25), rng.uniform(2.8, 3.2, 25)], -1)
+    kp = np.stack([base + [0.8 * i, 0, 0] + 0.02 * rng.standard_normal((t, 1, 3)) for i in range(m)])
+    return kp.astype(np.float32)
+
+
+def coco_2d(rng, m=2, t=72, shape=(1080, 1920)):
+    """COCO-17 2D people in pixels with scores: ``(M, T, 17, 2)``, ``(M, T, 17)``."""
+    h, w = shape
+    kp = np.stack([rng.uniform([0.2 * w + 0.4 * w * i, 0.2 * h], [0.35 * w + 0.4 * w * i, 0.9 * h], (17, 2))
+                   + 5 * rng.standard_normal((t, 1, 2)) for i in range(m)])
+    return kp.astype(np.float32), np.full(kp.shape[:3], 0.9, np.float32)
+
+
+def has_color(img, color, tol=40):
+    return bool(np.any(np.all(np.abs(img.astype(int) - color) < tol, axis=-1)))
+
+
+def test_draw_3d_people_in_their_colours():
+    kp = ntu_3d(np.random.default_rng(0))
+    images = draw_skeletons(kp, size=(120, 160))
+    assert len(images) == 12 and images[0].shape == (120, 160, 3) and images[0].dtype == np.uint8
+    assert has_color(images[0], PERSON_COLORS[0]) and has_color(images[0], PERSON_COLORS[1])
+    one = draw_skeletons(kp[:1], size=(120, 160))
+    assert has_color(one[0], PERSON_COLORS[0]) and not has_color(one[0], PERSON_COLORS[1])
+    assert guess_layout(25) == 'nturgb+d' and guess_layout(17) == 'coco'
+    with pytest.raises(ValueError, match='V=25 joints but layout .coco'):
+        draw_skeletons(kp, layout='coco')
+    with pytest.raises(ValueError, match='3D skeletons'):
+        draw_skeletons(kp, frames=[np.zeros((10, 10, 3), np.uint8)] * 12)
+
+
+def test_low_scores_are_not_drawn():
+    kp, score = coco_2d(np.random.default_rng(1), m=1, t=2, shape=(240, 320))
+    drawn = draw_skeletons(kp, keypoint_score=score, img_shape=(240, 320))
+    hidden = draw_skeletons(kp, keypoint_score=score * 0, img_shape=(240, 320))
+    assert has_color(drawn[0], PERSON_COLORS[0])
+    assert np.all(hidden[0] == hidden[0][0, 0])  # blank canvas only
+    text = draw_text(drawn[0], ['1. waving: 0.91'])
+    assert text.shape == drawn[0].shape and not np.array_equal(text, drawn[0])
+
+
+def test_write_gif_and_mp4_decode(tmp_path):
+    images = draw_skeletons(ntu_3d(np.random.default_rng(2), t=9), size=(96, 128))
+    gif = write_video(images, str(tmp_path / 'a.gif'), fps=10)
+    assert len(gif_frames(gif)) == 9
+    mp4 = write_video(images, str(tmp_path / 'a.mp4'), fps=10)
+    vr = decord.VideoReader(mp4)
+    assert len(vr) == 9 and vr[0].shape == (96, 128, 3)
+    with pytest.raises(ValueError, match='.gif or .mp4'):
+        write_video(images, str(tmp_path / 'a.avi'))
+
+
+def run_tool(*args):
+    return subprocess.run([sys.executable, TOOL, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=300)
+
+
+def test_cli_3d_gif_and_2d_mp4_over_the_video(tmp_path):
+    rng = np.random.default_rng(3)
+    kp2d, score = coco_2d(rng)
+    anns = [dict(frame_dir='S001C001P001R001A001', label=0, keypoint=ntu_3d(rng, t=15), total_frames=15),
+            dict(frame_dir='clip2d', label=1, keypoint=kp2d, keypoint_score=score, total_frames=72,
+                 img_shape=(1080, 1920), original_shape=(1080, 1920))]
+    ann_file = tmp_path / 'ann.pkl'
+    dump_pickle(dict(split=dict(all=['S001C001P001R001A001', 'clip2d']), annotations=anns), ann_file)
+
+    proc = run_tool(ann_file, '--frame-dir', 'S001C001P001R001A001', '--out', tmp_path / 'v3d.gif', '--size', 90, 120)
+    assert proc.returncode == 0, proc.stderr
+    frames = gif_frames(tmp_path / 'v3d.gif')
+    assert len(frames) == 15 and frames[0].shape == (90, 120, 3)
+
+    proc = run_tool(ann_file, '--frame-dir', 'clip2d', '--out', tmp_path / 'v2d.mp4', '--video', VIDEO,
+                    '--size', 270, 480)
+    assert proc.returncode == 0, proc.stderr
+    vr = decord.VideoReader(str(tmp_path / 'v2d.mp4'))
+    assert len(vr) == 72 and vr[0].shape == (270, 480, 3)
+    # the video shows through where no skeleton is drawn
+    src = decord.VideoReader(VIDEO, width=480, height=270)[0].asnumpy().astype(int)
+    out = vr[0].asnumpy().astype(int)
+    assert np.median(np.abs(out - src)) < 20
+
+    proc = run_tool(ann_file, '--frame-dir', 'nope', '--out', tmp_path / 'x.gif')
+    assert proc.returncode != 0 and "frame_dir='nope'" in proc.stderr
