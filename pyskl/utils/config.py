@@ -1,4 +1,5 @@
-"""Config loading with pyskl's modality keys (``feats``, ``kp_channels``)."""
+"""Config loading with pyskl's top-level keys: the modality (``feats``, ``kp_channels``) and the dataset's
+``layout`` / ``num_classes``, which the model follows."""
 from typing import Optional
 
 from mmengine.config import Config
@@ -44,12 +45,30 @@ def apply_feats(cfg: Config) -> Config:
     return cfg
 
 
+def apply_dataset_keys(cfg: Config) -> Config:
+    """Let the model follow the dataset: fill ``model.backbone.graph_cfg.layout`` from the top-level
+    ``layout`` and ``model.cls_head.num_classes`` from the top-level ``num_classes``, where the model does
+    not set them itself (an explicit value, in the config or from ``--cfg-options``, wins).
+    """
+    model = cfg.get('model')
+    if not isinstance(model, dict):
+        return cfg
+    backbone, head = model.get('backbone'), model.get('cls_head')
+    layout, num_classes = cfg.get('layout'), cfg.get('num_classes')
+    if layout is not None and isinstance(backbone, dict) and isinstance(backbone.get('graph_cfg'), dict):
+        backbone['graph_cfg'].setdefault('layout', layout)
+    if num_classes is not None and isinstance(head, dict):
+        head.setdefault('num_classes', num_classes)
+    return cfg
+
+
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """Load an mmengine config, merge ``cfg_options`` (``--cfg-options``), then resolve ``feats``.
+    """Load an mmengine config, merge ``cfg_options`` (``--cfg-options``), then resolve ``feats`` and the
+    dataset's ``layout`` / ``num_classes`` (:func:`apply_feats`, :func:`apply_dataset_keys`).
 
     Every tool, :func:`pyskl.apis.init_recognizer` and the tests load configs through this function.
     """
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    return apply_feats(cfg)
+    return apply_dataset_keys(apply_feats(cfg))

@@ -1,7 +1,9 @@
 # AAGCN (PYSKL re-implementation of MS-AAGCN's single stream): adaptive graph (learned A + data-dependent
 # term) with spatial-temporal-channel attention on the 'spatial' graph, 9x1 temporal convolution, input
 # BatchNorm over M*V*C channels (so inputs must hold num_person=2 persons). gcn_attention=False gives AGCN.
+# graph_cfg.layout and cls_head.num_classes are left out: they follow the dataset base's top-level
+# `layout` and `num_classes` (filled in by pyskl.utils.load_config; an explicit value wins).
 model = dict(
     type='RecognizerGCN',
-    backbone=dict(type='AAGCN', graph_cfg=dict(layout='nturgb+d', mode='spatial')),
-    cls_head=dict(type='GCNHead', num_classes=60, in_channels=256))
+    backbone=dict(type='AAGCN', graph_cfg=dict(mode='spatial')),
+    cls_head=dict(type='GCNHead', in_channels=256))

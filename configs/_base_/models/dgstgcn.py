@@ -1,5 +1,7 @@
 # DG-STGCN (PYSKL): learned group affinities initialised from a random graph (8 groups), dynamic
 # channel / data-dependent refinement (ctr, ada), multi-branch temporal conv with joint-skeleton fusion.
+# graph_cfg.layout and cls_head.num_classes are left out: they follow the dataset base's top-level
+# `layout` and `num_classes` (filled in by pyskl.utils.load_config; an explicit value wins).
 model = dict(
     type='RecognizerGCN',
     backbone=dict(
@@ -8,5 +10,5 @@ model = dict(
         gcn_ctr='T',
         gcn_ada='T',
         tcn_ms_cfg=[(3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'],
-        graph_cfg=dict(layout='nturgb+d', mode='random', num_filter=8, init_off=.04, init_std=.02)),
-    cls_head=dict(type='GCNHead', num_classes=60, in_channels=256))
+        graph_cfg=dict(mode='random', num_filter=8, init_off=.04, init_std=.02)),
+    cls_head=dict(type='GCNHead', in_channels=256))

@@ -1,6 +1,8 @@
 # MS-G3D (PYSKL): disentangled multi-scale GCN (13 scales) + G3D windowed pathways (6 scales, windows 3 and 5)
 # on the binary skeleton graph, channels 96/192/384, data BatchNorm over M*V*C.
+# graph_cfg.layout and cls_head.num_classes are left out: they follow the dataset base's top-level
+# `layout` and `num_classes` (filled in by pyskl.utils.load_config; an explicit value wins).
 model = dict(
     type='RecognizerGCN',
-    backbone=dict(type='MSG3D', graph_cfg=dict(layout='nturgb+d', mode='binary_adj')),
-    cls_head=dict(type='GCNHead', num_classes=60, in_channels=384))
+    backbone=dict(type='MSG3D', graph_cfg=dict(mode='binary_adj')),
+    cls_head=dict(type='GCNHead', in_channels=384))

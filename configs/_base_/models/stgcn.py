@@ -1,5 +1,7 @@
 # ST-GCN (PYSKL re-implementation): importance-weighted ST-GCN partitioning, 9x1 temporal convolution.
+# graph_cfg.layout and cls_head.num_classes are left out: they follow the dataset base's top-level
+# `layout` and `num_classes` (filled in by pyskl.utils.load_config; an explicit value wins).
 model = dict(
     type='RecognizerGCN',
-    backbone=dict(type='STGCN', graph_cfg=dict(layout='nturgb+d', mode='stgcn_spatial')),
-    cls_head=dict(type='GCNHead', num_classes=60, in_channels=256))
+    backbone=dict(type='STGCN', graph_cfg=dict(mode='stgcn_spatial')),
+    cls_head=dict(type='GCNHead', in_channels=256))

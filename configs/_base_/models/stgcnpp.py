@@ -1,5 +1,7 @@
 # ST-GCN++ (PYSKL): learnable adjacency initialised from the 'spatial' graph, residual GCN units,
 # multi-scale temporal convolution.
+# graph_cfg.layout and cls_head.num_classes are left out: they follow the dataset base's top-level
+# `layout` and `num_classes` (filled in by pyskl.utils.load_config; an explicit value wins).
 model = dict(
     type='RecognizerGCN',
     backbone=dict(
@@ -7,5 +9,5 @@ model = dict(
         gcn_adaptive='init',
         gcn_with_res=True,
         tcn_type='mstcn',
-        graph_cfg=dict(layout='nturgb+d', mode='spatial')),
-    cls_head=dict(type='GCNHead', num_classes=60, in_channels=256))
+        graph_cfg=dict(mode='spatial')),
+    cls_head=dict(type='GCNHead', in_channels=256))

@@ -1,2 +1,2 @@
 _base_ = ['./j.py']
-feats = ['b']
+feats = ['b']  # bone

@@ -1,2 +1,2 @@
 _base_ = ['./j.py']
-feats = ['bm']
+feats = ['bm']  # bone motion

@@ -1,3 +1,5 @@
+# ST-GCN (PYSKL re-implementation), NTU RGB+D 60 XSub, 3D skeleton, joint modality
+# (b.py / jm.py / bm.py change only `feats`).
 _base_ = [
     '../../_base_/models/stgcn.py',
     '../../_base_/datasets/ntu60_xsub_3dkp.py',

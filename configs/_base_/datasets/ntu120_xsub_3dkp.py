@@ -1,0 +1,15 @@
+# NTU RGB+D 120, cross-subject benchmark, 3D Kinect skeletons (PYSKL's ntu120_3danno.pkl).
+# The data recipe is in ./skeleton_3d.py; this file names the annotation file, the splits and the class
+# count. The model's cls_head.num_classes and graph_cfg.layout follow the top-level `num_classes` and
+# `layout` (pyskl.utils.load_config), so model bases need not restate them.
+_base_ = ['./skeleton_3d.py']
+
+ann_file = 'data/nturgbd/ntu120_3danno.pkl'
+num_classes = 120
+train_split, val_split = 'xsub_train', 'xsub_val'
+
+# mmengine resolves a base's variables when it parses the base: set the nested dataset fields here, once.
+train_dataloader = dict(
+    dataset=dict(dataset=dict(ann_file=ann_file, split=train_split, num_classes=num_classes)))
+val_dataloader = dict(dataset=dict(ann_file=ann_file, split=val_split, num_classes=num_classes))
+test_dataloader = dict(dataset=dict(ann_file=ann_file, split=val_split, num_classes=num_classes))

@@ -1,0 +1,60 @@
+# Data recipe for 3D Kinect skeletons (NTU RGB+D '3danno' pickles, 25-joint 'nturgb+d' layout), as the
+# anchors' ST-GCN / ST-GCN++ / AAGCN / MS-G3D configs: spine alignment, 100-frame uniform sampling,
+# num_person 2, 10 test clips, RepeatDataset(times=5) for training.
+# Not a config on its own: a per-dataset base (e.g. ./ntu60_xsub_3dkp.py) adds the annotation file,
+# the split names and the class count to the three dataloaders.
+# Modality: the top-level `feats` (default joint); pyskl.utils.load_config writes it into every GenSkeFeat
+# and sets model.backbone.in_channels = kp_channels * len(feats).
+dataset_type = 'PoseDataset'
+layout = 'nturgb+d'
+feats = ['j']
+kp_channels = 3  # (x, y, z)
+
+train_pipeline = [
+    dict(type='PreNormalize3D'),
+    dict(type='GenSkeFeat', dataset=layout, feats=feats),
+    dict(type='UniformSampleFrames', clip_len=100),
+    dict(type='PoseDecode'),
+    dict(type='FormatGCNInput', num_person=2),
+    dict(type='PackSkeletonInputs'),
+]
+val_pipeline = [
+    dict(type='PreNormalize3D'),
+    dict(type='GenSkeFeat', dataset=layout, feats=feats),
+    dict(type='UniformSampleFrames', clip_len=100, num_clips=1),
+    dict(type='PoseDecode'),
+    dict(type='FormatGCNInput', num_person=2),
+    dict(type='PackSkeletonInputs'),
+]
+test_pipeline = [
+    dict(type='PreNormalize3D'),
+    dict(type='GenSkeFeat', dataset=layout, feats=feats),
+    dict(type='UniformSampleFrames', clip_len=100, num_clips=10),
+    dict(type='PoseDecode'),
+    dict(type='FormatGCNInput', num_person=2),
+    dict(type='PackSkeletonInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='SeededSampler', shuffle=True),
+    dataset=dict(
+        type='RepeatDataset',
+        times=5,
+        dataset=dict(type=dataset_type, pipeline=train_pipeline, layout=layout)))
+val_dataloader = dict(
+    batch_size=16,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, pipeline=val_pipeline, test_mode=True, layout=layout))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type=dataset_type, pipeline=test_pipeline, test_mode=True, layout=layout))
+val_evaluator = [dict(type='AccMetric')]
+test_evaluator = val_evaluator
