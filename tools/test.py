@@ -2,10 +2,11 @@
 
     python tools/test.py CONFIG CHECKPOINT [--out result.pkl] [--dump dump.pkl]
         [--eval top_k_accuracy mean_class_accuracy] [--average-clips prob|score|none]
-        [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+        [--label-map MAP] [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
 
 ``--out`` writes PYSKL's result.pkl (a list of float32 (K,) score arrays in dataset
-order); ``--dump`` writes MMAction2's dump (a list of dicts). CHECKPOINT may be a pyskl
+order); ``--dump`` writes MMAction2's dump (a list of dicts). ``--label-map`` (one class name per
+line) prints the per-class Top-1 accuracy with the class names. CHECKPOINT may be a pyskl
 training checkpoint or released PYSKL / MMAction2 weights.
 """
 import argparse
@@ -26,6 +27,7 @@ def parse_args(argv=None):
                         help="metrics (default: the config's test_evaluator); '--eval' alone: none")
     parser.add_argument('--average-clips', choices=['prob', 'score', 'none'],
                         help='how clip scores are combined (model.cls_head.average_clips)')
+    parser.add_argument('--label-map', help='class names (one per line): print per-class Top-1 accuracy')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. test_dataloader.batch_size=8')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
@@ -56,11 +58,32 @@ def main(argv=None):
     from mmengine.dist import is_main_process
 
     from pyskl.apis import run_test, setup_test_cfg
-    cfg = setup_test_cfg(args.config, work_dir=args.work_dir, out=args.out, dump=args.dump, eval=args.eval,
+    dump = args.dump
+    if args.label_map:
+        from pyskl.utils.label_map import load_label_map
+        load_label_map(args.label_map)  # fail before testing on a bad map
+    cfg = setup_test_cfg(args.config, work_dir=args.work_dir, out=args.out, dump=dump, eval=args.eval,
                          average_clips=args.average_clips, cfg_options=args.cfg_options, launcher=args.launcher)
+    if args.label_map and not dump:  # the per-class report reads the predictions from a temporary dump
+        dump = os.path.join(cfg.work_dir, f'.label_map_dump_{os.getpid()}.pkl')
+        cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=dump, fmt='mmaction'))
     metrics = run_test(cfg, args.checkpoint)
     if is_main_process() and metrics:
         print(format_metrics(metrics))
+    if is_main_process() and args.label_map:
+        print_per_class(dump, args.label_map, remove=dump != args.dump)
+
+
+def print_per_class(dump: str, label_map: str, remove: bool = False) -> None:
+    """Print the per-class Top-1 accuracy of a dump with the class names of ``label_map``."""
+    from pyskl.evaluation.fusion import format_per_class, load_results
+    from pyskl.utils.label_map import load_label_map
+    res = load_results(dump)
+    if remove:
+        os.remove(dump)
+    names = load_label_map(label_map, res.num_classes)
+    print('Per-class Top-1:')
+    print(format_per_class(res.scores, res.labels, names))
 
 
 if __name__ == '__main__':

@@ -28,7 +28,7 @@ from .functional import mean_class_accuracy, top_k_accuracy
 
 __all__ = ['StreamResult', 'load_results', 'load_split_labels', 'align_streams', 'fuse_scores',
            'evaluate_scores', 'search_weights', 'per_class_accuracy', 'STREAM_WEIGHTS', 'stream_name',
-           'fuse_result_files', 'format_weights', 'format_table']
+           'fuse_result_files', 'format_weights', 'format_table', 'format_per_class']
 
 #: PYSKL's model-zoo fusion weights.
 STREAM_WEIGHTS = {'2s': {'j': 1, 'b': 1}, '4s': {'j': 2, 'b': 2, 'jm': 1, 'bm': 1}}
@@ -361,3 +361,19 @@ def format_table(rows: Sequence[Tuple[str, str, Dict[str, float]]]) -> str:
         lines.append(f'{name:<{width}}  {weight:>{wwidth}}  {100 * m["top1"]:>7.2f}  {100 * m["top5"]:>7.2f}  '
                      f'{100 * m["mean1"]:>10.2f}')
     return '\n'.join(lines)
+
+
+def format_per_class(scores: np.ndarray, labels: np.ndarray, class_names: Sequence[str]) -> str:
+    """Per-class Top-1 lines ``index  name  accuracy  (n samples)`` for the classes present in ``labels``.
+
+    Args:
+        scores (np.ndarray): ``(N, K)`` scores. labels (np.ndarray): ``(N,)`` labels.
+        class_names (Sequence[str]): K names (see :func:`pyskl.utils.label_map.load_label_map`).
+    """
+    if len(class_names) != scores.shape[1]:
+        raise ValueError(f'{len(class_names)} class names for {scores.shape[1]} classes')
+    acc = per_class_accuracy(scores, labels)
+    count = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(class_names))
+    width = max(len(n) for n in class_names)
+    return '\n'.join(f'{i:>4}  {name:<{width}}  {100 * acc[i]:6.2f}  ({count[i]} samples)'
+                     for i, name in enumerate(class_names) if count[i])

@@ -47,8 +47,8 @@ def main(argv=None):
     args = parse_args(argv)
     import numpy as np
 
-    from pyskl.evaluation.fusion import (align_streams, format_table, format_weights, fuse_result_files,
-                                         load_results, load_split_labels, per_class_accuracy, search_weights)
+    from pyskl.evaluation.fusion import (align_streams, format_per_class, format_table, format_weights,
+                                         fuse_result_files, load_results, load_split_labels, search_weights)
 
     weights = args.weights
     if args.search_preds:
@@ -67,12 +67,8 @@ def main(argv=None):
     if args.label_map:
         from pyskl.utils.label_map import load_label_map
         names = load_label_map(args.label_map, res['fused_scores'].shape[1])
-        acc = per_class_accuracy(res['fused_scores'], res['labels'])
-        count = np.bincount(res['labels'], minlength=len(names))
         print('Per-class Top-1 of the fusion:')
-        for i, name in enumerate(names):
-            if count[i]:
-                print(f'  {i:>4}  {name:<50}  {100 * acc[i]:6.2f}  ({count[i]} samples)')
+        print(format_per_class(res['fused_scores'], res['labels'], names))
     if args.out:
         from pyskl.datasets.io import dump_pickle
         dump_pickle([row.astype(np.float32) for row in res['fused_scores']], args.out)

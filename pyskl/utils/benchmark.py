@@ -1,0 +1,137 @@
+"""Throughput of a config's model and data pipeline (the library behind ``tools/analysis/benchmark.py``).
+
+Three figures, each in samples per second:
+
+- ``train``: full training steps (``model.train_step``: preprocessing, forward, loss, backward,
+  optimizer step) on a batch of the training pipeline's output;
+- ``inference``: ``model.test_step`` under ``torch.no_grad`` on a batch of the test pipeline's output
+  (all its clips, e.g. 10 per sample for the NTU test pipelines);
+- ``data``: the training pipeline of one worker process (``dataset[key]`` in the calling process), so
+  ``num_workers`` workers deliver about ``num_workers`` times as much.
+
+Each timed loop runs ``warmup`` untimed iterations first; on CUDA the device is synchronised before
+reading the clock. With ``amp``, training uses the AMP optimizer wrapper of ``tools/train.py --amp``
+(float16 on CUDA, bfloat16 autocast on CPU) and inference runs under the same autocast.
+"""
+import time
+from typing import Optional
+
+__all__ = ['benchmark_config', 'format_benchmark']
+
+
+def _sync(device: str) -> None:
+    import torch
+    if device.startswith('cuda'):
+        torch.cuda.synchronize(device)
+
+
+def _batch(dataset, batch_size: int, offset: int = 0):
+    """``pseudo_collate`` of ``batch_size`` samples (the dataset is cycled if it is smaller)."""
+    from mmengine.dataset import pseudo_collate
+    n = len(dataset)
+    return pseudo_collate([dataset[(offset + i) % n] for i in range(batch_size)])
+
+
+def _timed(fn, iters: int, warmup: int, device: str) -> float:
+    """Seconds per call of ``fn`` over ``iters`` timed calls after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        fn()
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(iters):
+        fn()
+    _sync(device)
+    return (time.perf_counter() - start) / iters
+
+
+def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int = 10, warmup: int = 2,
+                     device: str = 'cpu', amp: bool = False, data_iters: Optional[int] = None,
+                     cfg_options: Optional[dict] = None) -> dict:
+    """Measure training, inference and data pipeline throughput of ``config``.
+
+    Args:
+        config (str): config file.
+        batch_size (int, optional): samples per step; default ``train_dataloader.batch_size``.
+        iters (int): timed iterations of each model loop (>= 1).
+        warmup (int): untimed iterations before each loop (>= 0).
+        device (str): ``'cpu'`` or ``'cuda'`` (``'cuda:N'``).
+        amp (bool): mixed precision (see the module docstring).
+        data_iters (int, optional): samples timed through the training pipeline; default
+            ``iters * batch_size``.
+        cfg_options (dict, optional): config overrides.
+
+    Returns:
+        dict: ``train``, ``inference``, ``data`` (samples/s), ``batch_size``, ``device``, ``amp``,
+        ``input_shape`` (one training sample, ``(num_clips, M, T, V, C)``) and ``test_input_shape``.
+    """
+    import torch
+    from mmengine.optim import build_optim_wrapper
+
+    from pyskl.apis.train import _enable_amp
+    from pyskl.datasets.pose_dataset import build_in_pyskl_scope
+    from pyskl.registry import DATASETS, MODELS
+    from pyskl.utils.config import load_config
+    from pyskl.utils.setup_env import register_all_modules
+
+    if iters < 1 or warmup < 0:
+        raise ValueError(f'iters must be >= 1 and warmup >= 0, got iters={iters}, warmup={warmup}')
+    if not (device == 'cpu' or device.startswith('cuda')):
+        raise ValueError(f'device must be "cpu" or "cuda[:N]", got "{device}"')
+    if device.startswith('cuda') and not torch.cuda.is_available():
+        raise RuntimeError('device "cuda" requested but CUDA is not available')
+    register_all_modules()
+    cfg = load_config(config, cfg_options)
+    batch_size = int(batch_size or cfg.train_dataloader.batch_size)
+    if batch_size < 1:
+        raise ValueError(f'batch size must be >= 1, got {batch_size}')
+
+    train_set = build_in_pyskl_scope(DATASETS, cfg.train_dataloader.dataset)
+    test_set = build_in_pyskl_scope(DATASETS, cfg.test_dataloader.dataset)
+
+    # data pipeline: one worker
+    data_iters = int(data_iters or iters * batch_size)
+    n = len(train_set)
+    for i in range(min(warmup, n)):
+        train_set[i]
+    start = time.perf_counter()
+    for i in range(data_iters):
+        train_set[i % n]
+    data_rate = data_iters / (time.perf_counter() - start)
+
+    model = build_in_pyskl_scope(MODELS, cfg.model).to(device)
+    if amp:
+        _enable_amp(cfg)
+        if not device.startswith('cuda') and cfg.optim_wrapper.type == 'AmpOptimWrapper':
+            cfg.optim_wrapper.type = 'CPUBF16OptimWrapper'
+            cfg.optim_wrapper.pop('loss_scale', None)
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+
+    train_batch = _batch(train_set, batch_size)
+    model.train()
+    train_time = _timed(lambda: model.train_step(train_batch, optim_wrapper), iters, warmup, device)
+
+    test_batch = _batch(test_set, batch_size)
+    model.eval()
+    autocast_dtype = torch.float16 if device.startswith('cuda') else torch.bfloat16
+
+    def infer():
+        with torch.no_grad(), torch.autocast(device.split(':')[0], dtype=autocast_dtype, enabled=amp):
+            model.test_step(test_batch)
+
+    infer_time = _timed(infer, iters, warmup, device)
+    return dict(train=batch_size / train_time, inference=batch_size / infer_time, data=data_rate,
+                batch_size=batch_size, device=device, amp=amp,
+                input_shape=tuple(train_batch['inputs'][0].shape), test_input_shape=tuple(test_batch['inputs'][0].shape))
+
+
+def format_benchmark(res: dict) -> str:
+    """The results of :func:`benchmark_config` as a table."""
+    rows = [('Training step', f'{res["train"]:.2f}', f'batch {res["batch_size"]}, input {res["input_shape"]}'),
+            ('Inference', f'{res["inference"]:.2f}', f'batch {res["batch_size"]}, input {res["test_input_shape"]}'),
+            ('Data pipeline (1 worker)', f'{res["data"]:.2f}', 'training pipeline')]
+    w0 = max(len(r[0]) for r in rows + [('Measure', )])
+    w1 = max(len(r[1]) for r in rows + [('', 'Samples/s')])
+    lines = [f'Device: {res["device"]}' + (' (AMP)' if res['amp'] else ''),
+             f'{"Measure":<{w0}}  {"Samples/s":>{w1}}  Notes']
+    lines += [f'{a:<{w0}}  {b:>{w1}}  {c}' for a, b, c in rows]
+    return '\n'.join(lines)
