@@ -22,7 +22,7 @@ action (label = action - 1).
 import os
 import os.path as osp
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import numpy as np
 
@@ -82,9 +82,6 @@ def read_skeleton_file(path: str) -> Tuple[Dict[str, dict], int]:
         lines = f.read().split('\n')
     pos = 0
 
-    def fail(msg):
-        raise ValueError(f'{path}: line {pos + 1}: {msg}')
-
     def next_line() -> List[str]:
         nonlocal pos
         if pos >= len(lines):
@@ -96,8 +93,7 @@ def read_skeleton_file(path: str) -> Tuple[Dict[str, dict], int]:
     def read_int(what):
         fields = next_line()
         if len(fields) != 1 or not fields[0].lstrip('-').isdigit() or int(fields[0]) < 0:
-            pos_ = pos - 1
-            raise ValueError(f'{path}: line {pos_ + 1}: expected the {what} (one non-negative int), '
+            raise ValueError(f'{path}: line {pos}: expected the {what} (one non-negative int), '
                              f'got {" ".join(fields)!r}')
         return int(fields[0])
 
@@ -112,8 +108,7 @@ def read_skeleton_file(path: str) -> Tuple[Dict[str, dict], int]:
         for _ in range(num_bodies):
             info = next_line()
             if len(info) != 10:
-                fail_line = pos
-                raise ValueError(f'{path}: line {fail_line}: expected the 10 body values, got {len(info)}')
+                raise ValueError(f'{path}: line {pos}: expected the 10 body values, got {len(info)}')
             body_id = info[0]
             num_joints = read_int('joint count')
             if num_joints != NUM_JOINTS:
