@@ -121,7 +121,8 @@ def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int =
     infer_time = _timed(infer, iters, warmup, device)
     return dict(train=batch_size / train_time, inference=batch_size / infer_time, data=data_rate,
                 batch_size=batch_size, device=device, amp=amp,
-                input_shape=tuple(train_batch['inputs'][0].shape), test_input_shape=tuple(test_batch['inputs'][0].shape))
+                input_shape=tuple(train_batch['inputs'][0].shape),
+                test_input_shape=tuple(test_batch['inputs'][0].shape))
 
 
 def format_benchmark(res: dict) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from pyskl.datasets.io import UnsafePickleError, dump_pickle
-from pyskl.evaluation.fusion import (align_streams, format_weights, fuse_result_files, fuse_scores,
+from pyskl.evaluation.fusion import (StreamResult, align_streams, format_weights, fuse_result_files, fuse_scores,
                                      load_results, load_split_labels, per_class_accuracy, search_weights,
                                      stream_name)
 
@@ -94,7 +94,8 @@ def test_refusals(ann, tmp_path):
     with pytest.raises(ValueError, match='different class counts: .*a.pkl has 3 .*k4.pkl has 4'):
         fuse_result_files([a, write_result(tmp_path, 'k4.pkl', np.pad(B, ((0, 0), (0, 1))))], None, ann, 'val')
     other = NAMES[:3] + ['S009C001P001R001A002']
-    with pytest.raises(ValueError, match=r"different sample sets: 1 samples .*other.pkl \(e.g. 'S001C001P004R001A002'\)"):
+    with pytest.raises(ValueError,
+                       match=r"different sample sets: 1 samples .*other.pkl \(e.g. 'S001C001P004R001A002'\)"):
         fuse_result_files([a, write_dump(tmp_path, 'other.pkl', B, names=other)], None, ann, 'val')
     with pytest.raises(ValueError, match=r"labels disagree: sample 2 \('S001C001P003R001A003'\) has label 2"):
         fuse_result_files([a, write_dump(tmp_path, 'lab.pkl', B, labels=[0, 1, 0, 1])], None, ann, 'val')
@@ -148,8 +149,7 @@ def test_search_weights_and_helpers():
     np.testing.assert_allclose(acc[:3], [1.0, 0.5, 0.0])
     assert np.isnan(acc[3])
     assert stream_name('work_dirs/x/jm/result.pkl') == 'jm' and stream_name('/a/b/bm_val.pkl') == 'bm_val'
-    scores, lab, names = align_streams([load_results.__globals__['StreamResult'](
-        scores=A.astype(float), labels=labels)])
+    scores, lab, names = align_streams([StreamResult(scores=A.astype(float), labels=labels)])
     assert names is None and lab.tolist() == LABELS
 
 
