@@ -1,19 +1,38 @@
 # ST-GCN++ on the embedded SYNTHETIC demo data (tools/data/make_demo_data.py): 10 kinematically animated
-# actions in the NTU RGB+D 3D format, split by subject. Same recipe as the NTU60-XSub config, made CPU-sized:
-# half the channels, a short schedule, no dataset repetition. Real data: use
+# actions in the NTU RGB+D 3D format, split by subject. The NTU60-XSub recipe made CPU-sized: half the
+# channels, 50-frame clips, 8 epochs without dataset repetition. Real data: use
 # configs/stgcn++/stgcn++_ntu60_xsub_3dkp/j.py with data/nturgbd/ntu60_3danno.pkl.
 _base_ = ['../stgcn++_ntu60_xsub_3dkp/j.py']
 
 ann_file = 'data/demo/demo_3danno.pkl'
 num_classes = 10
-max_epochs = 6
+clip_len = 50
+max_epochs = 8
+
+
+def _pipeline(num_clips):
+    return [
+        dict(type='PreNormalize3D'),
+        dict(type='GenSkeFeat', dataset='nturgb+d', feats=['j']),
+        dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=num_clips),
+        dict(type='PoseDecode'),
+        dict(type='FormatGCNInput', num_person=2),
+        dict(type='PackSkeletonInputs'),
+    ]
+
+
+train_pipeline = _pipeline(1)
+val_pipeline = _pipeline(1)
+test_pipeline = _pipeline(10)
 
 model = dict(backbone=dict(base_channels=32), cls_head=dict(num_classes=num_classes, in_channels=128))
 train_dataloader = dict(
-    batch_size=16, num_workers=2,
-    dataset=dict(times=1, dataset=dict(ann_file=ann_file, num_classes=num_classes)))
-val_dataloader = dict(batch_size=16, dataset=dict(ann_file=ann_file, num_classes=num_classes))
-test_dataloader = dict(batch_size=4, dataset=dict(ann_file=ann_file, num_classes=num_classes))
+    batch_size=16,
+    dataset=dict(times=1, dataset=dict(ann_file=ann_file, num_classes=num_classes, pipeline=train_pipeline)))
+val_dataloader = dict(
+    batch_size=16, dataset=dict(ann_file=ann_file, num_classes=num_classes, pipeline=val_pipeline))
+test_dataloader = dict(
+    batch_size=8, dataset=dict(ann_file=ann_file, num_classes=num_classes, pipeline=test_pipeline))
 
 train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
