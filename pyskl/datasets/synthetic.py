@@ -1,8 +1,8 @@
-"""A synthetic skeleton action dataset in the NTU RGB+D 3D annotation format.
+"""A synthetic skeleton action dataset in the NTU RGB+D 3D (or 2D HRNet) annotation format.
 
 Real skeleton datasets cannot be downloaded everywhere, so the demo job trains on data made
 here. :func:`make_demo_data` returns, and :func:`make_demo_dataset` pickles, exactly the
-structure of PYSKL's ``ntu60_3danno.pkl``::
+structure of PYSKL's ``ntu60_3danno.pkl`` (``kind='3d'``, the default)::
 
     dict(split=dict(xsub_train=[frame_dir, ...], xsub_val=[...],
                     xview_train=[...], xview_val=[...]),
@@ -25,6 +25,15 @@ duration (``T`` in 40..150 frames), timing, joint noise (about 1 cm), an occasio
 second person (``M = 2`` in about 15 % of the performances) and occasional leading or
 trailing all-zero frames, as real NTU files have.
 
+With ``kind='2d'`` the same 3D samples are seen by a pinhole model of the Kinect v2 colour
+camera (:func:`ntu_to_coco_2d`) and written as PYSKL's ``ntu60_hrnet.pkl`` is: 17 COCO joints
+in pixels of a 1920x1080 image plus per-joint confidences, for the ``coco``-layout configs and
+the video demo (``demo/demo_skeleton.py``)::
+
+    annotations=[dict(frame_dir, label, total_frames,
+                      keypoint=float32 (M, T, 17, 2), keypoint_score=float32 (M, T, 17),
+                      img_shape=(1080, 1920), original_shape=(1080, 1920)), ...]
+
 Randomness comes only from local ``numpy.random.Generator`` objects seeded from
 ``(seed, subject, action, replication)``: the output is a pure function of the arguments,
 and a sample does not change when the number of subjects or samples changes.
@@ -36,7 +45,8 @@ from typing import Callable, Dict, List, Tuple
 
 import numpy as np
 
-__all__ = ['CLASS_NAMES', 'NUM_JOINTS', 'make_demo_data', 'make_demo_dataset', 'summarize', 'val_subjects']
+__all__ = ['CLASS_NAMES', 'COCO_FROM_NTU', 'KINDS', 'NUM_JOINTS', 'make_demo_data', 'make_demo_dataset',
+           'ntu_to_coco_2d', 'summarize', 'val_subjects']
 
 #: Action classes, index = label. ``tools/data/label_map/demo.txt`` lists the same names.
 CLASS_NAMES: Tuple[str, ...] = (
@@ -58,6 +68,8 @@ IMG_SHAPE = (1080, 1920)
 CAMERA_YAW = {1: 0.0, 2: -45.0, 3: 45.0}
 MIN_FRAMES, MAX_FRAMES = 40, 150
 FPS = 30.0
+#: Output formats of :func:`make_demo_data`.
+KINDS = ('3d', '2d')
 
 # ---------------------------------------------------------------------------------------------
 # Skeleton. Body frame: x = the subject's left, y = up, z = the subject's forward
@@ -478,6 +490,96 @@ def _to_camera(pos: np.ndarray, yaw_deg: float, pitch_deg: float, cam_height: fl
 
 
 # ---------------------------------------------------------------------------------------------
+# 2D: the Kinect v2 colour camera and the NTU-25 -> COCO-17 joint map
+# ---------------------------------------------------------------------------------------------
+#: Pinhole intrinsics (pixels) of the Kinect v2 colour camera, 1920x1080 (vertical FOV ~54 deg).
+COLOR_FX = COLOR_FY = 1050.0
+COLOR_CX, COLOR_CY = 960.0, 540.0
+
+#: NTU joint of each COCO body joint 5..16 (shoulders, elbows, wrists, hips, knees, ankles; the
+#: subject's left first, as COCO and 'nturgb+d' both name sides). COCO 0..4 (nose, eyes, ears)
+#: have no NTU joint: they are placed on the head, see :data:`_FACE`.
+COCO_FROM_NTU: Dict[int, int] = {5: 4, 6: 8, 7: 5, 8: 9, 9: 6, 10: 10, 11: 12, 12: 16, 13: 13, 14: 17,
+                                 15: 14, 16: 18}
+_NTU_HEAD, _NTU_NECK, _NTU_L_SHOULDER, _NTU_R_SHOULDER = 3, 2, 4, 8
+_REST_NECK_HEAD = float(np.linalg.norm(_SKELETON[3][1]))
+# COCO face joint: offset from the NTU head joint (about the centre of the head) in the head frame
+# (subject's left, up along neck -> head, forward), metres for the rest skeleton.
+_FACE = {
+    0: (0.0, -0.01, 0.10),     # nose
+    1: (0.032, 0.025, 0.085),  # L-eye
+    2: (-0.032, 0.025, 0.085),  # R-eye
+    3: (0.075, 0.005, 0.0),    # L-ear
+    4: (-0.075, 0.005, 0.0),   # R-ear
+}
+_SCORE_MEAN, _SCORE_STD = 0.9, 0.03
+_SCORE_CLIPPED = 0.3  # confidence of a joint that fell outside the image (placed on the border)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
+
+
+def ntu_to_coco_2d(keypoint: np.ndarray, rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray]:
+    """See NTU-25 skeletons in Kinect camera space with the colour camera, as COCO-17 joints.
+
+    Body joints (shoulders .. ankles) are the corresponding NTU joints (:data:`COCO_FROM_NTU`);
+    nose, eyes and ears are placed around the NTU head joint in a head frame built from the
+    neck -> head direction (up) and the right -> left shoulder line (the subject's left), scaled
+    by the subject's neck-head length. Camera-space points ``(x, y, z)`` (metres; ``x`` towards
+    the camera's left, ``y`` up, ``z`` depth, right-handed as Kinect's) project to pixels
+    ``u = cx - fx * x / z``, ``v = cy - fy * y / z``, an ordinary (not mirrored) image with ``v``
+    pointing down, so the subject's left appears on the image's right when they face the camera,
+    as a 2D pose estimator names it.
+
+    Scores are about 0.9 (+- 0.03 noise); nose and eyes lose up to 0.6 when the face turns away
+    from the camera; joints that project outside the 1920x1080 image are moved onto its border
+    with score 0.3; persons' all-zero (not tracked) frames stay zero with score 0.
+
+    Args:
+        keypoint (np.ndarray): (M, T, 25, 3) camera-space NTU joints in metres; all-zero frames
+            mean "not tracked".
+        rng (np.random.Generator): Source of the score noise.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: ``keypoint`` float32 (M, T, 17, 2) in pixels and
+        ``keypoint_score`` float32 (M, T, 17).
+    """
+    kp = np.asarray(keypoint, dtype=np.float64)
+    if kp.ndim != 4 or kp.shape[2:] != (NUM_JOINTS, 3):
+        raise ValueError(f'ntu_to_coco_2d: keypoint must be (M, T, {NUM_JOINTS}, 3), got {kp.shape}')
+    M, T = kp.shape[:2]
+    valid = np.abs(kp).sum(axis=(2, 3)) > 0  # (M, T)
+    pts = np.zeros((M, T, 17, 3))
+    for c, n in COCO_FROM_NTU.items():
+        pts[:, :, c] = kp[:, :, n]
+    head, neck = kp[:, :, _NTU_HEAD], kp[:, :, _NTU_NECK]
+    up = _unit(head - neck)
+    left = kp[:, :, _NTU_L_SHOULDER] - kp[:, :, _NTU_R_SHOULDER]
+    left = _unit(left - (left * up).sum(-1, keepdims=True) * up)
+    forward = np.cross(left, up)  # body frame: left x up = forward (right-handed)
+    scale = np.linalg.norm(head - neck, axis=-1, keepdims=True) / _REST_NECK_HEAD
+    for c, (a, b, f) in _FACE.items():
+        pts[:, :, c] = head + scale * (a * left + b * up + f * forward)
+
+    z = np.where(valid[..., None], pts[..., 2], 1.0)
+    u = COLOR_CX - COLOR_FX * pts[..., 0] / z
+    v = COLOR_CY - COLOR_FY * pts[..., 1] / z
+    score = rng.normal(_SCORE_MEAN, _SCORE_STD, size=(M, T, 17))
+    # facing away: forward points away from the camera (along +z, the viewing direction)
+    away = np.clip(_unit(forward)[..., 2], 0.0, 1.0)
+    score[..., :3] -= 0.6 * away[..., None]
+    h, w = IMG_SHAPE
+    outside = (u < 0) | (u > w - 1) | (v < 0) | (v > h - 1)
+    score[outside] = _SCORE_CLIPPED
+    out = np.stack([np.clip(u, 0, w - 1), np.clip(v, 0, h - 1)], axis=-1)
+    out[~valid] = 0
+    score = np.clip(score, 0.05, 1.0)
+    score[~valid] = 0
+    return np.ascontiguousarray(out, dtype=np.float32), np.ascontiguousarray(score, dtype=np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
 # Samples
 # ---------------------------------------------------------------------------------------------
 def _frame_dir(setup: int, camera: int, subject: int, rep: int, action: int) -> str:
@@ -547,7 +649,8 @@ def _camera_sample(rng: np.random.Generator, persons: np.ndarray, camera: int) -
     return np.ascontiguousarray(kp, dtype=np.float32)
 
 
-def make_demo_data(num_subjects: int = 20, samples_per_class_per_subject: int = 6, seed: int = 0) -> dict:
+def make_demo_data(num_subjects: int = 20, samples_per_class_per_subject: int = 6, seed: int = 0,
+                   kind: str = '3d') -> dict:
     """Generate the synthetic dataset in memory.
 
     Args:
@@ -556,11 +659,15 @@ def make_demo_data(num_subjects: int = 20, samples_per_class_per_subject: int = 
         samples_per_class_per_subject (int): Samples of each action per subject (>= 1). Sample
             ``k`` is replication ``k // 3 + 1`` seen by camera ``k % 3 + 1``; the cameras of one
             replication see the same performance, as in NTU.
-        seed (int): Seed; the result is a deterministic function of the three arguments.
+        seed (int): Seed; the result is a deterministic function of the arguments.
+        kind (str): ``'3d'``: PYSKL's NTU 3D format, ``keypoint`` float32 (M, T, 25, 3) in
+            metres. ``'2d'``: the same samples (same names, splits, frames and persons) in
+            PYSKL's NTU HRNet format, ``keypoint`` float32 (M, T, 17, 2) in pixels and
+            ``keypoint_score`` float32 (M, T, 17) (see :func:`ntu_to_coco_2d`).
 
     Returns:
         dict: ``dict(split=dict(xsub_train, xsub_val, xview_train, xview_val),
-        annotations=[...])`` in PYSKL's NTU 3D format; ``keypoint`` is float32 (M, T, 25, 3).
+        annotations=[...])``.
     """
     if isinstance(num_subjects, bool) or not isinstance(num_subjects, (int, np.integer)) or num_subjects < 2:
         raise ValueError(f'num_subjects must be an int >= 2 (train and val need a subject each), got {num_subjects!r}')
@@ -570,6 +677,8 @@ def make_demo_data(num_subjects: int = 20, samples_per_class_per_subject: int = 
         raise ValueError(f'samples_per_class_per_subject must be an int >= 1, got {samples_per_class_per_subject!r}')
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f'seed must be a non-negative int, got {seed!r}')
+    if kind not in KINDS:
+        raise ValueError(f'kind must be one of {KINDS}, got {kind!r}')
     seed, num_subjects, n = int(seed), int(num_subjects), int(samples_per_class_per_subject)
 
     val_ids = set(val_subjects(num_subjects))
@@ -583,8 +692,13 @@ def make_demo_data(num_subjects: int = 20, samples_per_class_per_subject: int = 
                 for camera in range(1, min(3, n - 3 * (rep - 1)) + 1):
                     kp = _camera_sample(rng, persons, camera)
                     name = _frame_dir(_setup_of(subject), camera, subject, rep, label + 1)
-                    annotations.append(dict(frame_dir=name, label=label, total_frames=int(kp.shape[1]),
-                                            keypoint=kp, img_shape=IMG_SHAPE, original_shape=IMG_SHAPE))
+                    ann = dict(frame_dir=name, label=label, total_frames=int(kp.shape[1]), keypoint=kp)
+                    if kind == '2d':
+                        # its own generator: the 3D samples are the same whichever kind is made
+                        score_rng = np.random.default_rng([seed, subject, label, rep, camera, 2])
+                        ann['keypoint'], ann['keypoint_score'] = ntu_to_coco_2d(kp, score_rng)
+                    ann.update(img_shape=IMG_SHAPE, original_shape=IMG_SHAPE)
+                    annotations.append(ann)
                     split['xsub_val' if subject in val_ids else 'xsub_train'].append(name)
                     split['xview_val' if camera == 1 else 'xview_train'].append(name)
     return dict(split=split, annotations=annotations)
@@ -606,7 +720,7 @@ def summarize(data: dict) -> dict:
 
 
 def make_demo_dataset(out_file: str, num_subjects: int = 20, samples_per_class_per_subject: int = 6,
-                      seed: int = 0) -> dict:
+                      seed: int = 0, kind: str = '3d') -> dict:
     """Generate the dataset (see :func:`make_demo_data`) and pickle it to ``out_file``
     (protocol 4, written atomically by :func:`pyskl.datasets.io.dump_pickle`; numpy arrays and
     builtins only), creating parent folders.
@@ -617,7 +731,7 @@ def make_demo_dataset(out_file: str, num_subjects: int = 20, samples_per_class_p
     # imported here so that the module itself needs nothing but numpy and the standard library
     from pyskl.datasets.io import dump_pickle
 
-    data = make_demo_data(num_subjects, samples_per_class_per_subject, seed)
+    data = make_demo_data(num_subjects, samples_per_class_per_subject, seed, kind)
     out_file = os.fspath(out_file)
     dump_pickle(data, out_file, protocol=4)
     summary = summarize(data)

@@ -330,3 +330,214 @@ def test_cli_writes_the_dataset_and_prints_counts(tmp_path, repo_root):
                          capture_output=True, text=True, cwd=str(tmp_path))
     assert bad.returncode != 0 and 'num_subjects' in bad.stderr
     assert not (tmp_path / 'x.pkl').exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# kind='2d': PYSKL's NTU HRNet format (COCO-17 pixels + scores) of the same samples
+# ---------------------------------------------------------------------------------------------
+ANNO_KEYS_2D = ANNO_KEYS | {'keypoint_score'}
+H, W = 1080, 1920
+NTU_HEAD = 3
+COCO = dict(nose=0, l_eye=1, r_eye=2, l_ear=3, r_ear=4, l_shoulder=5, r_shoulder=6, l_wrist=9, r_wrist=10,
+            l_ankle=15, r_ankle=16)
+
+
+@pytest.fixture(scope='module')
+def small2d():
+    """The 2D twin of the `small` fixture (same arguments)."""
+    return make_demo_data(num_subjects=5, samples_per_class_per_subject=3, seed=0, kind='2d')
+
+
+def _tracked(kp):
+    """(M, T) mask of frames where a person is not all zero; kp (M, T, V, C)."""
+    return np.abs(kp).sum(axis=(2, 3)) > 0
+
+
+def _project(xyz):
+    """Reference pinhole of the Kinect v2 colour camera for camera-space points (..., 3) in metres
+    (x to the camera's left, y up): pixels (..., 2), v pointing down."""
+    f, cx, cy = 1050.0, 960.0, 540.0
+    return np.stack([cx - f * xyz[..., 0] / xyz[..., 2], cy - f * xyz[..., 1] / xyz[..., 2]], axis=-1)
+
+
+def test_2d_format_is_ntu_hrnet_and_matches_the_3d_samples(small, small2d):
+    assert set(small2d) == {'split', 'annotations'}
+    assert small2d['split'] == small['split']
+    assert len(small2d['annotations']) == len(small['annotations'])
+    for a, a3 in zip(small2d['annotations'], small['annotations']):
+        assert set(a) == ANNO_KEYS_2D, a['frame_dir']
+        for k in ('frame_dir', 'label', 'total_frames', 'img_shape', 'original_shape'):
+            assert a[k] == a3[k] and type(a[k]) is type(a3[k]), (a['frame_dir'], k)
+        kp, score = a['keypoint'], a['keypoint_score']
+        for arr in (kp, score):
+            assert isinstance(arr, np.ndarray) and arr.dtype == np.float32 and arr.flags.c_contiguous
+        M, T = a3['keypoint'].shape[:2]
+        assert kp.shape == (M, T, 17, 2) and score.shape == (M, T, 17), a['frame_dir']
+        assert a['img_shape'] == (H, W)
+
+
+def test_2d_joints_lie_in_the_image_with_scores_and_padding_stays_zero(small, small2d):
+    all_scores = []
+    for a, a3 in zip(small2d['annotations'], small['annotations']):
+        kp, score = a['keypoint'], a['keypoint_score']
+        tracked = _tracked(a3['keypoint'])
+        assert np.isfinite(kp).all() and np.isfinite(score).all(), a['frame_dir']
+        assert (kp[~tracked] == 0).all() and (score[~tracked] == 0).all(), a['frame_dir']
+        x, y, s = kp[tracked][..., 0], kp[tracked][..., 1], score[tracked]
+        assert x.min() >= 0 and x.max() <= W - 1 and y.min() >= 0 and y.max() <= H - 1, a['frame_dir']
+        assert s.min() > 0 and s.max() <= 1, a['frame_dir']
+        # the main person is a standing adult a few metres away: hundreds of pixels tall
+        main = kp[0][tracked[0]]
+        height = np.median(main[:, [COCO['l_ankle'], COCO['r_ankle']], 1].mean(1) - main[:, COCO['nose'], 1])
+        assert 250 < height < 900, (a['frame_dir'], height)
+        all_scores.append(s.ravel())
+    s = np.concatenate(all_scores)
+    assert 0.85 < np.median(s) < 0.95 and s.std() > 0.01  # confident, not constant
+
+
+def test_2d_body_joints_are_the_pinhole_projection_of_the_3d_ones(small, small2d):
+    assert synthetic.COCO_FROM_NTU == {5: 4, 6: 8, 7: 5, 8: 9, 9: 6, 10: 10, 11: 12, 12: 16, 13: 13, 14: 17,
+                                       15: 14, 16: 18}
+    coco, ntu = zip(*sorted(synthetic.COCO_FROM_NTU.items()))
+    checked = 0
+    for a, a3 in zip(small2d['annotations'], small['annotations']):
+        tracked = _tracked(a3['keypoint'])
+        expected = _project(a3['keypoint'][tracked][:, list(ntu)].astype(np.float64))
+        got = a['keypoint'][tracked][:, list(coco)]
+        inside = ((expected >= 0) & (expected <= [W - 1, H - 1])).all(-1)
+        np.testing.assert_allclose(got[inside], expected[inside], atol=0.05, err_msg=a['frame_dir'])
+        checked += inside.sum()
+    assert checked > 0
+
+
+def test_coco_map_keeps_sides_of_the_layouts():
+    from pyskl.models.utils.graph import get_layout
+    ntu_pairs = set(get_layout('nturgb+d').flip_pairs)
+    coco_pairs = get_layout('coco').flip_pairs
+    for left, right in coco_pairs:
+        if left in synthetic.COCO_FROM_NTU:
+            assert (synthetic.COCO_FROM_NTU[left], synthetic.COCO_FROM_NTU[right]) in ntu_pairs, (left, right)
+    assert {left for left, _ in coco_pairs} == {1, 3, 5, 7, 9, 11, 13, 15}
+
+
+def test_2d_front_camera_shows_the_subjects_left_on_the_image_right(small2d):
+    """Facing the front camera C001 (not turning around), the subject's left shoulder, eye and
+    ear are right of the right ones in the image, as a 2D pose estimator names them; the face
+    is narrower than the shoulders and (but in a bow) between and above them."""
+    turn = CLASS_NAMES.index('turn around')
+    n = 0
+    for a in small2d['annotations']:
+        if 'C001' not in a['frame_dir'] or a['label'] == turn:
+            continue
+        kp = a['keypoint'][0][_tracked(a['keypoint'])[0]]
+        for left, right in (('l_shoulder', 'r_shoulder'), ('l_eye', 'r_eye'), ('l_ear', 'r_ear')):
+            assert (kp[:, COCO[left], 0] > kp[:, COCO[right], 0]).mean() > 0.95, (a['frame_dir'], left)
+        shoulder_w = kp[:, COCO['l_shoulder'], 0] - kp[:, COCO['r_shoulder'], 0]
+        face = kp[:, :5]
+        assert (np.ptp(face[..., 0], axis=1) < shoulder_w).all(), a['frame_dir']
+        if a['label'] != CLASS_NAMES.index('bow'):  # a bow brings the head down in front of the shoulders
+            between = (face[..., 0].min(1) > kp[:, COCO['r_shoulder'], 0]) \
+                & (face[..., 0].max(1) < kp[:, COCO['l_shoulder'], 0])
+            assert between.mean() > 0.95, a['frame_dir']
+            assert (face[..., 1].max(1) < kp[:, [5, 6], 1].min(1)).mean() > 0.95, a['frame_dir']  # above (v down)
+        n += 1
+    assert n >= 10
+
+
+def test_2d_face_is_built_on_the_head_joint(small, small2d):
+    for a, a3 in zip(small2d['annotations'], small['annotations']):
+        tracked = _tracked(a3['keypoint'])
+        head = _project(a3['keypoint'][tracked][:, NTU_HEAD].astype(np.float64))
+        kp = a['keypoint'][tracked]
+        shoulder_w = np.linalg.norm(kp[:, COCO['l_shoulder']] - kp[:, COCO['r_shoulder']], axis=-1)
+        sho_h = np.linalg.norm(kp[:, [5, 6]].mean(1) - head, axis=-1)  # head-to-shoulder scale, any view
+        dist = np.linalg.norm(kp[:, :5] - head[:, None], axis=-1).max(1)
+        assert (dist < np.maximum(shoulder_w, sho_h)).all(), a['frame_dir']
+
+
+def test_2d_left_and_right_limbs_follow_the_3d_source(small2d):
+    """wave-left moves the left wrist in the image, wave-right the right one, the right-leg kick
+    the right ankle (pixel excursions relative to the hip centre)."""
+    def excursion(kp, joint):
+        x = kp[0][_tracked(kp)[0]].astype(np.float64)
+        rel = x[:, joint] - x[:, [11, 12]].mean(1)
+        return np.linalg.norm(rel - np.median(rel, axis=0), axis=-1).max()
+
+    by_label = {}
+    for a in small2d['annotations']:
+        by_label.setdefault(a['label'], []).append(a['keypoint'])
+    for kp in by_label[CLASS_NAMES.index('wave left hand')]:
+        assert excursion(kp, COCO['l_wrist']) > 3 * excursion(kp, COCO['r_wrist'])
+    for kp in by_label[CLASS_NAMES.index('wave right hand')]:
+        assert excursion(kp, COCO['r_wrist']) > 3 * excursion(kp, COCO['l_wrist'])
+    for kp in by_label[CLASS_NAMES.index('kick with right leg')]:
+        assert excursion(kp, COCO['r_ankle']) > 2 * excursion(kp, COCO['l_ankle'])
+
+
+def test_2d_is_deterministic_and_leaves_the_3d_samples_unchanged():
+    args = dict(num_subjects=2, samples_per_class_per_subject=2, seed=3)
+    a, b = make_demo_data(**args, kind='2d'), make_demo_data(**args, kind='2d')
+    for x, y in zip(a['annotations'], b['annotations']):
+        assert x['keypoint'].tobytes() == y['keypoint'].tobytes()
+        assert x['keypoint_score'].tobytes() == y['keypoint_score'].tobytes()
+    state = np.random.get_state()
+    np.random.seed(7)
+    expected = np.random.random()
+    np.random.seed(7)
+    make_demo_data(**args, kind='2d')
+    assert np.random.random() == expected  # no global RNG use
+    np.random.set_state(state)
+
+
+def test_2d_classes_are_separable_from_motion():
+    data = make_demo_data(num_subjects=10, samples_per_class_per_subject=3, seed=0, kind='2d')
+    assert _nearest_centroid_accuracy(data, _velocity_feature) > 0.7
+
+
+def test_bad_kind_and_bad_keypoint_shape_are_named():
+    with pytest.raises(ValueError, match='kind'):
+        make_demo_data(num_subjects=2, samples_per_class_per_subject=1, kind='3D')
+    with pytest.raises(ValueError, match=r'ntu_to_coco_2d.*\(M, T, 25, 3\)'):
+        synthetic.ntu_to_coco_2d(np.zeros((1, 4, 17, 2)), np.random.default_rng(0))
+
+
+def test_2d_pickle_loads_through_pose_dataset_with_the_coco_pipeline(tmp_path):
+    from pyskl.datasets import PoseDataset
+    out = tmp_path / 'demo_hrnet.pkl'
+    summary = make_demo_dataset(str(out), num_subjects=3, samples_per_class_per_subject=1, seed=1, kind='2d')
+    assert summary['splits']['xsub_val'] == NUM_CLASSES
+    pipeline = [
+        dict(type='PreNormalize2D'),
+        dict(type='GenSkeFeat', dataset='coco', feats=['j']),
+        dict(type='UniformSampleFrames', clip_len=20, num_clips=1, test_mode=True),
+        dict(type='PoseDecode'),
+        dict(type='FormatGCNInput', num_person=2),
+        dict(type='PackSkeletonInputs'),
+    ]
+    ds = PoseDataset(str(out), pipeline=pipeline, split='xsub_val', layout='coco', num_classes=NUM_CLASSES,
+                     test_mode=True)
+    assert len(ds) == NUM_CLASSES
+    item = ds[0]
+    x = item['inputs']
+    assert tuple(x.shape) == (1, 2, 20, 17, 3)  # (clips, M, T, V, x/y/score)
+    assert float(x[..., :2].abs().max()) <= 1.0  # pixels mapped into [-1, 1]
+    assert float(x[0, 0, :, :, 2].mean()) > 0.8
+    with pytest.raises(ValueError, match='17'):
+        PoseDataset(str(out), pipeline=[], split='xsub_val', layout='nturgb+d')
+
+
+def test_cli_kind_2d(tmp_path, repo_root):
+    out = tmp_path / 'demo_hrnet.pkl'
+    script = os.path.join(repo_root, 'tools', 'data', 'make_demo_data.py')
+    proc = subprocess.run([sys.executable, script, '--kind', '2d', '--out', str(out), '--seed', '2',
+                           '--num-subjects', '2', '--samples-per-class', '1'],
+                          capture_output=True, text=True, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    got = safe_load_pickle(out)
+    expected = make_demo_data(num_subjects=2, samples_per_class_per_subject=1, seed=2, kind='2d')
+    assert got['split'] == expected['split']
+    for x, y in zip(got['annotations'], expected['annotations']):
+        assert np.array_equal(x['keypoint'], y['keypoint']) and np.array_equal(x['keypoint_score'], y['keypoint_score'])
+    bad = subprocess.run([sys.executable, script, '--kind', 'rgb', '--out', str(tmp_path / 'x.pkl')],
+                         capture_output=True, text=True, cwd=str(tmp_path))
+    assert bad.returncode != 0 and '--kind' in bad.stderr and not (tmp_path / 'x.pkl').exists()

@@ -1,19 +1,27 @@
 """Make the synthetic NTU-format demo dataset (see ``pyskl/datasets/synthetic.py``).
 
-    python tools/data/make_demo_data.py --out data/demo/demo_3danno.pkl [--seed 0]
+    python tools/data/make_demo_data.py [--kind 3d] --out data/demo/demo_3danno.pkl [--seed 0]
         [--num-subjects 20] [--samples-per-class 6]
+    python tools/data/make_demo_data.py --kind 2d --out data/demo/demo_hrnet.pkl
+
+``--kind 3d`` (default) writes PYSKL's NTU 3D format (25 Kinect joints, metres); ``--kind 2d`` the
+same samples as PYSKL's NTU HRNet format (17 COCO joints in pixels of a 1920x1080 image + scores).
 
 Class names (index = label) are in ``tools/data/label_map/demo.txt``.
 """
 import argparse
 
-from pyskl.datasets.synthetic import make_demo_dataset
+from pyskl.datasets.synthetic import KINDS, make_demo_dataset
+
+DEFAULT_OUT = {'3d': 'data/demo/demo_3danno.pkl', '2d': 'data/demo/demo_hrnet.pkl'}
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Generate the synthetic NTU RGB+D 3D-format demo dataset.')
-    parser.add_argument('--out', default='data/demo/demo_3danno.pkl',
-                        help='output pickle (parent folders are created)')
+    parser = argparse.ArgumentParser(description='Generate the synthetic NTU RGB+D-format demo dataset.')
+    parser.add_argument('--kind', choices=KINDS, default='3d',
+                        help='3d: NTU 3D format (25 joints, metres); 2d: NTU HRNet format (COCO-17, pixels)')
+    parser.add_argument('--out', help='output pickle (parent folders are created); default: '
+                        + ', '.join(f'{v} for --kind {k}' for k, v in DEFAULT_OUT.items()))
     parser.add_argument('--seed', type=int, default=0, help='random seed (same seed, same file)')
     parser.add_argument('--num-subjects', type=int, default=20,
                         help='number of subjects; about 30%% of them form xsub_val')
@@ -25,8 +33,9 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     try:
-        summary = make_demo_dataset(args.out, num_subjects=args.num_subjects,
-                                    samples_per_class_per_subject=args.samples_per_class, seed=args.seed)
+        summary = make_demo_dataset(args.out or DEFAULT_OUT[args.kind], num_subjects=args.num_subjects,
+                                    samples_per_class_per_subject=args.samples_per_class, seed=args.seed,
+                                    kind=args.kind)
     except ValueError as e:
         raise SystemExit(f'error: {e}')
     print(f"wrote {summary['num_samples']} samples of {summary['num_classes']} classes to {summary['out_file']}")
