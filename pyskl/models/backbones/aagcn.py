@@ -7,11 +7,11 @@ import torch.nn as nn
 from pyskl.registry import MODELS
 from ..utils.graph import Graph
 from .stgcn import STGCNBlock
-from .utils import build_data_bn, expand_per_stage, split_prefixed
+from .utils import StagedGCN, build_data_bn, build_stages, expand_per_stage, split_prefixed
 
 
 @MODELS.register_module()
-class AAGCN(nn.Module):
+class AAGCN(StagedGCN):
     """Attention-enhanced adaptive GCN: ST-GCN blocks whose spatial unit is :class:`unit_aagcn`.
 
     Input ``(N, M, T, V, C)``, output ``(N, M, C_out, T_out, V)``; with the defaults ``C_out = 4 *
@@ -65,21 +65,14 @@ class AAGCN(nn.Module):
         stage_opts = expand_per_stage(options, num_stages)
         stage_opts[0]['tcn_dropout'] = 0.
 
-        def block(c_in, c_out, stride, opts, residual=True):
+        def make_block(stage, c_in, c_out, stride, residual):
+            opts = stage_opts[stage]
             gcn_cfg = dict(type='unit_aagcn', **split_prefixed(opts, 'gcn_'))
             return STGCNBlock(c_in, c_out, A, stride, residual=residual, gcn_cfg=gcn_cfg,
                               tcn_cfg=split_prefixed(opts, 'tcn_'))
 
-        blocks = []
-        if in_channels != base_channels:
-            blocks.append(block(in_channels, base_channels, 1, stage_opts[0], residual=False))
-        channels = base_channels
-        for i in range(2, num_stages + 1):
-            out_channels = channels * (1 + (i in inflate_stages))
-            blocks.append(block(channels, out_channels, 1 + (i in down_stages), stage_opts[i - 1]))
-            channels = out_channels
-        self.out_channels = channels
-        self.gcn = nn.ModuleList(blocks)
+        self.gcn, self.out_channels = build_stages(make_block, in_channels, base_channels, num_stages,
+                                                   inflate_stages, down_stages)
         self.init_weights()
 
     def init_weights(self) -> None:
@@ -95,11 +88,3 @@ class AAGCN(nn.Module):
                 elif isinstance(m, nn.BatchNorm2d):
                     nn.init.ones_(m.weight)
                     nn.init.zeros_(m.bias)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
-        N, M = x.shape[:2]
-        x = self.data_bn(x)
-        for blk in self.gcn:
-            x = blk(x)
-        return x.reshape((N, M) + x.shape[1:])

@@ -7,9 +7,7 @@ import torch.nn as nn
 from pyskl.registry import MODELS
 from ..gcns import dggcn, dgmstcn, unit_tcn
 from ..utils.graph import Graph
-from .utils import build_data_bn, expand_per_stage, split_prefixed
-
-EPS = 1e-4
+from .utils import StagedGCN, build_data_bn, build_stages, expand_per_stage, split_prefixed
 
 
 class DGBlock(nn.Module):
@@ -46,7 +44,7 @@ class DGBlock(nn.Module):
 
 
 @MODELS.register_module()
-class DGSTGCN(nn.Module):
+class DGSTGCN(StagedGCN):
     """DG-STGCN: Dynamic Group Spatio-Temporal GCN.
 
     Input ``(N, M, T, V, C)``, output ``(N, M, C_out, T_out, V)``. With the defaults (10 stages, channels
@@ -112,26 +110,9 @@ class DGSTGCN(nn.Module):
                 tcn_cfg.pop('ms_cfg')
             return split_prefixed(opts, 'gcn_'), tcn_cfg
 
-        blocks = []
-        if in_channels != base_channels:
-            g, t = block_cfgs(stage_opts[0])
-            blocks.append(DGBlock(in_channels, base_channels, A, 1, residual=False, gcn_cfg=g, tcn_cfg=t))
-        inflate_times = 0
-        channels = base_channels
-        for i in range(2, num_stages + 1):
-            if i in inflate_stages:
-                inflate_times += 1
-            out_channels = int(base_channels * ch_ratio ** inflate_times + EPS)
-            g, t = block_cfgs(stage_opts[i - 1])
-            blocks.append(DGBlock(channels, out_channels, A, 1 + (i in down_stages), gcn_cfg=g, tcn_cfg=t))
-            channels = out_channels
-        self.out_channels = channels
-        self.gcn = nn.ModuleList(blocks)
+        def make_block(stage, c_in, c_out, stride, residual):
+            gcn_cfg, tcn_cfg = block_cfgs(stage_opts[stage])
+            return DGBlock(c_in, c_out, A, stride, residual=residual, gcn_cfg=gcn_cfg, tcn_cfg=tcn_cfg)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
-        N, M = x.shape[:2]
-        x = self.data_bn(x)
-        for block in self.gcn:
-            x = block(x)
-        return x.reshape((N, M) + x.shape[1:])
+        self.gcn, self.out_channels = build_stages(make_block, in_channels, base_channels, num_stages,
+                                                   inflate_stages, down_stages, ch_ratio)

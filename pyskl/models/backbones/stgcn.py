@@ -7,9 +7,7 @@ import torch.nn as nn
 from pyskl.registry import MODELS
 from ..gcns import mstcn, unit_aagcn, unit_gcn, unit_tcn
 from ..utils.graph import Graph
-from .utils import build_data_bn, expand_per_stage, split_prefixed
-
-EPS = 1e-4
+from .utils import StagedGCN, build_data_bn, build_stages, expand_per_stage, split_prefixed
 # spatial units a block can use (``gcn_cfg['type']``): unit_gcn (ST-GCN / ST-GCN++), unit_aagcn (AAGCN)
 GCN_UNITS = {'unit_gcn': unit_gcn, 'unit_aagcn': unit_aagcn}
 
@@ -61,7 +59,7 @@ class STGCNBlock(nn.Module):
 
 
 @MODELS.register_module()
-class STGCN(nn.Module):
+class STGCN(StagedGCN):
     """ST-GCN (Yan et al., 2018) and ST-GCN++ (PYSKL, 2022).
 
     Input ``(N, M, T, V, C)``, output ``(N, M, C_out, T_out, V)``. With the defaults (10 stages, channels
@@ -130,26 +128,9 @@ class STGCN(nn.Module):
                         raise ValueError(f"tcn_{k} is only valid with tcn_type='mstcn'")
             return gcn_cfg, tcn_cfg
 
-        blocks = []
-        if in_channels != base_channels:
-            g, t = block_cfgs(stage_opts[0])
-            blocks.append(STGCNBlock(in_channels, base_channels, A, 1, residual=False, gcn_cfg=g, tcn_cfg=t))
-        inflate_times = 0
-        channels = base_channels
-        for i in range(2, num_stages + 1):
-            if i in inflate_stages:
-                inflate_times += 1
-            out_channels = int(base_channels * ch_ratio ** inflate_times + EPS)
-            g, t = block_cfgs(stage_opts[i - 1])
-            blocks.append(STGCNBlock(channels, out_channels, A, 1 + (i in down_stages), gcn_cfg=g, tcn_cfg=t))
-            channels = out_channels
-        self.out_channels = channels
-        self.gcn = nn.ModuleList(blocks)
+        def make_block(stage, c_in, c_out, stride, residual):
+            gcn_cfg, tcn_cfg = block_cfgs(stage_opts[stage])
+            return STGCNBlock(c_in, c_out, A, stride, residual=residual, gcn_cfg=gcn_cfg, tcn_cfg=tcn_cfg)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
-        N, M = x.shape[:2]
-        x = self.data_bn(x)
-        for block in self.gcn:
-            x = block(x)
-        return x.reshape((N, M) + x.shape[1:])
+        self.gcn, self.out_channels = build_stages(make_block, in_channels, base_channels, num_stages,
+                                                   inflate_stages, down_stages, ch_ratio)

@@ -1,6 +1,6 @@
 """Helpers shared by the backbones."""
 import copy
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -70,3 +70,50 @@ def build_data_bn(bn_type: str, num_person: int, num_joints: int, in_channels: i
     if bn_type == 'none':
         return NoDataBN()
     return DataBN(bn_type, num_person, num_joints, in_channels)
+
+
+EPS = 1e-4
+
+
+def build_stages(make_block: Callable[[int, int, int, int, bool], nn.Module], in_channels: int, base_channels: int,
+                 num_stages: int, inflate_stages: Sequence[int], down_stages: Sequence[int],
+                 ch_ratio: float = 2) -> Tuple[nn.ModuleList, int]:
+    """The ST-GCN stage schedule shared by ST-GCN(++), AAGCN and DG-STGCN.
+
+    Stage 1 maps ``in_channels -> base_channels`` without residual (omitted when they are equal);
+    stages 2..``num_stages`` multiply the channels by ``ch_ratio`` at each of ``inflate_stages`` and use
+    temporal stride 2 at each of ``down_stages`` (1-based).
+
+    Args:
+        make_block: ``make_block(stage, c_in, c_out, stride, residual)`` with ``stage`` 0-based.
+
+    Returns:
+        tuple[nn.ModuleList, int]: the blocks and the output channels.
+    """
+    blocks = []
+    if in_channels != base_channels:
+        blocks.append(make_block(0, in_channels, base_channels, 1, False))
+    inflate_times = 0
+    channels = base_channels
+    for i in range(2, num_stages + 1):
+        if i in inflate_stages:
+            inflate_times += 1
+        out_channels = int(base_channels * ch_ratio ** inflate_times + EPS)
+        blocks.append(make_block(i - 1, channels, out_channels, 1 + (i in down_stages), True))
+        channels = out_channels
+    return nn.ModuleList(blocks), channels
+
+
+class StagedGCN(nn.Module):
+    """Forward of the stage-stacked backbones: ``data_bn`` then the blocks in ``gcn``.
+
+    Subclasses set ``self.data_bn`` (see :func:`build_data_bn`) and ``self.gcn`` (see :func:`build_stages`).
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
+        N, M = x.shape[:2]
+        x = self.data_bn(x)
+        for block in self.gcn:
+            x = block(x)
+        return x.reshape((N, M) + x.shape[1:])
