@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Launch a pyskl tool through torchrun; used by dist_train.sh and dist_test.sh.
+#   [NNODES=1 NODE_RANK=0 MASTER_ADDR=127.0.0.1 PORT=29500 PYTHON=python] \
+#     bash tools/torchrun.sh GPUS SCRIPT [script args]
+# GPUS processes per node; without CUDA they run on CPU with the gloo backend. The interpreter is
+# $PYTHON, else the repository's .venv, else python3. The variables are exported, so they reach the
+# Python processes.
+set -euo pipefail
+GPUS=$1
+SCRIPT=$2
+shift 2
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export NNODES=${NNODES:-1}
+export NODE_RANK=${NODE_RANK:-0}
+export PORT=${PORT:-29500}
+export MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
+export MASTER_PORT=$PORT
+if [ -n "${PYTHON:-}" ]; then
+    PY=$PYTHON
+elif [ -x "$REPO/.venv/bin/python" ]; then
+    PY="$REPO/.venv/bin/python"
+else
+    PY=python3
+fi
+export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
+exec "$PY" -m torch.distributed.run \
+    --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
+    --master_port="$PORT" --nproc_per_node="$GPUS" \
+    "$SCRIPT" "$@"
