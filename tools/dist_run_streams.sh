@@ -13,13 +13,6 @@ if [ $# -lt 2 ]; then
     exit 2
 fi
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if [ -n "${PYTHON:-}" ]; then
-    PY=$PYTHON
-elif [ -x "$REPO/.venv/bin/python" ]; then
-    PY="$REPO/.venv/bin/python"
-else
-    PY=python3
-fi
+source "$REPO/tools/python_env.sh"
 export PYTHON=$PY
-export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
 exec "$PY" -m pyskl.apis.streams "$@"

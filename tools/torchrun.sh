@@ -15,14 +15,7 @@ export NODE_RANK=${NODE_RANK:-0}
 export PORT=${PORT:-29500}
 export MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 export MASTER_PORT=$PORT
-if [ -n "${PYTHON:-}" ]; then
-    PY=$PYTHON
-elif [ -x "$REPO/.venv/bin/python" ]; then
-    PY="$REPO/.venv/bin/python"
-else
-    PY=python3
-fi
-export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
+source "$REPO/tools/python_env.sh"
 exec "$PY" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --master_port="$PORT" --nproc_per_node="$GPUS" \
