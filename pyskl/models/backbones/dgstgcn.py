@@ -2,45 +2,11 @@
 from typing import Optional, Sequence, Union
 
 import torch
-import torch.nn as nn
 
 from pyskl.registry import MODELS
-from ..gcns import dggcn, dgmstcn, unit_tcn
 from ..utils.graph import Graph
+from .stgcn import STGCNBlock
 from .utils import StagedGCN, build_data_bn, build_stages, expand_per_stage, split_prefixed
-
-
-class DGBlock(nn.Module):
-    """``dggcn`` -> ``dgmstcn`` (+ residual) -> ReLU: ``(N, C_in, T, V) -> (N, C_out, T / stride, V)``.
-
-    Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        A (torch.Tensor): Initial affinity ``(K, V, V)``.
-        stride (int): Temporal stride.
-        residual (bool): Block-level residual: identity when shapes match, else a strided 1x1 ``unit_tcn``.
-        gcn_cfg (dict): Keyword arguments of :class:`dggcn`.
-        tcn_cfg (dict): Keyword arguments of :class:`dgmstcn`.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor, stride: int = 1, residual: bool = True,
-                 gcn_cfg: Optional[dict] = None, tcn_cfg: Optional[dict] = None):
-        super().__init__()
-        self.gcn = dggcn(in_channels, out_channels, A, **(gcn_cfg or {}))
-        self.tcn = dgmstcn(out_channels, out_channels, stride=stride, **(tcn_cfg or {}))
-        self.relu = nn.ReLU()
-        self.residual_mode = 'none' if not residual else (
-            'identity' if in_channels == out_channels and stride == 1 else 'conv')
-        if self.residual_mode == 'conv':
-            self.residual = unit_tcn(in_channels, out_channels, kernel_size=1, stride=stride)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.tcn(self.gcn(x))
-        if self.residual_mode == 'identity':
-            y = y + x
-        elif self.residual_mode == 'conv':
-            y = y + self.residual(x)
-        return self.relu(y)
 
 
 @MODELS.register_module()
@@ -112,7 +78,8 @@ class DGSTGCN(StagedGCN):
 
         def make_block(stage, c_in, c_out, stride, residual):
             gcn_cfg, tcn_cfg = block_cfgs(stage_opts[stage])
-            return DGBlock(c_in, c_out, A, stride, residual=residual, gcn_cfg=gcn_cfg, tcn_cfg=tcn_cfg)
+            return STGCNBlock(c_in, c_out, A, stride, residual=residual, gcn_cfg=dict(type='dggcn', **gcn_cfg),
+                              tcn_cfg=dict(type='dgmstcn', **tcn_cfg))
 
         self.gcn, self.out_channels = build_stages(make_block, in_channels, base_channels, num_stages,
                                                    inflate_stages, down_stages, ch_ratio)

@@ -5,15 +5,18 @@ import torch
 import torch.nn as nn
 
 from pyskl.registry import MODELS
-from ..gcns import mstcn, unit_aagcn, unit_gcn, unit_tcn
+from ..gcns import dggcn, dgmstcn, mstcn, unit_aagcn, unit_gcn, unit_tcn
 from ..utils.graph import Graph
 from .utils import StagedGCN, build_data_bn, build_stages, expand_per_stage, split_prefixed
 # spatial units a block can use (``gcn_cfg['type']``): unit_gcn (ST-GCN / ST-GCN++), unit_aagcn (AAGCN)
-GCN_UNITS = {'unit_gcn': unit_gcn, 'unit_aagcn': unit_aagcn}
+GCN_UNITS = {'unit_gcn': unit_gcn, 'unit_aagcn': unit_aagcn, 'dggcn': dggcn}
+TCN_UNITS = {'unit_tcn': unit_tcn, 'mstcn': mstcn, 'dgmstcn': dgmstcn}
 
 
 class STGCNBlock(nn.Module):
-    """``unit_gcn`` -> temporal unit (+ residual) -> ReLU: ``(N, C_in, T, V) -> (N, C_out, T / stride, V)``.
+    """Graph unit -> temporal unit (+ residual) -> ReLU: ``(N, C_in, T, V) -> (N, C_out, T / stride, V)``.
+
+    The block of ST-GCN, ST-GCN++, AAGCN (``unit_aagcn``) and DG-STGCN (``dggcn`` + ``dgmstcn``).
 
     Args:
         in_channels (int): Input channels.
@@ -21,9 +24,10 @@ class STGCNBlock(nn.Module):
         A (torch.Tensor): Adjacency ``(K, V, V)``.
         stride (int): Temporal stride.
         residual (bool): Block-level residual: identity when shapes match, else a strided 1x1 ``unit_tcn``.
-        gcn_cfg (dict): ``type`` (``'unit_gcn'`` (default) or ``'unit_aagcn'``) and the keyword arguments of
-            that unit (``adaptive``, ``conv_pos``, ``with_res``, ...).
-        tcn_cfg (dict): ``type`` (``'unit_tcn'`` (kernel 9) or ``'mstcn'``) and its keyword arguments.
+        gcn_cfg (dict): ``type`` (a key of :data:`GCN_UNITS`; default ``'unit_gcn'``) and the keyword
+            arguments of that unit (``adaptive``, ``conv_pos``, ``with_res``, ...).
+        tcn_cfg (dict): ``type`` (a key of :data:`TCN_UNITS`; default ``'unit_tcn'``, kernel 9) and its
+            keyword arguments.
     """
 
     def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor, stride: int = 1, residual: bool = True,
@@ -36,13 +40,11 @@ class STGCNBlock(nn.Module):
             raise ValueError(f'gcn type must be one of {sorted(GCN_UNITS)}, got {gcn_type!r}')
         tcn_type = tcn_cfg.pop('type', 'unit_tcn')
         self.gcn = GCN_UNITS[gcn_type](in_channels, out_channels, A, **gcn_cfg)
+        if tcn_type not in TCN_UNITS:
+            raise ValueError(f'tcn_type must be one of {sorted(TCN_UNITS)}, got {tcn_type!r}')
         if tcn_type == 'unit_tcn':
             tcn_cfg.setdefault('kernel_size', 9)
-            self.tcn = unit_tcn(out_channels, out_channels, stride=stride, **tcn_cfg)
-        elif tcn_type == 'mstcn':
-            self.tcn = mstcn(out_channels, out_channels, stride=stride, **tcn_cfg)
-        else:
-            raise ValueError(f"tcn_type must be 'unit_tcn' or 'mstcn', got {tcn_type!r}")
+        self.tcn = TCN_UNITS[tcn_type](out_channels, out_channels, stride=stride, **tcn_cfg)
         self.relu = nn.ReLU()
         self.residual_mode = 'none' if not residual else (
             'identity' if in_channels == out_channels and stride == 1 else 'conv')
