@@ -86,8 +86,37 @@ def _transitional_frames(keypoint):
     return transitional
 
 
+class _UniformSampling(BaseTransform):
+    """What ``UniformSampleFrames`` and ``UniformSampleDecode`` share: arguments, the source of the draws
+    (``results['rng']`` in training, a local ``RandomState(seed)`` in test mode) and the clip fields."""
+
+    def __init__(self, clip_len, num_clips=1, p_interval=1, seed=255, test_mode=None):
+        name = type(self).__name__
+        warn_test_mode(name, test_mode)
+        if int(clip_len) != clip_len or clip_len < 1 or int(num_clips) != num_clips or num_clips < 1:
+            raise ValueError(f'{name}: clip_len and num_clips must be positive integers, '
+                             f'got {clip_len!r}, {num_clips!r}')
+        self.clip_len = int(clip_len)
+        self.num_clips = int(num_clips)
+        self.p_interval = _p_interval(p_interval, name)
+        self.seed = int(seed)
+
+    def _draws(self, results, test_mode):
+        return _Draws(np.random.RandomState(self.seed) if test_mode else get_rng(self, results))
+
+    def _set_clip_fields(self, results):
+        results['clip_len'] = self.clip_len
+        results['num_clips'] = self.num_clips
+        results['frame_interval'] = None
+        return results
+
+    def __repr__(self):
+        return (f'{type(self).__name__}(clip_len={self.clip_len}, num_clips={self.num_clips}, '
+                f'p_interval={self.p_interval}, seed={self.seed})')
+
+
 @TRANSFORMS.register_module(name=['UniformSampleFrames', 'UniformSample'])
-class UniformSampleFrames(BaseTransform):
+class UniformSampleFrames(_UniformSampling):
     """Uniformly sample ``num_clips`` clips of ``clip_len`` frame indices (PYSKL's ``UniformSample``).
 
     Per clip, a window of ``int(ratio * T)`` frames (``ratio ~ U[p_interval)``) at a random offset is
@@ -114,22 +143,11 @@ class UniformSampleFrames(BaseTransform):
     """
 
     def __init__(self, clip_len, num_clips=1, p_interval=1, seed=255, float_ok=False, test_mode=None):
-        name = type(self).__name__
-        warn_test_mode(name, test_mode)
-        if int(clip_len) != clip_len or clip_len < 1 or int(num_clips) != num_clips or num_clips < 1:
-            raise ValueError(f'{name}: clip_len and num_clips must be positive integers, '
-                             f'got {clip_len!r}, {num_clips!r}')
-        self.clip_len = int(clip_len)
-        self.num_clips = int(num_clips)
-        self.p_interval = _p_interval(p_interval, name)
-        self.seed = int(seed)
+        super().__init__(clip_len, num_clips, p_interval, seed, test_mode)
         self.float_ok = bool(float_ok)
 
     def _sample(self, total, test_mode, results):
-        if test_mode:
-            draws = _Draws(np.random.RandomState(self.seed))
-        else:
-            draws = _Draws(get_rng(self, results))
+        draws = self._draws(results, test_mode)
         clips = []
         for i in range(self.num_clips):
             short_start = None
@@ -162,18 +180,14 @@ class UniformSampleFrames(BaseTransform):
                 inds = np.where(_transitional_frames(keypoint)[floor], floor, inds).astype(np.float32)
         inds = inds + results.get('start_index', 0)
         results['frame_inds'] = inds
-        results['clip_len'] = self.clip_len
-        results['num_clips'] = self.num_clips
-        results['frame_interval'] = None
-        return results
+        return self._set_clip_fields(results)
 
     def __repr__(self):
-        return (f'{type(self).__name__}(clip_len={self.clip_len}, num_clips={self.num_clips}, '
-                f'p_interval={self.p_interval}, seed={self.seed}, float_ok={self.float_ok})')
+        return super().__repr__()[:-1] + f', float_ok={self.float_ok})'
 
 
 @TRANSFORMS.register_module()
-class UniformSampleDecode(BaseTransform):
+class UniformSampleDecode(_UniformSampling):
     """Uniform sampling that gathers the frames directly (DG-STGCN's pipeline).
 
     Same draws as ``UniformSampleFrames`` (training: ``results['rng']``; test mode: a local
@@ -194,25 +208,11 @@ class UniformSampleDecode(BaseTransform):
         test_mode: Deprecated and ignored.
     """
 
-    def __init__(self, clip_len, num_clips=1, p_interval=1, seed=255, test_mode=None):
-        name = type(self).__name__
-        warn_test_mode(name, test_mode)
-        if int(clip_len) != clip_len or clip_len < 1 or int(num_clips) != num_clips or num_clips < 1:
-            raise ValueError(f'{name}: clip_len and num_clips must be positive integers, '
-                             f'got {clip_len!r}, {num_clips!r}')
-        self.clip_len = int(clip_len)
-        self.num_clips = int(num_clips)
-        self.p_interval = _p_interval(p_interval, name)
-        self.seed = int(seed)
-
     def transform(self, results):
         keypoint = get_keypoint(self, results)
         if keypoint.shape[1] < 1:
             raise transform_error(self, results, f'keypoint has no frame (shape {keypoint.shape})')
-        if results.get('test_mode', False):
-            draws = _Draws(np.random.RandomState(self.seed))
-        else:
-            draws = _Draws(get_rng(self, results))
+        draws = self._draws(results, bool(results.get('test_mode', False)))
         keypoint, _ = pop_merged_keypoint(self, results)
         total = keypoint.shape[1]
         frame_inds = []
@@ -222,14 +222,7 @@ class UniformSampleDecode(BaseTransform):
                 inds = inds % n
             frame_inds.append(inds + off)
         results['keypoint'] = keypoint[:, np.concatenate(frame_inds)].astype(np.float32, copy=False)
-        results['clip_len'] = self.clip_len
-        results['num_clips'] = self.num_clips
-        results['frame_interval'] = None
-        return results
-
-    def __repr__(self):
-        return (f'{type(self).__name__}(clip_len={self.clip_len}, num_clips={self.num_clips}, '
-                f'p_interval={self.p_interval}, seed={self.seed})')
+        return self._set_clip_fields(results)
 
 
 @TRANSFORMS.register_module()
