@@ -22,16 +22,13 @@ def init_recognizer(config: Union[str, Config], checkpoint: Optional[str] = None
     from pyskl.registry import MODELS
     from pyskl.utils import register_all_modules
     from pyskl.utils.checkpoint import load_checkpoint
-    from pyskl.utils.config import apply_feats, load_config
+    from pyskl.utils.config import load_config, resolve_config
 
     register_all_modules()
     if isinstance(config, str):
         cfg = load_config(config, cfg_options)
     else:
-        cfg = copy.deepcopy(config)
-        if cfg_options:
-            cfg.merge_from_dict(cfg_options)
-        cfg = apply_feats(cfg)
+        cfg = resolve_config(copy.deepcopy(config), cfg_options)
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
         load_checkpoint(model, checkpoint, map_location='cpu')
@@ -43,8 +40,8 @@ def inference_recognizer(model: torch.nn.Module, annotation: dict, topk: int = 5
     """Classify one skeleton sequence.
 
     Args:
-        model: A recognizer from :func:`init_recognizer` (its ``cfg.test_pipeline`` is used, else
-            the test dataloader's pipeline).
+        model: A recognizer from :func:`init_recognizer`; the test dataloader's pipeline of its config
+            is built on the first call and kept as ``model.test_pipeline``.
         annotation (dict): One sample in the PYSKL annotation format (``keypoint`` ``(M, T, V, C)``,
             ``total_frames``, and ``keypoint_score`` for 2D; ``label`` optional).
         topk (int): Number of results.
@@ -57,9 +54,10 @@ def inference_recognizer(model: torch.nn.Module, annotation: dict, topk: int = 5
 
     from pyskl.registry import TRANSFORMS
 
-    cfg = model.cfg
-    pipeline_cfg = cfg.get('test_pipeline') or cfg.test_dataloader.dataset.pipeline
-    pipeline = Compose([TRANSFORMS.build(t) for t in pipeline_cfg])
+    pipeline = getattr(model, 'test_pipeline', None)
+    if pipeline is None:  # built once per model, on the first call
+        pipeline_cfg = model.cfg.test_dataloader.dataset.pipeline
+        pipeline = model.test_pipeline = Compose([TRANSFORMS.build(t) for t in pipeline_cfg])
     results = dict(copy.copy(annotation))
     results.setdefault('label', -1)
     results.setdefault('total_frames', int(np.asarray(annotation['keypoint']).shape[1]))

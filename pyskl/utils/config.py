@@ -62,13 +62,17 @@ def apply_dataset_keys(cfg: Config) -> Config:
     return cfg
 
 
-def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
-    """Load an mmengine config, merge ``cfg_options`` (``--cfg-options``), then resolve ``feats`` and the
-    dataset's ``layout`` / ``num_classes`` (:func:`apply_feats`, :func:`apply_dataset_keys`).
-
-    Every tool, :func:`pyskl.apis.init_recognizer` and the tests load configs through this function.
-    """
-    cfg = Config.fromfile(path)
+def resolve_config(cfg: Config, cfg_options: Optional[dict] = None) -> Config:
+    """Merge ``cfg_options`` (``--cfg-options``) into a loaded config, then resolve ``feats`` and the
+    dataset's ``layout`` / ``num_classes`` (:func:`apply_feats`, :func:`apply_dataset_keys`). In place."""
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     return apply_dataset_keys(apply_feats(cfg))
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Load an mmengine config and :func:`resolve_config` it.
+
+    Every tool, :func:`pyskl.apis.init_recognizer` and the tests load configs through this function.
+    """
+    return resolve_config(Config.fromfile(path), cfg_options)

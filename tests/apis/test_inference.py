@@ -35,3 +35,14 @@ def test_inference_recognizer_topk(repo_root, sample):
     assert 0 < sum(scores) <= 1 + 1e-6  # clip-averaged probabilities
     np.testing.assert_array_equal(ann['keypoint'], before)  # the caller's data is not modified
     assert inference_recognizer(model, ann, topk=3) == top  # test-mode sampling is deterministic
+
+
+def test_init_recognizer_from_a_config_object_resolves_like_a_path(repo_root):
+    """A Config object gets the same resolution as a path (feats, layout and num_classes from the dataset)."""
+    from mmengine.config import Config
+    path = f'{repo_root}/configs/stgcn/stgcn_pyskl_ntu120_xset_3dkp/b.py'
+    from_obj = init_recognizer(Config.fromfile(path), cfg_options={'model.backbone.base_channels': 8})
+    from_path = init_recognizer(path, cfg_options={'model.backbone.base_channels': 8})
+    assert from_obj.cfg.model == from_path.cfg.model
+    assert from_obj.cls_head.num_classes == 120 and from_obj.backbone.graph.num_node == 25
+    assert from_obj.cfg.feats == ['b']
