@@ -56,6 +56,12 @@ def test_per_stage_options_and_errors():
                            tcn_dropout=(0.0, 0.1, 0.2, 0.3)))
     assert len(bb.gcn) == 4 and bb.out_channels == 128
     assert bb.gcn[3].tcn.drop.p == 0.3
+    with pytest.raises(ValueError, match='tcn_dropout: a tuple gives one value per stage, so it needs 4'):
+        MODELS.build(dict(STGCNPP, num_stages=4, inflate_stages=(3,), down_stages=(3,), tcn_dropout=(0.1, 0.2)))
+    # a branch spec given as a tuple is shared by all stages, not split per stage
+    shared = MODELS.build(dict(STGCNPP, num_stages=2, inflate_stages=(), down_stages=(),
+                               tcn_ms_cfg=((3, 1), ('max', 3))))
+    assert all(len(block.tcn.branches) == 2 for block in shared.gcn)
     with pytest.raises(ValueError, match="tcn_type must be"):
         MODELS.build(dict(STGCN, tcn_type='lstm'))
     with pytest.raises(ValueError, match='adaptive'):

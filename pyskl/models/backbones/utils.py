@@ -9,13 +9,21 @@ import torch.nn as nn
 def expand_per_stage(options: Dict[str, Any], num_stages: int) -> List[Dict[str, Any]]:
     """Per-stage copies of ``options``: a tuple of length ``num_stages`` gives one value per stage.
 
-    Lists and scalars are shared by every stage (``ms_cfg`` lists stay lists).
+    Lists and scalars are shared by every stage. A branch list such as ``tcn_ms_cfg`` (a sequence of
+    branch specs) is shared too unless it is a tuple of ``num_stages`` lists. Any other tuple whose length
+    is not ``num_stages`` is an error, so a mistyped per-stage option cannot silently reach every stage.
     """
     stages = [copy.deepcopy(options) for _ in range(num_stages)]
     for key, value in options.items():
-        if isinstance(value, tuple) and len(value) == num_stages:
-            for i in range(num_stages):
-                stages[i][key] = value[i]
+        if not isinstance(value, tuple):
+            continue
+        if key.endswith('ms_cfg') and not all(isinstance(v, list) for v in value):
+            continue  # one branch spec for every stage
+        if len(value) != num_stages:
+            raise ValueError(f'{key}: a tuple gives one value per stage, so it needs {num_stages} entries; '
+                             f'got {len(value)} ({value!r}). Use a list for a value shared by all stages.')
+        for i in range(num_stages):
+            stages[i][key] = value[i]
     return stages
 
 
