@@ -34,12 +34,13 @@ HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope=SCOPE, locations=['pyskl.e
 LOG_PROCESSORS = Registry('log_processor', parent=MMENGINE_LOG_PROCESSORS, scope=SCOPE,
                           locations=['pyskl.engine'])
 
-DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope=SCOPE, locations=['pyskl.datasets'])
+DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope=SCOPE,
+                    locations=['pyskl.datasets.pose_dataset', 'pyskl.datasets.dataset_wrappers'])
 DATA_SAMPLERS = Registry('data sampler', parent=MMENGINE_DATA_SAMPLERS, scope=SCOPE,
-                         locations=['pyskl.datasets'])
+                         locations=['pyskl.datasets.samplers'])
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE,
                       locations=['pyskl.datasets.transforms'])
-FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope=SCOPE, locations=['pyskl.datasets'])
+FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope=SCOPE)
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope=SCOPE, locations=['pyskl.models'])
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope=SCOPE,

@@ -1,10 +1,29 @@
-"""Datasets, samplers and transforms; importing this package registers them in
-``pyskl.registry`` (``DATASETS``: ``PoseDataset``, ``RepeatDataset``; ``DATA_SAMPLERS``:
-``SeededSampler``; ``TRANSFORMS``: see :mod:`pyskl.datasets.transforms`)."""
-from . import transforms  # noqa: F401  (registers the transforms)
-from .dataset_wrappers import RepeatDataset
-from .io import UnsafePickleError, dump_pickle, safe_load_pickle
-from .pose_dataset import PoseDataset
-from .samplers import SeededSampler
+"""Datasets, samplers and transforms.
 
-__all__ = ['PoseDataset', 'RepeatDataset', 'SeededSampler', 'safe_load_pickle', 'dump_pickle', 'UnsafePickleError']
+Importing this package is light (numpy-only submodules such as :mod:`pyskl.datasets.synthetic` and
+:mod:`pyskl.datasets.io` need nothing more). The registering modules (:data:`REGISTERING_MODULES`:
+``PoseDataset`` and ``RepeatDataset`` in ``DATASETS``, ``SeededSampler`` in ``DATA_SAMPLERS``, the
+transforms in ``TRANSFORMS``) are imported by the registries' ``locations`` when a config is built, by
+:func:`pyskl.utils.register_all_modules`, or on first access of a name below.
+"""
+import importlib
+
+REGISTERING_MODULES = ('pyskl.datasets.pose_dataset', 'pyskl.datasets.dataset_wrappers',
+                       'pyskl.datasets.samplers', 'pyskl.datasets.transforms')
+
+_LAZY = {
+    'PoseDataset': 'pose_dataset',
+    'RepeatDataset': 'dataset_wrappers',
+    'SeededSampler': 'samplers',
+    'safe_load_pickle': 'io',
+    'dump_pickle': 'io',
+    'UnsafePickleError': 'io',
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f'{__name__}.{_LAZY[name]}'), name)
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

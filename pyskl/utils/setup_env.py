@@ -12,7 +12,11 @@ def register_all_modules(init_default_scope: bool = True) -> None:
         init_default_scope (bool): Set the current default scope to ``'pyskl'`` so
             that ``type='STGCN'`` resolves in pyskl's registries. Defaults to True.
     """
-    import pyskl.datasets  # noqa: F401
+    import importlib
+
+    from pyskl.datasets import REGISTERING_MODULES
+    for module in REGISTERING_MODULES:
+        importlib.import_module(module)
     import pyskl.engine  # noqa: F401
     import pyskl.evaluation  # noqa: F401
     import pyskl.models  # noqa: F401
