@@ -129,8 +129,9 @@ def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', stric
     own = model.state_dict()
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
-    mismatched = [f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
-                  for k, v in state_dict.items() if k in own and tuple(v.shape) != tuple(own[k].shape)]
+    mismatched_keys = {k for k, v in state_dict.items() if k in own and tuple(v.shape) != tuple(own[k].shape)}
+    mismatched = [f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(own[k].shape)}'
+                  for k in state_dict if k in mismatched_keys]
     if strict and (missing or unexpected or mismatched):
         def listing(title, keys):
             return f'\n  {title} ({len(keys)}): ' + ', '.join(keys[:20]) + (' ...' if len(keys) > 20 else '')
@@ -142,6 +143,6 @@ def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', stric
         if mismatched:
             msg += listing('shape mismatch', mismatched)
         raise RuntimeError(msg)
-    state_dict = OrderedDict((k, v) for k, v in state_dict.items() if k in own and f'{k}:' not in str(mismatched))
+    state_dict = OrderedDict((k, v) for k, v in state_dict.items() if k in own and k not in mismatched_keys)
     model.load_state_dict(state_dict, strict=False)
     return checkpoint

@@ -28,9 +28,10 @@ def apply_feats(cfg: Config) -> Config:
     if isinstance(feats, str):
         feats = [feats]
     feats = list(feats)
-    bad = [f for f in feats if f not in ('j', 'b', 'jm', 'bm')]
+    from pyskl.datasets.transforms.pose_related import FEATS
+    bad = [f for f in feats if f not in FEATS]
     if bad or not feats:
-        raise ValueError(f"feats must be a non-empty list of 'j', 'b', 'jm', 'bm'; got {cfg.get('feats')!r}")
+        raise ValueError(f"feats must be a non-empty list of {FEATS}; got {cfg.get('feats')!r}")
     cfg.feats = feats
 
     def set_feats(d):

@@ -112,3 +112,18 @@ def test_getattr_only_for_history_buffer_statistics(tmp_path):
     torch.save({'state_dict': random_state(build()), 'x': _SneakyGetattr()}, path)
     with pytest.raises(pickle.UnpicklingError, match='refused getattr'):
         load_checkpoint_file(str(path))
+
+
+def test_non_strict_loads_matching_keys_and_skips_mismatched(tmp_path):
+    """strict=False: tensors with the model's shape load, a shape mismatch and unknown keys are skipped."""
+    sd = random_state(build())
+    sd['cls_head.fc_cls.weight'] = torch.zeros(7, 16)  # 7 classes instead of 5: skipped
+    sd['backbone.extra.weight'] = torch.zeros(3)
+    path = tmp_path / 'partial.pth'
+    torch.save({'state_dict': sd}, path)
+    model = build()
+    head_before = model.cls_head.fc_cls.weight.clone()
+    load_checkpoint(model, str(path), strict=False)
+    assert torch.equal(model.cls_head.fc_cls.weight, head_before)
+    torch.testing.assert_close(model.backbone.data_bn.weight, sd['backbone.data_bn.weight'])
+    torch.testing.assert_close(model.cls_head.fc_cls.bias, sd['cls_head.fc_cls.bias'])

@@ -13,7 +13,7 @@ from pyskl.registry import TRANSFORMS
 from ._utils import get_keypoint, get_rng, pop_merged_keypoint, transform_error
 
 # Layouts whose third channel, for C == 3 data, is a detection score rather than a coordinate.
-SCORE_LAYOUTS = ('coco', 'openpose', 'handmp')
+SCORE_LAYOUTS = ('coco', 'openpose')
 FEATS = ('j', 'b', 'jm', 'bm')
 
 
@@ -272,7 +272,7 @@ class GenSkeFeat(BaseTransform):
 
     If ``keypoint_score`` ``(M, T, V)`` is present it is first appended as a channel
     (``keypoint`` becomes ``(x, y, score)``) and removed. The data then has a score channel; so does
-    ``C == 3`` data of the 2D layouts ``'coco'``, ``'openpose'``, ``'handmp'`` (already merged).
+    ``C == 3`` data of the 2D layouts ``'coco'``, ``'openpose'`` (already merged).
 
     - bone: ``b[..., v, :] = j[..., v, :] - j[..., parent(v), :]`` with the layout's bone parents
       (``get_layout(layout).bone_pairs``); with a score channel ``b[..., v, -1] = (s[v] + s[parent(v)]) / 2``;

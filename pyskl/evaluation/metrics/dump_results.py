@@ -1,12 +1,10 @@
 """Write test-set predictions to a pickle file."""
-import os
-import os.path as osp
-import pickle
 from typing import Any, Sequence
 
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
+from pyskl.datasets.io import dump_pickle
 from pyskl.registry import METRICS
 
 from .utils import pack_prediction, sort_dedupe
@@ -60,10 +58,7 @@ class DumpResults(BaseMetric):
             out = [dict(pred_score=r['pred_score'], gt_label=r.get('gt_label'),
                         sample_idx=r.get('sample_idx'), frame_dir=r.get('frame_dir'))
                    for r in results]
-        dirname = osp.dirname(osp.abspath(self.out_file_path))
-        os.makedirs(dirname, exist_ok=True)
-        with open(self.out_file_path, 'wb') as f:
-            pickle.dump(out, f, protocol=pickle.HIGHEST_PROTOCOL)
+        dump_pickle(out, self.out_file_path)
         print_log(f'Results ({len(out)} samples, format "{self.fmt}") written to {self.out_file_path}',
                   logger='current')
         return {}
