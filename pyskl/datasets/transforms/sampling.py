@@ -68,24 +68,6 @@ def _uniform_clip(draws, total, clip_len, p_interval, short_start=None):
     return inds.astype(np.int64), n, int(off)
 
 
-def _transitional_frames(keypoint):
-    """``(T,)`` bool: frames where the number of present persons differs from a neighbour's.
-
-    The number of persons of a frame is one plus the index of its last person with any
-    ``|kp| >= 1e-5``. As in the anchors, nothing is transitional when T < 3.
-    """
-    M, T = keypoint.shape[:2]
-    transitional = np.zeros(T, dtype=bool)
-    if T < 3:
-        return transitional
-    present = np.any(np.abs(keypoint) >= 1e-5, axis=(2, 3))  # (M, T)
-    num_persons = np.where(present.any(0), M - np.argmax(present[::-1], axis=0), 0)
-    change = num_persons[1:] != num_persons[:-1]
-    transitional[:-1] |= change
-    transitional[1:] |= change
-    return transitional
-
-
 class _UniformSampling(BaseTransform):
     """What ``UniformSampleFrames`` and ``UniformSampleDecode`` share: arguments, the source of the draws
     (``results['rng']`` in training, a local ``RandomState(seed)`` in test mode) and the clip fields."""
@@ -136,9 +118,8 @@ class UniformSampleFrames(_UniformSampling):
         num_clips (int): Clips to sample. Defaults to 1.
         p_interval (float | tuple[float, float]): Range of the window ratio. Defaults to 1.
         seed (int): Seed of the test-mode ``RandomState``. Defaults to 255.
-        float_ok (bool): Return float32 indices, keeping fractional indices except at
-            transitional frames (where the number of persons changes), which are floored; the
-            indices drawn here are integral, so this only changes the dtype. Defaults to False.
+        float_ok (bool): Return the indices as float32 (PYSKL's option for fractional sampling; the
+            indices drawn here are integral, so only the dtype changes). Defaults to False.
         test_mode: Deprecated and ignored (test mode comes from ``results['test_mode']``).
     """
 
@@ -146,14 +127,15 @@ class UniformSampleFrames(_UniformSampling):
         super().__init__(clip_len, num_clips, p_interval, seed, test_mode)
         self.float_ok = bool(float_ok)
 
+    def _test_short_start(self, i):
+        """Test mode: a window shorter than clip_len starts at ``i * n // num_clips`` (``i`` if n < num_clips)."""
+        return lambda n: i if n < self.num_clips else i * n // self.num_clips
+
     def _sample(self, total, test_mode, results):
         draws = self._draws(results, test_mode)
         clips = []
         for i in range(self.num_clips):
-            short_start = None
-            if test_mode:
-                def short_start(n, i=i):
-                    return i if n < self.num_clips else i * n // self.num_clips
+            short_start = self._test_short_start(i) if test_mode else None
             inds, _, off = _uniform_clip(draws, total, self.clip_len, self.p_interval, short_start)
             clips.append(inds + off)
         return np.concatenate(clips)
@@ -165,7 +147,6 @@ class UniformSampleFrames(_UniformSampling):
         if int(total) != total or total < 1:
             raise transform_error(self, results, f"field 'total_frames' must be a positive integer, got {total!r}")
         total = int(total)
-        keypoint = None
         if 'keypoint' in results:
             keypoint = get_keypoint(self, results)
             if keypoint.shape[1] != total:
@@ -175,9 +156,6 @@ class UniformSampleFrames(_UniformSampling):
         inds = np.mod(inds, total)
         if self.float_ok:
             inds = inds.astype(np.float32)
-            if keypoint is not None:
-                floor = np.floor(inds).astype(np.int64)
-                inds = np.where(_transitional_frames(keypoint)[floor], floor, inds).astype(np.float32)
         inds = inds + results.get('start_index', 0)
         results['frame_inds'] = inds
         return self._set_clip_fields(results)
