@@ -41,6 +41,8 @@ def test_binary_adj_symmetric():
 
 
 def test_random_mode_local_generator():
+    np.random.seed(0)
+    before = np.random.random(3)  # leave the global RNG mid-stream, then check nothing advances it
     st = np.random.get_state()
     a = Graph('coco', 'random', num_filter=8, init_std=0.02, init_off=0.04, seed=3).A
     b = Graph('coco', 'random', num_filter=8, init_std=0.02, init_off=0.04, seed=3).A
@@ -49,8 +51,12 @@ def test_random_mode_local_generator():
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
     assert abs(a.mean() - 0.04) < 0.01 and abs(a.std() - 0.02) < 0.005
-    # numpy's global RNG untouched
-    assert all(np.array_equal(x, y) for x, y in zip(st[1:2], np.random.get_state()[1:2]))
+    # numpy's global RNG untouched: the whole state (key and position), and the next draw
+    after = np.random.get_state()
+    assert st[0] == after[0] and np.array_equal(st[1], after[1]) and st[2:] == after[2:]
+    # the next global draw continues the stream as if Graph had never run
+    assert np.random.random() == np.random.RandomState(0).random_sample(4)[3]
+    np.testing.assert_array_equal(before, np.random.RandomState(0).random_sample(3))
 
 
 def test_user_defined_layout():
