@@ -25,7 +25,7 @@ class EvalProgressBarHook(Hook):
         self.mininterval = mininterval
         self._bar = None
 
-    def _open(self, runner, loop, desc: str) -> None:
+    def _open(self, loop, desc: str) -> None:
         self._close()
         if not self.enable or not is_main_process():
             return
@@ -48,7 +48,7 @@ class EvalProgressBarHook(Hook):
             self._bar = None
 
     def before_val_epoch(self, runner) -> None:
-        self._open(runner, runner.val_loop, 'val')
+        self._open(runner.val_loop, 'val')
 
     def after_val_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         self._step()
@@ -57,15 +57,10 @@ class EvalProgressBarHook(Hook):
         self._close()
 
     def before_test_epoch(self, runner) -> None:
-        self._open(runner, runner.test_loop, 'test')
+        self._open(runner.test_loop, 'test')
 
     def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         self._step()
 
     def after_test_epoch(self, runner, metrics=None) -> None:
         self._close()
-
-    @property
-    def count(self) -> int:
-        """Batches counted by the bar that is open now (0 when none is)."""
-        return 0 if self._bar is None else int(self._bar.n)

@@ -1,5 +1,3 @@
-from typing import Optional
-
 import torch
 from mmengine.model import BaseDataPreprocessor
 
