@@ -7,8 +7,8 @@
 #   * an active virtualenv / conda env (VIRTUAL_ENV or CONDA_PREFIX set): into it;
 #   * otherwise: ./.venv, created with --system-site-packages so that a torch (CUDA or
 #     CPU) already installed for the system python is reused, not replaced.
-#     An EXTRA list containing `pose` (e.g. `tests,pose`) uses ./.venv-pose instead: MediaPipe
-#     needs numpy<2 and protobuf<5, so it gets its own environment next to the main one.
+#     An EXTRA list containing `pose` (e.g. `tests,pose`) always uses ./.venv-pose instead, active env
+#     or not: MediaPipe needs numpy<2 and protobuf<5, so it gets its own environment next to the main one.
 # torch: kept as it is when an installed torch >= 2.0 is found; otherwise torch==2.13.0
 # is installed (on the project's CI machines that is a local CPU wheel). An unpinned torch
 # is never requested, so pip cannot pull a different CUDA build behind your back.
@@ -16,13 +16,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 extra=${1:-}
 
+venv=.venv
+case ",$extra," in *,pose,*) venv=.venv-pose ;; esac
+
 if [ -n "${PYSKL_PYTHON:-}" ]; then
   py=$PYSKL_PYTHON
-elif [ -n "${VIRTUAL_ENV:-}" ] || [ -n "${CONDA_PREFIX:-}" ]; then
+elif [ "$venv" = .venv ] && { [ -n "${VIRTUAL_ENV:-}" ] || [ -n "${CONDA_PREFIX:-}" ]; }; then
   py=$(command -v python || command -v python3)
 else
-  venv=.venv
-  case ",$extra," in *,pose,*) venv=.venv-pose ;; esac
+  # the pose extra (numpy<2, protobuf<5) always gets its own .venv-pose, even with an env active,
+  # so it can never downgrade the environment the rest of pyskl runs in
   if [ ! -x $venv/bin/python ]; then
     echo "[setup_env] creating $venv (system site-packages visible)" >&2
     python3 -m venv --system-site-packages $venv >&2
