@@ -3,7 +3,7 @@ the top-5 actions.
 
     python demo/demo_skeleton.py VIDEO OUT.mp4 --config CFG --checkpoint CKPT \
         [--label-map tools/data/label_map/nturgbd_120.txt] [--device cpu] [--short-side 480] \
-        [--out-pose poses.pkl] [--cfg-options KEY=VALUE ...]
+        [--out-pose poses.pkl --label K] [--cfg-options KEY=VALUE ...]
 
 CFG must be a 2D COCO-17 skeleton config (``coco`` layout, pixel keypoints + scores, e.g. the HRNet
 configs); poses come from the ``pose`` extra (``pip install -e '.[pose]'`` or
@@ -11,9 +11,6 @@ configs); poses come from the ``pose`` extra (``pip install -e '.[pose]'`` or
 """
 import argparse
 import os.path as osp
-import sys
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a checkout without install
 
 
 def parse_args(argv=None):
@@ -28,9 +25,14 @@ def parse_args(argv=None):
     p.add_argument('--device', default='cpu')
     p.add_argument('--short-side', type=int, default=480, help='short side of the output video (pixels)')
     p.add_argument('--model-complexity', type=int, default=1, choices=(0, 1), help='MediaPipe model')
-    p.add_argument('--out-pose', help='also write the extracted poses as a PYSKL annotation pickle')
+    p.add_argument('--out-pose', help='also write the extracted poses as a PYSKL annotation pickle '
+                                      '(needs --label: the class of the video)')
+    p.add_argument('--label', type=int, help='class index stored with --out-pose')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, help='config overrides KEY=VALUE')
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.out_pose and args.label is None:
+        p.error('--out-pose needs --label (the class index of this video), so the pickle carries a true label')
+    return args
 
 
 def main(argv=None):
@@ -54,11 +56,13 @@ def main(argv=None):
     print(f'{args.video}: person found in {found}/{ann["total_frames"]} frames')
     ann.update(frame_dir=osp.splitext(osp.basename(args.video))[0], label=-1)
     if args.out_pose:
-        dump_pickle(dict(split=dict(all=[ann['frame_dir']]), annotations=[dict(ann, label=0)]), args.out_pose)
+        dump_pickle(dict(split=dict(all=[ann['frame_dir']]), annotations=[dict(ann, label=args.label)]),
+                    args.out_pose)
 
     model = init_recognizer(args.config, args.checkpoint, device=args.device, cfg_options=args.cfg_options)
     num_classes = int(model.cfg.model.cls_head.num_classes)
-    names = load_label_map(args.label_map, num_classes) if args.label_map else [f'class {i}' for i in range(num_classes)]
+    names = (load_label_map(args.label_map, num_classes) if args.label_map
+             else [f'class {i}' for i in range(num_classes)])
     results = inference_recognizer(model, ann, topk=5)
     lines = [f'{names[label]}: {score:.3f}' for label, score in results]
     for label, score in results:

@@ -41,7 +41,8 @@ def inference_recognizer(model: torch.nn.Module, annotation: dict, topk: int = 5
 
     Args:
         model: A recognizer from :func:`init_recognizer`; the test dataloader's pipeline of its config
-            is built on the first call and kept as ``model.test_pipeline``.
+            (or, in a minimal config, its ``test_pipeline``) is built on the first call and kept as
+            ``model.test_pipeline``.
         annotation (dict): One sample in the PYSKL annotation format (``keypoint`` ``(M, T, V, C)``,
             ``total_frames``, and ``keypoint_score`` for 2D; ``label`` optional).
         topk (int): Number of results.
@@ -56,7 +57,11 @@ def inference_recognizer(model: torch.nn.Module, annotation: dict, topk: int = 5
 
     pipeline = getattr(model, 'test_pipeline', None)
     if pipeline is None:  # built once per model, on the first call
-        pipeline_cfg = model.cfg.test_dataloader.dataset.pipeline
+        cfg = model.cfg
+        loader = cfg.get('test_dataloader')
+        pipeline_cfg = loader.dataset.pipeline if loader else cfg.get('test_pipeline')
+        if not pipeline_cfg:
+            raise KeyError('the config has neither test_dataloader.dataset.pipeline nor test_pipeline')
         pipeline = model.test_pipeline = Compose([TRANSFORMS.build(t) for t in pipeline_cfg])
     results = dict(copy.copy(annotation))
     results.setdefault('label', -1)

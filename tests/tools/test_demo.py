@@ -52,7 +52,7 @@ def test_demo_end_to_end(tmp_path):
     out = tmp_path / 'demo.mp4'
     proc = subprocess.run([sys.executable, osp.join(REPO, 'demo', 'demo_skeleton.py'), VIDEO, str(out),
                            '--config', str(cfg), '--checkpoint', str(ckpt), '--label-map', str(labels),
-                           '--short-side', '240', '--out-pose', str(tmp_path / 'pose.pkl')],
+                           '--short-side', '240', '--out-pose', str(tmp_path / 'pose.pkl'), '--label', '3'],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
     tops = [ln.split()[1:3] for ln in proc.stdout.splitlines() if ln.startswith('top: ')]
@@ -61,6 +61,7 @@ def test_demo_end_to_end(tmp_path):
     # the printed top-5 is the recognizer's answer on the extracted poses
     ann = safe_load_pickle(tmp_path / 'pose.pkl')['annotations'][0]
     assert ann['keypoint'].shape == (1, 72, 17, 2) and (ann['keypoint_score'] > 0).any(-1).mean() > 0.9
+    assert ann['label'] == 3
     expected = inference_recognizer(init_recognizer(str(cfg), str(ckpt)), ann, topk=5)
     names = labels.read_text().split('\n')
     assert [int(t[0]) for t in tops] == [label for label, _ in expected]
