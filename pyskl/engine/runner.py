@@ -77,23 +77,21 @@ class PysklRunner(Runner):
                         filename: str,
                         map_location: Union[str, Callable] = 'cpu',
                         strict: bool = False,
-                        revise_keys: List[Tuple[str, str]] = [(r'^module\.', '')]) -> dict:
+                        revise_keys: Optional[List[Tuple[str, str]]] = None) -> dict:
         """Load ``filename`` with ``weights_only=True``, run the ``after_load_checkpoint``
         hooks (which restore the message hub's HistoryBuffers) and load the weights.
 
-        Args and return value as :meth:`mmengine.runner.Runner.load_checkpoint`.
+        Args and return value as :meth:`mmengine.runner.Runner.load_checkpoint` (``module.`` prefixes
+        and MMAction2's ``cls_head.fc`` are renamed by :func:`pyskl.utils.checkpoint.model_weights`).
         """
-        from pyskl.utils.checkpoint import convert_state_dict, get_state_dict, load_checkpoint_file
+        from pyskl.utils.checkpoint import load_checkpoint_file, model_weights
 
         path = resolve_checkpoint_path(filename)
         checkpoint = load_checkpoint_file(path, map_location=map_location)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
 
         model = self.model.module if is_model_wrapper(self.model) else self.model
-        state_dict = convert_state_dict(get_state_dict(checkpoint, path))
-        for pattern, repl in revise_keys:
-            state_dict = type(state_dict)((re.sub(pattern, repl, k), v) for k, v in state_dict.items())
-        load_state_dict(model, state_dict, strict=strict, logger=self.logger)
+        load_state_dict(model, model_weights(checkpoint, path, revise_keys), strict=strict, logger=self.logger)
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint

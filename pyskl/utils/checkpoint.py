@@ -107,6 +107,16 @@ def convert_state_dict(state_dict: Dict[str, torch.Tensor],
     return out
 
 
+def model_weights(checkpoint: dict, path: str = '<checkpoint>',
+                  revise_keys: Optional[List[Tuple[str, str]]] = None) -> 'OrderedDict[str, torch.Tensor]':
+    """The weights of a loaded checkpoint under pyskl's key names: :func:`get_state_dict`, the built-in
+    :data:`KEY_MAPPINGS`, then the ``(regex, replacement)`` pairs of ``revise_keys``."""
+    state_dict = convert_state_dict(get_state_dict(checkpoint, path))
+    for pattern, repl in revise_keys or []:
+        state_dict = OrderedDict((re.sub(pattern, repl, k), v) for k, v in state_dict.items())
+    return state_dict
+
+
 def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', strict: bool = True,
                     revise_keys: Optional[List[Tuple[str, str]]] = None) -> dict:
     """Load PYSKL, MMAction2 or pyskl weights into ``model``.
@@ -123,9 +133,7 @@ def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', stric
         dict: The whole checkpoint as loaded (``meta`` etc.).
     """
     checkpoint = load_checkpoint_file(path, map_location)
-    state_dict = convert_state_dict(get_state_dict(checkpoint, path))
-    for pattern, repl in revise_keys or []:
-        state_dict = OrderedDict((re.sub(pattern, repl, k), v) for k, v in state_dict.items())
+    state_dict = model_weights(checkpoint, path, revise_keys)
     own = model.state_dict()
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
