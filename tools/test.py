@@ -67,20 +67,22 @@ def main(argv=None):
     if args.label_map and not dump:  # the per-class report reads the predictions from a temporary dump
         dump = os.path.join(cfg.work_dir, f'.label_map_dump_{os.getpid()}.pkl')
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=dump, fmt='mmaction'))
-    metrics = run_test(cfg, args.checkpoint)
-    if is_main_process() and metrics:
-        print(format_metrics(metrics))
-    if is_main_process() and args.label_map:
-        print_per_class(dump, args.label_map, remove=dump != args.dump)
+    try:
+        metrics = run_test(cfg, args.checkpoint)
+        if is_main_process() and metrics:
+            print(format_metrics(metrics))
+        if is_main_process() and args.label_map:
+            print_per_class(dump, args.label_map)
+    finally:
+        if dump != args.dump and os.path.exists(dump):
+            os.remove(dump)
 
 
-def print_per_class(dump: str, label_map: str, remove: bool = False) -> None:
+def print_per_class(dump: str, label_map: str) -> None:
     """Print the per-class Top-1 accuracy of a dump with the class names of ``label_map``."""
     from pyskl.evaluation.fusion import format_per_class, load_results
     from pyskl.utils.label_map import load_label_map
     res = load_results(dump)
-    if remove:
-        os.remove(dump)
     names = load_label_map(label_map, res.num_classes)
     print('Per-class Top-1:')
     print(format_per_class(res.scores, res.labels, names))
