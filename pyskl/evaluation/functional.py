@@ -9,7 +9,7 @@ and ``c < l``. In other words classes are ordered by descending score with ties 
 towards the lower class index, which is what ``np.argmax`` does, so top-1 accuracy
 agrees with ``argmax(scores) == label``.
 """
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 
@@ -93,10 +93,22 @@ def mean_class_accuracy(scores, labels) -> float:
     Returns:
         float: the mean class accuracy in ``[0, 1]``.
     """
+    acc = per_class_accuracy(scores, labels)
+    return float(np.mean(acc[~np.isnan(acc)]))
+
+
+def per_class_accuracy(scores, labels, num_classes: Optional[int] = None) -> np.ndarray:
+    """Top-1 accuracy of every class: ``(K,)`` float64, NaN for classes without samples.
+
+    Args:
+        scores (array-like): ``(N, K)`` class scores.
+        labels (array-like): ``(N,)`` integer labels.
+        num_classes (int | None): K of the output; defaults to ``scores.shape[1]``.
+    """
     scores, labels = _check_scores_labels(scores, labels)
+    k = scores.shape[1] if num_classes is None else num_classes
     hit = (label_ranks(scores, labels) == 0).astype(np.float64)
-    num_classes = scores.shape[1]
-    cls_cnt = np.bincount(labels, minlength=num_classes)
-    cls_hit = np.bincount(labels, weights=hit, minlength=num_classes)
-    present = cls_cnt > 0
-    return float(np.mean(cls_hit[present] / cls_cnt[present]))
+    count = np.bincount(labels, minlength=k)[:k]
+    correct = np.bincount(labels, weights=hit, minlength=k)[:k]
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return np.where(count > 0, correct / np.maximum(count, 1), np.nan)

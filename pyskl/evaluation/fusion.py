@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .functional import mean_class_accuracy, top_k_accuracy
+from .functional import mean_class_accuracy, per_class_accuracy, top_k_accuracy
 
 __all__ = ['StreamResult', 'load_results', 'load_split_labels', 'align_streams', 'fuse_scores',
            'evaluate_scores', 'search_weights', 'per_class_accuracy', 'STREAM_WEIGHTS', 'stream_name',
@@ -295,18 +295,6 @@ def search_weights(scores: Sequence[np.ndarray], labels: np.ndarray,
         if best_key is None or key > best_key:
             best_key, best = key, combo
     return tuple(best), evaluate_scores(fuse_scores(scores, best), labels)
-
-
-def per_class_accuracy(scores: np.ndarray, labels: np.ndarray, num_classes: Optional[int] = None) -> np.ndarray:
-    """Top-1 accuracy of every class: ``(K,)`` float64, NaN for classes without samples."""
-    scores = np.asarray(scores)
-    labels = np.asarray(labels, dtype=np.int64)
-    k = scores.shape[1] if num_classes is None else num_classes
-    pred = np.argmax(scores, axis=1)
-    count = np.bincount(labels, minlength=k)[:k]
-    hit = np.bincount(labels, weights=(pred == labels).astype(np.float64), minlength=k)[:k]
-    with np.errstate(invalid='ignore', divide='ignore'):
-        return np.where(count > 0, hit / np.maximum(count, 1), np.nan)
 
 
 def stream_name(path: str) -> str:
