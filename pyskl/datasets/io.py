@@ -50,21 +50,33 @@ def _latin1_encode(obj, encoding='utf-8', errors='strict'):
     return codecs.encode(obj, encoding, errors)
 
 
-def _allowed_globals() -> Dict[Tuple[str, str], Any]:
-    """``(module, name) -> object`` for every global the safe unpickler admits."""
+def numpy_globals() -> Dict[Tuple[str, str], Any]:
+    """``(module, name) -> object`` for what pickles of numpy arrays, dtypes and scalars name, under both
+    numpy 1.x (``numpy.core``) and 2.x (``numpy._core``) module names. Shared with the checkpoint loader
+    (:mod:`pyskl.utils.checkpoint`)."""
     multiarray = _numpy_core_module('multiarray')
     numeric = _numpy_core_module('numeric')
-    allowed: Dict[Tuple[str, str], Any] = {
-        ('numpy', 'ndarray'): np.ndarray,
-        ('numpy', 'dtype'): np.dtype,
-        ('_codecs', 'encode'): _latin1_encode,
-        ('collections', 'OrderedDict'): collections.OrderedDict,
-        ('collections', 'defaultdict'): collections.defaultdict,
-    }
+    allowed: Dict[Tuple[str, str], Any] = {('numpy', 'ndarray'): np.ndarray, ('numpy', 'dtype'): np.dtype}
     for core in ('numpy.core', 'numpy._core'):
         allowed[(f'{core}.multiarray', '_reconstruct')] = multiarray._reconstruct
         allowed[(f'{core}.multiarray', 'scalar')] = multiarray.scalar
         allowed[(f'{core}.numeric', '_frombuffer')] = numeric._frombuffer  # protocol 5
+    dtypes = getattr(np, 'dtypes', None)  # numpy >= 1.25: dtype classes, e.g. numpy.dtypes.Float64DType
+    for name in dir(dtypes) if dtypes is not None else ():
+        obj = getattr(dtypes, name)
+        if isinstance(obj, type) and name.endswith('DType'):
+            allowed[('numpy.dtypes', name)] = obj
+    return allowed
+
+
+def _allowed_globals() -> Dict[Tuple[str, str], Any]:
+    """``(module, name) -> object`` for every global the safe unpickler admits."""
+    allowed = numpy_globals()
+    allowed.update({
+        ('_codecs', 'encode'): _latin1_encode,
+        ('collections', 'OrderedDict'): collections.OrderedDict,
+        ('collections', 'defaultdict'): collections.defaultdict,
+    })
     for builtins_module in ('builtins', '__builtin__'):  # protocol 2 writes __builtin__
         for obj in (set, frozenset, slice, complex, bytes, bytearray, list, tuple, dict, int, float, str,
                     bool):
@@ -152,4 +164,3 @@ def dump_pickle(obj: Any, path: PathLike, protocol: int = 4) -> None:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
-

@@ -25,24 +25,10 @@ KEY_MAPPINGS: List[Tuple[str, str]] = [
 
 
 def _numpy_globals() -> list:
-    """numpy reconstructors / dtypes / scalars, by the names numpy 1.x and 2.x pickles use."""
-    import numpy as np
-    try:
-        from numpy._core import multiarray
-    except ImportError:  # numpy < 2
-        from numpy.core import multiarray
-    entries = []
-    for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
-        entries.append((multiarray._reconstruct, f'{module}._reconstruct'))
-        entries.append((multiarray.scalar, f'{module}.scalar'))
-    entries += [(np.ndarray, 'numpy.ndarray'), (np.dtype, 'numpy.dtype')]
-    dtypes = getattr(np, 'dtypes', None)
-    if dtypes is not None:
-        for name in dir(dtypes):
-            obj = getattr(dtypes, name)
-            if isinstance(obj, type) and name.endswith('DType'):
-                entries.append((obj, f'numpy.dtypes.{name}'))
-    return entries
+    """numpy reconstructors / dtypes / scalars, by the names numpy 1.x and 2.x pickles use (the same
+    list the annotation loader admits, :func:`pyskl.datasets.io.numpy_globals`)."""
+    from pyskl.datasets.io import numpy_globals
+    return [(obj, f'{module}.{name}') for (module, name), obj in numpy_globals().items()]
 
 
 def _mmengine_globals() -> list:
