@@ -40,19 +40,28 @@ def checkpoint_seed(path: str) -> Optional[int]:
     return None if seed is None else int(seed)
 
 
-def _enable_amp(cfg: Config) -> None:
+def enable_amp(cfg: Config, cuda: Optional[bool] = None) -> None:
+    """Switch ``cfg.optim_wrapper`` to mixed precision: ``AmpOptimWrapper`` (fp16, dynamic loss scale) when
+    training on CUDA, ``CPUBF16OptimWrapper`` (bfloat16 autocast) on CPU.
+
+    Args:
+        cfg (Config): The config, changed in place.
+        cuda (bool | None): Whether the model trains on CUDA; None: ``torch.cuda.is_available()``.
+    """
     import torch
+    if cuda is None:
+        cuda = torch.cuda.is_available()
     optim_wrapper = cfg.optim_wrapper
     current = optim_wrapper.get('type', 'OptimWrapper')
     if current in ('AmpOptimWrapper', 'CPUBF16OptimWrapper'):
         return
     if current != 'OptimWrapper':
         raise ValueError(f'--amp: optim_wrapper.type is "{current}"; only OptimWrapper can be switched to AMP')
-    if torch.cuda.is_available():
+    if cuda:
         optim_wrapper.type = 'AmpOptimWrapper'
         optim_wrapper.setdefault('loss_scale', 'dynamic')
     else:
-        print_log('--amp: CUDA is not available; using bfloat16 autocast on CPU (CPUBF16OptimWrapper) '
+        print_log('--amp without CUDA: using bfloat16 autocast on CPU (CPUBF16OptimWrapper) '
                   'instead of AmpOptimWrapper.', logger='current', level=30)
         optim_wrapper.type = 'CPUBF16OptimWrapper'
 
@@ -110,7 +119,7 @@ def setup_train_cfg(config: str,
         raise ValueError('--test-best needs validation during training (remove --no-validate)')
 
     if amp:
-        _enable_amp(cfg)
+        enable_amp(cfg)
     if auto_scale_lr:
         if not cfg.get('auto_scale_lr') or 'base_batch_size' not in cfg.auto_scale_lr:
             raise ValueError(f'{config}: --auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) '

@@ -145,8 +145,9 @@ def load_split_labels(ann_file: str, split: Optional[str] = None) -> StreamResul
     """
     from pyskl.datasets.pose_dataset import PoseDataset
 
-    dataset = PoseDataset(ann_file, pipeline=[], split=split, test_mode=True)
-    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    # validated once, kept as the list of annotation dicts (no per-sample serialisation round trip)
+    dataset = PoseDataset(ann_file, pipeline=[], split=split, test_mode=True, serialize_data=False)
+    infos = dataset.data_list
     source = f'{ann_file}' + (f' (split {split!r})' if split is not None else '')
     return StreamResult(scores=np.zeros((len(infos), 0)), labels=np.asarray([int(x['label']) for x in infos]),
                         names=[str(x['frame_dir']) for x in infos], source=source, fmt='annotation',

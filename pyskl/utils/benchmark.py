@@ -67,7 +67,7 @@ def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int =
     import torch
     from mmengine.optim import build_optim_wrapper
 
-    from pyskl.apis.train import _enable_amp
+    from pyskl.apis.train import enable_amp
     from pyskl.datasets.pose_dataset import build_in_pyskl_scope
     from pyskl.registry import DATASETS, MODELS
     from pyskl.utils.config import load_config
@@ -100,10 +100,7 @@ def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int =
 
     model = build_in_pyskl_scope(MODELS, cfg.model).to(device)
     if amp:
-        _enable_amp(cfg)
-        if not device.startswith('cuda') and cfg.optim_wrapper.type == 'AmpOptimWrapper':
-            cfg.optim_wrapper.type = 'CPUBF16OptimWrapper'
-            cfg.optim_wrapper.pop('loss_scale', None)
+        enable_amp(cfg, cuda=device.startswith('cuda'))
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
 
     train_batch = _batch(train_set, batch_size)
