@@ -11,7 +11,14 @@ Three figures, each in samples per second:
 
 Each timed loop runs ``warmup`` untimed iterations first; on CUDA the device is synchronised before
 reading the clock. With ``amp``, training uses the AMP optimizer wrapper of ``tools/train.py --amp``
-(float16 on CUDA, bfloat16 autocast on CPU) and inference runs under the same autocast.
+(float16 on CUDA, bfloat16 autocast on CPU) and inference runs under the same autocast. ``compile`` wraps the
+backbone in :func:`torch.compile` (the compilation happens in the untimed warm-up iterations), and
+``cudnn_benchmark`` sets ``torch.backends.cudnn.benchmark``.
+
+The achieved arithmetic rate is reported too: the model's multiply-adds per sample (counted as
+:mod:`pyskl.utils.complexity` counts them, normalisation layers left out) times samples/s, as TFLOP/s with
+one multiply-add counted as 2 FLOPs; a training step is counted as 3 forward passes (forward, and the
+backward's two products per layer).
 """
 import time
 from typing import Optional
@@ -46,7 +53,8 @@ def _timed(fn, iters: int, warmup: int, device: str) -> float:
 
 def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int = 10, warmup: int = 2,
                      device: str = 'cpu', amp: bool = False, data_iters: Optional[int] = None,
-                     cfg_options: Optional[dict] = None) -> dict:
+                     cfg_options: Optional[dict] = None, compile: bool = False,
+                     cudnn_benchmark: bool = False) -> dict:
     """Measure training, inference and data pipeline throughput of ``config``.
 
     Args:
@@ -59,10 +67,14 @@ def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int =
         data_iters (int, optional): samples timed through the training pipeline; default
             ``iters * batch_size``.
         cfg_options (dict, optional): config overrides.
+        compile (bool): ``torch.compile`` the backbone.
+        cudnn_benchmark (bool): ``torch.backends.cudnn.benchmark = True`` (CUDA).
 
     Returns:
-        dict: ``train``, ``inference``, ``data`` (samples/s), ``batch_size``, ``device``, ``amp``,
-        ``input_shape`` (one training sample, ``(num_clips, M, T, V, C)``) and ``test_input_shape``.
+        dict: ``train``, ``inference``, ``data`` (samples/s), ``batch_size``, ``device``, ``amp``, ``compile``,
+        ``input_shape`` (one training sample, ``(num_clips, M, T, V, C)``), ``test_input_shape``,
+        ``flops_per_clip`` (multiply-adds of one clip's forward pass), ``train_tflops`` and ``inference_tflops``
+        (achieved TFLOP/s, see the module docstring).
     """
     import torch
     from mmengine.optim import build_optim_wrapper
@@ -98,16 +110,25 @@ def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int =
         train_set[i % n]
     data_rate = data_iters / (time.perf_counter() - start)
 
-    model = build_in_pyskl_scope(MODELS, cfg.model).to(device)
+    from pyskl.utils.complexity import get_model_complexity
+
+    model = build_in_pyskl_scope(MODELS, cfg.model)
+    train_batch = _batch(train_set, batch_size)
+    test_batch = _batch(test_set, batch_size)
+    clip_shape = (1, ) + tuple(train_batch['inputs'][0].shape[1:])
+    flops_per_clip = get_model_complexity(model, clip_shape)['flops']
+    model = model.to(device)
+    if cudnn_benchmark:
+        torch.backends.cudnn.benchmark = True
+    if compile:
+        model.backbone = torch.compile(model.backbone)
     if amp:
         enable_amp(cfg, cuda=device.startswith('cuda'))
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
 
-    train_batch = _batch(train_set, batch_size)
     model.train()
     train_time = _timed(lambda: model.train_step(train_batch, optim_wrapper), iters, warmup, device)
 
-    test_batch = _batch(test_set, batch_size)
     model.eval()
     autocast_dtype = torch.float16 if device.startswith('cuda') else torch.bfloat16
 
@@ -116,20 +137,30 @@ def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int =
             model.test_step(test_batch)
 
     infer_time = _timed(infer, iters, warmup, device)
-    return dict(train=batch_size / train_time, inference=batch_size / infer_time, data=data_rate,
-                batch_size=batch_size, device=device, amp=amp,
+    train_clips = train_batch['inputs'][0].shape[0]
+    test_clips = test_batch['inputs'][0].shape[0]
+    train_rate, infer_rate = batch_size / train_time, batch_size / infer_time
+    return dict(train=train_rate, inference=infer_rate, data=data_rate,
+                batch_size=batch_size, device=device, amp=amp, compile=compile,
                 input_shape=tuple(train_batch['inputs'][0].shape),
-                test_input_shape=tuple(test_batch['inputs'][0].shape))
+                test_input_shape=tuple(test_batch['inputs'][0].shape),
+                flops_per_clip=flops_per_clip,
+                train_tflops=3 * 2 * flops_per_clip * train_clips * train_rate / 1e12,
+                inference_tflops=2 * flops_per_clip * test_clips * infer_rate / 1e12)
 
 
 def format_benchmark(res: dict) -> str:
     """The results of :func:`benchmark_config` as a table."""
-    rows = [('Training step', f'{res["train"]:.2f}', f'batch {res["batch_size"]}, input {res["input_shape"]}'),
-            ('Inference', f'{res["inference"]:.2f}', f'batch {res["batch_size"]}, input {res["test_input_shape"]}'),
+    rows = [('Training step', f'{res["train"]:.2f}',
+             f'batch {res["batch_size"]}, input {res["input_shape"]}, {res["train_tflops"]:.3g} TFLOP/s'),
+            ('Inference', f'{res["inference"]:.2f}',
+             f'batch {res["batch_size"]}, input {res["test_input_shape"]}, {res["inference_tflops"]:.3g} TFLOP/s'),
             ('Data pipeline (1 worker)', f'{res["data"]:.2f}', 'training pipeline')]
     w0 = max(len(r[0]) for r in rows + [('Measure', )])
     w1 = max(len(r[1]) for r in rows + [('', 'Samples/s')])
-    lines = [f'Device: {res["device"]}' + (' (AMP)' if res['amp'] else ''),
+    mode = [m for m, on in (('AMP', res['amp']), ('compiled', res.get('compile'))) if on]
+    lines = [f'Device: {res["device"]}' + (f' ({", ".join(mode)})' if mode else '')
+             + f'; {res["flops_per_clip"] / 1e9:.3f} GFLOPs (multiply-adds) per clip',
              f'{"Measure":<{w0}}  {"Samples/s":>{w1}}  Notes']
     lines += [f'{a:<{w0}}  {b:>{w1}}  {c}' for a, b, c in rows]
     return '\n'.join(lines)
