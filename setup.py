@@ -28,6 +28,7 @@ setup(
     install_requires=read_requirements('requirements.txt'),
     package_data={'pyskl.datasets': ['data/*.txt']},
     extras_require={'tests': read_requirements('requirements/tests.txt'),
-                    'pose': read_requirements('requirements/pose.txt')},
+                    'pose': read_requirements('requirements/pose.txt'),
+                    'video': read_requirements('requirements/video.txt')},
     license='Apache-2.0',
 )
