@@ -21,7 +21,7 @@ setup(
     name='pyskl',
     version=read_version(),
     description='Skeleton-based action recognition toolbox (ST-GCN, ST-GCN++, AAGCN, MS-G3D, DG-STGCN) on mmengine',
-    long_description=open(os.path.join(HERE, 'README.md')).read() if os.path.exists(os.path.join(HERE, 'README.md')) else '',
+    long_description=open(os.path.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
     python_requires='>=3.10',
     packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),

@@ -106,7 +106,8 @@ def test_mediapipe_on_the_real_clip(tmp_path):
     assert found.mean() >= 0.9, f'person found in only {found.mean():.0%} of the frames'
     seen = kp[score > 0.5]
     assert len(seen) > 0.5 * kp[0].size / 2
-    assert (seen[:, 0] >= 0).all() and (seen[:, 0] < 1920).all() and (seen[:, 1] >= 0).all() and (seen[:, 1] < 1080).all()
+    assert (seen[:, 0] >= 0).all() and (seen[:, 0] < 1920).all()
+    assert (seen[:, 1] >= 0).all() and (seen[:, 1] < 1080).all()
     mean = kp[0][found].mean(0)  # (17, 2)
     assert mean[0, 1] < mean[5, 1] < mean[11, 1] < mean[13, 1] < mean[15, 1]  # nose, shoulder, hip, knee, ankle
     assert mean[5, 0] > mean[6, 0]  # the subject faces the camera: their left shoulder is on the image right

@@ -10,8 +10,8 @@ from pyskl.registry import METRICS
 
 def _preds(scores, labels, idx=None):
     idx = range(len(labels)) if idx is None else idx
-    return [dict(pred_score=torch.tensor(s, dtype=torch.float32), gt_label=int(l), sample_idx=int(i),
-                 frame_dir=f'S001C001P001R001A{i:03d}') for s, l, i in zip(scores, labels, idx)]
+    return [dict(pred_score=torch.tensor(s, dtype=torch.float32), gt_label=int(lab), sample_idx=int(i),
+                 frame_dir=f'S001C001P001R001A{i:03d}') for s, lab, i in zip(scores, labels, idx)]
 
 
 SCORES = np.array([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.2, 0.5, 0.3], [0.6, 0.1, 0.3]], np.float32)

@@ -40,7 +40,8 @@ class RecognizerGCN(BaseModel):
         if inputs.dim() == 5:
             return inputs, 1
         if inputs.dim() != 6:
-            raise ValueError(f'expected inputs (N, num_clips, M, T, V, C) or (N, M, T, V, C), got {tuple(inputs.shape)}')
+            raise ValueError('expected inputs (N, num_clips, M, T, V, C) or (N, M, T, V, C), '
+                             f'got {tuple(inputs.shape)}')
         n, nc = inputs.shape[:2]
         return inputs.reshape((n * nc,) + inputs.shape[2:]), nc
 
