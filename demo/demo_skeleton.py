@@ -19,7 +19,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description='Skeleton-based action recognition demo on a video.')
     p.add_argument('video', help='input video')
     p.add_argument('out', help='output video (.mp4 or .gif)')
-    p.add_argument('--config', required=True, help='2D COCO-17 recognizer config')
+    p.add_argument('--config', help='2D COCO-17 recognizer config (default: the config stored in the checkpoint)')
     p.add_argument('--checkpoint', required=True, help='recognizer weights')
     p.add_argument('--label-map', help='class names, one per line (default: class indices)')
     p.add_argument('--device', default='cpu')
@@ -62,10 +62,10 @@ def main(argv=None):
     model = init_recognizer(args.config, args.checkpoint, device=args.device, cfg_options=args.cfg_options)
     num_classes = int(model.cfg.model.cls_head.num_classes)
     names = (load_label_map(args.label_map, num_classes) if args.label_map
-             else [f'class {i}' for i in range(num_classes)])
+             else model.classes or [f'class {i}' for i in range(num_classes)])
     results = inference_recognizer(model, ann, topk=5)
-    lines = [f'{names[label]}: {score:.3f}' for label, score in results]
-    for label, score in results:
+    lines = [f'{names[label]}: {score:.3f}' for label, score, _ in results]
+    for label, score, _ in results:
         print(f'top: {label} {names[label]} {score:.4f}')
 
     h, w = ann['img_shape']

@@ -1,13 +1,15 @@
 """Test a recognizer checkpoint.
 
-    python tools/test.py CONFIG CHECKPOINT [--out result.pkl] [--dump dump.pkl]
+    python tools/test.py [CONFIG] CHECKPOINT [--out result.pkl] [--dump dump.pkl] [--force]
         [--eval top_k_accuracy mean_class_accuracy] [--average-clips prob|score|none]
         [--label-map MAP] [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
 
 ``--out`` writes PYSKL's result.pkl (a list of float32 (K,) score arrays in dataset
 order); ``--dump`` writes MMAction2's dump (a list of dicts). ``--label-map`` (one class name per
 line) prints the per-class Top-1 accuracy with the class names. CHECKPOINT may be a pyskl
-training checkpoint or released PYSKL / MMAction2 weights.
+training checkpoint or released PYSKL / MMAction2 weights. Without CONFIG, the config stored in a pyskl
+checkpoint is used; with both, they must agree on feats, layout, num_classes, in_channels and the backbone
+(``--force`` tests anyway).
 """
 import argparse
 import os
@@ -18,8 +20,11 @@ from mmengine.config import DictAction
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test a pyskl recognizer')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('config', help='test config file path (optional: omit it to use the config stored in a '
+                        'pyskl checkpoint)')
+    parser.add_argument('checkpoint', nargs='?', help='checkpoint file')
+    parser.add_argument('--force', action='store_true',
+                        help='test even when CONFIG disagrees with the config stored in the checkpoint')
     parser.add_argument('--work-dir', help='the dir for the test logs')
     parser.add_argument('--out', help="write PYSKL's result.pkl (list of float32 (K,) arrays)")
     parser.add_argument('--dump', help="write MMAction2's dump (list of dicts with pred_score, gt_label, ...)")
@@ -34,6 +39,8 @@ def parse_args(argv=None):
                         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
+    if args.checkpoint is None:  # one positional argument: the checkpoint
+        args.config, args.checkpoint = None, args.config
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -63,7 +70,8 @@ def main(argv=None):
         from pyskl.utils.label_map import load_label_map
         load_label_map(args.label_map)  # fail before testing on a bad map
     cfg = setup_test_cfg(args.config, work_dir=args.work_dir, out=args.out, dump=dump, eval=args.eval,
-                         average_clips=args.average_clips, cfg_options=args.cfg_options, launcher=args.launcher)
+                         average_clips=args.average_clips, cfg_options=args.cfg_options, launcher=args.launcher,
+                         checkpoint=args.checkpoint, force=args.force)
     if args.label_map and not dump:  # the per-class report reads the predictions from a temporary dump
         dump = os.path.join(cfg.work_dir, f'.label_map_dump_{os.getpid()}.pkl')
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=dump, fmt='mmaction'))

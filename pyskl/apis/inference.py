@@ -1,60 +1,182 @@
-"""Build a recognizer from a config and run it on one annotation."""
+"""Build a recognizer from a config or a checkpoint and run it on skeleton sequences."""
 import copy
-from typing import List, Optional, Tuple, Union
+from typing import List, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 import torch
 from mmengine.config import Config
 
 
-def init_recognizer(config: Union[str, Config], checkpoint: Optional[str] = None, device: str = 'cpu',
-                    cfg_options: Optional[dict] = None) -> torch.nn.Module:
+class Prediction(NamedTuple):
+    """One ranked class: ``label`` (int), ``score`` (float) and ``name`` (str, None without a label map)."""
+    label: int
+    score: float
+    name: Optional[str] = None
+
+
+def checkpoint_meta(checkpoint: str) -> dict:
+    """The ``meta`` dict of a checkpoint file (``{}`` when it has none), read with the safe loader."""
+    from pyskl.engine import resolve_checkpoint_path
+    from pyskl.utils.checkpoint import load_checkpoint_file
+
+    meta = load_checkpoint_file(resolve_checkpoint_path(checkpoint), map_location='cpu').get('meta')
+    return meta if isinstance(meta, dict) else {}
+
+
+def load_config_for_checkpoint(config: Union[str, Config, None], checkpoint: Optional[str],
+                               cfg_options: Optional[dict] = None, force: bool = False) -> Tuple[Config, dict]:
+    """The resolved config to run ``checkpoint`` with, and the checkpoint's ``meta``.
+
+    Args:
+        config (str | Config | None): Config path or loaded config; None takes the config stored in the checkpoint
+            (``meta['pyskl_config']``, plain data written by pyskl's training, never executed).
+        checkpoint (str | None): Checkpoint path or URL; None with a config builds fresh weights.
+        cfg_options (dict | None): Overrides merged into the config.
+        force (bool): Go on when the config and the checkpoint's stored config disagree on the experiment's facts
+            (``feats``, ``layout``, ``num_classes``, ``in_channels``, backbone).
+
+    Raises:
+        ValueError: no config given and the checkpoint stores none, or the two disagree (without ``force``); the
+            message names the checkpoint and each difference.
+    """
+    from pyskl.utils.config import load_config, resolve_config
+    from pyskl.utils.config_data import CONFIG_KEY, compare_facts, config_from_data
+
+    meta = checkpoint_meta(checkpoint) if checkpoint is not None else {}
+    stored = meta.get(CONFIG_KEY)
+    if config is None:
+        if checkpoint is None:
+            raise ValueError('give a config, a checkpoint, or both')
+        if stored is None:
+            raise ValueError(f'{checkpoint}: the checkpoint stores no pyskl config (released PYSKL / MMAction2 '
+                             'weights, or saved by an older pyskl); pass the config file as well')
+        return resolve_config(config_from_data(stored, checkpoint), cfg_options), meta
+    cfg = load_config(config, cfg_options) if isinstance(config, str) else \
+        resolve_config(copy.deepcopy(config), cfg_options)
+    if stored is not None:
+        diffs = compare_facts(config_from_data(stored, checkpoint), cfg)
+        if diffs and not force:
+            name = config if isinstance(config, str) else 'the config'
+            raise ValueError(f'{checkpoint} was trained with a different experiment than {name}:\n  '
+                             + '\n  '.join(diffs) + '\nUse the matching config, or --force (force=True) to go on.')
+    return cfg, meta
+
+
+def init_recognizer(config: Union[str, Config, None], checkpoint: Optional[str] = None, device: str = 'cpu',
+                    cfg_options: Optional[dict] = None, force: bool = False) -> torch.nn.Module:
     """Build the model of ``config``, load ``checkpoint`` (PYSKL, MMAction2 or pyskl), return it in eval mode.
 
     Args:
-        config (str | Config): Config path or loaded config.
+        config (str | Config | None): Config path or loaded config; None: the config stored in ``checkpoint``
+            (pyskl checkpoints carry it as data).
         checkpoint (str | None): Weights; None keeps the fresh initialisation.
         device (str): ``'cpu'``, ``'cuda'``, ``'cuda:1'``...
         cfg_options (dict | None): Overrides merged into the config.
+        force (bool): Load even when ``config`` disagrees with the checkpoint's stored config
+            (see :func:`load_config_for_checkpoint`).
 
-    The model keeps its config as ``model.cfg``.
+    The model keeps its config as ``model.cfg`` and its class names (from the checkpoint, or from the config's
+    ``label_map`` file) as ``model.classes`` (None when unknown).
     """
     from pyskl.registry import MODELS
     from pyskl.utils import register_all_modules
     from pyskl.utils.checkpoint import load_checkpoint
-    from pyskl.utils.config import load_config, resolve_config
+    from pyskl.utils.config_data import stored_classes
 
     register_all_modules()
-    if isinstance(config, str):
-        cfg = load_config(config, cfg_options)
-    else:
-        cfg = resolve_config(copy.deepcopy(config), cfg_options)
+    cfg, meta = load_config_for_checkpoint(config, checkpoint, cfg_options, force)
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
         load_checkpoint(model, checkpoint, map_location='cpu')
     model.cfg = cfg
+    model.classes = stored_classes(meta) or config_classes(cfg)
     return model.to(device).eval()
 
 
-def inference_recognizer(model: torch.nn.Module, annotation: dict, topk: int = 5) -> List[Tuple[int, float]]:
+def config_classes(cfg: Config) -> Optional[List[str]]:
+    """Class names from the config's top-level ``label_map`` file (None when unset or unreadable)."""
+    from pyskl.utils.label_map import load_label_map
+
+    path = cfg.get('label_map')
+    if not path:
+        return None
+    try:
+        return load_label_map(path, cfg.get('num_classes'))
+    except (OSError, ValueError):
+        return None
+
+
+def _as_annotation(sample: Union[dict, np.ndarray], model) -> dict:
+    """A PYSKL annotation dict from ``sample``: a dict is copied, an array ``(M, T, V, C)`` is wrapped (for a 2D
+    model its last channel must be the keypoint score, i.e. C = 3)."""
+    if isinstance(sample, dict):
+        return dict(sample)
+    kp = np.asarray(sample)
+    if kp.ndim == 3:  # (T, V, C): one person
+        kp = kp[None]
+    if kp.ndim != 4:
+        raise ValueError(f'expected keypoints (M, T, V, C) or (T, V, C), got shape {kp.shape}')
+    if _is_2d(model) and kp.shape[-1] == 3:
+        return dict(keypoint=kp[..., :2], keypoint_score=kp[..., 2])
+    return dict(keypoint=kp)
+
+
+def _is_2d(model) -> bool:
+    """Whether the model's pipeline expects 2D keypoints with scores (layouts other than NTU's 3D Kinect)."""
+    layout = model.cfg.model.get('backbone', {}).get('graph_cfg', {}).get('layout')
+    return layout not in (None, 'nturgb+d')
+
+
+def _validate(ann: dict, model) -> None:
+    """Check one annotation as the dataset checks samples (shape, joints, channels, scores, finite values)."""
+    from pyskl.models.utils.graph import get_layout
+
+    kp = ann.get('keypoint')
+    if kp is None:
+        raise ValueError('the sample has no keypoint array')
+    kp = np.asarray(kp)
+    if kp.dtype.kind not in 'fiu' or kp.ndim != 4 or kp.shape[-1] not in (2, 3) or 0 in kp.shape[:3]:
+        raise ValueError(f'keypoint must be a numeric array (M, T, V, C) with M, T >= 1 and C in {{2, 3}}, '
+                         f'got {kp.dtype} {kp.shape}')
+    layout = model.cfg.model.get('backbone', {}).get('graph_cfg', {}).get('layout')
+    if layout is not None and kp.shape[2] != get_layout(layout).num_node:
+        raise ValueError(f'keypoint has V={kp.shape[2]} joints but the model\'s layout {layout!r} has '
+                         f'{get_layout(layout).num_node}')
+    if not np.isfinite(kp).all():
+        raise ValueError('keypoint has NaN/Inf values')
+    if _is_2d(model):
+        score = ann.get('keypoint_score')
+        if score is None:
+            raise ValueError(f'a 2D model ({layout!r}) needs keypoint_score (M, T, V) with the keypoints')
+        if np.shape(score) != kp.shape[:3]:
+            raise ValueError(f'keypoint_score must be (M, T, V) = {kp.shape[:3]}, got {np.shape(score)}')
+
+
+def inference_recognizer(model: torch.nn.Module, sample: Union[dict, np.ndarray], topk: int = 5) -> List[Prediction]:
     """Classify one skeleton sequence.
 
     Args:
         model: A recognizer from :func:`init_recognizer`; the test dataloader's pipeline of its config
             (or, in a minimal config, its ``test_pipeline``) is built on the first call and kept as
             ``model.test_pipeline``.
-        annotation (dict): One sample in the PYSKL annotation format (``keypoint`` ``(M, T, V, C)``,
-            ``total_frames``, and ``keypoint_score`` for 2D; ``label`` optional).
+        sample (dict | np.ndarray): One sample in the PYSKL annotation format (``keypoint`` ``(M, T, V, C)``,
+            ``keypoint_score`` ``(M, T, V)`` for 2D; ``total_frames`` and ``label`` optional), or the keypoints as
+            an array ``(M, T, V, C)`` (``(T, V, C)`` for one person; for a 2D model ``C = 3`` is ``(x, y, score)``).
         topk (int): Number of results.
 
     Returns:
-        list[tuple[int, float]]: ``(label, score)`` pairs, best first (scores are clip-averaged
-        probabilities with the default ``average_clips='prob'``).
+        list[Prediction]: ``(label, score, name)``, best first (scores are clip-averaged probabilities with the
+        default ``average_clips='prob'``; ``name`` from ``model.classes``, None when unknown).
+
+    Raises:
+        ValueError: the sample does not fit the model (shape, joint count, missing scores, non-finite values).
     """
     from mmengine.dataset import Compose, pseudo_collate
 
     from pyskl.registry import TRANSFORMS
 
+    ann = _as_annotation(sample, model)
+    _validate(ann, model)
     pipeline = getattr(model, 'test_pipeline', None)
     if pipeline is None:  # built once per model, on the first call
         cfg = model.cfg
@@ -63,9 +185,9 @@ def inference_recognizer(model: torch.nn.Module, annotation: dict, topk: int = 5
         if not pipeline_cfg:
             raise KeyError('the config has neither test_dataloader.dataset.pipeline nor test_pipeline')
         pipeline = model.test_pipeline = Compose([TRANSFORMS.build(t) for t in pipeline_cfg])
-    results = dict(copy.copy(annotation))
+    results = dict(copy.copy(ann))
     results.setdefault('label', -1)
-    results.setdefault('total_frames', int(np.asarray(annotation['keypoint']).shape[1]))
+    results.setdefault('total_frames', int(np.asarray(ann['keypoint']).shape[1]))
     results.setdefault('frame_dir', 'inference')
     results.update(test_mode=True, rng=np.random.default_rng(0), sample_idx=0, modality='Pose', start_index=0)
     data = pseudo_collate([pipeline(results)])
@@ -74,4 +196,6 @@ def inference_recognizer(model: torch.nn.Module, annotation: dict, topk: int = 5
     scores = pred['pred_score'].float().cpu()
     k = min(topk, scores.numel())
     values, labels = scores.topk(k)
-    return [(int(i), float(v)) for i, v in zip(labels, values)]
+    names = getattr(model, 'classes', None)
+    return [Prediction(int(i), float(v), names[int(i)] if names and int(i) < len(names) else None)
+            for i, v in zip(labels, values)]

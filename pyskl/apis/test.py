@@ -8,18 +8,21 @@ from .train import build_runner, default_work_dir
 AVERAGE_CLIPS = {'prob': 'prob', 'score': 'score', 'none': None}
 
 
-def setup_test_cfg(config: str,
+def setup_test_cfg(config: Optional[str],
                    work_dir: Optional[str] = None,
                    out: Optional[str] = None,
                    dump: Optional[str] = None,
                    eval: Optional[Sequence[str]] = None,  # noqa: A002 (PYSKL's option name)
                    average_clips: Optional[str] = None,
                    cfg_options: Optional[dict] = None,
-                   launcher: str = 'none') -> Config:
+                   launcher: str = 'none',
+                   checkpoint: Optional[str] = None,
+                   force: bool = False) -> Config:
     """Load ``config`` and apply ``tools/test.py``'s options.
 
     Args:
-        config (str): config file.
+        config (str | None): config file; None: the config stored in ``checkpoint`` (plain data, see
+            :func:`pyskl.apis.inference.load_config_for_checkpoint`).
         work_dir (str, optional): where logs go; default as in training.
         out (str, optional): write PYSKL's ``result.pkl`` (list of float32 ``(K,)`` arrays).
         dump (str, optional): write MMAction2's dump (list of dicts).
@@ -29,17 +32,24 @@ def setup_test_cfg(config: str,
             ``model.cls_head.average_clips`` (and ``model.test_cfg.average_clips`` if set).
         cfg_options (dict, optional): ``--cfg-options`` overrides.
         launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
+        checkpoint (str, optional): the checkpoint to test; when it stores its config, ``config`` must agree with
+            it on ``feats``, ``layout``, ``num_classes``, ``in_channels`` and the backbone.
+        force (bool): test even when they disagree.
     """
-    from pyskl.utils.config import load_config
+    import os.path as osp
 
-    cfg = load_config(config, cfg_options)
+    from .inference import load_config_for_checkpoint
+
+    cfg, _ = load_config_for_checkpoint(config, checkpoint, cfg_options, force)
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
+    elif config is None:
+        cfg.work_dir = osp.dirname(osp.abspath(checkpoint))
     elif cfg.get('work_dir') is None:
         cfg.work_dir = default_work_dir(config)
     if not (cfg.get('test_dataloader') and cfg.get('test_cfg')):
-        raise ValueError(f'{config}: test_dataloader and test_cfg are needed for testing')
+        raise ValueError(f'{config or checkpoint}: test_dataloader and test_cfg are needed for testing')
 
     if average_clips is not None:
         if average_clips not in AVERAGE_CLIPS:

@@ -101,6 +101,25 @@ def restore_history_buffers(message_hub_state: dict) -> dict:
     return message_hub_state
 
 
+def store_config(cfg, checkpoint: dict) -> None:
+    """Put the resolved config as plain data (``meta['pyskl_config']``) and the class names of its ``label_map``
+    file (``meta['classes']``, when set and readable) into ``checkpoint``, so that testing and inference need no
+    config file (:func:`pyskl.apis.init_recognizer`). mmengine's ``meta['cfg']`` (Python source) is kept as text
+    and never executed by pyskl."""
+    from pyskl.utils.config_data import CLASSES_KEY, CONFIG_KEY, config_to_data
+    from pyskl.utils.label_map import load_label_map
+
+    meta = checkpoint.setdefault('meta', {})
+    meta[CONFIG_KEY] = config_to_data(cfg)
+    label_map = cfg.get('label_map')
+    if label_map:
+        try:
+            meta[CLASSES_KEY] = load_label_map(label_map, cfg.get('num_classes'))
+        except (OSError, ValueError) as e:
+            from mmengine.logging import print_log
+            print_log(f'label_map: {e}; the checkpoint stores no class names', logger='current', level=30)
+
+
 @HOOKS.register_module()
 class WeightsOnlyCheckpointHook(Hook):
     """Make saved checkpoints loadable with ``torch.load(weights_only=True)`` and restore
@@ -112,6 +131,7 @@ class WeightsOnlyCheckpointHook(Hook):
     priority = 'LOWEST'
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        store_config(runner.cfg, checkpoint)
         for key in list(checkpoint):
             checkpoint[key] = to_weights_only(checkpoint[key], f'checkpoint.{key}')
 
