@@ -1,4 +1,5 @@
 """Skeleton rendering: GIF / MP4 files decoded back (Pillow, decord) with the expected frame count."""
+import json
 import os.path as osp
 import subprocess
 import sys
@@ -106,3 +107,39 @@ def test_cli_3d_gif_and_2d_mp4_over_the_video(tmp_path):
 
     proc = run_tool(ann_file, '--frame-dir', 'nope', '--out', tmp_path / 'x.gif')
     assert proc.returncode != 0 and "frame_dir='nope'" in proc.stderr
+
+
+def test_cli_json_layout_and_prediction_captions(tmp_path):
+    """A user-defined 5-joint layout given as JSON, and frames captioned from a PYSKL result file."""
+    rng = np.random.default_rng(4)
+    toy = dict(num_node=5, inward=[[1, 0], [2, 1], [3, 0], [4, 3]], center=0, name='toy')
+    anns = [dict(frame_dir=f's{i}', label=i, keypoint=rng.uniform(-1, 1, (1, 6, 5, 3)).astype(np.float32) + [0, 0, 3],
+                 total_frames=6) for i in range(3)]
+    ann_file = tmp_path / 'toy.pkl'
+    dump_pickle(dict(split=dict(val=['s0', 's1', 's2']), annotations=anns), ann_file)
+    (tmp_path / 'toy.json').write_text(json.dumps(toy))
+    result = [np.array([0.1, 0.2, 0.7], np.float32), np.array([0.6, 0.3, 0.1], np.float32),
+              np.array([0.2, 0.5, 0.3], np.float32)]
+    dump_pickle(result, tmp_path / 'result.pkl')
+    (tmp_path / 'map.txt').write_text('sit\nstand\nwave\n')
+
+    common = [ann_file, '--frame-dir', 's1', '--size', 120, 240, '--layout', tmp_path / 'toy.json']
+    proc = run_tool(*common, '--out', tmp_path / 'plain.gif')
+    assert proc.returncode == 0, proc.stderr
+    proc = run_tool(*common, '--out', tmp_path / 'pred.gif', '--pred', tmp_path / 'result.pkl', '--split', 'val',
+                    '--label-map', tmp_path / 'map.txt', '--topk', 2)
+    assert proc.returncode == 0, proc.stderr
+    plain, pred = gif_frames(tmp_path / 'plain.gif'), gif_frames(tmp_path / 'pred.gif')
+    assert len(plain) == len(pred) == 6
+    # the caption (three lines: 2 predictions + the true class) is drawn in the top-left corner only
+    corner = (slice(0, 60), slice(0, 200))
+    assert np.abs(pred[0][corner].astype(int) - plain[0][corner]).mean() > 5
+    expected = draw_text(plain[0], ['1. sit: 0.60', '2. stand: 0.30', 'true: stand'])
+    assert np.abs(pred[0].astype(int) - expected).mean() < 3
+
+    # the layout as JSON text works too; a result file of another split is refused with the counts
+    proc = run_tool(ann_file, '--frame-dir', 's0', '--out', tmp_path / 'b.gif', '--layout', json.dumps(toy))
+    assert proc.returncode == 0, proc.stderr
+    dump_pickle(result[:2], tmp_path / 'short.pkl')
+    proc = run_tool(*common, '--out', tmp_path / 'c.gif', '--pred', tmp_path / 'short.pkl', '--split', 'val')
+    assert proc.returncode != 0 and 'has 2 rows but' in proc.stderr and 'has 3 samples' in proc.stderr
