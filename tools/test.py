@@ -97,4 +97,5 @@ def print_per_class(dump: str, label_map: str) -> None:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from pyskl.utils.cli import run_cli
+    sys.exit(run_cli(main))

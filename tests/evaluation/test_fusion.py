@@ -179,4 +179,11 @@ def test_fuse_results_cli(ann, tmp_path):
     proc = subprocess.run(cmd[:2] + ['--preds', a, write_result(tmp_path, 's.pkl', B[:2]), '--ann-file', ann,
                                      '--split', 'val'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           timeout=120)
-    assert proc.returncode != 0 and 'different lengths' in proc.stdout
+    assert proc.returncode == 1 and 'different lengths' in proc.stdout
+    # a refusal is one line starting with 'error:', not a traceback
+    assert 'Traceback' not in proc.stdout
+    assert [ln for ln in proc.stdout.splitlines() if 'different lengths' in ln][0].startswith('error: ')
+    proc = subprocess.run(cmd[:2] + ['--preds', a, str(tmp_path / 'missing.pkl')], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stdout.strip().splitlines()[-1].startswith('error: ')
+    assert 'missing.pkl' in proc.stdout and 'Traceback' not in proc.stdout
