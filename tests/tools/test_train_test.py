@@ -82,9 +82,11 @@ def test_test_last_best_and_progress_bar(runs):
     assert 'Test (last checkpoint): acc/top1:' in out
     assert 'Test (best checkpoint): acc/top1:' in out
     assert 'Load checkpoint from ' in out and 'best_acc_top1_epoch_' in out
-    # rank-0 progress bars over the 3 batches of the validation / test sets (10 samples, batch 4)
-    assert 'val:   0%|' in out and '| 0/3 [' in out
-    assert 'test:   0%|' in out
+    # rank-0 progress over the 3 batches of the validation / test sets (10 samples, batch 4): stderr is a pipe
+    # here, so it comes as whole lines, never a carriage-return bar inside a log line
+    assert 'val: 0/3 batches (0%), 0:00:00 elapsed' in out and 'val: 3/3 batches (100%)' in out
+    assert 'test: 0/3 batches (0%)' in out and 'test: 3/3 batches (100%)' in out
+    assert '\r' not in out
 
 
 def test_test_tool_out_dump_eval(runs, demo_ann, th):
@@ -95,7 +97,7 @@ def test_test_tool_out_dump_eval(runs, demo_ann, th):
     stdout = th.run(common + ['--out', out_pkl, '--dump', dump_pkl, '--eval', 'top_k_accuracy', 'mean_class_accuracy',
                            '--cfg-options'] + th.small_cfg_options(demo_ann), cwd=runs['root'])
     assert 'Top-1:' in stdout and 'Top-5:' in stdout and 'Mean-class:' in stdout
-    assert 'test:   0%|' in stdout and '| 0/3 [' in stdout  # progress bar
+    assert 'test: 3/3 batches (100%)' in stdout  # progress lines
     with open(out_pkl, 'rb') as f:
         result = pickle.load(f)
     with open(dump_pkl, 'rb') as f:
@@ -120,3 +122,35 @@ def test_test_tool_out_dump_eval(runs, demo_ann, th):
     assert len(raw) == 10
     assert all(s.dtype == np.float32 and s.shape == (60, ) for s in raw)
     assert not all(abs(float(s.sum()) - 1) < 1e-3 for s in raw)
+
+
+def test_progress_is_a_bar_on_a_terminal(runs, demo_ann, th):
+    """With stderr on a real pseudo-terminal the test loop draws a tqdm bar (carriage returns, 'x/3')."""
+    import pty
+    import subprocess
+    ckpt = os.path.join(runs['straight'], 'epoch_2.pth')
+    cmd = th.python_tool('test.py') + [th.CONFIG, ckpt, '--work-dir', os.path.join(runs['root'], 'tty'), '--eval',
+                                       'top_k_accuracy', '--cfg-options'] + th.small_cfg_options(demo_ann)
+    import fcntl
+    import struct
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 120, 0, 0))  # a terminal is 120 columns wide
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.Popen(cmd, cwd=runs['root'], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=300)
+    os.close(master)
+    tty = b''.join(chunks).decode(errors='replace')
+    assert proc.returncode == 0, tty
+    assert 'Top-1:' in tty
+    assert 'test:   0%|' in tty and '| 0/3 [' in tty and 'batches (' not in tty
