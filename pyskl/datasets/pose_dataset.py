@@ -9,8 +9,8 @@ from mmengine.logging import print_log
 
 from pyskl.registry import DATASETS, TRANSFORMS
 from .io import safe_load_pickle
-from .validation import (VALUE_CHECKS, Problems, check_ann_path, check_duplicates, check_sample, check_split_overlap,
-                         is_int, parse_file, select_split)
+from .validation import (VALUE_CHECKS, Problems, check_ann_path, check_consistency, check_duplicates, check_sample,
+                         check_split_overlap, is_int, parse_file, select_split)
 
 __all__ = ['PoseDataset', 'resolve_key', 'make_rng', 'build_in_pyskl_scope']
 
@@ -226,6 +226,7 @@ class PoseDataset(BaseDataset):
                                   num_classes=self.num_classes, value_checks=self.value_checks,
                                   value_bound=self.value_bound) for i, ann in selected]
         check_duplicates(selected, problems)
+        check_consistency(selected, problems, joints=self.num_node is None)
         check_split_overlap(splits, self.split, self.ann_file, problems)
         context = f'split {self.split!r}' if self.split is not None else 'the file'
         problems.raise_if_any(context)

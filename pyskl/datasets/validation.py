@@ -16,7 +16,8 @@ Errors (the dataset refuses to load):
 - per sample: ``label`` missing, not an int, negative or ``>= num_classes``; ``keypoint`` missing,
   not a numeric array ``(M, T, V, C)`` with ``C`` in {2, 3}, ``M = 0`` persons, ``T = 0`` frames,
   ``V`` other than the layout's, NaN/Inf; ``total_frames`` disagreeing with ``T``;
-  ``keypoint_score`` missing for 2D, of another shape than ``(M, T, V)``, NaN/Inf.
+  ``keypoint_score`` missing for 2D, of another shape than ``(M, T, V)``, NaN/Inf;
+- per split: samples whose ``V`` or ``C`` differs from most samples' (they cannot share a batch).
 
 Value checks (``value_checks='warn'`` by default, ``'error'`` or ``'ignore'``): a sample whose
 coordinates are all zero, and coordinates with ``|x| > value_bound`` (default
@@ -39,7 +40,8 @@ import numpy as np
 
 __all__ = ['IDENTIFIER_KEYS', 'MAX_LISTED_PROBLEMS', 'VALUE_BOUND_2D', 'VALUE_BOUND_3D', 'VALUE_CHECKS',
            'Problems', 'check_ann_path', 'identifier', 'is_int', 'parse_file', 'split_names', 'select_split',
-           'check_sample', 'check_duplicates', 'counterpart_splits', 'check_split_overlap', 'value_bound_for']
+           'check_sample', 'check_duplicates', 'check_consistency', 'counterpart_splits', 'check_split_overlap',
+           'value_bound_for']
 
 #: Keys that name a sample, in order of preference. PYSKL uses ``frame_dir``; some MMAction2
 #: annotation files use ``filename`` (MMAction2 calls the chosen key the "identifier").
@@ -394,6 +396,25 @@ def check_duplicates(selected: Sequence[Tuple[int, object]], problems: Problems)
         agree = f'same label {label!r}' if other == label else f'conflicting labels ({label!r} vs {other!r})'
         problems.add(f'sample annotations[{i}] (frame_dir={name!r})', 'frame_dir', 'duplicate',
                      f'duplicate of annotations[{j}] ({agree}): each sample must appear once')
+
+
+def check_consistency(selected: Sequence[Tuple[int, object]], problems: Problems, joints: bool = True) -> None:
+    """Report (as errors) samples whose joint count ``V`` (when ``joints``; a layout's ``num_node`` checks
+    it otherwise) or channel count ``C`` differs from that of most samples: one split must stack into one
+    batch. Shapes that :func:`check_sample` already refused are skipped."""
+    shapes = [(i, identifier(ann), ann['keypoint'].shape) for i, ann in selected
+              if isinstance(ann, dict) and isinstance(ann.get('keypoint'), np.ndarray) and ann['keypoint'].ndim == 4
+              and ann['keypoint'].shape[-1] in (2, 3)]
+    for axis, letter in ((2, 'V'), (3, 'C'))[0 if joints else 1:]:
+        counts = Counter(shape[axis] for _, _, shape in shapes)
+        if len(counts) < 2:
+            continue
+        common, n = counts.most_common(1)[0]
+        for i, name, shape in shapes:
+            if shape[axis] != common:
+                problems.add(f'sample annotations[{i}] (frame_dir={name!r})', 'keypoint', 'mixed shapes',
+                             f'has {letter}={shape[axis]} (shape {shape}) but {n} of the {len(shapes)} samples have '
+                             f'{letter}={common}')
 
 
 def counterpart_splits(split: str, splits: dict) -> List[str]:

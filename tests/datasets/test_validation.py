@@ -205,3 +205,20 @@ def test_all_new_problems_reported_at_once(annfac):
     for kind in ('keypoint: persons x1', 'label: range x1', 'keypoint: not finite x1',
                  'frame_dir: duplicate x1', 'frame_dir: missing x1'):
         assert kind in message
+
+
+def test_mixed_joint_or_channel_counts_are_errors(annfac):
+    """A split whose samples cannot be stacked into one batch fails at load time, not at collation."""
+    data = annfac.make(n_train=5, n_val=2)
+    anns = data['annotations']
+    anns[3]['keypoint'] = anns[3]['keypoint'][:, :, :17]
+    anns[4]['keypoint'] = np.ascontiguousarray(anns[4]['keypoint'][..., :2])
+    anns[4]['keypoint_score'] = np.ones(anns[4]['keypoint'].shape[:3], np.float32)
+    path = annfac.write(data)
+    message = _error(path, split='train')
+    assert f"annotations[3] (frame_dir='{anns[3]['frame_dir']}'): field 'keypoint': has V=17" in message
+    assert 'but 4 of the 5 samples have V=25' in message
+    assert "annotations[4]" in message and 'has C=2' in message and 'have C=3' in message
+    # with a layout, V is checked against it (one message per sample, not two)
+    message = _error(path, split='train', layout='nturgb+d')
+    assert message.count('V=17') == 1 and "layout 'nturgb+d' has 25" in message
