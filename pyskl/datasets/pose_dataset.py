@@ -14,6 +14,7 @@ from .validation import (VALUE_CHECKS, Problems, check_ann_path, check_consisten
 
 __all__ = ['PoseDataset', 'resolve_key', 'make_rng', 'build_in_pyskl_scope']
 
+
 def build_in_pyskl_scope(registry, cfg: dict):
     """``registry.build(cfg)`` in the ``pyskl`` scope unless ``cfg`` names its own ``_scope_``, so
     that ``type='UniformSampleFrames'`` resolves whatever the current default scope is (a Runner

@@ -222,3 +222,12 @@ def test_mixed_joint_or_channel_counts_are_errors(annfac):
     # with a layout, V is checked against it (one message per sample, not two)
     message = _error(path, split='train', layout='nturgb+d')
     assert message.count('V=17') == 1 and "layout 'nturgb+d' has 25" in message
+
+
+def test_validation_and_inspection_import_neither_torch_nor_mmengine():
+    import subprocess
+    import sys
+    code = ('import sys, pyskl.datasets.validation, pyskl.datasets.inspection; '
+            'print(sorted(m for m in ("torch", "mmengine") if m in sys.modules))')
+    out = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True, check=True).stdout
+    assert out.strip() == '[]'
