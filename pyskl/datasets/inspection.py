@@ -186,8 +186,8 @@ def inspect_annotations(ann_file: str, split: Optional[str] = None, num_classes:
             split_problems = Problems(ann_file)
             try:
                 select_split(annotations, splits, name, ann_file, split_problems)
-            except ValueError as e:  # e.g. a split that names no annotation
-                problems.add('', 'split', 'no annotation', str(e).split(f'{ann_file}: ', 1)[-1])
+            except ValueError as e:  # e.g. an empty split
+                problems.add('', 'split', 'empty', str(e).split(f'{ann_file}: ', 1)[-1])
                 continue
             for level, items in (('error', split_problems.errors), ('warning', split_problems.warnings)):
                 for kind, _, message in items:

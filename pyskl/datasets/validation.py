@@ -213,9 +213,9 @@ def select_split(annotations: list, splits: Optional[dict], split: Optional[str]
                  problems: Problems) -> List[Tuple[int, object]]:
     """``(index in the annotation list, annotation)`` of the samples of ``split``, in file order.
 
-    Structural errors raise at once (``ValueError``); a split name listed twice and samples without
-    an identifier (which no split can select) go to ``problems`` as errors; split names without an
-    annotation as a warning. Non-dict annotations are kept, for :func:`check_sample` to report.
+    Structural errors raise at once (``ValueError``); a split name listed twice, a split none of whose
+    names matches an annotation, and samples without an identifier (which no split can select) go to
+    ``problems`` as errors; split names without an annotation as a warning. Non-dict annotations are kept, for :func:`check_sample` to report.
     """
     if split is None:
         if splits:
@@ -251,10 +251,10 @@ def select_split(annotations: list, splits: Optional[dict], split: Optional[str]
         elif isinstance(name, str) and name in names:
             selected.append((i, ann))
             found.add(name)
-    if not found and not problems.errors:
-        raise ValueError(f'{source}: none of the {len(names)} names of split {split!r} matches the '
-                         f'frame_dir of an annotation (e.g. {sorted(names)[0]!r})')
-    if len(found) < len(names):
+    if not found:
+        problems.add('', 'split', 'no match', f'none of the {len(names)} names of split {split!r} matches the '
+                                              f'frame_dir of an annotation (e.g. {min(names)!r})')
+    elif len(found) < len(names):
         missing = sorted(names - found)
         problems.add('', 'split', 'no annotation',
                      f'{len(missing)} of the {len(names)} names of split {split!r} have no annotation '

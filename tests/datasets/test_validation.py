@@ -231,3 +231,14 @@ def test_validation_and_inspection_import_neither_torch_nor_mmengine():
             'print(sorted(m for m in ("torch", "mmengine") if m in sys.modules))')
     out = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True, check=True).stdout
     assert out.strip() == '[]'
+
+
+def test_split_matching_nothing_is_listed_with_the_other_problems(annfac):
+    data = annfac.make(n_train=3, n_val=2)
+    data['split']['other'] = ['nope1', 'nope2', 'nope1']
+    del data['annotations'][0]['frame_dir']
+    message = _error(annfac.write(data), split='other')
+    assert message.count('  - ') == 3, message
+    assert "none of the 2 names of split 'other' matches" in message
+    assert "split 'other' lists 1 name(s) more than once (e.g. 'nope1')" in message
+    assert "annotations[0] (frame_dir=None): field 'frame_dir': missing" in message
