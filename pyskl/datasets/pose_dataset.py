@@ -1,7 +1,6 @@
 """``PoseDataset``: skeleton annotations of PYSKL / MMAction2 pickles, validated at load time."""
 import logging
 import pickle
-from collections import Counter
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -10,15 +9,10 @@ from mmengine.logging import print_log
 
 from pyskl.registry import DATASETS, TRANSFORMS
 from .io import safe_load_pickle
+from .validation import (VALUE_CHECKS, Problems, check_ann_path, check_consistency, check_duplicates, check_sample,
+                         check_split_overlap, is_int, parse_file, select_split)
 
 __all__ = ['PoseDataset', 'resolve_key', 'make_rng', 'build_in_pyskl_scope']
-
-#: Keys that name a sample, in order of preference. PYSKL uses ``frame_dir``; some MMAction2
-#: annotation files use ``filename`` (MMAction2 calls the chosen key the "identifier").
-IDENTIFIER_KEYS = ('frame_dir', 'filename', 'identifier')
-
-#: How many problems a validation error lists before summarising the rest.
-MAX_LISTED_PROBLEMS = 10
 
 
 def build_in_pyskl_scope(registry, cfg: dict):
@@ -28,10 +22,6 @@ def build_in_pyskl_scope(registry, cfg: dict):
     cfg = dict(cfg)
     cfg.setdefault('_scope_', 'pyskl')
     return registry.build(cfg)
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def resolve_key(key, length: int) -> Tuple[int, Optional[Tuple[int, int, int]]]:
@@ -53,9 +43,9 @@ def resolve_key(key, length: int) -> Tuple[int, Optional[Tuple[int, int, int]]]:
         IndexError: if the index is out of range.
         TypeError / ValueError: if the key has another form.
     """
-    if _is_int(key):
+    if is_int(key):
         index = int(key)
-    elif isinstance(key, tuple) and len(key) in (3, 4) and all(_is_int(k) for k in key):
+    elif isinstance(key, tuple) and len(key) in (3, 4) and all(is_int(k) for k in key):
         index = int(key[0])
     else:
         raise TypeError(f'dataset key must be an int or a tuple of ints (index, seed, epoch[, rng_index]), '
@@ -63,7 +53,7 @@ def resolve_key(key, length: int) -> Tuple[int, Optional[Tuple[int, int, int]]]:
     if not -length <= index < length:
         raise IndexError(f'dataset index {index} out of range for a dataset of {length} samples')
     index %= length
-    if _is_int(key):
+    if is_int(key):
         return index, None
     seed, epoch = int(key[1]), int(key[2])
     rng_index = index if len(key) == 3 else int(key[3])
@@ -81,48 +71,6 @@ def make_rng(seeds: Optional[Tuple[int, int, int]]) -> np.random.Generator:
         return np.random.default_rng()
     seed, epoch, rng_index = seeds
     return np.random.default_rng([seed % 2**64, epoch, rng_index])
-
-
-class _Problems:
-    """Collects validation problems and raises them together in one ``ValueError``."""
-
-    def __init__(self, source: str):
-        self.source = source
-        self.items: List[Tuple[str, str]] = []  # (kind, message)
-        self.samples = set()
-
-    def add(self, sample: str, field: str, kind: str, message: str) -> None:
-        self.samples.add(sample)
-        self.items.append((f'{field}: {kind}', f'{self.source}: {sample}: field {field!r}: {message}'))
-
-    def raise_if_any(self, context: str) -> None:
-        if not self.items:
-            return
-        # show the first problem of every kind, then fill up with the next ones in file order
-        first_of_kind = {}
-        for i, (kind, _) in enumerate(self.items):
-            first_of_kind.setdefault(kind, i)
-        shown = sorted(first_of_kind.values())[:MAX_LISTED_PROBLEMS]
-        for i in range(len(self.items)):
-            if len(shown) >= MAX_LISTED_PROBLEMS:
-                break
-            if i not in shown:
-                shown.append(i)
-        shown.sort()
-        lines = [f'{self.source}: {len(self.items)} problem(s) in {len(self.samples)} sample(s) of {context}:']
-        lines += [f'  - {self.items[i][1]}' for i in shown]
-        if len(self.items) > len(shown):
-            lines.append(f'  ... and {len(self.items) - len(shown)} more')
-        counts = Counter(kind for kind, _ in self.items)
-        lines.append('  counts: ' + '; '.join(f'{kind} x{n}' for kind, n in counts.items()))
-        raise ValueError('\n'.join(lines))
-
-
-def _identifier(ann: dict):
-    for key in IDENTIFIER_KEYS:
-        if key in ann:
-            return ann[key]
-    return None
 
 
 @DATASETS.register_module()
@@ -146,7 +94,9 @@ class PoseDataset(BaseDataset):
     Every sample of the chosen split is checked when the dataset is (fully) initialised, so
     broken data fails before training starts; one ``ValueError`` lists the first problems of
     every kind (each naming the file, the sample as ``annotations[i]`` with its ``frame_dir``,
-    and the field) and counts them all.
+    and the field) and counts them all. The checks (duplicate or missing ``frame_dir``, ``M = 0``,
+    NaN/Inf, all-zero and out-of-bound coordinates, train/val overlap, ...) are listed in
+    :mod:`pyskl.datasets.validation`.
 
     ``dataset[key]`` returns ``pipeline(results)``, where ``results`` is a copy of the
     annotation dict plus ``test_mode`` (this dataset's), ``rng`` (a ``numpy.random.Generator``,
@@ -180,6 +130,12 @@ class PoseDataset(BaseDataset):
             when given, every sample's ``V`` must equal its ``num_node``. Defaults to None.
         num_classes (int | None): Number of classes; labels must lie in ``[0, num_classes)``.
             Defaults to None: ``max(label) + 1`` over the split (in ``metainfo``).
+        value_checks (str): What a sample whose coordinates are all zero, or exceed ``value_bound``
+            in magnitude, is: ``'warn'`` (logged and kept in ``data_warnings``; default),
+            ``'error'`` (the dataset refuses to load) or ``'ignore'``. NaN/Inf are always errors.
+        value_bound (float | None): The bound on ``|x|``. Defaults to None: 1e4 for 3D data
+            (metres, or millimetres), 1e5 for 2D pixel data (``C = 2`` or with ``keypoint_score``);
+            see :mod:`pyskl.datasets.validation`.
         metainfo (dict | None): Extra meta information (mmengine).
         data_root (str): Prefix joined to a relative ``ann_file`` (mmengine). Defaults to ''.
         indices (int | Sequence[int] | None): Keep only these samples of the split (mmengine).
@@ -200,6 +156,8 @@ class PoseDataset(BaseDataset):
                  test_mode: bool = False,
                  layout: Union[str, dict, None] = None,
                  num_classes: Optional[int] = None,
+                 value_checks: str = 'warn',
+                 value_bound: Optional[float] = None,
                  metainfo: Optional[dict] = None,
                  data_root: str = '',
                  indices: Union[int, Sequence[int], None] = None,
@@ -212,9 +170,18 @@ class PoseDataset(BaseDataset):
                 raise ValueError(f'PoseDataset: valid_ratio must be a number in [0, 1] or None, got {valid_ratio!r}')
             if valid_ratio > 0 and box_thr is None:
                 raise ValueError('PoseDataset: valid_ratio needs box_thr (the key of ann["valid"] to use)')
-        if num_classes is not None and (not _is_int(num_classes) or num_classes < 1):
+        if num_classes is not None and (not is_int(num_classes) or num_classes < 1):
             raise ValueError(f'PoseDataset: num_classes must be a positive int or None, got {num_classes!r}')
+        if value_checks not in VALUE_CHECKS:
+            raise ValueError(f'PoseDataset: value_checks must be one of {VALUE_CHECKS}, got {value_checks!r}')
+        if value_bound is not None and (isinstance(value_bound, bool) or not isinstance(value_bound, (int, float))
+                                        or not value_bound > 0):
+            raise ValueError(f'PoseDataset: value_bound must be a positive number or None, got {value_bound!r}')
         self.split = split
+        self.value_checks = value_checks
+        self.value_bound = None if value_bound is None else float(value_bound)
+        #: The load-time warning report (a list of at most one str), filled by ``full_init``.
+        self.data_warnings: List[str] = []
         self.valid_ratio = valid_ratio
         self.box_thr = box_thr
         self.memcached = memcached  # accepted for PYSKL configs; no effect
@@ -241,167 +208,40 @@ class PoseDataset(BaseDataset):
 
     # ------------------------------------------------------------------ loading
     def load_data_list(self) -> List[dict]:
-        """Read the annotation file, select the split and validate every selected sample.
+        """Read the annotation file, select the split and validate every selected sample
+        (:mod:`pyskl.datasets.validation`); warnings are logged and kept in ``data_warnings``.
 
         Returns:
             list[dict]: The annotations of the split, in file order.
 
         Raises:
+            IsADirectoryError: if ``ann_file`` is a directory.
             ValueError: listing the problems found (see the class docstring).
         """
+        check_ann_path(self.ann_file)
         raw = safe_load_pickle(self.ann_file)
-        selected = self._select_split(raw)
-        problems = _Problems(self.ann_file)
-        data_list = [self._check_sample(i, ann, problems) for i, ann in selected]
+        annotations, splits = parse_file(raw, self.ann_file)
+        problems = Problems(self.ann_file)
+        selected = select_split(annotations, splits, self.split, self.ann_file, problems)
+        data_list = [check_sample(i, ann, problems, num_node=self.num_node, layout=self.layout,
+                                  num_classes=self.num_classes, value_checks=self.value_checks,
+                                  value_bound=self.value_bound) for i, ann in selected]
+        check_duplicates(selected, problems)
+        check_consistency(selected, problems, joints=self.num_node is None)
+        check_split_overlap(splits, self.split, self.ann_file, problems)
         context = f'split {self.split!r}' if self.split is not None else 'the file'
         problems.raise_if_any(context)
+        value_warnings = any(k.endswith(('all zero', 'magnitude')) for k in problems.counts('warning'))
+        hint = ("value_checks='error' makes all-zero / out-of-bound samples errors, 'ignore' silences them"
+                if value_warnings else '')
+        report = problems.format('warning', context, hint)
+        self.data_warnings = [report] if report else []
+        if report:
+            print_log(report, logger='current', level=logging.WARNING)
         labels = [int(ann['label']) for ann in data_list]
         if self.num_classes is None:
             self._metainfo['num_classes'] = max(labels) + 1
         return data_list
-
-    def _select_split(self, raw) -> List[Tuple[int, dict]]:
-        """``(index in the file's annotation list, annotation)`` of the samples of ``self.split``."""
-        src = self.ann_file
-        if isinstance(raw, dict):
-            if 'annotations' not in raw:
-                raise ValueError(f'{src}: expected dict(split=..., annotations=[...]) or a list of annotation '
-                                 f'dicts, got a dict with keys {sorted(map(str, raw))}')
-            annotations = raw['annotations']
-            splits = raw.get('split')
-        elif isinstance(raw, (list, tuple)):
-            annotations, splits = raw, None
-            if self.split is not None:
-                raise ValueError(f'{src}: the file is a bare list of annotations (old format) and has no '
-                                 f'splits; use split=None instead of split={self.split!r}')
-        else:
-            raise ValueError(f'{src}: expected dict(split=..., annotations=[...]) or a list of annotation '
-                             f'dicts, got {type(raw).__name__}')
-        if not isinstance(annotations, (list, tuple)):
-            raise ValueError(f"{src}: field 'annotations' must be a list of dicts, got {type(annotations).__name__}")
-        if splits is not None and not isinstance(splits, dict):
-            raise ValueError(f"{src}: field 'split' must be a dict {{name: [frame_dir, ...]}}, "
-                             f'got {type(splits).__name__}')
-
-        if self.split is None:
-            if splits:
-                raise ValueError(f'{src}: the file has the splits {sorted(splits)}; choose one with split=<name> '
-                                 '(split=None would mix training and evaluation samples)')
-            selected = list(enumerate(annotations))
-            if not selected:
-                raise ValueError(f'{src}: the file holds no annotations')
-            return selected
-
-        if not splits:
-            raise ValueError(f"{src}: split={self.split!r} requested but the file has no 'split' dict; "
-                             'use split=None')
-        if self.split not in splits:
-            raise ValueError(f'{src}: split {self.split!r} not found; available splits: {sorted(splits)}')
-        names = set(splits[self.split])
-        if not names:
-            raise ValueError(f'{src}: split {self.split!r} is empty')
-        selected, found = [], set()
-        for i, ann in enumerate(annotations):
-            if not isinstance(ann, dict):
-                selected.append((i, ann))  # reported by _check_sample
-                continue
-            for key in IDENTIFIER_KEYS:
-                name = ann.get(key)
-                if isinstance(name, str) and name in names:
-                    selected.append((i, ann))
-                    found.add(name)
-                    break
-        if not found:
-            raise ValueError(f'{src}: none of the {len(names)} names of split {self.split!r} matches the '
-                             f'frame_dir of an annotation (e.g. {sorted(names)[0]!r})')
-        if len(found) < len(names):
-            missing = sorted(names - found)
-            print_log(f'{src}: {len(missing)} of the {len(names)} names of split {self.split!r} have no '
-                      f'annotation (e.g. {missing[0]!r}); they are skipped',
-                      logger='current', level=logging.WARNING)
-        return selected
-
-    def _check_sample(self, i: int, ann, problems: _Problems) -> dict:
-        """Check one annotation, reporting its problems to ``problems``; fill in derived fields."""
-        if not isinstance(ann, dict):
-            problems.add(f'sample annotations[{i}]', '<annotation>', 'type',
-                         f'an annotation must be a dict, got {type(ann).__name__}')
-            return ann
-        name = _identifier(ann)
-        sample = f'sample annotations[{i}] (frame_dir={name!r})'
-
-        def bad(field, kind, message):
-            problems.add(sample, field, kind, message)
-
-        if name is None:
-            bad('frame_dir', 'missing', 'missing (no frame_dir, filename or identifier)')
-        elif 'frame_dir' not in ann:
-            ann['frame_dir'] = name
-
-        if 'label' not in ann:
-            bad('label', 'missing', 'missing')
-        else:
-            label = ann['label']
-            if not _is_int(label):
-                bad('label', 'type', f'must be an int, got {label!r} ({type(label).__name__})')
-            elif label < 0:
-                bad('label', 'range', f'{label} is negative')
-            elif self.num_classes is not None and label >= self.num_classes:
-                bad('label', 'range', f'{label} is out of range [0, {self.num_classes}) '
-                                      f'(num_classes={self.num_classes})')
-
-        kp = ann.get('keypoint')
-        if 'keypoint' not in ann:
-            bad('keypoint', 'missing', 'missing')
-            return ann
-        if not isinstance(kp, np.ndarray) or kp.dtype.kind not in 'fiu':
-            what = f'array of dtype {kp.dtype}' if isinstance(kp, np.ndarray) else type(kp).__name__
-            bad('keypoint', 'type', f'must be a numeric numpy array (M, T, V, C), got {what}')
-            return ann
-        if kp.ndim != 4 or kp.shape[-1] not in (2, 3):
-            bad('keypoint', 'shape', f'must be (M, T, V, C) with C in {{2, 3}}, got shape {kp.shape}')
-            return ann
-        num_person, num_frames, num_joints, channels = kp.shape
-        if self.num_node is not None and num_joints != self.num_node:
-            bad('keypoint', 'joints', f'has V={num_joints} joints (shape {kp.shape}) but layout {self.layout!r} '
-                                      f'has {self.num_node}')
-        if num_frames == 0:
-            bad('keypoint', 'empty', f'has no frames (shape {kp.shape})')
-        self._check_finite(kp, 'keypoint', bad)
-
-        if 'total_frames' not in ann:
-            ann['total_frames'] = num_frames
-        else:
-            total = ann['total_frames']
-            if not _is_int(total) or total != num_frames:
-                bad('total_frames', 'mismatch', f'is {total!r} but keypoint has T={num_frames} frames '
-                                                f'(shape {kp.shape})')
-
-        if 'keypoint_score' in ann:
-            score = ann['keypoint_score']
-            if not isinstance(score, np.ndarray) or score.dtype.kind not in 'fiu':
-                bad('keypoint_score', 'type', f'must be a numeric numpy array (M, T, V), got {type(score).__name__}')
-            elif score.shape != kp.shape[:3]:
-                bad('keypoint_score', 'shape', f'must be (M, T, V) = {kp.shape[:3]} to match keypoint, '
-                                               f'got shape {score.shape}')
-            else:
-                self._check_finite(score, 'keypoint_score', bad)
-        elif channels == 2:
-            bad('keypoint_score', 'missing', f'missing: 2D keypoints (shape {kp.shape}) need keypoint_score (M, T, V)')
-        return ann
-
-    @staticmethod
-    def _check_finite(array: np.ndarray, field: str, bad) -> None:
-        if array.dtype.kind != 'f':
-            return
-        # one float64 reduction: finite iff every element is finite (no overflow for float32/16 data)
-        if np.isfinite(np.add.reduce(array, axis=None, dtype=np.float64)):
-            return
-        not_finite = ~np.isfinite(array)
-        count = int(np.count_nonzero(not_finite))
-        if count:
-            first = tuple(int(x) for x in np.argwhere(not_finite)[0])
-            bad(field, 'not finite', f'has {count} NaN/Inf value(s), the first at index {first}')
 
     def filter_data(self) -> List[dict]:
         """Apply PYSKL's ``valid_ratio`` / ``box_thr`` filter and drop ``valid`` / ``box_score``."""

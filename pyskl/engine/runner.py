@@ -46,8 +46,21 @@ class PysklRunner(Runner):
     - :class:`WeightsOnlyCheckpointHook` is always registered, so saved checkpoints only
       hold tensors and builtins;
     - without CUDA, distributed runs use the gloo backend (:func:`init_dist_env`) and the
-      DDP wrapper gets ``device_ids=None``.
+      DDP wrapper gets ``device_ids=None``;
+    - ``persistent_workers`` follows ``num_workers`` (:meth:`build_dataloader`).
     """
+
+    @staticmethod
+    def build_dataloader(dataloader, seed: Optional[int] = None, diff_rank_seed: bool = False):
+        """mmengine's ``Runner.build_dataloader`` with ``persistent_workers`` following ``num_workers``:
+        a config dict with ``num_workers`` 0 (or absent) gets ``persistent_workers=False`` (PyTorch refuses
+        persistent workers without workers), so ``--cfg-options train_dataloader.num_workers=0`` alone works
+        with the zoo's ``persistent_workers=True``. The dict is copied, not modified; a built ``DataLoader``
+        is returned unchanged."""
+        if isinstance(dataloader, dict) and dataloader.get('persistent_workers') and not dataloader.get('num_workers'):
+            dataloader = copy.copy(dataloader)
+            dataloader['persistent_workers'] = False
+        return Runner.build_dataloader(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
 
     def setup_env(self, env_cfg: Dict) -> None:
         if self.distributed and not is_distributed():

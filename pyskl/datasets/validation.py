@@ -1,0 +1,450 @@
+"""Validation of PYSKL / MMAction2 skeleton annotation files (numpy and the standard library only).
+
+Used by :class:`~pyskl.datasets.PoseDataset` at load time and by ``tools/misc/inspect_data.py``
+(:mod:`pyskl.datasets.inspection`). Every problem names the file, the sample as ``annotations[i]``
+with its ``frame_dir``, and the field; problems are collected in a :class:`Problems` and reported
+together (the first of every kind, then counts of all).
+
+Errors (the dataset refuses to load):
+
+- structure: not ``dict(split=..., annotations=[...])`` / a list; a directory given as the file;
+  the chosen split missing, empty, not a list of ``frame_dir`` strings (e.g. a single string),
+  or listing a name twice;
+- identifiers: a sample without ``frame_dir`` (``filename`` / ``identifier``) in a file with splits
+  (no split can select it); two annotations of one split with the same ``frame_dir`` (reported
+  with both indices and whether their labels agree);
+- per sample: ``label`` missing, not an int, negative or ``>= num_classes``; ``keypoint`` missing,
+  not a numeric array ``(M, T, V, C)`` with ``C`` in {2, 3}, ``M = 0`` persons, ``T = 0`` frames,
+  ``V`` other than the layout's, NaN/Inf; ``total_frames`` disagreeing with ``T``;
+  ``keypoint_score`` missing for 2D, of another shape than ``(M, T, V)``, NaN/Inf;
+- per split: samples whose ``V`` or ``C`` differs from most samples' (they cannot share a batch).
+
+Value checks (``value_checks='warn'`` by default, ``'error'`` or ``'ignore'``): a sample whose
+coordinates are all zero, and coordinates with ``|x| > value_bound`` (default
+:data:`VALUE_BOUND_3D` = 1e4 for 3D data, i.e. 10 km in metres or 10 m in millimetres;
+:data:`VALUE_BOUND_2D` = 1e5 for 2D pixel data, 25x a 4K frame).
+
+Warnings only: split names without an annotation (skipped); samples shared by a split and its
+counterpart (``*train*`` vs ``*val*`` / ``*test*`` with the same prefix, e.g. ``xsub_train`` and
+``xsub_val``; ``xsub_*`` vs ``xview_*`` are different protocols and are not compared).
+
+Every check is a handful of whole-array reductions per sample (no Python loop over frames or
+joints), so the 114k samples of NTU-120 validate in seconds.
+"""
+import os
+import os.path as osp
+from collections import Counter, defaultdict
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+__all__ = ['IDENTIFIER_KEYS', 'MAX_LISTED_PROBLEMS', 'VALUE_BOUND_2D', 'VALUE_BOUND_3D', 'VALUE_CHECKS',
+           'Problems', 'check_ann_path', 'identifier', 'is_int', 'parse_file', 'split_names', 'select_split',
+           'check_sample', 'check_duplicates', 'check_consistency', 'counterpart_splits', 'check_split_overlap',
+           'value_bound_for']
+
+#: Keys that name a sample, in order of preference. PYSKL uses ``frame_dir``; some MMAction2
+#: annotation files use ``filename`` (MMAction2 calls the chosen key the "identifier").
+IDENTIFIER_KEYS = ('frame_dir', 'filename', 'identifier')
+
+#: How many problems a report lists before summarising the rest.
+MAX_LISTED_PROBLEMS = 10
+
+#: Default bound on ``|x|`` for 3D coordinates (NTU: metres, |x| < 10; millimetre data < 1e4).
+VALUE_BOUND_3D = 1e4
+#: Default bound on ``|x|`` for 2D coordinates (pixels; a 4K frame is 3840 wide).
+VALUE_BOUND_2D = 1e5
+
+#: Accepted values of ``value_checks``.
+VALUE_CHECKS = ('warn', 'error', 'ignore')
+
+#: Split-name tokens whose samples must not appear in the paired training split.
+_EVAL_TOKENS = ('val', 'test')
+
+
+def is_int(value) -> bool:
+    """An int or numpy integer, not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def identifier(ann: dict):
+    """The sample's name: the first of :data:`IDENTIFIER_KEYS` present, else None."""
+    for key in IDENTIFIER_KEYS:
+        if key in ann:
+            return ann[key]
+    return None
+
+
+class Problems:
+    """Collects problems of one file: ``errors`` (the file is refused) and ``warnings``.
+
+    Each entry is ``(kind, sample, message)``: ``kind`` is ``'<field>: <what>'`` (counted in the
+    summary), ``sample`` names the sample (or ``''`` for file-level problems), ``message`` is the
+    full line ``'<file>: <sample>: field <field>: <text>'``.
+    """
+
+    def __init__(self, source: str):
+        self.source = source
+        self.errors: List[Tuple[str, str, str]] = []
+        self.warnings: List[Tuple[str, str, str]] = []
+
+    def add(self, sample: str, field: str, kind: str, message: str, level: str = 'error') -> None:
+        """Record a problem of ``sample`` (e.g. ``"sample annotations[3] (frame_dir='x')"``, or ``''``)."""
+        where = f'{self.source}: {sample}: ' if sample else f'{self.source}: '
+        entry = (f'{field}: {kind}', sample, f'{where}field {field!r}: {message}')
+        (self.errors if level == 'error' else self.warnings).append(entry)
+
+    def counts(self, level: str = 'error') -> Dict[str, int]:
+        """``{kind: count}`` of the errors (or warnings)."""
+        return dict(Counter(kind for kind, _, _ in self._items(level)))
+
+    def examples(self, level: str = 'error', per_kind: int = 3) -> Dict[str, List[str]]:
+        """``{kind: [first messages]}`` of the errors (or warnings)."""
+        out = defaultdict(list)
+        for kind, _, message in self._items(level):
+            if len(out[kind]) < per_kind:
+                out[kind].append(message)
+        return dict(out)
+
+    def _items(self, level):
+        if level not in ('error', 'warning'):
+            raise ValueError(f"level must be 'error' or 'warning', got {level!r}")
+        return self.errors if level == 'error' else self.warnings
+
+    def format(self, level: str, context: str, hint: str = '') -> str:
+        """One report: the first problem of every kind, filled up to :data:`MAX_LISTED_PROBLEMS`
+        in file order, then ``... and N more`` and the counts per kind. Empty when there is none."""
+        items = self._items(level)
+        if not items:
+            return ''
+        first_of_kind = {}
+        for i, (kind, _, _) in enumerate(items):
+            first_of_kind.setdefault(kind, i)
+        shown = sorted(first_of_kind.values())[:MAX_LISTED_PROBLEMS]
+        chosen = set(shown)
+        for i in range(len(items)):
+            if len(shown) >= MAX_LISTED_PROBLEMS:
+                break
+            if i not in chosen:
+                shown.append(i)
+                chosen.add(i)
+        shown.sort()
+        samples = {sample for _, sample, _ in items if sample}
+        noun = 'problem(s)' if level == 'error' else 'warning(s)'
+        lines = [f'{self.source}: {len(items)} {noun} in {len(samples)} sample(s) of {context}:']
+        lines += [f'  - {items[i][2]}' for i in shown]
+        if len(items) > len(shown):
+            lines.append(f'  ... and {len(items) - len(shown)} more')
+        lines.append('  counts: ' + '; '.join(f'{kind} x{n}' for kind, n in self.counts(level).items()))
+        if hint:
+            lines.append(f'  {hint}')
+        return '\n'.join(lines)
+
+    def raise_if_any(self, context: str) -> None:
+        """Raise one ``ValueError`` listing the errors (see :meth:`format`)."""
+        if self.errors:
+            raise ValueError(self.format('error', context))
+
+
+def check_ann_path(path: str) -> None:
+    """Refuse a directory given as the annotation file with a message saying so (and naming the
+    pickles inside); a missing path is left to the loader (``FileNotFoundError``)."""
+    if osp.isdir(path):
+        try:
+            pickles = sorted(n for n in os.listdir(path) if n.endswith('.pkl'))
+        except OSError:
+            pickles = []
+        inside = f'; pickles in it: {", ".join(pickles[:5])}' + (' ...' if len(pickles) > 5 else '') \
+            if pickles else '; it holds no .pkl file'
+        raise IsADirectoryError(f'{path}: is a directory, not an annotation pickle: give the .pkl file{inside}')
+
+
+def parse_file(raw, source: str) -> Tuple[list, Optional[dict]]:
+    """``(annotations, splits)`` of a loaded annotation file (``splits`` None for the bare-list format).
+
+    Raises:
+        ValueError: if the file is neither ``dict(split=..., annotations=[...])`` nor a list.
+    """
+    if isinstance(raw, dict):
+        if 'annotations' not in raw:
+            raise ValueError(f'{source}: expected dict(split=..., annotations=[...]) or a list of annotation '
+                             f'dicts, got a dict with keys {sorted(map(str, raw))}')
+        annotations, splits = raw['annotations'], raw.get('split')
+    elif isinstance(raw, (list, tuple)):
+        annotations, splits = raw, None
+    else:
+        raise ValueError(f'{source}: expected dict(split=..., annotations=[...]) or a list of annotation '
+                         f'dicts, got {type(raw).__name__}')
+    if not isinstance(annotations, (list, tuple)):
+        raise ValueError(f"{source}: field 'annotations' must be a list of dicts, got {type(annotations).__name__}")
+    if splits is not None and not isinstance(splits, dict):
+        raise ValueError(f"{source}: field 'split' must be a dict {{name: [frame_dir, ...]}}, "
+                         f'got {type(splits).__name__}')
+    return list(annotations), splits
+
+
+def split_names(splits: dict, name: str, source: str) -> List[str]:
+    """The ``frame_dir`` names of split ``name``, checked to be a list of strings.
+
+    Raises:
+        ValueError: if the split is a string (a common slip: ``split=dict(train='S001...')`` or a
+            name instead of a list), another non-list, or holds a non-string.
+    """
+    names = splits[name]
+    if isinstance(names, (str, bytes, dict)):
+        shown = repr(names) if len(names) <= 60 else repr(names[:60]) + '...'
+        raise ValueError(f"{source}: field 'split': split {name!r} is a {type(names).__name__} ({shown}); "
+                         'it must be a list of frame_dir names, e.g. split=dict(train=[\'S001C001P001R001A001\', '
+                         '...])')
+    if isinstance(names, np.ndarray):
+        names = names.tolist()
+    if not isinstance(names, (list, tuple, set, frozenset)):
+        raise ValueError(f"{source}: field 'split': split {name!r} must be a list of frame_dir names, "
+                         f'got {type(names).__name__}')
+    names = list(names)
+    for value in names:
+        if not isinstance(value, str):
+            raise ValueError(f"{source}: field 'split': split {name!r} must list frame_dir names (str), "
+                             f'got {value!r} ({type(value).__name__})')
+    return names
+
+
+def select_split(annotations: list, splits: Optional[dict], split: Optional[str], source: str,
+                 problems: Problems) -> List[Tuple[int, object]]:
+    """``(index in the annotation list, annotation)`` of the samples of ``split``, in file order.
+
+    Structural errors raise at once (``ValueError``); a split name listed twice, a split none of whose
+    names matches an annotation, and samples without an identifier (which no split can select) go to
+    ``problems`` as errors; split names without an annotation as a warning. Non-dict annotations are kept, for :func:`check_sample` to report.
+    """
+    if split is None:
+        if splits:
+            raise ValueError(f'{source}: the file has the splits {sorted(splits)}; choose one with split=<name> '
+                             '(split=None would mix training and evaluation samples)')
+        if not annotations:
+            raise ValueError(f'{source}: the file holds no annotations')
+        return list(enumerate(annotations))
+    if splits is None:
+        raise ValueError(f'{source}: the file is a bare list of annotations (old format) and has no '
+                         f'splits; use split=None instead of split={split!r}')
+    if not splits:
+        raise ValueError(f"{source}: split={split!r} requested but the file has no 'split' dict; use split=None")
+    if split not in splits:
+        raise ValueError(f'{source}: split {split!r} not found; available splits: {sorted(splits)}')
+    listed = split_names(splits, split, source)
+    if not listed:
+        raise ValueError(f'{source}: split {split!r} is empty')
+    names = set(listed)
+    if len(names) < len(listed):
+        repeated = [n for n, c in Counter(listed).items() if c > 1]
+        problems.add('', 'split', 'repeated name',
+                     f'split {split!r} lists {len(repeated)} name(s) more than once (e.g. {repeated[0]!r})')
+    selected, found = [], set()
+    for i, ann in enumerate(annotations):
+        if not isinstance(ann, dict):
+            selected.append((i, ann))  # reported by check_sample
+            continue
+        name = identifier(ann)
+        if name is None:
+            problems.add(f'sample annotations[{i}] (frame_dir=None)', 'frame_dir', 'missing',
+                         'missing (no frame_dir, filename or identifier): no split can select it')
+        elif isinstance(name, str) and name in names:
+            selected.append((i, ann))
+            found.add(name)
+    if not found:
+        problems.add('', 'split', 'no match', f'none of the {len(names)} names of split {split!r} matches the '
+                                              f'frame_dir of an annotation (e.g. {min(names)!r})')
+    elif len(found) < len(names):
+        missing = sorted(names - found)
+        problems.add('', 'split', 'no annotation',
+                     f'{len(missing)} of the {len(names)} names of split {split!r} have no annotation '
+                     f'(e.g. {missing[0]!r}); they are skipped', level='warning')
+    return selected
+
+
+def value_bound_for(ann: dict, channels: int) -> float:
+    """:data:`VALUE_BOUND_2D` for 2D data (``C = 2`` or a ``keypoint_score``), else :data:`VALUE_BOUND_3D`."""
+    return VALUE_BOUND_2D if channels == 2 or 'keypoint_score' in ann else VALUE_BOUND_3D
+
+
+def _first_index(mask: np.ndarray) -> Tuple[int, ...]:
+    return tuple(int(x) for x in np.unravel_index(int(np.argmax(mask)), mask.shape))
+
+
+def _check_values(array: np.ndarray, field: str, bad, value_checks: str = 'ignore',
+                  bound: Optional[float] = None) -> None:
+    """NaN/Inf (error); all zero and ``|x| > bound`` (per ``value_checks``). Two reductions
+    (max, min) on a clean array; the costlier counts run only when something is wrong."""
+    if array.size == 0 or array.dtype.kind not in 'fiu':
+        return
+    hi, lo = float(np.max(array)), float(np.min(array))  # NaN propagates through max/min
+    if not (np.isfinite(hi) and np.isfinite(lo)):
+        not_finite = ~np.isfinite(array)
+        bad(field, 'not finite', f'has {int(np.count_nonzero(not_finite))} NaN/Inf value(s), '
+                                 f'the first at index {_first_index(not_finite)}')
+        return
+    if value_checks == 'ignore':
+        return
+    level = 'error' if value_checks == 'error' else 'warning'
+    if hi == 0 and lo == 0:
+        bad(field, 'all zero', f'all coordinates are zero (shape {array.shape}): the sample holds no skeleton',
+            level)
+    elif bound is not None and max(hi, -lo) > bound:
+        large = np.abs(array) > bound
+        first = _first_index(large)
+        bad(field, 'magnitude', f'{int(np.count_nonzero(large))} value(s) with |x| > {bound:g}, the first at '
+                                f'index {first} = {float(array[first]):.4g} (of {array.size}, shape {array.shape})',
+            level)
+
+
+def check_sample(i: int, ann, problems: Problems, num_node: Optional[int] = None, layout=None,
+                 num_classes: Optional[int] = None, value_checks: str = 'warn',
+                 value_bound: Optional[float] = None) -> object:
+    """Check annotation ``i`` (see the module docstring), reporting to ``problems``; fill in the derived
+    ``frame_dir`` (from ``filename`` / ``identifier``) and ``total_frames``. Returns ``ann``.
+
+    Args:
+        num_node: the layout's ``V`` (``layout`` only names it in messages).
+        num_classes: labels must be ``< num_classes`` when given.
+        value_checks: ``'warn'``, ``'error'`` or ``'ignore'`` for all-zero samples and ``|x| > bound``.
+        value_bound: the bound; default :func:`value_bound_for` the sample.
+    """
+    if not isinstance(ann, dict):
+        problems.add(f'sample annotations[{i}]', '<annotation>', 'type',
+                     f'an annotation must be a dict, got {type(ann).__name__}')
+        return ann
+    name = identifier(ann)
+    sample = f'sample annotations[{i}] (frame_dir={name!r})'
+
+    def bad(field, kind, message, level='error'):
+        problems.add(sample, field, kind, message, level)
+
+    if name is None:
+        bad('frame_dir', 'missing', 'missing (no frame_dir, filename or identifier)')
+    elif 'frame_dir' not in ann:
+        ann['frame_dir'] = name
+
+    if 'label' not in ann:
+        bad('label', 'missing', 'missing')
+    else:
+        label = ann['label']
+        if not is_int(label):
+            bad('label', 'type', f'must be an int, got {label!r} ({type(label).__name__})')
+        elif label < 0:
+            bad('label', 'range', f'{label} is negative')
+        elif num_classes is not None and label >= num_classes:
+            bad('label', 'range', f'{label} is out of range [0, {num_classes}) (num_classes={num_classes})')
+
+    if 'keypoint' not in ann:
+        bad('keypoint', 'missing', 'missing')
+        return ann
+    kp = ann['keypoint']
+    if not isinstance(kp, np.ndarray) or kp.dtype.kind not in 'fiu':
+        what = f'array of dtype {kp.dtype}' if isinstance(kp, np.ndarray) else type(kp).__name__
+        bad('keypoint', 'type', f'must be a numeric numpy array (M, T, V, C), got {what}')
+        return ann
+    if kp.ndim != 4 or kp.shape[-1] not in (2, 3):
+        bad('keypoint', 'shape', f'must be (M, T, V, C) with C in {{2, 3}}, got shape {kp.shape}')
+        return ann
+    num_person, num_frames, num_joints, channels = kp.shape
+    if num_person == 0:
+        bad('keypoint', 'persons', f'has no persons (M=0, shape {kp.shape})')
+    if num_node is not None and num_joints != num_node:
+        bad('keypoint', 'joints', f'has V={num_joints} joints (shape {kp.shape}) but layout {layout!r} '
+                                  f'has {num_node}')
+    if num_frames == 0:
+        bad('keypoint', 'empty', f'has no frames (shape {kp.shape})')
+    bound = value_bound if value_bound is not None else value_bound_for(ann, channels)
+    _check_values(kp, 'keypoint', bad, value_checks, bound)
+
+    if 'total_frames' not in ann:
+        ann['total_frames'] = num_frames
+    else:
+        total = ann['total_frames']
+        if not is_int(total) or total != num_frames:
+            bad('total_frames', 'mismatch', f'is {total!r} but keypoint has T={num_frames} frames (shape {kp.shape})')
+
+    if 'keypoint_score' in ann:
+        score = ann['keypoint_score']
+        if not isinstance(score, np.ndarray) or score.dtype.kind not in 'fiu':
+            bad('keypoint_score', 'type', f'must be a numeric numpy array (M, T, V), got {type(score).__name__}')
+        elif score.shape != kp.shape[:3]:
+            bad('keypoint_score', 'shape', f'must be (M, T, V) = {kp.shape[:3]} to match keypoint, '
+                                           f'got shape {score.shape}')
+        else:
+            _check_values(score, 'keypoint_score', bad)
+    elif channels == 2:
+        bad('keypoint_score', 'missing', f'missing: 2D keypoints (shape {kp.shape}) need keypoint_score (M, T, V)')
+    return ann
+
+
+def check_duplicates(selected: Sequence[Tuple[int, object]], problems: Problems) -> None:
+    """Report (as errors) every annotation whose ``frame_dir`` an earlier selected one already has,
+    with both indices and whether the labels agree."""
+    first: Dict[str, Tuple[int, object]] = {}
+    for i, ann in selected:
+        if not isinstance(ann, dict):
+            continue
+        name = identifier(ann)
+        if not isinstance(name, str):
+            continue
+        if name not in first:
+            first[name] = (i, ann.get('label'))
+            continue
+        j, label = first[name]
+        other = ann.get('label')
+        agree = f'same label {label!r}' if other == label else f'conflicting labels ({label!r} vs {other!r})'
+        problems.add(f'sample annotations[{i}] (frame_dir={name!r})', 'frame_dir', 'duplicate',
+                     f'duplicate of annotations[{j}] ({agree}): each sample must appear once')
+
+
+def check_consistency(selected: Sequence[Tuple[int, object]], problems: Problems, joints: bool = True) -> None:
+    """Report (as errors) samples whose joint count ``V`` (when ``joints``; a layout's ``num_node`` checks
+    it otherwise) or channel count ``C`` differs from that of most samples: one split must stack into one
+    batch. Shapes that :func:`check_sample` already refused are skipped."""
+    shapes = [(i, identifier(ann), ann['keypoint'].shape) for i, ann in selected
+              if isinstance(ann, dict) and isinstance(ann.get('keypoint'), np.ndarray) and ann['keypoint'].ndim == 4
+              and ann['keypoint'].shape[-1] in (2, 3)]
+    for axis, letter in ((2, 'V'), (3, 'C'))[0 if joints else 1:]:
+        counts = Counter(shape[axis] for _, _, shape in shapes)
+        if len(counts) < 2:
+            continue
+        common, n = counts.most_common(1)[0]
+        for i, name, shape in shapes:
+            if shape[axis] != common:
+                problems.add(f'sample annotations[{i}] (frame_dir={name!r})', 'keypoint', 'mixed shapes',
+                             f'has {letter}={shape[axis]} (shape {shape}) but {n} of the {len(shapes)} samples have '
+                             f'{letter}={common}')
+
+
+def counterpart_splits(split: str, splits: dict) -> List[str]:
+    """The splits whose samples must not overlap ``split``: for a name with ``train`` the same name
+    with ``val`` / ``test``; for one with ``val`` / ``test`` the same name with ``train``
+    (e.g. ``xsub_train`` <-> ``xsub_val``; ``xview_*`` is another protocol and is not paired)."""
+    if 'train' in split:
+        candidates = [split.replace('train', token) for token in _EVAL_TOKENS]
+    else:
+        candidates = [split.replace(token, 'train') for token in _EVAL_TOKENS if token in split]
+    return [name for name in candidates if name != split and name in splits]
+
+
+def check_split_overlap(splits: Optional[dict], split: Optional[str], source: str, problems: Problems,
+                        max_examples: int = 3) -> None:
+    """Warn when ``split`` shares sample names with a counterpart split (:func:`counterpart_splits`).
+    Counterparts that are not valid lists of names are skipped here (their own loading reports them)."""
+    if not splits or split is None or split not in splits:
+        return
+    try:
+        names = set(split_names(splits, split, source))
+    except ValueError:
+        return
+    for other in counterpart_splits(split, splits):
+        try:
+            shared = names.intersection(split_names(splits, other, source))
+        except ValueError:
+            continue
+        if shared:
+            examples = ', '.join(repr(n) for n in sorted(shared)[:max_examples])
+            problems.add('', 'split', 'overlap',
+                         f'split {split!r} shares {len(shared)} sample(s) with split {other!r} (e.g. {examples}): '
+                         'they are trained on and evaluated', level='warning')
