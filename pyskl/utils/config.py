@@ -96,7 +96,7 @@ def slots(cfg) -> List[Slot]:
     """Every slot of ``cfg`` (a Config or dict), in a stable order."""
     found = []
     cfg = _root(cfg)
-    for key in cfg.keys():
+    for key in list(cfg):
         if key in FACTS:
             continue
         for path, d in _walk(cfg[key], (key, )):

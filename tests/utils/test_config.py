@@ -102,14 +102,15 @@ def test_cfg_options_facts_reach_everything(config, tmp_path):
     ({'model.backbone.in_channels': 6},
      r"model\.backbone\.in_channels=6 disagrees with feats=\['j'\] \(kp_channels 3 x 1 feature\(s\) = 3 channels\)"),
     ({'feats': ['j', 'b'], 'model.backbone.in_channels': 3}, r"model\.backbone\.in_channels=3 disagrees with feats"),
-    ({'num_classes': 5, 'model.cls_head.num_classes': 7}, r'model\.cls_head\.num_classes=7 disagrees with num_classes=5'),
+    ({'num_classes': 5, 'model.cls_head.num_classes': 7},
+     r'model\.cls_head\.num_classes=7 disagrees with num_classes=5'),
     ({'model.cls_head.num_classes': 7}, r'model\.cls_head\.num_classes=7 disagrees with num_classes=10'),
     ({'layout': 'coco', 'train_dataloader.dataset.dataset.layout': 'nturgb+d'},
      r"train_dataloader\.dataset\.dataset\.layout='nturgb\+d' disagrees with layout='coco'"),
     ({'val_dataloader.dataset.ann_file': 'other.pkl'},
      r"val_dataloader\.dataset\.ann_file='other\.pkl' disagrees with ann_file='data/demo/demo_3danno\.pkl'"),
-    ({'test_dataloader.dataset.pipeline.2.clip_len': 30}, r'test_dataloader\.dataset\.pipeline\.2\.clip_len=30 disagrees '
-                                                          r'with clip_len=50'),
+    ({'test_dataloader.dataset.pipeline.2.clip_len': 30},
+     r'test_dataloader\.dataset\.pipeline\.2\.clip_len=30 disagrees with clip_len=50'),
     ({'feats': ['x']}, r'feats must be a non-empty list'),
 ])
 def test_disagreements_are_errors(options, message):
