@@ -188,3 +188,18 @@ def test_stale_cosine_length_warns():
     with pytest.warns(UserWarning, match=r'T_max=16 but train_cfg\.max_epochs=8'):
         load_config(DEMO_J, cfg_options={'param_scheduler': [dict(type='CosineAnnealingLR', T_max=16, eta_min=0,
                                                                   by_epoch=True, convert_to_iter_based=True)]})
+
+
+def test_mmengine_runner_from_plain_config(tmp_path):
+    """The mmengine way (plain Config.fromfile, mmengine's Runner.from_cfg) builds the modality, layout and
+    classes the leaf names, and the cosine schedule spans the configured training."""
+    from mmengine.runner import Runner
+
+    cfg = Config.fromfile(os.path.join(CONFIG_DIR, 'stgcn++', 'stgcn++_demo_hrnet', 'bm.py'))
+    cfg.work_dir = str(tmp_path / 'wd')
+    runner = Runner.from_cfg(cfg)
+    assert runner.model.cls_head.fc_cls.out_features == 10
+    assert runner.model.backbone.graph.layout.name == 'coco'
+    [feat] = [t for t in cfg.train_dataloader.dataset.dataset.pipeline if t.type == 'GenSkeFeat']
+    assert (feat.feats, feat.dataset) == (['bm'], 'coco')
+    assert runner.model.backbone.data_bn.num_features == 3 * 17
