@@ -232,9 +232,8 @@ def test_config(path, ann_files):
                                                    nesterov=True)
         assert cfg.auto_scale_lr.base_batch_size == (64 if dg else 128)
         assert cfg.train_cfg.max_epochs == (150 if dg else 16)
-        [sched] = cfg.param_scheduler
-        assert (sched.type, sched.eta_min, sched.T_max, sched.convert_to_iter_based) == \
-            ('CosineAnnealingLR', 0, cfg.train_cfg.max_epochs, True)
+        [sched] = cfg.param_scheduler  # its length is the training's (no T_max, no end)
+        assert sched == dict(type='CosineToEndLR', eta_min=0, by_epoch=True, convert_to_iter_based=True)
         for loader, clips in (('train_dataloader', 1), ('val_dataloader', 1), ('test_dataloader', 10)):
             ds = cfg[loader].dataset
             pipe = (ds.dataset if ds.type == 'RepeatDataset' else ds).pipeline
@@ -336,14 +335,18 @@ def test_model_follows_dataset_keys():
     assert (cfg.layout, cfg.num_classes) == ('coco', 120)
     assert cfg.model.backbone.graph_cfg == dict(layout='coco', mode='spatial')
     assert cfg.model.cls_head.num_classes == 120
-    # --cfg-options on the top-level keys move the model along ...
+    # --cfg-options on the top-level keys move the model and every dataset along ...
     cfg = load_config(path, cfg_options={'num_classes': 7, 'layout': 'openpose'})
     assert cfg.model.cls_head.num_classes == 7 and cfg.model.backbone.graph_cfg.layout == 'openpose'
-    # ... and explicit model values win over them
-    cfg = load_config(path, cfg_options={'model.cls_head.num_classes': 5,
-                                         'model.backbone.graph_cfg.layout': 'nturgb+d'})
-    assert cfg.model.cls_head.num_classes == 5 and cfg.model.backbone.graph_cfg.layout == 'nturgb+d'
-    assert cfg.num_classes == 120
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        ds = cfg[loader].dataset
+        ds = ds.dataset if ds.type == 'RepeatDataset' else ds
+        assert (ds.num_classes, ds.layout) == (7, 'openpose'), loader
+    # ... and an explicit model value that contradicts them is an error naming both keys
+    with pytest.raises(ValueError, match=r"model\.cls_head\.num_classes=5 disagrees with num_classes=120"):
+        load_config(path, cfg_options={'model.cls_head.num_classes': 5})
+    with pytest.raises(ValueError, match=r"graph_cfg\.layout='nturgb\+d' disagrees with layout='coco'"):
+        load_config(path, cfg_options={'model.backbone.graph_cfg.layout': 'nturgb+d'})
 
 
 def test_model_bases_leave_dataset_keys_out():

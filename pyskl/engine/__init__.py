@@ -4,8 +4,9 @@ from .dist import init_dist_env
 from .hooks import EvalProgressBarHook
 from .optim import CPUBF16OptimWrapper
 from .runner import PysklRunner, resolve_checkpoint_path
+from .schedulers import CosineToEndLR
 
 __all__ = [
     'WeightsOnlyCheckpointHook', 'to_weights_only', 'restore_history_buffers', 'init_dist_env',
-    'EvalProgressBarHook', 'CPUBF16OptimWrapper', 'PysklRunner', 'resolve_checkpoint_path'
+    'EvalProgressBarHook', 'CPUBF16OptimWrapper', 'PysklRunner', 'resolve_checkpoint_path', 'CosineToEndLR'
 ]

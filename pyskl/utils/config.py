@@ -1,74 +1,258 @@
-"""Config loading with pyskl's top-level keys: the modality (``feats``, ``kp_channels``) and the dataset's
-``layout`` / ``num_classes``, which the model follows."""
-from typing import Optional
+"""Config loading and the experiment's top-level facts.
+
+A pyskl config names a few facts once, at the top level:
+
+- ``feats`` (the modality, e.g. ``['j']``, ``['b']``, ``['j', 'b']``) and ``kp_channels`` (channels per
+  feature, default 3: ``(x, y, z)`` or ``(x, y, score)``);
+- ``layout`` (skeleton name or layout dict), ``num_classes``, ``ann_file`` and ``clip_len``.
+
+Every place that depends on a fact (a *slot*) must agree with it: ``GenSkeFeat.feats`` /
+``GenSkeFeat.dataset`` (or ``layout``), ``model.backbone.in_channels = kp_channels * len(feats)``,
+``model.backbone.graph_cfg.layout``, ``model.cls_head.num_classes``, each ``PoseDataset``'s ``layout`` /
+``num_classes`` / ``ann_file`` and each frame sampler's ``clip_len``. :func:`resolve_facts` is the one
+resolution step: when a fact changes (a leaf config sets it, or ``--cfg-options`` does), every slot that
+was not set explicitly by the same change follows it; a slot set explicitly to another value, or a config
+whose slots already disagree with its facts, is an error naming both keys.
+
+The same step runs in two places: inside a leaf config (``resolve_leaf(globals())`` as its last line, so
+that plain ``mmengine.config.Config.fromfile`` already yields the resolved config) and in
+:func:`load_config` (the file's own consistency, then ``--cfg-options``).
+"""
+import copy
+import types
+import warnings
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 
 from mmengine.config import Config
 
+FACTS = ('feats', 'kp_channels', 'layout', 'num_classes', 'ann_file', 'clip_len')
+SAMPLERS = ('UniformSampleFrames', 'UniformSample', 'UniformSampleDecode')
+DATASETS = ('PoseDataset', )
+_MISSING = object()
 
-def _walk(obj, fn):
-    """Call ``fn`` on every dict nested in ``obj`` (dicts and lists)."""
+HINT = ('Set the top-level key instead (e.g. `--cfg-options num_classes=5`, `layout=coco`, `feats=[b]`, '
+        '`ann_file=PATH`, `clip_len=64`): every place follows it. A leaf config that changes a top-level key '
+        'ends with `from pyskl.utils.config import resolve_leaf` + `resolve_leaf(globals())` (docs/config.md).')
+
+
+class Slot(NamedTuple):
+    """A place in the config that follows a top-level fact."""
+    path: tuple  # keys / list indices from the config's root
+    fact: str  # the top-level key it follows
+    fill: bool  # may be filled in when missing
+
+
+def _plain(obj):
+    """Deep copy of ``obj`` with ConfigDicts as dicts and tuples as lists (for comparisons and write-back)."""
     if isinstance(obj, dict):
-        fn(obj)
-        for v in obj.values():
-            _walk(v, fn)
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return copy.deepcopy(obj)
+
+
+def _path_str(path: Sequence) -> str:
+    return '.'.join(str(p) for p in path)
+
+
+def _root(cfg):
+    """The dict behind a Config (a Config is not a dict)."""
+    return cfg._cfg_dict if isinstance(cfg, Config) else cfg
+
+
+def _get(cfg, path):
+    obj = _root(cfg)
+    for key in path:
+        if isinstance(obj, dict):
+            if key not in obj:
+                return _MISSING
+            obj = obj[key]
+        elif isinstance(obj, (list, tuple)) and isinstance(key, int) and key < len(obj):
+            obj = obj[key]
+        else:
+            return _MISSING
+    return obj
+
+
+def _set(cfg, path, value):
+    obj = _root(cfg)
+    for key in path[:-1]:
+        obj = obj[key]
+    obj[path[-1]] = value
+
+
+def _walk(obj, path=()):
+    """Yield ``(path, dict)`` for every dict nested in ``obj``."""
+    if isinstance(obj, dict):
+        yield path, obj
+        for k, v in obj.items():
+            yield from _walk(v, path + (k, ))
     elif isinstance(obj, (list, tuple)):
-        for v in obj:
-            _walk(v, fn)
+        for i, v in enumerate(obj):
+            yield from _walk(v, path + (i, ))
 
 
-def apply_feats(cfg: Config) -> Config:
-    """Propagate the top-level ``feats`` (modality) into every ``GenSkeFeat`` and the backbone's channels.
-
-    ``model.backbone.in_channels = kp_channels * len(feats)`` (``kp_channels`` defaults to 3: ``(x, y, z)``
-    for 3D, ``(x, y, score)`` for 2D).
-    """
-    feats = cfg.get('feats')
-    if feats is None:
-        return cfg
-    if isinstance(feats, str):
-        feats = [feats]
-    feats = list(feats)
-    from pyskl.datasets.transforms.pose_related import FEATS
-    bad = [f for f in feats if f not in FEATS]
-    if bad or not feats:
-        raise ValueError(f"feats must be a non-empty list of {FEATS}; got {cfg.get('feats')!r}")
-    cfg.feats = feats
-
-    def set_feats(d):
-        if d.get('type') == 'GenSkeFeat':
-            d['feats'] = list(feats)
-
-    for key in list(cfg.keys()):
-        _walk(cfg[key], set_feats)
-    backbone = cfg.get('model', {}).get('backbone')
-    if backbone is not None:
-        backbone['in_channels'] = int(cfg.get('kp_channels', 3)) * len(feats)
-    return cfg
-
-
-def apply_dataset_keys(cfg: Config) -> Config:
-    """Let the model follow the dataset: fill ``model.backbone.graph_cfg.layout`` from the top-level
-    ``layout`` and ``model.cls_head.num_classes`` from the top-level ``num_classes``, where the model does
-    not set them itself (an explicit value, in the config or from ``--cfg-options``, wins).
-    """
+def slots(cfg) -> List[Slot]:
+    """Every slot of ``cfg`` (a Config or dict), in a stable order."""
+    found = []
+    cfg = _root(cfg)
+    for key in list(cfg):
+        if key in FACTS:
+            continue
+        for path, d in _walk(cfg[key], (key, )):
+            kind = d.get('type')
+            if kind == 'GenSkeFeat':
+                found.append(Slot(path + ('feats', ), 'feats', True))
+                named = [k for k in ('layout', 'dataset') if d.get(k) is not None]
+                found += [Slot(path + (k, ), 'layout', False) for k in named] or [
+                    Slot(path + ('dataset', ), 'layout', True)]
+            elif kind in SAMPLERS:
+                found.append(Slot(path + ('clip_len', ), 'clip_len', False))
+            elif kind in DATASETS or (isinstance(kind, str) and 'ann_file' in d):
+                fill = kind in DATASETS
+                found += [Slot(path + (k, ), k, fill) for k in ('ann_file', 'num_classes', 'layout') if fill or k in d]
     model = cfg.get('model')
-    if not isinstance(model, dict):
-        return cfg
-    backbone, head = model.get('backbone'), model.get('cls_head')
-    layout, num_classes = cfg.get('layout'), cfg.get('num_classes')
-    if layout is not None and isinstance(backbone, dict) and isinstance(backbone.get('graph_cfg'), dict):
-        backbone['graph_cfg'].setdefault('layout', layout)
-    if num_classes is not None and isinstance(head, dict):
-        head.setdefault('num_classes', num_classes)
-    return cfg
+    if isinstance(model, dict):
+        backbone, head = model.get('backbone'), model.get('cls_head')
+        if isinstance(backbone, dict):
+            found.append(Slot(('model', 'backbone', 'in_channels'), 'in_channels', True))
+            if isinstance(backbone.get('graph_cfg'), dict):
+                found.append(Slot(('model', 'backbone', 'graph_cfg', 'layout'), 'layout', True))
+        if isinstance(head, dict):
+            found.append(Slot(('model', 'cls_head', 'num_classes'), 'num_classes', True))
+    return found
 
 
-def resolve_config(cfg: Config, cfg_options: Optional[dict] = None) -> Config:
-    """Merge ``cfg_options`` (``--cfg-options``) into a loaded config, then resolve ``feats`` and the
-    dataset's ``layout`` / ``num_classes`` (:func:`apply_feats`, :func:`apply_dataset_keys`). In place."""
+def facts_of(cfg, where: str = 'config') -> Dict[str, object]:
+    """The top-level facts of ``cfg`` that are set (not None), normalised (``feats`` a list)."""
+    facts = {k: _plain(cfg[k]) for k in FACTS if cfg.get(k) is not None}
+    if 'feats' in facts:
+        feats = facts['feats']
+        feats = [feats] if isinstance(feats, str) else feats
+        from pyskl.datasets.transforms.pose_related import FEATS
+        if not isinstance(feats, list) or not feats or any(f not in FEATS for f in feats):
+            raise ValueError(f'{where}: feats must be a non-empty list of {FEATS}; got {cfg.get("feats")!r}')
+        facts['feats'] = feats
+    if 'feats' in facts:
+        kp = facts.setdefault('kp_channels', 3)
+        if not isinstance(kp, int) or isinstance(kp, bool) or kp < 1:
+            raise ValueError(f'{where}: kp_channels must be a positive int; got {kp!r}')
+        facts['in_channels'] = kp * len(facts['feats'])
+    return facts
+
+
+def _describe(fact, facts):
+    if fact == 'in_channels':
+        return (f"feats={facts['feats']} (kp_channels {facts['kp_channels']} x {len(facts['feats'])} "
+                f"feature(s) = {facts['in_channels']} channels)")
+    return f'{fact}={facts[fact]!r}'
+
+
+def resolve_facts(cfg, old_facts: Dict[str, object], explicit: Callable[[tuple], bool], where: str) -> set:
+    """The resolution step, in place. ``old_facts``: the facts the slots were written for (before the
+    change); ``explicit(path)``: whether the change sets that path itself. Returns the top-level keys it
+    modified (facts and the roots of modified slots). Raises ValueError listing every disagreement.
+
+    Rules, per slot: missing -> filled (where the slot may be filled); equal to the fact -> kept; set
+    explicitly by the change to another value -> error; otherwise it must equal what ``old_facts`` implied
+    (it then follows the new fact), else the config disagreed with itself -> error. A fact that the change
+    does not set at the top level but sets in every one of its slots, to one value, moves with them
+    (e.g. every dataset's ``ann_file``).
+    """
+    changed = set()
+    found = slots(cfg)
+    for fact in ('layout', 'num_classes', 'ann_file', 'clip_len'):
+        mine = [s for s in found if s.fact == fact and _get(cfg, s.path) is not _MISSING]
+        values = [_plain(_get(cfg, s.path)) for s in mine]
+        if (mine and not explicit((fact, )) and all(explicit(s.path) for s in mine) and cfg.get(fact) is not None
+                and all(v == values[0] for v in values) and values[0] != _plain(cfg.get(fact))):
+            cfg[fact] = values[0]
+            changed.add(fact)
+    facts = facts_of(cfg, where)
+    if 'feats' in facts and cfg.get('feats') != facts['feats']:
+        cfg['feats'] = facts['feats']
+        changed.add('feats')
+    problems = []
+    for slot in found:
+        if slot.fact not in facts:
+            continue
+        want, have = facts[slot.fact], _get(cfg, slot.path)
+        if have is _MISSING:
+            if slot.fill:
+                _set(cfg, slot.path, copy.deepcopy(want))
+                changed.add(slot.path[0])
+            continue
+        have = _plain(have)
+        if isinstance(have, str) and slot.fact == 'feats':
+            have = [have]
+        if have == want:
+            continue
+        if not explicit(slot.path) and slot.fact in old_facts and have == old_facts[slot.fact]:
+            _set(cfg, slot.path, copy.deepcopy(want))
+            changed.add(slot.path[0])
+        else:
+            problems.append(f'{_path_str(slot.path)}={have!r} disagrees with {_describe(slot.fact, facts)}')
+    if problems:
+        raise ValueError(f'{where}: {len(problems)} setting(s) disagree with the top-level facts '
+                         '(feats / kp_channels / layout / num_classes / ann_file / clip_len):\n  '
+                         + '\n  '.join(problems) + '\n' + HINT)
+    return changed
+
+
+def _tree_has(tree, path) -> bool:
+    return _get(tree, path) is not _MISSING
+
+
+def resolve_leaf(namespace: dict) -> None:
+    """Resolve a leaf config in place: call ``resolve_leaf(globals())`` as the last line of a config that
+    has ``_base_``. The leaf's own assignments are merged over ``_base_`` (as mmengine does), the facts are
+    resolved with the leaf's assignments as the explicit change, and every top-level key that changed is
+    written back whole, so that plain ``Config.fromfile`` yields the same config as :func:`load_config`.
+    """
+    base = namespace.get('_base_')
+    if not isinstance(base, dict):
+        raise ValueError('resolve_leaf(globals()) belongs in a config file with `_base_`')
+    leaf = {k: _plain(v) for k, v in namespace.items()
+            if not k.startswith('__') and k != '_base_' and not isinstance(v, (types.FunctionType, types.ModuleType))}
+    base = _plain(base)
+    merged = Config._merge_a_into_b(copy.deepcopy(leaf), copy.deepcopy(base))
+    merged = _plain(merged)
+    changed = resolve_facts(merged, facts_of(base, 'the base config'), lambda p: _tree_has(leaf, p),
+                            'this config')
+    for key in changed:
+        value = merged[key]
+        namespace[key] = dict(value, _delete_=True) if isinstance(value, dict) else value
+
+
+def check_schedule(cfg, where: str = 'config') -> None:
+    """Warn about a cosine ``T_max`` that does not match ``train_cfg.max_epochs`` (a stale length)."""
+    max_epochs = (cfg.get('train_cfg') or {}).get('max_epochs')
+    scheds = cfg.get('param_scheduler') or []
+    for i, s in enumerate([scheds] if isinstance(scheds, dict) else scheds):
+        if not isinstance(s, dict) or s.get('T_max') is None or max_epochs is None or not s.get('by_epoch', True):
+            continue
+        if s.get('begin', 0) + s['T_max'] != max_epochs:
+            warnings.warn(f'{where}: param_scheduler[{i}] ({s.get("type")}) has T_max={s["T_max"]} but '
+                          f'train_cfg.max_epochs={max_epochs}: the schedule does not end with training. '
+                          "Use type='CosineToEndLR' (no T_max) to follow max_epochs.")
+
+
+def resolve_config(cfg: Config, cfg_options: Optional[dict] = None, where: str = 'config') -> Config:
+    """Resolve a loaded config in place: check (and complete) its own facts, then merge ``cfg_options``
+    (``--cfg-options``) and resolve them (:func:`resolve_facts`, explicit = the option keys)."""
+    file_facts = facts_of(cfg, where)
+    resolve_facts(cfg, file_facts, lambda p: False, where)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    return apply_dataset_keys(apply_feats(cfg))
+        keys = [str(k) for k in cfg_options]
+
+        def explicit(path):
+            s = _path_str(path)
+            return any(s == k or s.startswith(k + '.') for k in keys)
+
+        resolve_facts(cfg, file_facts, explicit, f'{where} with --cfg-options')
+    check_schedule(cfg, where)
+    return cfg
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
@@ -76,4 +260,4 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
 
     Every tool, :func:`pyskl.apis.init_recognizer` and the tests load configs through this function.
     """
-    return resolve_config(Config.fromfile(path), cfg_options)
+    return resolve_config(Config.fromfile(path), cfg_options, where=path)

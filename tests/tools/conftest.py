@@ -22,18 +22,15 @@ def demo_ann(tmp_path_factory):
 
 def small_cfg_options(ann_file, max_epochs=2, test_clips=2):
     """--cfg-options that shrink the real config: tiny model, 16-frame clips, batch 4,
-    no workers, one repeat, per-iteration logging."""
-    opts = ['model.backbone.base_channels=6', 'model.cls_head.in_channels=24',
-            f'train_cfg.max_epochs={max_epochs}', f'param_scheduler.0.T_max={max_epochs}',
-            'default_hooks.logger.interval=1', 'train_dataloader.dataset.times=1',
-            f'train_dataloader.dataset.dataset.ann_file={ann_file}']
+    no workers, one repeat, per-iteration logging. The annotation file and the clip length are
+    top-level facts (every dataset / sampler follows them); ``max_epochs=None`` keeps the config's."""
+    opts = ['model.backbone.base_channels=6', 'model.cls_head.in_channels=24', f'ann_file={ann_file}',
+            'clip_len=16', 'default_hooks.logger.interval=1', 'train_dataloader.dataset.times=1']
+    if max_epochs is not None:
+        opts.append(f'train_cfg.max_epochs={max_epochs}')
     for loader in ('train', 'val', 'test'):
         opts += [f'{loader}_dataloader.batch_size=4', f'{loader}_dataloader.num_workers=0',
                  f'{loader}_dataloader.persistent_workers=False']
-        pipeline = 'dataset.dataset.pipeline' if loader == 'train' else 'dataset.pipeline'
-        opts.append(f'{loader}_dataloader.{pipeline}.2.clip_len=16')
-        if loader != 'train':
-            opts.append(f'{loader}_dataloader.dataset.ann_file={ann_file}')
     opts.append(f'test_dataloader.dataset.pipeline.2.num_clips={test_clips}')
     return opts
 

@@ -14,10 +14,10 @@ CASES = [
     ('pyskl_stgcnpp_ntu60_xsub_3dkp', 'configs/stgcn++/stgcn++_ntu60_xsub_3dkp/j.py', None),
     ('pyskl_aagcn_ntu60_xsub_3dkp', 'configs/aagcn/aagcn_pyskl_ntu60_xsub_3dkp/j.py', None),
     ('pyskl_aagcn_ntu60_xsub_hrnet', 'configs/aagcn/aagcn_pyskl_ntu60_xsub_3dkp/j.py',
-     {'model.backbone.graph_cfg.layout': 'coco'}),
+     {'layout': 'coco'}),
     ('pyskl_msg3d_ntu60_xsub_3dkp', 'configs/msg3d/msg3d_pyskl_ntu60_xsub_3dkp/j.py', None),
     ('pyskl_msg3d_ntu60_xsub_hrnet', 'configs/msg3d/msg3d_pyskl_ntu60_xsub_3dkp/j.py',
-     {'model.backbone.graph_cfg.layout': 'coco'}),
+     {'layout': 'coco'}),
     ('pyskl_dgstgcn_ntu60_xsub_3dkp', 'configs/dgstgcn/ntu60_xsub_3dkp/j.py', None),
 ]
 

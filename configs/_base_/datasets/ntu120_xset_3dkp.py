@@ -1,7 +1,7 @@
 # NTU RGB+D 120, cross-setup benchmark, 3D Kinect skeletons (PYSKL's ntu120_3danno.pkl).
 # The data recipe is in ./skeleton_3d.py; this file names the annotation file, the splits and the class
 # count. The model's cls_head.num_classes and graph_cfg.layout follow the top-level `num_classes` and
-# `layout` (pyskl.utils.load_config), so model bases need not restate them.
+# `layout` (filled in by the leaf's resolve_leaf(globals())), so model bases need not restate them.
 _base_ = ['./skeleton_3d.py']
 
 ann_file = 'data/nturgbd/ntu120_3danno.pkl'

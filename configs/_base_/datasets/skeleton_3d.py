@@ -3,17 +3,18 @@
 # num_person 2, 10 test clips, RepeatDataset(times=5) for training.
 # Not a config on its own: a per-dataset base (e.g. ./ntu60_xsub_3dkp.py) adds the annotation file,
 # the split names and the class count to the three dataloaders.
-# Modality: the top-level `feats` (default joint); pyskl.utils.load_config writes it into every GenSkeFeat
-# and sets model.backbone.in_channels = kp_channels * len(feats).
+# Top-level facts (feats, kp_channels, layout, clip_len here; ann_file and num_classes in the per-dataset
+# base): every place below uses them; a leaf that changes one ends with resolve_leaf(globals()) (docs/config.md).
 dataset_type = 'PoseDataset'
 layout = 'nturgb+d'
 feats = ['j']
+clip_len = 100  # frames per clip (every sampler follows it)
 kp_channels = 3  # (x, y, z)
 
 train_pipeline = [
     dict(type='PreNormalize3D'),
     dict(type='GenSkeFeat', dataset=layout, feats=feats),
-    dict(type='UniformSampleFrames', clip_len=100),
+    dict(type='UniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackSkeletonInputs'),
@@ -21,7 +22,7 @@ train_pipeline = [
 val_pipeline = [
     dict(type='PreNormalize3D'),
     dict(type='GenSkeFeat', dataset=layout, feats=feats),
-    dict(type='UniformSampleFrames', clip_len=100, num_clips=1),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=1),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackSkeletonInputs'),
@@ -29,7 +30,7 @@ val_pipeline = [
 test_pipeline = [
     dict(type='PreNormalize3D'),
     dict(type='GenSkeFeat', dataset=layout, feats=feats),
-    dict(type='UniformSampleFrames', clip_len=100, num_clips=10),
+    dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=10),
     dict(type='PoseDecode'),
     dict(type='FormatGCNInput', num_person=2),
     dict(type='PackSkeletonInputs'),

@@ -3,7 +3,8 @@
 # Only the pipelines, under one key: a DG-STGCN leaf lists this file next to a per-dataset base such as
 # ./ntu60_xsub_3dkp.py and plugs them into that base's dataloaders (mmengine forbids two bases that
 # both set `train_dataloader`, so the plugging is three lines in the leaf).
-# GenSkeFeat's feats are set from the top-level `feats` by pyskl.utils.load_config.
+# GenSkeFeat's feats / layout and the samplers' clip_len are the 3D defaults (['j'], 'nturgb+d', 100); the
+# leaf's resolve_leaf(globals()) makes them follow the top-level facts.
 dgstgcn_pipelines = dict(
     train=[
         dict(type='PreNormalize3D', align_spine=False),

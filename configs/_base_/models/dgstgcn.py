@@ -1,7 +1,7 @@
 # DG-STGCN (PYSKL): learned group affinities initialised from a random graph (8 groups), dynamic
 # channel / data-dependent refinement (ctr, ada), multi-branch temporal conv with joint-skeleton fusion.
 # graph_cfg.layout and cls_head.num_classes are left out: they follow the dataset base's top-level
-# `layout` and `num_classes` (filled in by pyskl.utils.load_config; an explicit value wins).
+# `layout` and `num_classes` (filled in by the leaf's resolve_leaf(globals()); in_channels follows `feats`).
 model = dict(
     type='RecognizerGCN',
     backbone=dict(

@@ -1,7 +1,7 @@
 # ST-GCN++ (PYSKL): learnable adjacency initialised from the 'spatial' graph, residual GCN units,
 # multi-scale temporal convolution.
 # graph_cfg.layout and cls_head.num_classes are left out: they follow the dataset base's top-level
-# `layout` and `num_classes` (filled in by pyskl.utils.load_config; an explicit value wins).
+# `layout` and `num_classes` (filled in by the leaf's resolve_leaf(globals()); in_channels follows `feats`).
 model = dict(
     type='RecognizerGCN',
     backbone=dict(

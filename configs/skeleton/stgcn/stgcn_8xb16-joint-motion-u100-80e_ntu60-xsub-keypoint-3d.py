@@ -8,3 +8,6 @@ _base_ = [
     '../../_base_/default_runtime.py',
 ]
 feats = ['jm']
+
+from pyskl.utils.config import resolve_leaf  # noqa: E402
+resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)

@@ -8,38 +8,17 @@
 # configs/stgcn++/stgcn++_ntu60_xsub_hrnet/j.py with data/nturgbd/ntu60_hrnet.pkl.
 _base_ = ['../stgcn++_ntu60_xsub_hrnet/j.py']
 
+# top-level facts: every dataset, pipeline and the model follow them (resolve_leaf below)
 ann_file = 'data/demo/demo_hrnet.pkl'
 num_classes = 10
 clip_len = 50
-max_epochs = 8
 
-
-def _pipeline(num_clips):
-    return [
-        dict(type='PreNormalize2D'),
-        dict(type='GenSkeFeat', dataset='coco', feats=['j']),
-        dict(type='UniformSampleFrames', clip_len=clip_len, num_clips=num_clips),
-        dict(type='PoseDecode'),
-        dict(type='FormatGCNInput', num_person=2),
-        dict(type='PackSkeletonInputs'),
-    ]
-
-
-train_pipeline = _pipeline(1)
-val_pipeline = _pipeline(1)
-test_pipeline = _pipeline(10)
-
-model = dict(backbone=dict(base_channels=32), cls_head=dict(num_classes=num_classes, in_channels=128))
-train_dataloader = dict(
-    batch_size=16,
-    dataset=dict(times=1, dataset=dict(ann_file=ann_file, num_classes=num_classes, pipeline=train_pipeline)))
-val_dataloader = dict(
-    batch_size=16, dataset=dict(ann_file=ann_file, num_classes=num_classes, pipeline=val_pipeline))
-test_dataloader = dict(
-    batch_size=8, dataset=dict(ann_file=ann_file, num_classes=num_classes, pipeline=test_pipeline))
-
-train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    dict(type='CosineAnnealingLR', eta_min=0, T_max=max_epochs, by_epoch=True, convert_to_iter_based=True)
-]
+model = dict(backbone=dict(base_channels=32), cls_head=dict(in_channels=128))
+train_dataloader = dict(batch_size=16, dataset=dict(times=1))
+val_dataloader = dict(batch_size=16)
+test_dataloader = dict(batch_size=8)
+train_cfg = dict(max_epochs=8)  # the cosine schedule follows it (CosineToEndLR)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=1, max_keep_ckpts=1))
+
+from pyskl.utils.config import resolve_leaf  # noqa: E402
+resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)
