@@ -1,6 +1,6 @@
 """The acceptance check against the fixtures produced by the original implementations.
 
-Runs ``../shared/reference/check_reference.py`` (the checker the anchors' fixtures come with) on all five
+Runs ``../shared/reference/check_reference.py`` (the checker the anchors' fixtures come with) on the six
 PYSKL 3D models: keys, shapes and dtypes equal, logits within 1e-4, graph tensors of a fresh model.
 """
 import os
@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 MODELS = ['pyskl_stgcn_ntu60_xsub_3dkp', 'pyskl_stgcnpp_ntu60_xsub_3dkp', 'pyskl_aagcn_ntu60_xsub_3dkp',
-          'pyskl_msg3d_ntu60_xsub_3dkp', 'pyskl_dgstgcn_ntu60_xsub_3dkp']
+          'pyskl_msg3d_ntu60_xsub_3dkp', 'pyskl_dgstgcn_ntu60_xsub_3dkp', 'pyskl_ctrgcn_ntu60_xsub_3dkp']
 
 
 def test_reference_fixtures(repo_root, shared_dir):
