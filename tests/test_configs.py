@@ -41,7 +41,7 @@ GRID_DIRS = {'stgcn': 'stgcn/stgcn_pyskl_{}', 'stgcn++': 'stgcn++/stgcn++_{}',
              'ctrgcn': 'ctrgcn/ctrgcn_pyskl_{}'}
 MMA_MODALITY = {'joint': 'j', 'bone': 'b', 'joint-motion': 'jm', 'bone-motion': 'bm'}
 BACKBONE_OF_DIR = {'stgcn': 'STGCN', 'stgcn++': 'STGCN', 'aagcn': 'AAGCN', 'msg3d': 'MSG3D', 'dgstgcn': 'DGSTGCN',
-                   'ctrgcn': 'CTRGCN'}
+                   'ctrgcn': 'CTRGCN', 'protogcn': 'ProtoGCN'}
 
 
 def pyskl_grid():
@@ -219,7 +219,7 @@ def test_config(path, ann_files):
 
     if exp is not None:  # the anchors' recipe for what the path names
         bench, split = exp['ds'].split('_')
-        dg = exp['model'] == 'dgstgcn'
+        dg = exp['model'] in ('dgstgcn', 'protogcn')  # DG-STGCN's recipe (ProtoGCN keeps it)
         assert dim == exp['dim'] and cfg.feats == exp['feats']
         assert cfg.model.backbone.type == BACKBONE_OF_DIR[exp['model']]
         assert num_classes == int(bench[3:])

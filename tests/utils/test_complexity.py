@@ -21,6 +21,7 @@ CASES = [
     ('pyskl_dgstgcn_ntu60_xsub_3dkp', 'configs/dgstgcn/ntu60_xsub_3dkp/j.py', None),
     ('pyskl_ctrgcn_ntu60_xsub_3dkp', 'configs/ctrgcn/ctrgcn_pyskl_ntu60_xsub_3dkp/j.py', None),
     ('pyskl_ctrgcn_ntu60_xsub_hrnet', 'configs/ctrgcn/ctrgcn_pyskl_ntu60_xsub_hrnet/j.py', None),
+    ('protogcn_ntu60_xsub_3dkp', 'configs/protogcn/ntu60_xsub_3dkp/j.py', None),
 ]
 
 

@@ -17,6 +17,9 @@ TCN_UNITS = {'unit_tcn': unit_tcn, 'mstcn': mstcn, 'dgmstcn': dgmstcn}
 class STGCNBlock(nn.Module):
     """Graph unit -> temporal unit (+ residual) -> ReLU: ``(N, C_in, T, V) -> (N, C_out, T / stride, V)``.
 
+    A graph unit that returns ``(features, graph)`` (``dggcn(return_graph=True)``) makes the block return
+    ``(output, graph)``.
+
     The block of ST-GCN, ST-GCN++, AAGCN (``unit_aagcn``), DG-STGCN (``dggcn`` + ``dgmstcn``) and CTR-GCN
     (``unit_ctrgcn`` + a 4-branch ``mstcn``, units named ``gcn1`` / ``tcn1``).
 
@@ -59,12 +62,16 @@ class STGCNBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         gcn, tcn = (getattr(self, name) for name in self.unit_names)
-        y = tcn(gcn(x))
+        y = gcn(x)
+        graph = None
+        if isinstance(y, tuple):  # a graph unit built with return_graph=True (ProtoGCN)
+            y, graph = y
+        y = tcn(y)
         if self.residual_mode == 'identity':
             y = y + x
         elif self.residual_mode == 'conv':
             y = y + self.residual(x)
-        return self.relu(y)
+        return self.relu(y) if graph is None else (self.relu(y), graph)
 
 
 @MODELS.register_module()
