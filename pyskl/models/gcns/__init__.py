@@ -10,5 +10,6 @@ from .msg3d import msg3d_block, msg3d_unit, msgcn, multiscale_adjacency
 from .tcn import mstcn, unit_tcn
 from .utils import build_act, build_norm, kaiming_bn_init_
 
-__all__ = ['unit_gcn', 'unit_aagcn', 'unit_ctrgcn', 'kaiming_bn_init_', 'unit_tcn', 'mstcn', 'build_norm', 'build_act', 'dggcn', 'dgmstcn',
+__all__ = ['unit_gcn', 'unit_aagcn', 'unit_ctrgcn', 'kaiming_bn_init_',
+           'unit_tcn', 'mstcn', 'build_norm', 'build_act', 'dggcn', 'dgmstcn',
            'msgcn', 'msg3d_unit', 'msg3d_block', 'multiscale_adjacency']
