@@ -37,9 +37,11 @@ CONFIGS = leaf_configs()
 DATASETS = ['ntu60_xsub', 'ntu60_xview', 'ntu120_xsub', 'ntu120_xset']
 MODALITIES = ['j', 'b', 'jm', 'bm']
 GRID_DIRS = {'stgcn': 'stgcn/stgcn_pyskl_{}', 'stgcn++': 'stgcn++/stgcn++_{}',
-             'aagcn': 'aagcn/aagcn_pyskl_{}', 'msg3d': 'msg3d/msg3d_pyskl_{}', 'dgstgcn': 'dgstgcn/{}'}
+             'aagcn': 'aagcn/aagcn_pyskl_{}', 'msg3d': 'msg3d/msg3d_pyskl_{}', 'dgstgcn': 'dgstgcn/{}',
+             'ctrgcn': 'ctrgcn/ctrgcn_pyskl_{}'}
 MMA_MODALITY = {'joint': 'j', 'bone': 'b', 'joint-motion': 'jm', 'bone-motion': 'bm'}
-BACKBONE_OF_DIR = {'stgcn': 'STGCN', 'stgcn++': 'STGCN', 'aagcn': 'AAGCN', 'msg3d': 'MSG3D', 'dgstgcn': 'DGSTGCN'}
+BACKBONE_OF_DIR = {'stgcn': 'STGCN', 'stgcn++': 'STGCN', 'aagcn': 'AAGCN', 'msg3d': 'MSG3D', 'dgstgcn': 'DGSTGCN',
+                   'ctrgcn': 'CTRGCN', 'protogcn': 'ProtoGCN'}
 
 
 def pyskl_grid():
@@ -171,7 +173,7 @@ def test_linked_configs_exist(shared_dir):
 
 def test_full_pyskl_grid_exists():
     grid = pyskl_grid()
-    assert len(grid) == 4 * 4 * (4 * 2 + 1)
+    assert len(grid) == 4 * 4 * (5 * 2 + 1)
     missing = [p for p in grid if not os.path.isfile(os.path.join(REPO, p))]
     assert not missing, f'{len(missing)} grid configs missing, e.g. {missing[:5]}'
     # every config but the demo has a path the recipe checks below understand
@@ -217,7 +219,7 @@ def test_config(path, ann_files):
 
     if exp is not None:  # the anchors' recipe for what the path names
         bench, split = exp['ds'].split('_')
-        dg = exp['model'] == 'dgstgcn'
+        dg = exp['model'] in ('dgstgcn', 'protogcn')  # DG-STGCN's recipe (ProtoGCN keeps it)
         assert dim == exp['dim'] and cfg.feats == exp['feats']
         assert cfg.model.backbone.type == BACKBONE_OF_DIR[exp['model']]
         assert num_classes == int(bench[3:])
@@ -270,8 +272,8 @@ def test_config(path, ann_files):
 # released key schemas of the 2D and MMAction2 configs (the 3D PYSKL ones: tests/test_reference.py)
 
 SCHEMAS = ['pyskl_stgcn_ntu60_xsub_hrnet', 'pyskl_stgcnpp_ntu60_xsub_hrnet', 'pyskl_aagcn_ntu60_xsub_hrnet',
-           'pyskl_msg3d_ntu60_xsub_hrnet', 'mma_stgcn_ntu60_xsub_2d', 'mma_stgcn_ntu60_xsub_3d',
-           'mma_stgcnpp_ntu60_xsub_2d', 'mma_stgcnpp_ntu60_xsub_3d']
+           'pyskl_msg3d_ntu60_xsub_hrnet', 'pyskl_ctrgcn_ntu60_xsub_hrnet', 'mma_stgcn_ntu60_xsub_2d',
+           'mma_stgcn_ntu60_xsub_3d', 'mma_stgcnpp_ntu60_xsub_2d', 'mma_stgcnpp_ntu60_xsub_3d']
 
 
 @pytest.mark.parametrize('name', SCHEMAS)
@@ -389,6 +391,20 @@ def test_model_zoo_pyskl_tables(page, shared_dir):
             ours.append(f'[{top1}]({ckpt}) ([{os.path.basename(cfg)}](..{cfg}))')
         line = f'| {cells[0]} | {cells[1]} | ' + ' | '.join(ours) + f' | {cells[7]} | {cells[8]} |'
         assert line in doc, line
+
+
+def test_model_zoo_ctrgcn_table(shared_dir):
+    """docs/model_zoo.md reproduces PYSKL's published CTR-GCN table, each cell linking its checkpoint and config."""
+    with open(os.path.join(shared_dir, 'zoo', 'ctrgcn.md'), encoding='utf-8') as f:
+        rows = table_rows(f.read(), '| `configs/ctrgcn/')
+    doc = read_doc('model_zoo.md')
+    part = doc[doc.index('## CTR-GCN'):]
+    assert len(rows) == 8
+    for cells in rows:
+        folder = cells[0].strip('`').rstrip('/')
+        ours = [f'[{top1}](https://download.openmmlab.com/mmaction/pyskl/ckpt/ctrgcn/{os.path.basename(folder)}/'
+                f'{m}.pth) ([{m}.py](../{folder}/{m}.py))' for m, top1 in zip(MODALITIES, cells[1:5])]
+        assert ' | '.join(ours) + f' | {cells[5]} | {cells[6]} |' in part, folder
 
 
 @pytest.mark.parametrize('page', ['stgcn', 'stgcnpp'])

@@ -1,14 +1,16 @@
 """The acceptance check against the fixtures produced by the original implementations.
 
-Runs ``../shared/reference/check_reference.py`` (the checker the anchors' fixtures come with) on all five
-PYSKL 3D models: keys, shapes and dtypes equal, logits within 1e-4, graph tensors of a fresh model.
+Runs ``../shared/reference/check_reference.py`` (the checker the anchors' fixtures come with) on the six
+PYSKL 3D models and ProtoGCN: keys, shapes and dtypes equal, logits within 1e-4, graph tensors of a fresh
+model; for ProtoGCN also the predict path and the train-mode loss (with its class memory) on a fixed batch.
 """
 import os
 import subprocess
 import sys
 
 MODELS = ['pyskl_stgcn_ntu60_xsub_3dkp', 'pyskl_stgcnpp_ntu60_xsub_3dkp', 'pyskl_aagcn_ntu60_xsub_3dkp',
-          'pyskl_msg3d_ntu60_xsub_3dkp', 'pyskl_dgstgcn_ntu60_xsub_3dkp']
+          'pyskl_msg3d_ntu60_xsub_3dkp', 'pyskl_dgstgcn_ntu60_xsub_3dkp', 'pyskl_ctrgcn_ntu60_xsub_3dkp',
+          'protogcn_ntu60_xsub_3dkp']
 
 
 def test_reference_fixtures(repo_root, shared_dir):

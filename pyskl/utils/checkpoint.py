@@ -111,7 +111,8 @@ def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', stric
         model (nn.Module): The recognizer (keys ``backbone.*``, ``cls_head.*``).
         path (str): Checkpoint file.
         map_location: As in :func:`torch.load`.
-        strict (bool): Raise when keys are missing or unexpected, or shapes differ.
+        strict (bool): Raise when keys are missing or unexpected, or shapes differ. Keys a submodule lists
+            in its ``optional_state_keys`` may be missing; they keep their built value.
         revise_keys (list[tuple[str, str]] | None): Extra ``(regex, replacement)`` renames applied after the
             built-in mappings.
 
@@ -121,7 +122,11 @@ def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', stric
     checkpoint = load_checkpoint_file(path, map_location)
     state_dict = model_weights(checkpoint, path, revise_keys)
     own = model.state_dict()
-    missing = [k for k in own if k not in state_dict]
+    # state a module may keep but older checkpoints lack (a submodule's ``optional_state_keys``, e.g. the class
+    # memory ``avg_f`` of ProtoGCN's contrastive loss, which the original code never saved): kept as built
+    optional = {f'{name}.{key}' if name else key for name, mod in model.named_modules()
+                for key in getattr(mod, 'optional_state_keys', ())}
+    missing = [k for k in own if k not in state_dict and k not in optional]
     unexpected = [k for k in state_dict if k not in own]
     mismatched_keys = {k for k, v in state_dict.items() if k in own and tuple(v.shape) != tuple(own[k].shape)}
     mismatched = [f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(own[k].shape)}'

@@ -23,15 +23,19 @@ def _no_flops(inputs, outputs) -> Counter:
 
 
 class _BackboneHead(nn.Module):
-    """``cls_head(backbone(x))``: ``(N, M, T, V, C) -> (N, K)``."""
+    """``cls_head(backbone(x))``: ``(N, M, T, V, C) -> (N, K)``. A backbone's extra outputs (ProtoGCN's graph)
+    are returned too, so that the trace keeps (and counts) the branch computing them."""
 
     def __init__(self, backbone: nn.Module, cls_head: nn.Module):
         super().__init__()
         self.backbone = backbone
         self.cls_head = cls_head
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.cls_head(self.backbone(x))
+    def forward(self, x: torch.Tensor):
+        out = self.backbone(x)
+        if isinstance(out, tuple):
+            return (self.cls_head(out[0]), ) + tuple(out[1:])
+        return self.cls_head(out)
 
 
 def count_params(module: nn.Module, trainable_only: bool = True) -> int:

@@ -14,6 +14,8 @@ CONFIGS = {
     'aagcn': 'configs/aagcn/aagcn_pyskl_ntu60_xsub_3dkp/j.py',
     'msg3d': 'configs/msg3d/msg3d_pyskl_ntu60_xsub_3dkp/j.py',
     'dgstgcn': 'configs/dgstgcn/ntu60_xsub_3dkp/j.py',
+    'ctrgcn': 'configs/ctrgcn/ctrgcn_pyskl_ntu60_xsub_3dkp/j.py',
+    'protogcn': 'configs/protogcn/ntu60_xsub_3dkp/j.py',
 }
 SAMPLERS = ('UniformSampleFrames', 'UniformSample', 'UniformSampleDecode')
 

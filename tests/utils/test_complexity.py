@@ -19,6 +19,9 @@ CASES = [
     ('pyskl_msg3d_ntu60_xsub_hrnet', 'configs/msg3d/msg3d_pyskl_ntu60_xsub_3dkp/j.py',
      {'layout': 'coco'}),
     ('pyskl_dgstgcn_ntu60_xsub_3dkp', 'configs/dgstgcn/ntu60_xsub_3dkp/j.py', None),
+    ('pyskl_ctrgcn_ntu60_xsub_3dkp', 'configs/ctrgcn/ctrgcn_pyskl_ntu60_xsub_3dkp/j.py', None),
+    ('pyskl_ctrgcn_ntu60_xsub_hrnet', 'configs/ctrgcn/ctrgcn_pyskl_ntu60_xsub_hrnet/j.py', None),
+    ('protogcn_ntu60_xsub_3dkp', 'configs/protogcn/ntu60_xsub_3dkp/j.py', None),
 ]
 
 

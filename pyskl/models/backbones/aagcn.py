@@ -2,9 +2,9 @@
 from typing import Optional, Sequence, Union
 
 import torch
-import torch.nn as nn
 
 from pyskl.registry import MODELS
+from ..gcns import kaiming_bn_init_
 from ..utils.graph import Graph
 from .stgcn import STGCNBlock
 from .utils import StagedGCN, build_data_bn, build_stages, expand_per_stage, split_prefixed
@@ -81,10 +81,5 @@ class AAGCN(StagedGCN):
         for blk in self.gcn:
             blk.gcn.init_weights()
             parts = [blk.tcn] + ([blk.residual] if hasattr(blk, 'residual') else [])
-            for m in (m for part in parts for m in part.modules()):
-                if isinstance(m, nn.Conv2d):
-                    nn.init.kaiming_normal_(m.weight, mode='fan_out')
-                    nn.init.zeros_(m.bias)
-                elif isinstance(m, nn.BatchNorm2d):
-                    nn.init.ones_(m.weight)
-                    nn.init.zeros_(m.bias)
+            for part in parts:
+                kaiming_bn_init_(part)

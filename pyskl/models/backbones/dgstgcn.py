@@ -29,8 +29,8 @@ class DGSTGCN(StagedGCN):
         down_stages (sequence[int]): 1-based stages with temporal stride 2.
         data_bn_type (str): ``'VC'``, ``'MVC'`` or ``'none'`` (see :class:`~.utils.DataBN`).
         num_person (int): M, used by ``data_bn_type='MVC'``.
-        gcn_ratio, gcn_ctr, gcn_ada, gcn_subset_wise, gcn_ada_act, gcn_ctr_act, gcn_norm, gcn_act:
-            :class:`dggcn` options (``ratio``, ``ctr``, ...).
+        gcn_ratio, gcn_ctr, gcn_ada, gcn_subset_wise, gcn_ada_act, gcn_ctr_act, gcn_norm, gcn_act,
+            gcn_pool_first, gcn_return_graph: :class:`dggcn` options (``ratio``, ``ctr``, ...).
         tcn_ms_cfg, tcn_mid_channels: :class:`dgmstcn` branch options (None: its defaults).
         tcn_dropout (float): Dropout of the temporal units (not applied in the first stage).
         tcn_num_joints (int | None): Length of the joint-skeleton fusion coefficients; None uses V of the
@@ -47,7 +47,8 @@ class DGSTGCN(StagedGCN):
                  gcn_ratio: Union[float, None, tuple] = 0.25, gcn_ctr: Union[str, None, tuple] = 'T',
                  gcn_ada: Union[str, None, tuple] = 'T', gcn_subset_wise: Union[bool, tuple] = False,
                  gcn_ada_act: Union[str, tuple] = 'softmax', gcn_ctr_act: Union[str, tuple] = 'tanh',
-                 gcn_norm='BN', gcn_act='ReLU', tcn_ms_cfg=None, tcn_mid_channels=None,
+                 gcn_norm='BN', gcn_act='ReLU', gcn_pool_first: Union[bool, tuple] = True,
+                 gcn_return_graph: Union[bool, tuple] = False, tcn_ms_cfg=None, tcn_mid_channels=None,
                  tcn_dropout: Union[float, tuple] = 0., tcn_num_joints: Optional[int] = None,
                  pretrained: Optional[str] = None):
         super().__init__()
@@ -65,6 +66,7 @@ class DGSTGCN(StagedGCN):
 
         options = dict(gcn_ratio=gcn_ratio, gcn_ctr=gcn_ctr, gcn_ada=gcn_ada, gcn_subset_wise=gcn_subset_wise,
                        gcn_ada_act=gcn_ada_act, gcn_ctr_act=gcn_ctr_act, gcn_norm=gcn_norm, gcn_act=gcn_act,
+                       gcn_pool_first=gcn_pool_first, gcn_return_graph=gcn_return_graph,
                        tcn_ms_cfg=tcn_ms_cfg, tcn_mid_channels=tcn_mid_channels, tcn_dropout=tcn_dropout,
                        tcn_num_joints=num_joints if tcn_num_joints is None else tcn_num_joints)
         stage_opts = expand_per_stage(options, num_stages)

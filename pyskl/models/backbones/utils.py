@@ -85,10 +85,11 @@ EPS = 1e-4
 
 def build_stages(make_block: Callable[[int, int, int, int, bool], nn.Module], in_channels: int, base_channels: int,
                  num_stages: int, inflate_stages: Sequence[int], down_stages: Sequence[int],
-                 ch_ratio: float = 2) -> Tuple[nn.ModuleList, int]:
-    """The ST-GCN stage schedule shared by ST-GCN(++), AAGCN and DG-STGCN.
+                 ch_ratio: float = 2, keep_first: bool = False) -> Tuple[nn.ModuleList, int]:
+    """The ST-GCN stage schedule shared by ST-GCN(++), AAGCN, DG-STGCN and CTR-GCN.
 
-    Stage 1 maps ``in_channels -> base_channels`` without residual (omitted when they are equal);
+    Stage 1 maps ``in_channels -> base_channels`` without residual (omitted when they are equal, unless
+    ``keep_first``, as PYSKL's CTR-GCN);
     stages 2..``num_stages`` multiply the channels by ``ch_ratio`` at each of ``inflate_stages`` and use
     temporal stride 2 at each of ``down_stages`` (1-based).
 
@@ -99,7 +100,7 @@ def build_stages(make_block: Callable[[int, int, int, int, bool], nn.Module], in
         tuple[nn.ModuleList, int]: the blocks and the output channels.
     """
     blocks = []
-    if in_channels != base_channels:
+    if in_channels != base_channels or keep_first:
         blocks.append(make_block(0, in_channels, base_channels, 1, False))
     inflate_times = 0
     channels = base_channels
@@ -115,13 +116,16 @@ def build_stages(make_block: Callable[[int, int, int, int, bool], nn.Module], in
 class StagedGCN(nn.Module):
     """Forward of the stage-stacked backbones: ``data_bn`` then the blocks in ``gcn``.
 
-    Subclasses set ``self.data_bn`` (see :func:`build_data_bn`) and ``self.gcn`` (see :func:`build_stages`).
+    Subclasses set ``self.data_bn`` (see :func:`build_data_bn`) and the blocks (see :func:`build_stages`)
+    under the attribute named by :attr:`blocks_attr` (``gcn``; ``net`` in PYSKL's CTR-GCN).
     """
+
+    blocks_attr = 'gcn'
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
         N, M = x.shape[:2]
         x = self.data_bn(x)
-        for block in self.gcn:
+        for block in getattr(self, self.blocks_attr):
             x = block(x)
         return x.reshape((N, M) + x.shape[1:])

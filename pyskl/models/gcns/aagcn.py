@@ -3,6 +3,8 @@ import math
 import torch
 import torch.nn as nn
 
+from .utils import kaiming_bn_init_
+
 
 class unit_aagcn(nn.Module):
     """Adaptive graph convolution with spatial-temporal-channel attention (2s-AGCN / MS-AAGCN).
@@ -67,13 +69,7 @@ class unit_aagcn(nn.Module):
     def init_weights(self) -> None:
         """The original initialisation: Kaiming (fan-out) 1x1 convs, BN 1 (``bn``: 1e-6), branch-scaled
         ``conv_d``, zero temporal / channel-output attention (so attention starts as identity x 2)."""
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode='fan_out')
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        kaiming_bn_init_(self)
         nn.init.constant_(self.bn.weight, 1e-6)
         for conv in self.conv_d:
             out_c, in_c, k1, k2 = conv.weight.shape

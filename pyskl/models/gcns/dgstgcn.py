@@ -46,6 +46,10 @@ class dggcn(nn.Module):
         ctr_act (str): Activation of the ``ctr`` affinity, same choices. Defaults to ``'tanh'``.
         norm (str | dict): Normalisation. Defaults to ``'BN'``.
         act (str | dict): Activation. Defaults to ``'ReLU'``.
+        pool_first (bool): With time pooling (``'T'``), average ``x`` over time before ``conv1`` / ``conv2``
+            (DG-STGCN) or after them (ProtoGCN; equal up to rounding, but counted as convs over all frames).
+        return_graph (bool): Also return the dynamic part of the affinity, ``alpha * ctr + beta * ada``, as
+            ``(N, K * mid, V, V)`` (group-major channels; ProtoGCN). Needs time pooling.
 
     ``alpha`` (``beta``) and ``conv1`` / ``conv2`` exist only when ``ctr`` (``ada``) / either is on, so
     every parameter takes part in the forward pass.
@@ -53,7 +57,8 @@ class dggcn(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor, ratio: Optional[float] = 0.25,
                  ctr: Optional[str] = 'T', ada: Optional[str] = 'T', subset_wise: bool = False,
-                 ada_act: str = 'softmax', ctr_act: str = 'tanh', norm: CfgType = 'BN', act: CfgType = 'ReLU'):
+                 ada_act: str = 'softmax', ctr_act: str = 'tanh', norm: CfgType = 'BN', act: CfgType = 'ReLU',
+                 pool_first: bool = True, return_graph: bool = False):
         super().__init__()
         for name, value in (('ctr', ctr), ('ada', ada)):
             if value not in (None, 'T', 'NA'):
@@ -72,6 +77,10 @@ class dggcn(nn.Module):
             raise ValueError(f'dggcn: ratio={ratio} x out_channels={out_channels} gives no channel per group')
         self.ctr, self.ada, self.subset_wise = ctr, ada, subset_wise
         self.pool_time = not (ctr == 'NA' or ada == 'NA')
+        self.pool_first = pool_first
+        self.return_graph = return_graph
+        if return_graph and (not self.pool_time or (ctr is None and ada is None)):
+            raise ValueError("dggcn: return_graph needs a dynamic affinity pooled over time (ctr / ada 'T')")
 
         # registration order = state-dict order of the released weights
         self.A = nn.Parameter(A.clone())
@@ -97,9 +106,11 @@ class dggcn(nn.Module):
             return graph * coeff.view(1, -1, 1, 1, 1, 1)
         return graph * coeff[0]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, C_in, T, V) -> (N, C_out, T, V)``."""
+    def forward(self, x: torch.Tensor):
+        """``(N, C_in, T, V) -> (N, C_out, T, V)``; with ``return_graph`` also the dynamic affinity
+        ``(N, K * mid, V, V)``."""
         n, _, t, v = x.shape
+        dynamic = []
         K, mid = self.num_subsets, self.mid_channels
         res = self.down(x) if hasattr(self, 'down') else x
         feat = self.pre(x).view(n, K, mid, t, v)
@@ -107,14 +118,19 @@ class dggcn(nn.Module):
         if self.ctr is None and self.ada is None:
             y = torch.einsum('nkctv,kvw->nkctw', feat, self.A)
         else:
-            src = x.mean(dim=-2, keepdim=True) if self.pool_time else x  # (N, C_in, T', V)
-            x1 = self.conv1(src).view(n, K, mid, -1, v)
-            x2 = self.conv2(src).view(n, K, mid, -1, v)
+            src = x.mean(dim=-2, keepdim=True) if self.pool_time and self.pool_first else x
+            x1, x2 = self.conv1(src), self.conv2(src)
+            if self.pool_time and not self.pool_first:
+                x1, x2 = x1.mean(dim=-2, keepdim=True), x2.mean(dim=-2, keepdim=True)
+            x1 = x1.view(n, K, mid, -1, v)  # (N, K, mid, T', V)
+            x2 = x2.view(n, K, mid, -1, v)
             if self.ctr is not None:  # (N, K, mid, T', V, V)
-                A = self._scale(self.ctr_act(x1.unsqueeze(-1) - x2.unsqueeze(-2)), self.alpha) + A
+                dynamic.append(self._scale(self.ctr_act(x1.unsqueeze(-1) - x2.unsqueeze(-2)), self.alpha))
+                A = dynamic[-1] + A
             if self.ada is not None:  # (N, K, 1, T', V, V)
                 affinity = torch.einsum('nkctv,nkctw->nktvw', x1, x2)[:, :, None]
-                A = self._scale(self.ada_act(affinity), self.beta) + A
+                dynamic.append(self._scale(self.ada_act(affinity), self.beta))
+                A = dynamic[-1] + A
             # A: (N or 1, K, mid or 1, T' or 1, V, V); contract over the source joint v
             per_channel, per_frame = A.size(2) != 1, A.size(3) != 1
             if per_channel and per_frame:
@@ -125,8 +141,11 @@ class dggcn(nn.Module):
                 y = torch.einsum('nkctv,nktvw->nkctw', feat, A[:, :, 0])
             else:
                 y = torch.einsum('nkctv,nkvw->nkctw', feat, A[:, :, 0, 0])
-        y = self.post(y.reshape(n, K * mid, t, v))
-        return self.act(self.bn(y) + res)
+        y = self.act(self.bn(self.post(y.reshape(n, K * mid, t, v))) + res)
+        if self.return_graph:
+            graph = sum(dynamic).expand(n, K, mid, 1, v, v)
+            return y, graph.reshape(n, K * mid, v, v)
+        return y
 
 
 class dgmstcn(mstcn):

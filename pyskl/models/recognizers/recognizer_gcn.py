@@ -31,8 +31,9 @@ class RecognizerGCN(BaseModel):
         if 'average_clips' in self.test_cfg:
             self.cls_head.average_clips = self.test_cfg['average_clips']
 
-    def extract_feat(self, inputs: torch.Tensor) -> torch.Tensor:
-        """``(N, M, T, V, C) -> (N, M, C', T', V)``."""
+    def extract_feat(self, inputs: torch.Tensor) -> Union[torch.Tensor, tuple]:
+        """``(N, M, T, V, C) -> (N, M, C', T', V)``; a backbone may return ``(feat, *extra)`` (ProtoGCN:
+        ``(feat, graph)``), whose extras go to ``cls_head.loss``."""
         return self.backbone(inputs)
 
     @staticmethod
@@ -58,12 +59,16 @@ class RecognizerGCN(BaseModel):
                 ``dict(pred_score=Tensor(K), gt_label=int, sample_idx=int, frame_dir=str)``.
         """
         x, num_clips = self._flatten_clips(inputs)
-        cls_score = self.cls_head(self.extract_feat(x))
+        feat = self.extract_feat(x)
+        aux = ()
+        if isinstance(feat, tuple):  # (features, extra outputs for the head's loss), e.g. ProtoGCN's graph
+            feat, *aux = feat
+        cls_score = self.cls_head(feat)
         if mode == 'tensor':
             return cls_score
         if mode == 'loss':
             labels = self._labels(data_samples, inputs.device).repeat_interleave(num_clips)
-            return self.cls_head.loss(cls_score, labels)
+            return self.cls_head.loss(cls_score, labels, *aux)
         if mode == 'predict':
             scores = self.cls_head.average_clip_scores(cls_score, num_clips)
             samples = data_samples or [{} for _ in range(scores.shape[0])]

@@ -1,0 +1,2 @@
+_base_ = ['./j.py']
+feats = ['jm']  # joint motion

@@ -1,0 +1,8 @@
+# CTR-GCN, NTU RGB+D 60 XView, HRNet 2D skeleton, joint modality
+# (b.py / jm.py / bm.py change only `feats`).
+_base_ = [
+    '../../_base_/models/ctrgcn.py',
+    '../../_base_/datasets/ntu60_xview_hrnet.py',
+    '../../_base_/schedules/sgd_cosine_16e.py',
+    '../../_base_/default_runtime.py',
+]

@@ -1,0 +1,3 @@
+_base_ = ['./j.py']
+feats = ['bm']  # bone motion
+model = dict(backbone=dict(num_prototype=100), cls_head=dict(weight=0.3))

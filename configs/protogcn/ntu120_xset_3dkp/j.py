@@ -1,0 +1,19 @@
+# ProtoGCN, NTU RGB+D 120 XSet, 3D skeleton, joint modality
+# (jm.py changes only `feats`; b.py / bm.py also use 100 prototypes and contrastive weight 0.3).
+# The original's recipe: DG-STGCN's augmentation (no spine alignment, random rotation, UniformSampleDecode) and
+# 150 epochs of one pass each (SGD lr 0.1 for a total batch of 64, cosine per iteration).
+_base_ = [
+    '../../_base_/models/protogcn.py',
+    '../../_base_/datasets/ntu120_xset_3dkp.py',
+    '../../_base_/datasets/skeleton_3d_dgstgcn.py',
+    '../../_base_/schedules/sgd_cosine_150e.py',
+    '../../_base_/default_runtime.py',
+]
+
+train_pipeline = {{_base_.dgstgcn_pipelines.train}}
+val_pipeline = {{_base_.dgstgcn_pipelines.val}}
+test_pipeline = {{_base_.dgstgcn_pipelines.test}}
+# one pass per epoch (the original's configs have no RepeatDataset)
+train_dataloader = dict(dataset=dict(times=1, dataset=dict(pipeline=train_pipeline)))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

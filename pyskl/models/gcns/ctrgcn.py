@@ -1,0 +1,79 @@
+"""CTR-GCN's spatial unit (Chen et al., ICCV 2021), as PYSKL re-implemented it."""
+import torch
+import torch.nn as nn
+
+from .utils import kaiming_bn_init_
+
+
+class CTRGC(nn.Module):
+    """Channel-wise topology refinement graph convolution of one adjacency subset.
+
+    ``(N, C_in, T, V)`` and a shared ``A_k`` ``(V, V)`` -> ``(N, C_out, T, V)``:
+    ``x1, x2 = mean_T(conv1(x)), mean_T(conv2(x))`` ``(N, R, V)``; the channel-wise topology
+    ``Q = conv4(tanh(x1[..., :, None] - x2[..., None, :])) * alpha + A_k`` ``(N, C_out, V, V)``;
+    ``y[n, c, t, w] = sum_v Q[n, c, v, w] * conv3(x)[n, c, t, v]``.
+
+    Args:
+        in_channels (int): C_in.
+        out_channels (int): C_out.
+        rel_reduction (int): ``R = in_channels // rel_reduction``, or 8 when ``in_channels <= 16``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, rel_reduction: int = 8):
+        super().__init__()
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.rel_channels = 8 if in_channels <= 16 else in_channels // rel_reduction
+        self.conv1 = nn.Conv2d(in_channels, self.rel_channels, kernel_size=1)
+        self.conv2 = nn.Conv2d(in_channels, self.rel_channels, kernel_size=1)
+        self.conv3 = nn.Conv2d(in_channels, out_channels, kernel_size=1)
+        self.conv4 = nn.Conv2d(self.rel_channels, out_channels, kernel_size=1)
+        self.tanh = nn.Tanh()
+
+    def forward(self, x: torch.Tensor, A: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+        """``x`` ``(N, C_in, T, V)``, ``A`` ``(V, V)``, ``alpha`` ``(1,)`` -> ``(N, C_out, T, V)``."""
+        x1, x2, x3 = self.conv1(x).mean(-2), self.conv2(x).mean(-2), self.conv3(x)
+        topo = self.conv4(self.tanh(x1.unsqueeze(-1) - x2.unsqueeze(-2))) * alpha + A  # (N, C_out, V, V)
+        return torch.einsum('ncuv,nctu->nctv', topo, x3)
+
+
+class unit_ctrgcn(nn.Module):
+    """CTR-GCN spatial unit: the sum of one :class:`CTRGC` per adjacency subset, then
+    ``relu(bn(y) + down(x))``; ``(N, C_in, T, V) -> (N, C_out, T, V)``.
+
+    State-dict keys as PYSKL's: ``A`` (learned, initialised from the graph), ``alpha`` (shared refinement
+    weight, initialised to 0), ``convs.<k>.conv1..conv4``, ``down`` (1x1 conv + BN, only when
+    ``C_in != C_out``) and ``bn`` (weight initialised to 1e-6, so the unit starts close to ``down(x)``).
+
+    Args:
+        in_channels (int): C_in.
+        out_channels (int): C_out.
+        A (torch.Tensor): Adjacency ``(K, V, V)``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor):
+        super().__init__()
+        if A.dim() != 3 or A.size(1) != A.size(2):
+            raise ValueError(f'unit_ctrgcn: A must have shape (K, V, V), got {tuple(A.shape)}')
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.num_subsets = A.size(0)
+        self.A = nn.Parameter(A.clone())
+        self.alpha = nn.Parameter(torch.zeros(1))
+        self.convs = nn.ModuleList(CTRGC(in_channels, out_channels) for _ in range(self.num_subsets))
+        if in_channels != out_channels:
+            self.down = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1), nn.BatchNorm2d(out_channels))
+        self.bn = nn.BatchNorm2d(out_channels)
+        self.relu = nn.ReLU()
+        self.init_weights()
+
+    def init_weights(self) -> None:
+        """PYSKL's: Kaiming (fan-out) convs with zero bias, BN 1 / 0, ``bn.weight`` 1e-6."""
+        kaiming_bn_init_(self)
+        nn.init.constant_(self.bn.weight, 1e-6)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, C_in, T, V) -> (N, C_out, T, V)``."""
+        y = sum(conv(x, self.A[k], self.alpha) for k, conv in enumerate(self.convs))
+        res = self.down(x) if hasattr(self, 'down') else x
+        return self.relu(self.bn(y) + res)
