@@ -120,6 +120,8 @@ def slots(cfg) -> List[Slot]:
                 found.append(Slot(('model', 'backbone', 'graph_cfg', 'layout'), 'layout', True))
         if isinstance(head, dict):
             found.append(Slot(('model', 'cls_head', 'num_classes'), 'num_classes', True))
+            if 'joint_cfg' in head:  # ProtoGCN's SimpleHead names the layout of its graph vector
+                found.append(Slot(('model', 'cls_head', 'joint_cfg'), 'layout', False))
     return found
 
 

@@ -38,7 +38,7 @@ ann=data/demo/demo_3danno.pkl
 
 demo=configs/stgcn++/stgcn++_demo_3dkp/j.py
 step ddp-train-amp bash tools/dist_train.sh "$demo" 1 --work-dir "$out/demo" --seed 0 --amp \
-  --cfg-options train_cfg.max_epochs=2 param_scheduler.0.T_max=2
+  --cfg-options train_cfg.max_epochs=2
 step ddp-test bash tools/dist_test.sh "$demo" "$out/demo/epoch_2.pth" 1 --work-dir "$out/demo" \
   --out "$out/demo/result.pkl"
 
@@ -51,14 +51,9 @@ declare -A cfgs=(
 )
 for name in stgcn stgcn++ aagcn msg3d dgstgcn; do
   cfg=${cfgs[$name]}
-  data_opts=()
-  for loader in train val test; do
-    key=${loader}_dataloader.dataset
-    [ $loader = train ] && key=$key.dataset
-    data_opts+=("$key.ann_file=$ann")
-  done
+  data_opts=("ann_file=$ann")
   step "train-$name" bash tools/dist_train.sh "$cfg" 1 --work-dir "$out/$name" --seed 0 --no-validate \
-    --cfg-options train_cfg.max_epochs=1 param_scheduler.0.T_max=1 train_dataloader.dataset.times=1 \
+    --cfg-options train_cfg.max_epochs=1 train_dataloader.dataset.times=1 \
     default_hooks.logger.interval=10 "${data_opts[@]}"
   modes=("" "--amp")
   [ "${COMPILE:-0}" = 1 ] && [ $name = stgcn++ ] && modes+=("--amp --compile")

@@ -6,3 +6,6 @@ _base_ = [
     '../../_base_/schedules/sgd_cosine_16e.py',
     '../../_base_/default_runtime.py',
 ]
+
+from pyskl.utils.config import resolve_leaf  # noqa: E402
+resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)
