@@ -215,7 +215,8 @@ def select_split(annotations: list, splits: Optional[dict], split: Optional[str]
 
     Structural errors raise at once (``ValueError``); a split name listed twice, a split none of whose
     names matches an annotation, and samples without an identifier (which no split can select) go to
-    ``problems`` as errors; split names without an annotation as a warning. Non-dict annotations are kept, for :func:`check_sample` to report.
+    ``problems`` as errors; split names without an annotation as a warning. Non-dict annotations are kept, for
+    :func:`check_sample` to report.
     """
     if split is None:
         if splits:

@@ -3,8 +3,8 @@
 # class-specific contrastive loss (weight 0.2 for j / jm, 0.3 for b / bm; 400 prototypes for j / jm, 100 for
 # b / bm). Registered names and keys as the original's configs, so its checkpoints load without conversion.
 # graph_cfg.layout and cls_head.num_classes are left out: they follow the dataset base's top-level
-# `layout` and `num_classes` (filled in by the leaf's resolve_leaf(globals()); in_channels follows `feats`). cls_head.joint_cfg
-# names the layout of the graph vector ('nturgb+d' here; a 2D leaf sets its own).
+# `layout` and `num_classes` (filled in by the leaf's resolve_leaf(globals()); in_channels follows `feats`).
+# cls_head.joint_cfg names the layout of the graph vector; it follows the top-level `layout` too.
 model = dict(
     type='RecognizerGCN',
     backbone=dict(
