@@ -120,12 +120,28 @@ def _check_container(path: str, size: int) -> None:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as e:
         raise FileFormatError(f'{path}: not a PyTorch checkpoint: corrupt zip archive ({e})') from None
-    if not any(i.filename == 'data.pkl' or i.filename.endswith('/data.pkl') for i in infos):
+    data_pkl = [i for i in infos if i.filename == 'data.pkl' or i.filename.endswith('/data.pkl')]
+    if not data_pkl:
         raise FileFormatError(f'{path}: not a PyTorch checkpoint: the zip archive has no data.pkl')
     declared = sum(i.file_size for i in infos)
     if declared > SIZE_FACTOR * size or any(i.compress_type != zipfile.ZIP_STORED for i in infos):
         raise LoadLimitError(f'{path}: too large: the archive declares {declared} bytes of (possibly compressed) '
                              f'entries in a {size}-byte file; torch checkpoints store their entries uncompressed')
+    with zipfile.ZipFile(path) as archive:
+        _scan_pickle(path, archive.read(data_pkl[0]))
+
+
+def _scan_pickle(path: str, data: bytes) -> None:
+    """Walk the opcodes of ``data.pkl`` without running them: refuse ``bytearray`` (torch's unpickler admits the
+    real one, and ``bytearray(2**31)`` would allocate 2 GiB from a few bytes) and corrupt streams."""
+    import pickletools
+    try:
+        for op, arg, _ in pickletools.genops(data):
+            if op.name == 'GLOBAL' and arg in ('builtins bytearray', '__builtin__ bytearray'):
+                raise UnsafePickleError(f'{path}: refusing to load: the checkpoint calls bytearray, which a '
+                                        'checkpoint never needs (and which can allocate unbounded memory)')
+    except (ValueError, EOFError, UnicodeDecodeError) as e:
+        raise FileFormatError(f'{path}: not a readable checkpoint: corrupt or truncated data.pkl ({e})') from None
 
 
 def _refusal(path: str, error: Exception) -> LoadError:

@@ -127,3 +127,53 @@ def test_non_strict_loads_matching_keys_and_skips_mismatched(tmp_path):
     assert torch.equal(model.cls_head.fc_cls.weight, head_before)
     torch.testing.assert_close(model.backbone.data_bn.weight, sd['backbone.data_bn.weight'])
     torch.testing.assert_close(model.cls_head.fc_cls.bias, sd['cls_head.fc_cls.bias'])
+
+
+def test_history_buffer_state_cannot_change_the_class(tmp_path):
+    """mmengine's HistoryBuffer.__setstate__ writes ``statistics_methods`` into the class-wide registry; the
+    loader keeps instance data only."""
+    from mmengine.logging import HistoryBuffer
+    before = dict(HistoryBuffer._statistics_methods)
+    buf = HistoryBuffer()
+    buf.update(2.0)
+    buf.statistics_methods = {'evil': HistoryBuffer.min, 'mean': HistoryBuffer.max}  # what a file could carry
+    path = tmp_path / 'hub.pth'
+    torch.save({'state_dict': random_state(build()),
+                'message_hub': dict(log_scalars={'loss': buf}, runtime_info={}, resumed_keys={})}, path)
+    loaded = load_checkpoint_file(str(path))['message_hub']['log_scalars']['loss']
+    assert isinstance(loaded, HistoryBuffer) and loaded.mean() == 2.0
+    assert HistoryBuffer._statistics_methods == before
+    assert 'statistics_methods' not in vars(loaded)
+
+
+def test_errors_name_the_file_and_the_problem(tmp_path):
+    from pyskl.datasets.io import FileFormatError, LoadLimitError
+    for data, words in [(b'', 'empty file'), (b'lr = 0.1\n', 'text file'), (pickle.dumps([1]), 'a pickle')]:
+        path = tmp_path / 'x.pth'
+        path.write_bytes(data)
+        with pytest.raises(FileFormatError, match=f'^{path}: .*{words}'):
+            load_checkpoint_file(str(path))
+    path = tmp_path / 'nested.pth'
+    value = []
+    for _ in range(150):
+        value = [value]
+    torch.save({'state_dict': random_state(build()), 'x': value}, path)
+    with pytest.raises(LoadLimitError, match=f'^{path}: too deep'):
+        load_checkpoint_file(str(path))
+    path = tmp_path / 'nothing.pth'
+    torch.save({'meta': {'epoch': 1}}, path)
+    with pytest.raises(FileFormatError, match=f'^{path}: no state dict'):
+        load_checkpoint(build(), str(path))
+
+
+def test_memory_budget_counts_numpy_data(tmp_path, monkeypatch):
+    from pyskl.datasets.io import LoadLimitError
+    path = tmp_path / 'big.pth'
+    torch.save({'state_dict': random_state(build()), 'meta': {'a': np.zeros(1 << 20)}}, path)
+    load_checkpoint_file(str(path))  # 8 MiB of numpy data in the file itself: fine
+    monkeypatch.setenv('PYSKL_MAX_LOAD_BYTES', '0')
+    load_checkpoint_file(str(path))  # within 4 x the file size
+    from pyskl.datasets import unpickle_guard
+    monkeypatch.setattr(unpickle_guard, 'SIZE_FACTOR', 0)
+    with pytest.raises(LoadLimitError, match=f'^{path}: too large'):
+        load_checkpoint_file(str(path))
