@@ -62,6 +62,19 @@ def _deep_list(depth):
     return b'\x80\x04' + b']' * depth + b'a' * (depth - 1) + b'.'
 
 
+class _ForgedDtype:
+    def __reduce__(self):
+        return np.dtype, ('O8', False, True), (3, '|', None, None, None, -1, -1, 0)
+
+
+class _ForgedArray:
+    """Pickles as an ndarray of dtype('O') (flags 0) whose data is 8 bytes 'A': a pointer 0x4141414141414141."""
+
+    def __reduce__(self):
+        return np.ndarray.__reduce__(np.zeros(0))[0], (np.ndarray, (0,), b'b'), (1, (1,), _ForgedDtype(), False,
+                                                                               b'A' * 8)
+
+
 def pickle_corpus(marker):
     """``name -> (file bytes, words the error must contain)``."""
     m = str(marker)
@@ -193,3 +206,88 @@ def test_result_files_in_fuse_results(tmp_path):
         proc = _run([sys.executable, os.path.join(REPO, 'tools', 'analysis', 'fuse_results.py'), '--preds', str(good),
                      str(path)])
         _assert_clear_failure(proc, path, corpus[case][1], marker)
+
+
+# ------------------------------------------------------------------ heavy entry points (real tools/*.py runs)
+@pytest.fixture(scope='module')
+def trained(demo_ann, tmp_path_factory, th):
+    """One real 1-epoch run: its epoch_1.pth is the base of the crafted checkpoints."""
+    work = tmp_path_factory.mktemp('hostile_train')
+    th.run(th.python_tool('train.py') + [th.CONFIG, '--work-dir', str(work), '--seed', '0', '--cfg-options']
+           + th.small_cfg_options(demo_ann, 1), cwd=str(work))
+    return str(work / 'epoch_1.pth')
+
+
+def _tool(th, name, args, cwd):
+    return _run(th.python_tool(name) + args, timeout=600)
+
+
+@pytest.mark.slow
+def test_resume_never_executes_the_stored_config(trained, demo_ann, tmp_path, th):
+    """mmengine's Runner.resume runs checkpoint['meta']['config'] through Config.fromstring (Python)."""
+    import torch
+    marker = tmp_path / 'pwned'
+    ckpt = torch.load(trained, weights_only=True)
+    ckpt['meta']['config'] = f'__import__("pathlib").Path({str(marker)!r}).touch()\ngpu_ids = [0]\n'
+    evil = tmp_path / 'evil_epoch_1.pth'
+    torch.save(ckpt, evil)
+    work = tmp_path / 'resumed'
+    proc = _tool(th, 'train.py', [th.CONFIG, '--work-dir', str(work), '--resume', str(evil), '--cfg-options']
+                 + th.small_cfg_options(demo_ann, 1), tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert 'resumed epoch: 1' in proc.stdout
+    assert not marker.exists()
+
+
+@pytest.mark.slow
+def test_hostile_checkpoints_through_the_tools(trained, demo_ann, tmp_path, th):
+    """tools/train.py --resume, tools/test.py and init_recognizer on a representative subset of the corpus."""
+    marker = tmp_path / 'marker'
+    cases = checkpoint_corpus(marker, tmp_path)
+    opts = ['--cfg-options'] + th.small_cfg_options(demo_ann, 1)
+    for name in ('posix_system', 'forged_object_array'):
+        path, words = cases[name]
+        proc = _tool(th, 'train.py', [th.CONFIG, '--work-dir', str(tmp_path / f'w_{name}'), '--resume', str(path)]
+                     + opts, tmp_path)
+        _assert_clear_failure(proc, path, words, marker)
+    for name in ('truncated', 'bytearray_bomb'):
+        path, words = cases[name]
+        proc = _tool(th, 'test.py', [th.CONFIG, str(path), '--work-dir', str(tmp_path / 'test')] + opts, tmp_path)
+        _assert_clear_failure(proc, path, words, marker)
+    path, words = cases['deep_nesting']
+    script = ('import sys; from pyskl.apis import init_recognizer; '
+              'init_recognizer(sys.argv[1], sys.argv[2], cfg_options={"model.backbone.base_channels": 6, '
+              '"model.cls_head.in_channels": 24})')
+    _assert_clear_failure(_run([sys.executable, '-c', script, th.CONFIG, str(path)]), path, words, marker)
+
+
+@pytest.mark.slow
+def test_hostile_annotation_through_train(demo_ann, tmp_path, th):
+    """A real annotation file whose first label is a forged object array (the process segfaulted on main)."""
+    from pyskl.datasets.io import safe_load_pickle
+    marker = tmp_path / 'marker'
+    data = safe_load_pickle(demo_ann)
+    data['annotations'][0]['label'] = _ForgedArray()
+    path = tmp_path / 'forged_ann.pkl'
+    path.write_bytes(pickle.dumps(data, protocol=2))
+    words = 'dtype'
+    proc = _tool(th, 'train.py', [th.CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options']
+                 + th.small_cfg_options(str(path), 1), tmp_path)
+    _assert_clear_failure(proc, path, words, marker)
+
+
+@pytest.mark.slow
+def test_load_from_another_architecture_fails_unless_allowed(trained, demo_ann, tmp_path, th):
+    """A checkpoint of a wider model: almost every tensor has another shape. It used to train from scratch,
+    exit 0, with one warning."""
+    wide = ['model.backbone.base_channels=8', 'model.cls_head.in_channels=32', f'load_from={trained}']
+    opts = th.small_cfg_options(demo_ann, 1)
+    proc = _tool(th, 'train.py', [th.CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options'] + opts + wide,
+                 tmp_path)
+    assert proc.returncode > 0, proc.stdout[-3000:]
+    tail = proc.stdout.strip().splitlines()[-1]
+    assert tail.startswith(f'RuntimeError: {trained}: load_from would load only'), tail
+    assert 'with another shape' in tail and 'allow_partial_load' in tail
+    proc = _tool(th, 'train.py', [th.CONFIG, '--work-dir', str(tmp_path / 'w2'), '--cfg-options'] + opts + wide
+                 + ['allow_partial_load=True'], tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:]

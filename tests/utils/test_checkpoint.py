@@ -129,21 +129,34 @@ def test_non_strict_loads_matching_keys_and_skips_mismatched(tmp_path):
     torch.testing.assert_close(model.cls_head.fc_cls.bias, sd['cls_head.fc_cls.bias'])
 
 
+def _injecting_buffer():
+    """A HistoryBuffer whose pickled state registers ``evil`` and rebinds ``mean`` class-wide."""
+    from mmengine.logging import HistoryBuffer
+    buf = HistoryBuffer()
+    state = dict(max_length=10, _log_history=np.array([2.0]), _count_history=np.array([1]),
+                 statistics_methods={'evil': HistoryBuffer.min, 'mean': HistoryBuffer.max})
+    buf.__getstate__ = lambda: state  # what pickle asks the instance for
+    return buf
+
+
 def test_history_buffer_state_cannot_change_the_class(tmp_path):
     """mmengine's HistoryBuffer.__setstate__ writes ``statistics_methods`` into the class-wide registry; the
     loader keeps instance data only."""
     from mmengine.logging import HistoryBuffer
+    HistoryBuffer()  # registers the defaults
     before = dict(HistoryBuffer._statistics_methods)
-    buf = HistoryBuffer()
-    buf.update(2.0)
-    buf.statistics_methods = {'evil': HistoryBuffer.min, 'mean': HistoryBuffer.max}  # what a file could carry
     path = tmp_path / 'hub.pth'
     torch.save({'state_dict': random_state(build()),
-                'message_hub': dict(log_scalars={'loss': buf}, runtime_info={}, resumed_keys={})}, path)
-    loaded = load_checkpoint_file(str(path))['message_hub']['log_scalars']['loss']
-    assert isinstance(loaded, HistoryBuffer) and loaded.mean() == 2.0
-    assert HistoryBuffer._statistics_methods == before
-    assert 'statistics_methods' not in vars(loaded)
+                'message_hub': dict(log_scalars={'loss': _injecting_buffer()}, runtime_info={}, resumed_keys={})},
+               path)
+    try:
+        loaded = load_checkpoint_file(str(path))['message_hub']['log_scalars']['loss']
+        assert isinstance(loaded, HistoryBuffer) and loaded.mean() == 2.0
+        assert HistoryBuffer._statistics_methods == before
+        assert 'statistics_methods' not in vars(loaded)
+    finally:
+        HistoryBuffer._statistics_methods.clear()
+        HistoryBuffer._statistics_methods.update(before)
 
 
 def test_errors_name_the_file_and_the_problem(tmp_path):
