@@ -100,11 +100,11 @@ def pickle_corpus(marker):
         'deep_nesting': (_deep_list(10 ** 6), 'too deep'),
         'bytearray_bomb': (p2 + _call(_global('__builtin__', 'bytearray'), b'\x8a\x05\x00\x00\x00\x80\x00') + b'.',
                            'too large'),
-        'declared_1tib_array': (p2 + _call(_global('numpy.core.multiarray', '_reconstruct'), _global('numpy', 'ndarray'),
-                                           b'K\x00\x85', _bytes(b'b'))
+        'declared_1tib_array': (p2 + _call(_global('numpy.core.multiarray', '_reconstruct'),
+                                           _global('numpy', 'ndarray'), b'K\x00\x85', _bytes(b'b'))
                                 + b'(K\x01\x8a\x06\x00\x00\x00\x00\x00\x01\x85'
-                                + _call(_global('numpy', 'dtype'), _str('u1'), b'\x89\x88') + b'\x89' + _bytes(b'\x00') + b'tb.',
-                                'corrupt numpy array'),
+                                + _call(_global('numpy', 'dtype'), _str('u1'), b'\x89\x88')
+                                + b'\x89' + _bytes(b'\x00') + b'tb.', 'corrupt numpy array'),
         'declared_1tib_bytes': (b'\x80\x04\x8e' + struct.pack('<Q', 1 << 40) + b'abc', 'too large'),
         'truncated': (pickle.dumps({'a': np.zeros(100)}, protocol=4)[:60], 'truncated'),
         'empty': (b'', 'empty file'),
