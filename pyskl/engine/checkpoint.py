@@ -161,7 +161,8 @@ class PysklPretrainedInit:
             if not state_dict:
                 raise FileFormatError(f'{path}: no weights under the prefix {prefix!r}')
         summary = match_summary(module, state_dict)
-        check_loaded_fraction(summary, path, self.min_fraction, what='init_cfg Pretrained')
+        check_loaded_fraction(summary, path, self.min_fraction, what='init_cfg Pretrained',
+                              hint='add allow_partial=True to the init_cfg')
         module.load_state_dict(OrderedDict((k, state_dict[k]) for k in summary['loaded']), strict=False)
         print_log(f'init_cfg Pretrained: loaded {len(summary["loaded"])} tensors from {path} '
                   f'({100 * summary["fraction"]:.1f}% of the parameters)', logger='current')

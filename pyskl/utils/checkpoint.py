@@ -256,21 +256,22 @@ def match_summary(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor]) -
                 shapes={k: (tuple(state_dict[k].shape), tuple(own[k].shape)) for k in mismatched})
 
 
-def check_loaded_fraction(summary: dict, path: str, min_fraction: float = 0.5, what: str = 'load_from') -> None:
+def check_loaded_fraction(summary: dict, path: str, min_fraction: float = 0.5, what: str = 'load_from',
+                          hint: str = 'set `allow_partial_load = True` in the config (or --cfg-options '
+                                      'allow_partial_load=True)') -> None:
     """Raise ``RuntimeError`` naming ``path`` when less than ``min_fraction`` of the model's parameters (by
-    element count) load from the checkpoint: it is then almost certainly of another architecture, and
-    training would silently start from scratch."""
+    element count) load from the checkpoint (``summary`` from :func:`match_summary`): it is then almost
+    certainly of another architecture, and training would silently start from scratch."""
     if summary['fraction'] >= min_fraction:
         return
     n_own = len(summary['loaded']) + len(summary['missing']) + len(summary['mismatched'])
+    examples = ', '.join(f'{k}: checkpoint {a} vs model {b}' for k, (a, b) in list(summary['shapes'].items())[:3])
     raise RuntimeError(
         f'{path}: {what} would load only {100 * summary["fraction"]:.1f}% of the model\'s parameters (less than '
         f'{100 * min_fraction:.0f}%): {len(summary["loaded"])} of {n_own} tensors load; '
         f'{len(summary["missing"])} missing in the checkpoint, {len(summary["unexpected"])} unexpected, '
-        f'{len(summary["mismatched"])} with another shape (e.g. '
-        + ', '.join(f'{k}: checkpoint {a} vs model {b}' for k, (a, b) in list(summary['shapes'].items())[:3])
-        + '). The checkpoint is probably of another architecture or modality. Set `allow_partial_load = True` in '
-        'the config (or --cfg-options allow_partial_load=True) if this is intended.')
+        f'{len(summary["mismatched"])} with another shape' + (f' (e.g. {examples})' if examples else '')
+        + f'. The checkpoint is probably of another architecture or modality; {hint} if this is intended.')
 
 
 def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', strict: bool = True,

@@ -190,3 +190,21 @@ def test_memory_budget_counts_numpy_data(tmp_path, monkeypatch):
     monkeypatch.setattr(unpickle_guard, 'SIZE_FACTOR', 0)
     with pytest.raises(LoadLimitError, match=f'^{path}: too large'):
         load_checkpoint_file(str(path))
+
+
+def test_init_cfg_pretrained_uses_the_safe_loader_and_refuses_other_architectures(tmp_path):
+    """``init_cfg=dict(type='Pretrained')`` in the pyskl scope: pyskl's loader (numpy meta loads, which plain
+    weights_only torch.load refuses) and the partial-load check."""
+    from pyskl.utils import register_all_modules
+    register_all_modules()
+    sd = random_state(build())
+    good, other = tmp_path / 'good.pth', tmp_path / 'other.pth'
+    torch.save({'state_dict': sd, 'meta': {'best': np.float64(0.5)}}, good)
+    torch.save({'state_dict': {'x.weight': torch.zeros(3)}}, other)
+    model = MODELS.build(dict(CFG, init_cfg=dict(type='Pretrained', checkpoint=str(good))))
+    model.init_weights()
+    torch.testing.assert_close(model.cls_head.fc_cls.weight, sd['cls_head.fc_cls.weight'])
+    model = MODELS.build(dict(CFG, init_cfg=dict(type='Pretrained', checkpoint=str(other))))
+    with pytest.raises(RuntimeError, match=f'^{other}: init_cfg Pretrained would load only 0.0%.*allow_partial'):
+        model.init_weights()
+    MODELS.build(dict(CFG, init_cfg=dict(type='Pretrained', checkpoint=str(other), allow_partial=True))).init_weights()
