@@ -34,10 +34,13 @@ def checkpoint_seed(path: str) -> Optional[int]:
     """The random seed stored in a checkpoint's ``meta`` (None if absent)."""
     from pyskl.engine import resolve_checkpoint_path
     from pyskl.utils.checkpoint import load_checkpoint_file
+    from pyskl.utils.checkpoint import FileFormatError
     checkpoint = load_checkpoint_file(resolve_checkpoint_path(path), map_location='cpu')
     meta = checkpoint.get('meta') or {}
-    seed = meta.get('seed')
-    return None if seed is None else int(seed)
+    seed = meta.get('seed') if isinstance(meta, dict) else None
+    if seed is not None and type(seed) is not int:
+        raise FileFormatError(f'{path}: meta.seed must be an int, got {type(seed).__name__}')
+    return seed
 
 
 def enable_amp(cfg: Config, cuda: Optional[bool] = None) -> None:

@@ -9,33 +9,22 @@ before anything from the file is called.
 
 Files written by numpy 1.x (module ``numpy.core``) and numpy 2.x (module ``numpy._core``), with
 pickle protocols 2 to 5, are read; both spellings resolve to the running numpy's functions
-(the deprecated ``numpy.core`` alias is never imported).
+(the deprecated ``numpy.core`` alias is never imported). The numpy and builtin callables are guarded
+(:mod:`pyskl.datasets.unpickle_guard`): no object or structured dtypes, bounded allocation and nesting.
 """
 import codecs
-import collections
 import os
 import os.path as osp
 import pickle
 from typing import Any, Dict, Tuple, Union
 
-import numpy as np
+from .unpickle_guard import (FileFormatError, LoadContext, LoadError, LoadLimitError, UnsafePickleError,
+                             current, finalize, guarded_builtin_globals, guarded_numpy_globals)
 
-__all__ = ['UnsafePickleError', 'safe_load_pickle', 'dump_pickle']
+__all__ = ['LoadError', 'UnsafePickleError', 'FileFormatError', 'LoadLimitError', 'safe_load_pickle',
+           'dump_pickle', 'numpy_globals']
 
 PathLike = Union[str, 'os.PathLike[str]']
-
-
-class UnsafePickleError(pickle.UnpicklingError):
-    """A pickle names a global that :func:`safe_load_pickle` does not admit."""
-
-
-def _numpy_core_module(name: str):
-    """The running numpy's ``numpy._core.<name>`` (numpy 2) or ``numpy.core.<name>`` (numpy 1)."""
-    import importlib
-    try:
-        return importlib.import_module(f'numpy._core.{name}')
-    except ImportError:  # numpy 1.x
-        return importlib.import_module(f'numpy.core.{name}')
 
 
 def _latin1_encode(obj, encoding='utf-8', errors='strict'):
@@ -45,42 +34,23 @@ def _latin1_encode(obj, encoding='utf-8', errors='strict'):
     not needed and not admitted.
     """
     if not isinstance(obj, str) or codecs.lookup(encoding).name != 'iso8859-1':
-        raise UnsafePickleError(f'_codecs.encode is admitted only for str with the latin1 encoding, '
-                                f'got {type(obj).__name__} with encoding {encoding!r}')
+        raise current().unsafe(f'_codecs.encode is admitted only for str with the latin1 encoding, '
+                               f'got {type(obj).__name__} with encoding {encoding!r}')
     return codecs.encode(obj, encoding, errors)
 
 
 def numpy_globals() -> Dict[Tuple[str, str], Any]:
-    """``(module, name) -> object`` for what pickles of numpy arrays, dtypes and scalars name, under both
-    numpy 1.x (``numpy.core``) and 2.x (``numpy._core``) module names. Shared with the checkpoint loader
-    (:mod:`pyskl.utils.checkpoint`)."""
-    multiarray = _numpy_core_module('multiarray')
-    numeric = _numpy_core_module('numeric')
-    allowed: Dict[Tuple[str, str], Any] = {('numpy', 'ndarray'): np.ndarray, ('numpy', 'dtype'): np.dtype}
-    for core in ('numpy.core', 'numpy._core'):
-        allowed[(f'{core}.multiarray', '_reconstruct')] = multiarray._reconstruct
-        allowed[(f'{core}.multiarray', 'scalar')] = multiarray.scalar
-        allowed[(f'{core}.numeric', '_frombuffer')] = numeric._frombuffer  # protocol 5
-    dtypes = getattr(np, 'dtypes', None)  # numpy >= 1.25: dtype classes, e.g. numpy.dtypes.Float64DType
-    for name in dir(dtypes) if dtypes is not None else ():
-        obj = getattr(dtypes, name)
-        if isinstance(obj, type) and name.endswith('DType'):
-            allowed[('numpy.dtypes', name)] = obj
-    return allowed
+    """``(module, name) -> guarded callable`` for what pickles of numpy arrays, dtypes and scalars name,
+    under both numpy 1.x (``numpy.core``) and 2.x (``numpy._core``) module names (see
+    :mod:`pyskl.datasets.unpickle_guard`). Shared with the checkpoint loader (:mod:`pyskl.utils.checkpoint`)."""
+    return guarded_numpy_globals()
 
 
 def _allowed_globals() -> Dict[Tuple[str, str], Any]:
     """``(module, name) -> object`` for every global the safe unpickler admits."""
     allowed = numpy_globals()
-    allowed.update({
-        ('_codecs', 'encode'): _latin1_encode,
-        ('collections', 'OrderedDict'): collections.OrderedDict,
-        ('collections', 'defaultdict'): collections.defaultdict,
-    })
-    for builtins_module in ('builtins', '__builtin__'):  # protocol 2 writes __builtin__
-        for obj in (set, frozenset, slice, complex, bytes, bytearray, list, tuple, dict, int, float, str,
-                    bool):
-            allowed[(builtins_module, obj.__name__)] = obj
+    allowed.update(guarded_builtin_globals())
+    allowed[('_codecs', 'encode')] = _latin1_encode
     return allowed
 
 
@@ -90,28 +60,46 @@ _ALLOWED = _allowed_globals()
 class _SafeUnpickler(pickle.Unpickler):
     """Unpickler that resolves only the globals of :func:`_allowed_globals`."""
 
-    def __init__(self, file, source: str):
+    def __init__(self, file, context: LoadContext):
         super().__init__(file)
-        self._source = source
+        self._context = context
 
     def find_class(self, module: str, name: str) -> Any:
         obj = _ALLOWED.get((module, name))
-        if obj is None and module == 'numpy.dtypes' and name.endswith('DType'):
-            # numpy >= 1.25 may pickle dtypes by their class, e.g. numpy.dtypes.Float32DType
-            import numpy.dtypes
-            candidate = getattr(numpy.dtypes, name, None)
-            if isinstance(candidate, type) and issubclass(candidate, np.dtype):
-                obj = candidate
         if obj is None:
-            raise UnsafePickleError(
-                f'{self._source}: refusing to load the global {module}.{name}: annotation pickles may '
-                'hold only numpy arrays/scalars and builtin containers (a pickle that names other '
-                'globals could run code). If you trust the file, convert it with plain pickle.')
+            raise self._context.unsafe(
+                f'the file names the global {module}.{name}: annotation and result pickles may hold only '
+                'numeric/str numpy arrays and scalars and builtin containers (a pickle that names other '
+                'globals could run code). Nothing from the file was run.')
         return obj
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise self._context.unsafe('the file uses a persistent id (not a plain data pickle)')
+
+
+def _describe_start(path: str) -> str:
+    """Why a file that fails to unpickle is not a pickle, from its first bytes."""
+    with open(path, 'rb') as f:
+        head = f.read(256)
+    if not head:
+        return 'empty file (0 bytes)'
+    if head.startswith(b'PK\x03\x04'):
+        return 'a zip archive (a PyTorch checkpoint?), not a pickle'
+    if head[:1] != b'\x80':
+        try:
+            head.decode('utf-8')
+            return 'a text file, not a pickle'
+        except UnicodeDecodeError:
+            pass
+    return ''
 
 
 def safe_load_pickle(path: PathLike) -> Any:
     """Load a pickle that may hold only numpy arrays/scalars and builtin containers.
+
+    Numpy arrays and scalars must have a bool, integer, float, complex, str or bytes dtype; the file may
+    allocate at most ``4 x its size + PYSKL_MAX_LOAD_BYTES`` bytes (default 1 GiB) and nest containers at most
+    100 levels (:mod:`pyskl.datasets.unpickle_guard`).
 
     Args:
         path (str | os.PathLike): The pickle file, e.g. ``'data/nturgbd/ntu60_3danno.pkl'``.
@@ -121,23 +109,32 @@ def safe_load_pickle(path: PathLike) -> Any:
         ``annotations`` or a ``list`` of annotation dicts).
 
     Raises:
-        FileNotFoundError: if ``path`` does not exist.
-        UnsafePickleError: if the file names any other global (the message names the file and
-            the global as ``module.name``); nothing from the file has been called then.
-        pickle.UnpicklingError: if the file is not a valid pickle (the message names the file).
+        FileNotFoundError: if ``path`` does not exist (or is a directory).
+        UnsafePickleError: if the file names any other global or an object / structured dtype (the message
+            names the file and what was refused); nothing from the file has been called then.
+        LoadLimitError: if the file would allocate too much or nests too deep.
+        FileFormatError: if the file is empty, truncated, a text file or otherwise not a valid pickle.
+        All are :class:`pickle.UnpicklingError` whose message begins with the path.
     """
     path = os.fspath(path)
+    if osp.isdir(path):
+        raise FileNotFoundError(f'{path!r} is a directory, not a pickle file')
     if not osp.isfile(path):
-        raise FileNotFoundError(f'annotation file not found: {path!r}')
-    with open(path, 'rb') as f:
+        raise FileNotFoundError(f'file not found: {path!r}')
+    with LoadContext(path, osp.getsize(path)) as ctx, open(path, 'rb') as f:
         try:
-            return _SafeUnpickler(f, path).load()
-        except UnsafePickleError:
-            raise
-        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
-                KeyError) as e:
-            raise pickle.UnpicklingError(f'{path}: not a readable annotation pickle: '
-                                         f'{type(e).__name__}: {e}') from e
+            return finalize(_SafeUnpickler(f, ctx).load(), ctx)
+        except LoadError as e:
+            raise (ctx.error or e) from None
+        except MemoryError:
+            raise LoadLimitError(f'{path}: too large: the file declares more data than fits in memory') from None
+        except RecursionError:
+            raise LoadLimitError(f'{path}: too deep: nesting exceeds the recursion limit') from None
+        except Exception as e:
+            if ctx.error is not None:
+                raise ctx.error from None
+            why = _describe_start(path) or 'truncated or corrupt pickle'
+            raise FileFormatError(f'{path}: not a readable pickle: {why} ({type(e).__name__}: {e})') from None
 
 
 def dump_pickle(obj: Any, path: PathLike, protocol: int = 4) -> None:

@@ -15,7 +15,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.logging import HistoryBuffer
 
-from pyskl.registry import HOOKS
+from pyskl.registry import HOOKS, WEIGHT_INITIALIZERS
 
 #: Marker key of a HistoryBuffer stored as a plain dict.
 HISTORY_BUFFER_KEY = '__pyskl_history_buffer__'
@@ -33,10 +33,15 @@ def _history_buffer_to_dict(buf: HistoryBuffer) -> dict:
     }
 
 
-def _dict_to_history_buffer(data: dict) -> HistoryBuffer:
-    buf = HistoryBuffer(max_length=int(data['max_length']))
-    buf._log_history = data['log_history'].numpy().copy()
-    buf._count_history = data['count_history'].numpy().copy()
+def _dict_to_history_buffer(data: dict, key: str = '') -> HistoryBuffer:
+    logs, counts, max_length = data.get('log_history'), data.get('count_history'), data.get('max_length')
+    if type(max_length) is not int or max_length <= 0 or not all(
+            isinstance(t, torch.Tensor) and t.dim() == 1 and not t.is_complex() for t in (logs, counts)):
+        raise ValueError(f'checkpoint message_hub.log_scalars[{key!r}]: a stored HistoryBuffer needs 1-D '
+                         'log_history / count_history tensors and a positive int max_length')
+    buf = HistoryBuffer(max_length=max_length)
+    buf._log_history = logs.numpy().copy()
+    buf._count_history = counts.numpy().copy()
     return buf
 
 
@@ -97,7 +102,7 @@ def restore_history_buffers(message_hub_state: dict) -> dict:
     scalars = message_hub_state.get('log_scalars', {})
     for key, value in list(scalars.items()):
         if isinstance(value, dict) and value.get(HISTORY_BUFFER_KEY):
-            scalars[key] = _dict_to_history_buffer(value)
+            scalars[key] = _dict_to_history_buffer(value, key)
     return message_hub_state
 
 
@@ -138,3 +143,49 @@ class WeightsOnlyCheckpointHook(Hook):
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if isinstance(checkpoint.get('message_hub'), dict):
             restore_history_buffers(checkpoint['message_hub'])
+
+
+@WEIGHT_INITIALIZERS.register_module(name='Pretrained')
+class PysklPretrainedInit:
+    """``init_cfg=dict(type='Pretrained', checkpoint=PATH, prefix=None)`` read by pyskl's checkpoint loader
+    (:func:`pyskl.utils.checkpoint.load_checkpoint_file`), replacing mmengine's ``PretrainedInit`` (a plain
+    ``torch.load``) in the ``pyskl`` scope.
+
+    Args:
+        checkpoint (str): File or ``http(s)://`` URL.
+        prefix (str | None): Load only the weights under this prefix (stripped), e.g. ``'backbone.'``.
+        map_location: As in :func:`torch.load`.
+        allow_partial (bool): Accept a checkpoint that covers less than ``min_fraction`` of the module's
+            parameters (element count). Defaults to False: such a load raises with a summary.
+        min_fraction (float): See ``allow_partial``. Defaults to 0.5.
+    """
+
+    def __init__(self, checkpoint: str, prefix=None, map_location='cpu', allow_partial: bool = False,
+                 min_fraction: float = 0.5):
+        self.checkpoint, self.prefix, self.map_location = checkpoint, prefix, map_location
+        self.min_fraction = 0.0 if allow_partial else float(min_fraction)
+        self.wholemodule = False
+
+    def __call__(self, module: torch.nn.Module) -> None:
+        from mmengine.logging import print_log
+
+        from pyskl.utils.checkpoint import (FileFormatError, check_loaded_fraction, load_checkpoint_file,
+                                            match_summary, model_weights)
+
+        from .runner import resolve_checkpoint_path
+        path = resolve_checkpoint_path(self.checkpoint)
+        state_dict = model_weights(load_checkpoint_file(path, self.map_location), path)
+        if self.prefix:
+            prefix = self.prefix if self.prefix.endswith('.') else self.prefix + '.'
+            state_dict = OrderedDict((k[len(prefix):], v) for k, v in state_dict.items() if k.startswith(prefix))
+            if not state_dict:
+                raise FileFormatError(f'{path}: no weights under the prefix {prefix!r}')
+        summary = match_summary(module, state_dict)
+        check_loaded_fraction(summary, path, self.min_fraction, what='init_cfg Pretrained',
+                              hint='add allow_partial=True to the init_cfg')
+        module.load_state_dict(OrderedDict((k, state_dict[k]) for k in summary['loaded']), strict=False)
+        print_log(f'init_cfg Pretrained: loaded {len(summary["loaded"])} tensors from {path} '
+                  f'({100 * summary["fraction"]:.1f}% of the parameters)', logger='current')
+
+    def _get_init_info(self) -> str:
+        return f'{self.__class__.__name__}: load from {self.checkpoint}'

@@ -1,6 +1,7 @@
 """``PysklRunner``: mmengine's Runner with weights_only checkpoint loading and CPU DDP."""
 import copy
 import os
+import pickle
 import os.path as osp
 import re
 from typing import Callable, Dict, List, Optional, Tuple, Union
@@ -36,8 +37,9 @@ def resolve_checkpoint_path(filename: str) -> str:
 
 @RUNNERS.register_module()
 class PysklRunner(Runner):
-    """mmengine ``Runner`` with three changes (selected by ``runner_type='PysklRunner'``):
+    """mmengine ``Runner`` with these changes (selected by ``runner_type='PysklRunner'``):
 
+    - ``resume`` never executes the config stored in a checkpoint (mmengine's does);
     - every checkpoint the runner loads (``load_from``, ``resume``) is read by
       :func:`pyskl.utils.checkpoint.load_checkpoint_file` (``torch.load(weights_only=True)``
       plus the allow-list for released PYSKL / MMAction2 files); model keys are renamed
@@ -96,15 +98,87 @@ class PysklRunner(Runner):
 
         Args and return value as :meth:`mmengine.runner.Runner.load_checkpoint` (``module.`` prefixes
         and MMAction2's ``cls_head.fc`` are renamed by :func:`pyskl.utils.checkpoint.model_weights`).
+        Unless the config sets ``allow_partial_load = True``, a checkpoint that covers less than half of the
+        model's parameters (``min_load_fraction``, default 0.5) raises ``RuntimeError`` with a summary.
         """
-        from pyskl.utils.checkpoint import load_checkpoint_file, model_weights
+        from pyskl.utils.checkpoint import check_loaded_fraction, load_checkpoint_file, match_summary, model_weights
 
         path = resolve_checkpoint_path(filename)
         checkpoint = load_checkpoint_file(path, map_location=map_location)
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
 
         model = self.model.module if is_model_wrapper(self.model) else self.model
-        load_state_dict(model, model_weights(checkpoint, path, revise_keys), strict=strict, logger=self.logger)
+        state_dict = model_weights(checkpoint, path, revise_keys)
+        if not self.cfg.get('allow_partial_load', False):
+            check_loaded_fraction(match_summary(model, state_dict), path,
+                                  float(self.cfg.get('min_load_fraction', 0.5)),
+                                  what='resume' if self._resume else 'load_from')
+        load_state_dict(model, state_dict, strict=strict, logger=self.logger)
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint
+
+    def resume(self, filename: str, resume_optimizer: bool = True, resume_param_scheduler: bool = True,
+               map_location: Union[str, Callable] = 'default') -> None:
+        """mmengine's ``Runner.resume`` without executing anything from the file.
+
+        mmengine hands ``checkpoint['meta']['config']`` to ``Config.fromstring`` (which runs it as Python) to
+        compare ``gpu_ids``; here the stored config is never read. Everything else is kept: epoch / iter,
+        the seed (the stored one wins, with a warning when the config differs), the dataset-meta warning, the
+        message hub, the optimizer and the parameter schedulers. The checkpoint must be a training
+        checkpoint (``meta.epoch`` / ``meta.iter`` non-negative ints).
+        """
+        from mmengine.device import get_device
+
+        from pyskl.utils.checkpoint import FileFormatError
+
+        device = get_device() if map_location == 'default' else map_location
+        checkpoint = self.load_checkpoint(filename, map_location=device)
+        meta = checkpoint.get('meta')
+        epoch, it = (meta.get('epoch'), meta.get('iter')) if isinstance(meta, dict) else (None, None)
+        if not all(type(v) is int and v >= 0 for v in (epoch, it)) or not isinstance(
+                checkpoint.get('message_hub'), dict):
+            raise FileFormatError(f'{filename}: not a training checkpoint that can be resumed (needs meta.epoch, '
+                                  'meta.iter as non-negative ints and message_hub); to start from its weights use '
+                                  'load_from without --resume')
+        self.train_loop._epoch, self.train_loop._iter = epoch, it
+
+        resumed_seed = meta.get('seed', None)
+        if resumed_seed is not None and type(resumed_seed) is not int:
+            raise FileFormatError(f'{filename}: meta.seed must be an int, got {type(resumed_seed).__name__}')
+        current_seed = self._randomness_cfg.get('seed')
+        if resumed_seed is not None and resumed_seed != current_seed:
+            if current_seed is not None:
+                self.logger.warning(f'The value of random seed in the checkpoint "{resumed_seed}" is different '
+                                    f'from the value in `randomness` config "{current_seed}"')
+            self._randomness_cfg.update(seed=resumed_seed)
+            self.set_randomness(**self._randomness_cfg)
+
+        dataset_meta = getattr(self.train_dataloader.dataset, 'metainfo', None)
+        if pickle.dumps(meta.get('dataset_meta', None)) != pickle.dumps(dataset_meta):
+            self.logger.warning('The dataset metainfo from the resumed checkpoint is different from the current '
+                                'training dataset, please check the correctness of the checkpoint or the training '
+                                'dataset.')
+
+        self.message_hub.load_state_dict(checkpoint['message_hub'])
+
+        if 'optimizer' in checkpoint and resume_optimizer:
+            self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
+            self.optim_wrapper.load_state_dict(checkpoint['optimizer'])
+
+        if resume_param_scheduler and self.param_schedulers is None:
+            self.logger.warning('`resume_param_scheduler` is True but `self.param_schedulers` is None, so skip '
+                                'resuming parameter schedulers')
+            resume_param_scheduler = False
+        if 'param_schedulers' in checkpoint and resume_param_scheduler:
+            self.param_schedulers = self.build_param_scheduler(self.param_schedulers)
+            if isinstance(self.param_schedulers, dict):
+                for name, schedulers in self.param_schedulers.items():
+                    for scheduler, state in zip(schedulers, checkpoint['param_schedulers'][name]):
+                        scheduler.load_state_dict(state)
+            else:
+                for scheduler, state in zip(self.param_schedulers, checkpoint['param_schedulers']):
+                    scheduler.load_state_dict(state)
+
+        self._has_loaded = True
+        self.logger.info(f'resumed epoch: {self.epoch}, iter: {self.iter}')

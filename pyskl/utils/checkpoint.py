@@ -1,21 +1,33 @@
 """Reading released and trained checkpoints without arbitrary unpickling.
 
 Every file is read with ``torch.load(..., weights_only=True)``. The few non-tensor globals that released
-files carry are allow-listed by exact name:
+files carry are allow-listed by exact name, and resolve to guarded stand-ins, never to the real classes:
 
-- PYSKL (mmcv 1.x) files keep numpy scalars (e.g. ``hook_msgs.best_score``) in ``meta``;
-- MMAction2 1.x (mmengine) files keep ``HistoryBuffer`` objects holding numpy arrays in ``message_hub``.
+- PYSKL (mmcv 1.x) files keep numpy scalars (e.g. ``hook_msgs.best_score``) in ``meta``: numpy names resolve
+  to :func:`pyskl.datasets.io.numpy_globals` (numeric/str dtypes only, allocation charged to a budget);
+- MMAction2 1.x (mmengine) files keep ``HistoryBuffer`` objects in ``message_hub``: the name resolves to
+  :class:`_HistoryBufferState`, which keeps the three data fields of the state and ignores
+  ``statistics_methods`` (mmengine's own ``__setstate__`` would write it into the class-wide registry).
 
-Nothing else can be reconstructed: a file that needs any other global is refused with the name of that
-global (torch's ``UnpicklingError``), and no code in it runs.
+Before unpickling, the file must be a zip-format torch checkpoint (torch >= 1.6) whose entries do not
+declare more bytes than the archive holds. Every error is a :class:`pyskl.datasets.io.LoadError` whose
+message begins with the path: :class:`UnsafePickleError` (a refused global or dtype; nothing from the file
+ran), :class:`FileFormatError` (empty, truncated, text, not a checkpoint, no weights), :class:`LoadLimitError`
+(too large, too deep).
 """
 import os
-import pickle
 import re
+import zipfile
 from collections import OrderedDict
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
+
+from pyskl.datasets.unpickle_guard import (SIZE_FACTOR, FileFormatError, LoadContext, LoadError, LoadLimitError,
+                                           UnsafePickleError, current, finalize, guarded_numpy_globals)
+
+__all__ = ['KEY_MAPPINGS', 'safe_globals', 'load_checkpoint_file', 'get_state_dict', 'convert_state_dict',
+           'model_weights', 'load_checkpoint', 'match_summary', 'check_loaded_fraction']
 
 # name prefix in the file -> name in pyskl
 KEY_MAPPINGS: List[Tuple[str, str]] = [
@@ -23,60 +35,182 @@ KEY_MAPPINGS: List[Tuple[str, str]] = [
     ('cls_head.fc.', 'cls_head.fc_cls.'),  # MMAction2 1.x names the classifier ``fc``
 ]
 
-
-def _numpy_globals() -> list:
-    """numpy reconstructors / dtypes / scalars, by the names numpy 1.x and 2.x pickles use (the same
-    list the annotation loader admits, :func:`pyskl.datasets.io.numpy_globals`)."""
-    from pyskl.datasets.io import numpy_globals
-    return [(obj, f'{module}.{name}') for (module, name), obj in numpy_globals().items()]
+_STATISTICS = ('min', 'max', 'mean', 'current')
 
 
-def _mmengine_globals() -> list:
-    try:
-        from mmengine.logging.history_buffer import HistoryBuffer
-    except ImportError:  # pragma: no cover - mmengine is a dependency
-        return []
+class _HistoryBufferState:
+    """What ``mmengine.logging.history_buffer.HistoryBuffer`` resolves to while a checkpoint is read.
 
-    def history_buffer_getattr(obj, name):
-        """``getattr`` as HistoryBuffer pickles need it (its statistics methods), and nothing else."""
-        allowed = {'min', 'max', 'mean', 'current'} | set(HistoryBuffer._statistics_methods)
-        if obj is HistoryBuffer and isinstance(name, str) and name in allowed:
-            return getattr(obj, name)
-        raise pickle.UnpicklingError(f'refused getattr({obj!r}, {name!r}) while loading a checkpoint')
+    Keeps ``_log_history``, ``_count_history`` and ``max_length`` of the pickled state (checked when the
+    checkpoint is finalized) and drops ``statistics_methods``; never touches the class ``HistoryBuffer``.
+    """
+    __slots__ = ('state',)
 
-    return [(HistoryBuffer, 'mmengine.logging.history_buffer.HistoryBuffer'),
-            (history_buffer_getattr, 'builtins.getattr'), (history_buffer_getattr, '__builtin__.getattr')]
+    def __new__(cls, *args, **kwargs):
+        self = object.__new__(cls)
+        self.state = None
+        return self
+
+    def __setstate__(self, state: Any) -> None:
+        if self.state is not None or not isinstance(state, dict):
+            raise current().unsafe(f'unexpected HistoryBuffer state {state!r:.200}')
+        self.state = {k: state.get(k) for k in ('_log_history', '_count_history', 'max_length')}
+
+
+def _history_buffer(proxy: _HistoryBufferState):
+    """The real ``HistoryBuffer`` for a loaded :class:`_HistoryBufferState` (instance state only)."""
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+    state = proxy.state or {}
+    ctx = current()
+    max_length = state.get('max_length')
+    from pyskl.datasets.unpickle_guard import ArrayProxy
+    logs, counts = (v.array if isinstance(v, ArrayProxy) else v
+                    for v in (state.get('_log_history'), state.get('_count_history')))
+    if type(max_length) is not int or max_length <= 0 or not all(
+            isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind in 'biuf' for a in (logs, counts)):
+        raise ctx.fail(FileFormatError(f'{ctx.path}: invalid HistoryBuffer state in message_hub (needs 1-D numeric '
+                                       '_log_history / _count_history and a positive int max_length)'))
+    buf = HistoryBuffer(max_length=max_length)
+    buf._log_history, buf._count_history = logs, counts
+    return buf
+
+
+def _history_buffer_getattr(obj, name):
+    """``getattr`` as HistoryBuffer pickles need it (``getattr(HistoryBuffer, 'mean')`` for their statistics
+    methods): returns the method's name, which :class:`_HistoryBufferState` ignores; refuses anything else."""
+    if obj is _HistoryBufferState and name in _STATISTICS:
+        return name
+    raise current().unsafe(f'refused getattr({obj!r:.80}, {name!r:.80}) while loading a checkpoint')
 
 
 def safe_globals() -> list:
-    """The allow-list handed to :func:`torch.serialization.safe_globals`."""
-    return _numpy_globals() + _mmengine_globals()
+    """The allow-list handed to :func:`torch.serialization.safe_globals`: ``(object, name)`` pairs. The proxy
+    classes are listed (under their own names) so that torch's unpickler lets their ``__setstate__`` run."""
+    from pyskl.datasets.unpickle_guard import ArrayProxy, DtypeProxy
+    entries = [(obj, f'{module}.{name}') for (module, name), obj in guarded_numpy_globals().items()]
+    entries += [(ArrayProxy, 'pyskl.datasets.unpickle_guard.ArrayProxy'),
+                (DtypeProxy, 'pyskl.datasets.unpickle_guard.DtypeProxy'),
+                (_HistoryBufferState, 'mmengine.logging.history_buffer.HistoryBuffer'),
+                (_history_buffer_getattr, 'builtins.getattr'), (_history_buffer_getattr, '__builtin__.getattr')]
+    return entries
+
+
+def _check_container(path: str, size: int) -> None:
+    """Refuse what is not a zip-format torch checkpoint, before unpickling anything."""
+    if size == 0:
+        raise FileFormatError(f'{path}: empty file (0 bytes), not a checkpoint')
+    with open(path, 'rb') as f:
+        head = f.read(512)
+    if not zipfile.is_zipfile(path):
+        if head.startswith(b'PK'):
+            why = 'a truncated or corrupt zip archive'
+        elif head[:1] == b'\x80':
+            why = ('a pickle (a legacy torch < 1.6 checkpoint or an annotation/result file); pyskl reads only '
+                   'zip-format checkpoints: re-save trusted legacy files with torch.save in a recent torch')
+        else:
+            try:
+                head.decode('utf-8')
+                why = 'a text file'
+            except UnicodeDecodeError:
+                why = 'not a zip archive'
+        raise FileFormatError(f'{path}: not a PyTorch checkpoint: {why}')
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise FileFormatError(f'{path}: not a PyTorch checkpoint: corrupt zip archive ({e})') from None
+    data_pkl = [i for i in infos if i.filename == 'data.pkl' or i.filename.endswith('/data.pkl')]
+    if not data_pkl:
+        raise FileFormatError(f'{path}: not a PyTorch checkpoint: the zip archive has no data.pkl')
+    declared = sum(i.file_size for i in infos)
+    if declared > SIZE_FACTOR * size or any(i.compress_type != zipfile.ZIP_STORED for i in infos):
+        raise LoadLimitError(f'{path}: too large: the archive declares {declared} bytes of (possibly compressed) '
+                             f'entries in a {size}-byte file; torch checkpoints store their entries uncompressed')
+    with zipfile.ZipFile(path) as archive:
+        _scan_pickle(path, archive.read(data_pkl[0]))
+
+
+def _scan_pickle(path: str, data: bytes) -> None:
+    """Walk the opcodes of ``data.pkl`` without running them: refuse ``bytearray`` (torch's unpickler admits the
+    real one, and ``bytearray(2**31)`` would allocate 2 GiB from a few bytes) and corrupt streams."""
+    import pickletools
+    try:
+        for op, arg, _ in pickletools.genops(data):
+            if op.name == 'GLOBAL' and arg in ('builtins bytearray', '__builtin__ bytearray'):
+                raise UnsafePickleError(f'{path}: refusing to load: the checkpoint calls bytearray, which a '
+                                        'checkpoint never needs (and which can allocate unbounded memory)')
+    except (ValueError, EOFError, UnicodeDecodeError) as e:
+        raise FileFormatError(f'{path}: not a readable checkpoint: corrupt or truncated data.pkl ({e})') from None
+
+
+def _refusal(path: str, error: Exception) -> LoadError:
+    """A pyskl error for torch's ``UnpicklingError`` (its message explains ``add_safe_globals``, which is not
+    what a user of pyskl should do)."""
+    text = str(error)
+    found = re.search(r'GLOBAL (\S+)', text)
+    if found:
+        return UnsafePickleError(
+            f'{path}: refusing to load: the checkpoint names the global {found.group(1)}, which is not on '
+            "pyskl's allow-list (tensors, numeric numpy data, builtin containers); nothing from the file was run. "
+            'If you trust the file, convert it with plain torch.load in a trusted environment.')
+    if 'Unsupported operand' in text or 'persistent_load' in text:
+        return FileFormatError(f'{path}: not a readable checkpoint: corrupt pickle ({text.splitlines()[0]})')
+    return UnsafePickleError(f'{path}: refusing to load: {text.strip().splitlines()[-1][:300]}')
 
 
 def load_checkpoint_file(path: str, map_location='cpu') -> dict:
-    """``torch.load(path, weights_only=True)`` with the allow-list above.
+    """``torch.load(path, weights_only=True)`` with the allow-list above; the checkpoint as a dict.
 
     Raises:
-        FileNotFoundError: ``path`` does not exist.
-        pickle.UnpicklingError: the file needs a global outside the allow-list (named in the message).
+        FileNotFoundError: ``path`` does not exist or is a directory.
+        UnsafePickleError / FileFormatError / LoadLimitError: see the module docstring; messages begin with
+            the path.
     """
+    path = os.fspath(path)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f'checkpoint not found: {path}')
-    with torch.serialization.safe_globals(safe_globals()):
-        return torch.load(path, map_location=map_location, weights_only=True)
+        raise FileNotFoundError(f'checkpoint not found: {path}' + (' (a directory)' if os.path.isdir(path) else ''))
+    size = os.path.getsize(path)
+    _check_container(path, size)
+    with LoadContext(path, size) as ctx:
+        try:
+            with torch.serialization.safe_globals(safe_globals()):
+                checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+            checkpoint = finalize(checkpoint, ctx, {_HistoryBufferState: _history_buffer})
+        except LoadError as e:
+            raise (ctx.error or e) from None
+        except MemoryError:
+            raise ctx.error or LoadLimitError(f'{path}: too large: the checkpoint declares more data than fits in '
+                                              'memory') from None
+        except RecursionError:
+            raise LoadLimitError(f'{path}: too deep: nesting exceeds the recursion limit') from None
+        except Exception as e:  # torch: UnpicklingError, RuntimeError, EOFError, KeyError, ...
+            if ctx.error is not None:
+                raise ctx.error from None
+            import pickle
+            if isinstance(e, pickle.UnpicklingError):
+                raise _refusal(path, e) from None
+            if isinstance(e, RuntimeError) and 'allocate' in str(e):
+                raise LoadLimitError(f'{path}: too large: {str(e).splitlines()[0]}') from None
+            raise FileFormatError(f'{path}: not a readable checkpoint (truncated or corrupt): '
+                                  f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}') from None
+    if not isinstance(checkpoint, dict):
+        raise FileFormatError(f'{path}: not a checkpoint: it holds a {type(checkpoint).__name__}, not a dict')
+    return checkpoint
 
 
 def get_state_dict(checkpoint: dict, path: str = '<checkpoint>') -> 'OrderedDict[str, torch.Tensor]':
     """The model weights of a loaded checkpoint (``state_dict`` / ``model`` entry, or the dict itself)."""
     if not isinstance(checkpoint, dict):
-        raise TypeError(f'{path}: expected a dict checkpoint, got {type(checkpoint).__name__}')
+        raise FileFormatError(f'{path}: expected a dict checkpoint, got {type(checkpoint).__name__}')
     for key in ('state_dict', 'model'):
         if key in checkpoint and isinstance(checkpoint[key], dict):
             checkpoint = checkpoint[key]
             break
     tensors = OrderedDict((k, v) for k, v in checkpoint.items() if isinstance(v, torch.Tensor))
     if not tensors:
-        raise ValueError(f'{path}: no tensors found (keys: {sorted(checkpoint)[:10]})')
+        raise FileFormatError(f'{path}: no state dict: no tensors found (keys: '
+                              f'{sorted(map(str, checkpoint))[:10]})')
     return tensors
 
 
@@ -103,6 +237,49 @@ def model_weights(checkpoint: dict, path: str = '<checkpoint>',
     return state_dict
 
 
+def match_summary(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor]) -> dict:
+    """How ``state_dict`` matches ``model.state_dict()``.
+
+    Keys a submodule lists in its ``optional_state_keys`` (state that older checkpoints lack, e.g. the class memory
+    ``avg_f`` of ProtoGCN's contrastive loss, which the original code never saved) are not reported missing; they
+    keep their built value.
+
+    Returns:
+        dict: ``missing`` / ``unexpected`` / ``mismatched`` key lists (``mismatched``: in both, other shape),
+        ``loaded`` (keys that load), ``fraction`` (loaded share of the model's tensor elements, 0..1).
+    """
+    own = model.state_dict()
+    optional = {f'{name}.{key}' if name else key for name, mod in model.named_modules()
+                for key in getattr(mod, 'optional_state_keys', ())}
+    missing = [k for k in own if k not in state_dict and k not in optional]
+    unexpected = [k for k in state_dict if k not in own]
+    mismatched = [k for k, v in state_dict.items() if k in own and tuple(v.shape) != tuple(own[k].shape)]
+    bad = set(mismatched)
+    loaded = [k for k in state_dict if k in own and k not in bad]
+    total = sum(v.numel() for v in own.values())
+    fraction = sum(own[k].numel() for k in loaded) / total if total else 1.0
+    return dict(missing=missing, unexpected=unexpected, mismatched=mismatched, loaded=loaded, fraction=fraction,
+                shapes={k: (tuple(state_dict[k].shape), tuple(own[k].shape)) for k in mismatched})
+
+
+def check_loaded_fraction(summary: dict, path: str, min_fraction: float = 0.5, what: str = 'load_from',
+                          hint: str = 'set `allow_partial_load = True` in the config (or --cfg-options '
+                                      'allow_partial_load=True)') -> None:
+    """Raise ``RuntimeError`` naming ``path`` when less than ``min_fraction`` of the model's parameters (by
+    element count) load from the checkpoint (``summary`` from :func:`match_summary`): it is then almost
+    certainly of another architecture, and training would silently start from scratch."""
+    if summary['fraction'] >= min_fraction:
+        return
+    n_own = len(summary['loaded']) + len(summary['missing']) + len(summary['mismatched'])
+    examples = ', '.join(f'{k}: checkpoint {a} vs model {b}' for k, (a, b) in list(summary['shapes'].items())[:3])
+    raise RuntimeError(
+        f'{path}: {what} would load only {100 * summary["fraction"]:.1f}% of the model\'s parameters (less than '
+        f'{100 * min_fraction:.0f}%): {len(summary["loaded"])} of {n_own} tensors load; '
+        f'{len(summary["missing"])} missing in the checkpoint, {len(summary["unexpected"])} unexpected, '
+        f'{len(summary["mismatched"])} with another shape' + (f' (e.g. {examples})' if examples else '')
+        + f'. The checkpoint is probably of another architecture or modality; {hint} if this is intended.')
+
+
 def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', strict: bool = True,
                     revise_keys: Optional[List[Tuple[str, str]]] = None) -> dict:
     """Load PYSKL, MMAction2 or pyskl weights into ``model``.
@@ -121,16 +298,9 @@ def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', stric
     """
     checkpoint = load_checkpoint_file(path, map_location)
     state_dict = model_weights(checkpoint, path, revise_keys)
-    own = model.state_dict()
-    # state a module may keep but older checkpoints lack (a submodule's ``optional_state_keys``, e.g. the class
-    # memory ``avg_f`` of ProtoGCN's contrastive loss, which the original code never saved): kept as built
-    optional = {f'{name}.{key}' if name else key for name, mod in model.named_modules()
-                for key in getattr(mod, 'optional_state_keys', ())}
-    missing = [k for k in own if k not in state_dict and k not in optional]
-    unexpected = [k for k in state_dict if k not in own]
-    mismatched_keys = {k for k, v in state_dict.items() if k in own and tuple(v.shape) != tuple(own[k].shape)}
-    mismatched = [f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model {tuple(own[k].shape)}'
-                  for k in state_dict if k in mismatched_keys]
+    summary = match_summary(model, state_dict)
+    missing, unexpected = summary['missing'], summary['unexpected']
+    mismatched = [f'{k}: checkpoint {a} vs model {b}' for k, (a, b) in summary['shapes'].items()]
     if strict and (missing or unexpected or mismatched):
         def listing(title, keys):
             return f'\n  {title} ({len(keys)}): ' + ', '.join(keys[:20]) + (' ...' if len(keys) > 20 else '')
@@ -142,6 +312,6 @@ def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', stric
         if mismatched:
             msg += listing('shape mismatch', mismatched)
         raise RuntimeError(msg)
-    state_dict = OrderedDict((k, v) for k, v in state_dict.items() if k in own and k not in mismatched_keys)
-    model.load_state_dict(state_dict, strict=False)
+    model.load_state_dict(OrderedDict((k, state_dict[k]) for k in summary['loaded']), strict=False)
     return checkpoint
+

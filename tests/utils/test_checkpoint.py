@@ -127,3 +127,84 @@ def test_non_strict_loads_matching_keys_and_skips_mismatched(tmp_path):
     assert torch.equal(model.cls_head.fc_cls.weight, head_before)
     torch.testing.assert_close(model.backbone.data_bn.weight, sd['backbone.data_bn.weight'])
     torch.testing.assert_close(model.cls_head.fc_cls.bias, sd['cls_head.fc_cls.bias'])
+
+
+def _injecting_buffer():
+    """A HistoryBuffer whose pickled state registers ``evil`` and rebinds ``mean`` class-wide."""
+    from mmengine.logging import HistoryBuffer
+    buf = HistoryBuffer()
+    state = dict(max_length=10, _log_history=np.array([2.0]), _count_history=np.array([1]),
+                 statistics_methods={'evil': HistoryBuffer.min, 'mean': HistoryBuffer.max})
+    buf.__getstate__ = lambda: state  # what pickle asks the instance for
+    return buf
+
+
+def test_history_buffer_state_cannot_change_the_class(tmp_path):
+    """mmengine's HistoryBuffer.__setstate__ writes ``statistics_methods`` into the class-wide registry; the
+    loader keeps instance data only."""
+    from mmengine.logging import HistoryBuffer
+    HistoryBuffer()  # registers the defaults
+    before = dict(HistoryBuffer._statistics_methods)
+    path = tmp_path / 'hub.pth'
+    torch.save({'state_dict': random_state(build()),
+                'message_hub': dict(log_scalars={'loss': _injecting_buffer()}, runtime_info={}, resumed_keys={})},
+               path)
+    try:
+        loaded = load_checkpoint_file(str(path))['message_hub']['log_scalars']['loss']
+        assert isinstance(loaded, HistoryBuffer) and loaded.mean() == 2.0
+        assert HistoryBuffer._statistics_methods == before
+        assert 'statistics_methods' not in vars(loaded)
+    finally:
+        HistoryBuffer._statistics_methods.clear()
+        HistoryBuffer._statistics_methods.update(before)
+
+
+def test_errors_name_the_file_and_the_problem(tmp_path):
+    from pyskl.datasets.io import FileFormatError, LoadLimitError
+    for data, words in [(b'', 'empty file'), (b'lr = 0.1\n', 'text file'), (pickle.dumps([1]), 'a pickle')]:
+        path = tmp_path / 'x.pth'
+        path.write_bytes(data)
+        with pytest.raises(FileFormatError, match=f'^{path}: .*{words}'):
+            load_checkpoint_file(str(path))
+    path = tmp_path / 'nested.pth'
+    value = []
+    for _ in range(150):
+        value = [value]
+    torch.save({'state_dict': random_state(build()), 'x': value}, path)
+    with pytest.raises(LoadLimitError, match=f'^{path}: too deep'):
+        load_checkpoint_file(str(path))
+    path = tmp_path / 'nothing.pth'
+    torch.save({'meta': {'epoch': 1}}, path)
+    with pytest.raises(FileFormatError, match=f'^{path}: no state dict'):
+        load_checkpoint(build(), str(path))
+
+
+def test_memory_budget_counts_numpy_data(tmp_path, monkeypatch):
+    from pyskl.datasets.io import LoadLimitError
+    path = tmp_path / 'big.pth'
+    torch.save({'state_dict': random_state(build()), 'meta': {'a': np.zeros(1 << 20)}}, path)
+    load_checkpoint_file(str(path))  # 8 MiB of numpy data in the file itself: fine
+    monkeypatch.setenv('PYSKL_MAX_LOAD_BYTES', '0')
+    load_checkpoint_file(str(path))  # within 4 x the file size
+    from pyskl.datasets import unpickle_guard
+    monkeypatch.setattr(unpickle_guard, 'SIZE_FACTOR', 0)
+    with pytest.raises(LoadLimitError, match=f'^{path}: too large'):
+        load_checkpoint_file(str(path))
+
+
+def test_init_cfg_pretrained_uses_the_safe_loader_and_refuses_other_architectures(tmp_path):
+    """``init_cfg=dict(type='Pretrained')`` in the pyskl scope: pyskl's loader (numpy meta loads, which plain
+    weights_only torch.load refuses) and the partial-load check."""
+    from pyskl.utils import register_all_modules
+    register_all_modules()
+    sd = random_state(build())
+    good, other = tmp_path / 'good.pth', tmp_path / 'other.pth'
+    torch.save({'state_dict': sd, 'meta': {'best': np.float64(0.5)}}, good)
+    torch.save({'state_dict': {'x.weight': torch.zeros(3)}}, other)
+    model = MODELS.build(dict(CFG, init_cfg=dict(type='Pretrained', checkpoint=str(good))))
+    model.init_weights()
+    torch.testing.assert_close(model.cls_head.fc_cls.weight, sd['cls_head.fc_cls.weight'])
+    model = MODELS.build(dict(CFG, init_cfg=dict(type='Pretrained', checkpoint=str(other))))
+    with pytest.raises(RuntimeError, match=f'^{other}: init_cfg Pretrained would load only 0.0%.*allow_partial'):
+        model.init_weights()
+    MODELS.build(dict(CFG, init_cfg=dict(type='Pretrained', checkpoint=str(other), allow_partial=True))).init_weights()
