@@ -14,23 +14,25 @@ class Prediction(NamedTuple):
     name: Optional[str] = None
 
 
-def checkpoint_meta(checkpoint: str) -> dict:
-    """The ``meta`` dict of a checkpoint file (``{}`` when it has none), read with the safe loader."""
+def read_checkpoint(checkpoint: str) -> Tuple[str, dict]:
+    """``(local path, loaded checkpoint dict)`` of a checkpoint file or URL, read with the safe loader."""
     from pyskl.engine import resolve_checkpoint_path
     from pyskl.utils.checkpoint import load_checkpoint_file
 
-    meta = load_checkpoint_file(resolve_checkpoint_path(checkpoint), map_location='cpu').get('meta')
-    return meta if isinstance(meta, dict) else {}
+    path = resolve_checkpoint_path(checkpoint)
+    return path, load_checkpoint_file(path, map_location='cpu')
 
 
-def load_config_for_checkpoint(config: Union[str, Config, None], checkpoint: Optional[str],
-                               cfg_options: Optional[dict] = None, force: bool = False) -> Tuple[Config, dict]:
+def load_config_for_checkpoint(config: Union[str, Config, None], checkpoint: Union[str, dict, None],
+                               cfg_options: Optional[dict] = None, force: bool = False,
+                               source: Optional[str] = None) -> Tuple[Config, dict]:
     """The resolved config to run ``checkpoint`` with, and the checkpoint's ``meta``.
 
     Args:
         config (str | Config | None): Config path or loaded config; None takes the config stored in the checkpoint
             (``meta['pyskl_config']``, plain data written by pyskl's training, never executed).
-        checkpoint (str | None): Checkpoint path or URL; None with a config builds fresh weights.
+        checkpoint (str | dict | None): Checkpoint path or URL, or a checkpoint already loaded (then ``source``
+            names it in messages); None with a config builds fresh weights.
         cfg_options (dict | None): Overrides merged into the config.
         force (bool): Go on when the config and the checkpoint's stored config disagree on the experiment's facts
             (``feats``, ``layout``, ``num_classes``, ``in_channels``, backbone).
@@ -42,7 +44,11 @@ def load_config_for_checkpoint(config: Union[str, Config, None], checkpoint: Opt
     from pyskl.utils.config import load_config, resolve_config
     from pyskl.utils.config_data import CONFIG_KEY, compare_facts, config_from_data
 
-    meta = checkpoint_meta(checkpoint) if checkpoint is not None else {}
+    if isinstance(checkpoint, dict):
+        loaded, checkpoint = checkpoint, source or '<checkpoint>'
+    else:
+        loaded = read_checkpoint(checkpoint)[1] if checkpoint is not None else {}
+    meta = loaded.get('meta') if isinstance(loaded.get('meta'), dict) else {}
     stored = meta.get(CONFIG_KEY)
     if config is None:
         if checkpoint is None:
@@ -80,14 +86,15 @@ def init_recognizer(config: Union[str, Config, None], checkpoint: Optional[str] 
     """
     from pyskl.registry import MODELS
     from pyskl.utils import register_all_modules
-    from pyskl.utils.checkpoint import load_checkpoint
+    from pyskl.utils.checkpoint import load_weights
     from pyskl.utils.config_data import stored_classes
 
     register_all_modules()
-    cfg, meta = load_config_for_checkpoint(config, checkpoint, cfg_options, force)
+    path, loaded = read_checkpoint(checkpoint) if checkpoint is not None else (None, None)
+    cfg, meta = load_config_for_checkpoint(config, loaded, cfg_options, force, source=path)
     model = MODELS.build(cfg.model)
-    if checkpoint is not None:
-        load_checkpoint(model, checkpoint, map_location='cpu')
+    if loaded is not None:
+        load_weights(model, loaded, path)
     model.cfg = cfg
     model.classes = stored_classes(meta) or config_classes(cfg)
     return model.to(device).eval()

@@ -297,6 +297,14 @@ def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', stric
         dict: The whole checkpoint as loaded (``meta`` etc.).
     """
     checkpoint = load_checkpoint_file(path, map_location)
+    load_weights(model, checkpoint, path, strict, revise_keys)
+    return checkpoint
+
+
+def load_weights(model: torch.nn.Module, checkpoint: dict, path: str = '<checkpoint>', strict: bool = True,
+                 revise_keys: Optional[List[Tuple[str, str]]] = None) -> None:
+    """Load the weights of an already loaded ``checkpoint`` (from :func:`load_checkpoint_file`) into ``model``;
+    arguments as :func:`load_checkpoint` (``path`` only names the file in messages)."""
     state_dict = model_weights(checkpoint, path, revise_keys)
     summary = match_summary(model, state_dict)
     missing, unexpected = summary['missing'], summary['unexpected']
@@ -313,5 +321,4 @@ def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', stric
             msg += listing('shape mismatch', mismatched)
         raise RuntimeError(msg)
     model.load_state_dict(OrderedDict((k, state_dict[k]) for k in summary['loaded']), strict=False)
-    return checkpoint
 
