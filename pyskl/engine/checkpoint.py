@@ -136,7 +136,8 @@ class WeightsOnlyCheckpointHook(Hook):
     priority = 'LOWEST'
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        store_config(runner.cfg, checkpoint)
+        if getattr(runner, 'cfg', None) is not None:
+            store_config(runner.cfg, checkpoint)
         for key in list(checkpoint):
             checkpoint[key] = to_weights_only(checkpoint[key], f'checkpoint.{key}')
 

@@ -23,8 +23,8 @@ SAMPLERS = ('UniformSampleFrames', 'UniformSample', 'UniformSampleDecode')
 def small_config(repo, config, ann_file, out_path):
     """The real config with its data and schedule shrunk: 16-frame clips, batch 4, 10 classes."""
     from pyskl.utils.config import load_config
-    cfg = load_config(os.path.join(repo, config))
-    cfg.model.cls_head.num_classes = 10
+    # the top-level facts reach the model, every dataset and every sampler
+    cfg = load_config(os.path.join(repo, config), dict(num_classes=10, ann_file=ann_file, clip_len=16))
     for name in ('train', 'val', 'test'):
         loader = cfg[f'{name}_dataloader']
         loader.update(batch_size=4, num_workers=0, persistent_workers=False)
@@ -32,12 +32,10 @@ def small_config(repo, config, ann_file, out_path):
         if dataset.type == 'RepeatDataset':
             dataset.times = 4
             dataset = dataset.dataset
-        dataset.update(ann_file=ann_file, num_classes=10)
         for t in dataset.pipeline:
             if t['type'] in SAMPLERS:
-                t.update(clip_len=16, num_clips=1)
-    cfg.train_cfg.update(max_epochs=2, val_interval=2)
-    cfg.param_scheduler[0].update(T_max=2)
+                t.update(num_clips=1)
+    cfg.train_cfg.update(max_epochs=2, val_interval=2)  # the schedule follows max_epochs
     cfg.optim_wrapper.optimizer.lr = 0.01
     cfg.default_hooks.logger.interval = 1
     cfg.log_processor.window_size = 1  # log each iteration's own loss, not a running mean
