@@ -19,6 +19,9 @@ custom_hooks = [
 ]
 
 env_cfg = dict(
+    # torch's CPU threads: None = OMP_NUM_THREADS if set, else the cores / processes on this node. CPU results
+    # depend on it: the same seed and thread count on the same machine reproduce a run exactly.
+    num_threads=None,
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='nccl'))  # gloo is used automatically when CUDA is absent

@@ -92,3 +92,32 @@ def init_dist_env(launcher: str, backend: Optional[str] = None, **kwargs) -> boo
     torch_dist.init_process_group(backend='gloo', rank=int(os.environ['RANK']),
                                   world_size=int(os.environ['WORLD_SIZE']), **kwargs)
     return True
+
+
+def set_num_threads(num_threads: Optional[int] = None) -> str:
+    """Set torch's intra-op thread count deliberately, and say why (for the log).
+
+    Results on a CPU depend on the thread count (reductions are split differently): the same seed gives identical
+    weights for the same ``num_threads`` on the same machine, and different ones otherwise. So the count is a
+    setting of the run, not an accident of the machine:
+
+    - ``num_threads`` given (``env_cfg.num_threads``, ``tools/train.py --threads``): that many;
+    - else ``OMP_NUM_THREADS`` set: torch's default, which follows it (torchrun sets it to 1 per process);
+    - else the cores this process may use divided by the processes on this node (``LOCAL_WORLD_SIZE``), at least
+      1, so that several processes never oversubscribe the cores (oversubscribed OpenMP threads spin).
+
+    Returns:
+        str: e.g. ``'torch threads: 2 (2 cores / 1 process)'``.
+    """
+    if num_threads is not None:
+        num_threads, why = int(num_threads), 'env_cfg.num_threads'
+        if num_threads < 1:
+            raise ValueError(f'env_cfg.num_threads must be >= 1, got {num_threads}')
+    elif os.environ.get('OMP_NUM_THREADS'):
+        return f'torch threads: {torch.get_num_threads()} (OMP_NUM_THREADS={os.environ["OMP_NUM_THREADS"]})'
+    else:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+        procs = max(1, int(os.environ.get('LOCAL_WORLD_SIZE', 1)))
+        num_threads, why = max(1, cores // procs), f'{cores} cores / {procs} process{"es" if procs > 1 else ""}'
+    torch.set_num_threads(num_threads)
+    return f'torch threads: {num_threads} ({why})'

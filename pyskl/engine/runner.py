@@ -16,7 +16,7 @@ from torch.nn.parallel import DistributedDataParallel
 from pyskl.registry import MODEL_WRAPPERS, RUNNERS
 
 from .checkpoint import WeightsOnlyCheckpointHook
-from .dist import init_dist_env
+from .dist import init_dist_env, set_num_threads
 
 
 def resolve_checkpoint_path(filename: str) -> str:
@@ -49,7 +49,9 @@ class PysklRunner(Runner):
       hold tensors and builtins;
     - without CUDA, distributed runs use the gloo backend (:func:`init_dist_env`) and the
       DDP wrapper gets ``device_ids=None``;
-    - ``persistent_workers`` follows ``num_workers`` (:meth:`build_dataloader`).
+    - ``persistent_workers`` follows ``num_workers`` (:meth:`build_dataloader`);
+    - torch's thread count is set deliberately (``env_cfg.num_threads``; see
+      :func:`pyskl.engine.dist.set_num_threads`) and logged.
     """
 
     @staticmethod
@@ -64,9 +66,17 @@ class PysklRunner(Runner):
             dataloader['persistent_workers'] = False
         return Runner.build_dataloader(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
 
+    def build_logger(self, *args, **kwargs):
+        logger = super().build_logger(*args, **kwargs)
+        if getattr(self, '_threads_note', None):
+            logger.info(self._threads_note)
+        return logger
+
     def setup_env(self, env_cfg: Dict) -> None:
         if self.distributed and not is_distributed():
             init_dist_env(self.launcher, **copy.deepcopy(dict(env_cfg.get('dist_cfg', {}))))
+        env_cfg = dict(env_cfg)
+        self._threads_note = set_num_threads(env_cfg.pop('num_threads', None))
         super().setup_env(env_cfg)
 
     def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
