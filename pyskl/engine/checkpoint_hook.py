@@ -108,6 +108,25 @@ class SafeCheckpointHook(CheckpointHook):
         if self._local and not getattr(runner, 'saves_atomically', False):
             runner.logger.warning(f'{type(runner).__name__} writes checkpoints in place: a kill during a save '
                                   "can leave a truncated file (use runner_type='PysklRunner')")
+        if self._local and is_main_process():
+            self._repair(runner)
+
+    def _repair(self, runner) -> None:
+        """Finish what a killed save left undone (a resumed run may have no epoch left to save):
+        remove its temporary files and point ``latest.pth`` at the checkpoint ``last_checkpoint``
+        names."""
+        out_dir = osp.abspath(self.out_dir)
+        for tmp in remove_stale_temp_files(out_dir):
+            runner.logger.info(f'Removed {tmp}, left by an interrupted save')
+        record = osp.join(runner.work_dir, LAST_CHECKPOINT)
+        if not (self.latest and osp.isfile(record)):
+            return
+        with open(record) as f:
+            last = f.read().strip()
+        latest = self._path(LATEST)
+        if (last and osp.dirname(osp.abspath(last)) == out_dir and osp.isfile(last)
+                and not (osp.isfile(latest) and osp.samefile(last, latest))):
+            link_or_copy_atomic(last, latest)
 
     # -- file operations ------------------------------------------------------------------------
     def _path(self, filename: str) -> str:
