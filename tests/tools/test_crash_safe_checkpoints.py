@@ -134,7 +134,7 @@ def test_reference_run_exercises_every_risky_step(reference):
 def test_kill_at_every_point_of_the_epoch2_save_then_resume(reference, demo_ann, th):
     ref = torch.load(os.path.join(reference['work_dir'], 'epoch_2.pth'), weights_only=True)
     points = _kill_points(reference['events'])
-    assert len(points) >= 10
+    assert len(points) >= 4
     failures = []
     for k in points:
         work_dir = os.path.join(reference['root'], f'killed_{k}')

@@ -44,14 +44,16 @@ def runs(demo_ann, tmp_path_factory, th):
     second = th.run(train + ['--seed', '3', '--cfg-options'] + th.small_cfg_options(demo_ann, 3)
                     + ['default_hooks.checkpoint.max_keep_ckpts=1'], cwd=root)
     after_second = _pth_digests(work_dir)
+    with open(os.path.join(work_dir, 'last_checkpoint')) as f:
+        last_after_second = f.read().strip()
     third = th.run(train + ['--seed', '4', '--no-resume', '--cfg-options'] + th.small_cfg_options(demo_ann, 1),
                    cwd=root)
     return dict(root=root, work_dir=work_dir, first=first, second=second, third=third, out_file=out_file,
-                after_first=after_first, after_second=after_second, stale=stale, after_third=_pth_digests(work_dir))
+                after_first=after_first, after_second=after_second, stale=stale, last_after_second=last_after_second, after_third=_pth_digests(work_dir))
 
 
 def test_rerun_resumes_and_keeps_earlier_checkpoints(runs):
-    work_dir, second = runs['work_dir'], runs['second']
+    work_dir, second = os.path.realpath(runs['work_dir']), runs['second']
     assert 'holds checkpoints of an earlier run: resuming from' in second
     assert 'resumed epoch: 2' in second
     assert 'Epoch(train) [1]' not in second and 'Epoch(train) [3]' in second
@@ -61,8 +63,7 @@ def test_rerun_resumes_and_keeps_earlier_checkpoints(runs):
         assert runs['after_second'][name] == runs['after_first'][name], name
     assert 'epoch_3.pth' in runs['after_second']
     assert not os.path.exists(runs['stale'])
-    with open(os.path.join(work_dir, 'last_checkpoint')) as f:
-        assert os.path.basename(f.read().strip()) == 'epoch_3.pth'
+    assert runs['last_after_second'] == os.path.join(work_dir, 'epoch_3.pth')
     assert runs['after_second']['latest.pth'] == runs['after_second']['epoch_3.pth']
 
 
