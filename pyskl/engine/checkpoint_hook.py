@@ -17,8 +17,13 @@ order and the scope of every file operation:
    this process wrote it. A file of an earlier run that the new run would overwrite is renamed
    aside (``epoch_1.pth`` -> ``epoch_1.before-<its mtime>.pth``), never replaced.
 
+When the epoch is validated, its checkpoint is saved after the validation (mmengine saves it before,
+then once more when the best improved), so ``epoch_N.pth`` always records the best checkpoint of
+epochs 1..N: a run killed during validation resumes from ``epoch_{N-1}.pth`` and repeats epoch N
+(identically) instead of skipping its validation.
+
 Temporary files of a killed save (``.<name>.<pid>.<hex>.tmp``) are never taken for checkpoints and
-are removed by the next save. :func:`find_resume_checkpoint` picks the checkpoint a re-run resumes.
+are removed by the next ``before_train`` or save. :func:`find_resume_checkpoint` picks the checkpoint a re-run resumes.
 """
 import os
 import os.path as osp
@@ -91,6 +96,7 @@ class SafeCheckpointHook(CheckpointHook):
         super().__init__(*args, **kwargs)
         self.latest = latest
         self._written: Set[str] = set()
+        self._pending_epoch_save = False
 
     # -- set-up ---------------------------------------------------------------------------------
     def before_train(self, runner) -> None:
@@ -185,7 +191,40 @@ class SafeCheckpointHook(CheckpointHook):
         if self.latest and self._local:
             link_or_copy_atomic(self.last_ckpt, self._path(LATEST))
 
-    # -- mmengine's two save paths, reordered -----------------------------------------------------
+    # -- mmengine's save paths, reordered ---------------------------------------------------------
+    def _validates_after_this_epoch(self, runner) -> bool:
+        """Whether mmengine's ``EpochBasedTrainLoop`` validates right after the current epoch."""
+        loop = runner.train_loop
+        if getattr(runner, '_val_loop', None) is None or not all(
+                hasattr(loop, k) for k in ('val_begin', 'val_interval', 'max_epochs')):
+            return False
+        epoch = runner.epoch + 1  # the loop counts the epoch after the after_train_epoch hooks
+        return epoch >= loop.val_begin and (epoch % loop.val_interval == 0 or epoch == loop.max_epochs)
+
+    def after_train_epoch(self, runner) -> None:
+        if not self.by_epoch:
+            return
+        if self.every_n_epochs(runner, self.interval, self.save_begin) or (
+                self.save_last and self.is_last_train_epoch(runner)):
+            if self._validates_after_this_epoch(runner):
+                self._pending_epoch_save = True  # saved in after_val_epoch, with the validation's outcome
+                return
+            runner.logger.info(f'Saving checkpoint at {runner.epoch + 1} epochs')
+            self._save_checkpoint(runner)
+
+    def after_val_epoch(self, runner, metrics) -> None:
+        pending, self._pending_epoch_save = self._pending_epoch_save, False
+        replaced = []
+        if metrics:
+            replaced = self._save_best_checkpoint(runner, metrics, resave_last=not pending)
+        else:
+            runner.logger.warning('Validation returned no metrics: the best checkpoint is not updated.')
+        if pending:
+            runner.logger.info(f'Saving checkpoint at {runner.epoch} epochs')
+            self._save_checkpoint_with_step(runner, runner.epoch, dict(epoch=runner.epoch, iter=runner.iter))
+        for old_path, new_path in replaced:
+            self._remove(runner, old_path, keep=new_path)
+
     def _save_checkpoint_with_step(self, runner, step, meta):
         drop = None
         if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and self.keep_ckpt_ids[-1] == step):
@@ -203,9 +242,12 @@ class SafeCheckpointHook(CheckpointHook):
         if drop is not None:
             self._remove(runner, self._path(self.filename_tmpl.format(drop)), keep=self.last_ckpt)
 
-    def _save_best_checkpoint(self, runner, metrics) -> None:
+    def _save_best_checkpoint(self, runner, metrics, resave_last: bool = True) -> list:
+        """Write the new best checkpoint(s); returns ``[(previous best, new best)]`` for the caller
+        to remove once the checkpoint recording the new best is written. With ``resave_last`` the
+        last checkpoint is re-saved here (as mmengine does) so that it records the new best."""
         if not self.save_best:
-            return
+            return []
         if self.by_epoch:
             ckpt_filename, cur_type, cur_time = self.filename_tmpl.format(runner.epoch), 'epoch', runner.epoch
         else:
@@ -215,7 +257,7 @@ class SafeCheckpointHook(CheckpointHook):
             self._init_rule(self.rules, [list(metrics.keys())[0]])
 
         single = len(self.key_indicators) == 1
-        replaced = []  # previous best files, removed once the new ones are complete
+        replaced = []
         for key_indicator, rule in zip(self.key_indicators, self.rules):
             score_key = 'best_score' if single else f'best_score_{key_indicator}'
             ckpt_key = 'best_ckpt' if single else f'best_ckpt_{key_indicator}'
@@ -238,9 +280,6 @@ class SafeCheckpointHook(CheckpointHook):
                                f'at {cur_time} {cur_type} is saved to {best_name}.')
             replaced.append((old_path, new_path))
 
-        # re-save the last checkpoint so that its message hub names the new best file (mmengine does
-        # the same), then remove the previous best files
-        if replaced and self.last_ckpt is not None:
+        if replaced and resave_last and self.last_ckpt is not None:
             self._save_checkpoint_with_step(runner, cur_time, meta)
-        for old_path, new_path in replaced:
-            self._remove(runner, old_path, keep=new_path)
+        return replaced

@@ -110,15 +110,12 @@ def reference(demo_ann, tmp_path_factory, th):
 
 
 def _kill_points(events):
-    """1-based indices of the events to kill at: every event of the epoch-2 save sequence, except that
-    of the re-save of epoch_2.pth after the new best (a repeat of the first save) only its rename is
-    kept. PYSKL_TEST_EVERY_KILL_POINT=1 kills at every recorded event, epoch 1's included."""
+    """1-based indices of the events to kill at: every event from the first one of epoch 2's saves
+    (PYSKL_TEST_EVERY_KILL_POINT=1: every recorded event, epoch 1's included)."""
     if os.environ.get('PYSKL_TEST_EVERY_KILL_POINT') == '1':
         return list(range(1, len(events) + 1))
     first = next(i for i, e in enumerate(events) if 'epoch_2' in e)
-    best = max(i for i, e in enumerate(events) if 'best_' in e and 'epoch_2' in e)  # the new best is complete
-    return [i + 1 for i in range(first, len(events))
-            if i <= best or events[i].startswith('os.remove') or events[i].endswith(' epoch_2.pth')]
+    return list(range(first + 1, len(events) + 1))
 
 
 def test_reference_run_exercises_every_risky_step(reference):

@@ -49,7 +49,8 @@ def runs(demo_ann, tmp_path_factory, th):
     third = th.run(train + ['--seed', '4', '--no-resume', '--cfg-options'] + th.small_cfg_options(demo_ann, 1),
                    cwd=root)
     return dict(root=root, work_dir=work_dir, first=first, second=second, third=third, out_file=out_file,
-                after_first=after_first, after_second=after_second, stale=stale, last_after_second=last_after_second, after_third=_pth_digests(work_dir))
+                after_first=after_first, after_second=after_second, stale=stale, last_after_second=last_after_second,
+                after_third=_pth_digests(work_dir))
 
 
 def test_rerun_resumes_and_keeps_earlier_checkpoints(runs):
