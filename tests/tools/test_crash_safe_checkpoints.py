@@ -10,8 +10,10 @@ those that create, replace or delete a checkpoint-related file in the work dir (
 process dies there, with the file system exactly as that instant left it (page cache included).
 
 A first run records the events (no kill); then one run is killed before each event of the epoch-2
-save sequence (writing epoch_2, publishing it, deleting epoch_1 with ``max_keep_ckpts=1``, the best
-checkpoint's replacement and the previous best's deletion), and a ``--resume`` run finishes training.
+save sequence (writing the new best, writing epoch_2, publishing it through ``last_checkpoint`` and
+``latest.pth``, deleting epoch_1 with ``max_keep_ckpts=1`` and the previous best), and a ``--resume``
+run finishes training: its epoch_2.pth and best_acc_top1_epoch_2.pth must hold the uninterrupted run's
+weights. PYSKL_TEST_EVERY_KILL_POINT=1 also kills at every event of epoch 1.
 """
 import os
 import re
@@ -130,6 +132,7 @@ def test_reference_run_exercises_every_risky_step(reference):
 
 def test_kill_at_every_point_of_the_epoch2_save_then_resume(reference, demo_ann, th):
     ref = torch.load(os.path.join(reference['work_dir'], 'epoch_2.pth'), weights_only=True)
+    ref_best = torch.load(os.path.join(reference['work_dir'], 'best_acc_top1_epoch_2.pth'), weights_only=True)
     points = _kill_points(reference['events'])
     assert len(points) >= 4
     failures = []
@@ -148,6 +151,12 @@ def test_kill_at_every_point_of_the_epoch2_save_then_resume(reference, demo_ann,
         diff = [key for key, v in ref['state_dict'].items() if not torch.equal(v, final['state_dict'][key])]
         if diff or final['meta']['epoch'] != 2:
             failures.append(f'{where}: final weights differ from the uninterrupted run ({diff[:3]})')
+        best = os.path.join(work_dir, 'best_acc_top1_epoch_2.pth')
+        if not os.path.isfile(best):
+            failures.append(f'{where}: best_acc_top1_epoch_2.pth missing after the resumed run')
+        elif not torch.equal(torch.load(best, weights_only=True)['state_dict']['cls_head.fc_cls.weight'],
+                             ref_best['state_dict']['cls_head.fc_cls.weight']):
+            failures.append(f'{where}: best_acc_top1_epoch_2.pth differs from the uninterrupted run\'s')
         names = os.listdir(work_dir)
         if any(TMP_RE.match(n) for n in names):
             failures.append(f'{where}: temporary files left after the resumed run: {names}')
