@@ -12,7 +12,7 @@ process dies there, with the file system exactly as that instant left it (page c
 A first run records the events (no kill); then one run is killed before each event of the epoch-2
 save sequence (writing the new best, writing epoch_2, publishing it through ``last_checkpoint`` and
 ``latest.pth``, deleting epoch_1 with ``max_keep_ckpts=1`` and the previous best), and a ``--resume``
-run finishes training: its epoch_2.pth and best_acc_top1_epoch_2.pth must hold the uninterrupted run's
+run finishes training: its epoch_2.pth and best_acc_top5_epoch_2.pth must hold the uninterrupted run's
 weights. PYSKL_TEST_EVERY_KILL_POINT=1 also kills at every event of epoch 1.
 """
 import os
@@ -70,14 +70,15 @@ sys.argv = sys.argv[1:]
 runpy.run_path(train, run_name='__main__')
 '''
 
-# seed 2 with these options improves validation accuracy in epoch 2, so the best checkpoint is replaced
+# seed 2 with these options improves the validation top-5 accuracy in epoch 2, so the best checkpoint
+# (kept on acc/top5, the most sensitive of the metrics on 10 samples) is replaced during epoch 2's save
 SEED = '2'
 TMP_RE = re.compile(r'^\..*\.tmp$')
 
 
 def _cmd(th, work_dir, ann):
     return [th.CONFIG, '--work-dir', work_dir, '--seed', SEED, '--cfg-options'] + th.small_cfg_options(ann, 2) + [
-        'default_hooks.checkpoint.max_keep_ckpts=1', 'model.cls_head.num_classes=10',
+        'default_hooks.checkpoint.max_keep_ckpts=1', 'default_hooks.checkpoint.save_best=acc/top5', 'num_classes=10',
         'train_dataloader.dataset.times=2']
 
 
@@ -125,14 +126,14 @@ def test_reference_run_exercises_every_risky_step(reference):
     text = '\n'.join(events)
     # epoch_1 is deleted (max_keep_ckpts=1) and the best checkpoint is replaced during epoch 2's save
     assert 'os.remove epoch_1.pth' in text, text
-    assert re.search(r'os.remove best_acc_top1_epoch_1\.pth', text), (
+    assert re.search(r'os.remove best_acc_top5_epoch_1\.pth', text), (
         f'seed {SEED} no longer improves the best checkpoint in epoch 2; pick another seed\n{text}')
-    assert 'best_acc_top1_epoch_2.pth' in text
+    assert 'best_acc_top5_epoch_2.pth' in text
 
 
 def test_kill_at_every_point_of_the_epoch2_save_then_resume(reference, demo_ann, th):
     ref = torch.load(os.path.join(reference['work_dir'], 'epoch_2.pth'), weights_only=True)
-    ref_best = torch.load(os.path.join(reference['work_dir'], 'best_acc_top1_epoch_2.pth'), weights_only=True)
+    ref_best = torch.load(os.path.join(reference['work_dir'], 'best_acc_top5_epoch_2.pth'), weights_only=True)
     points = _kill_points(reference['events'])
     assert len(points) >= 4
     failures = []
@@ -151,12 +152,12 @@ def test_kill_at_every_point_of_the_epoch2_save_then_resume(reference, demo_ann,
         diff = [key for key, v in ref['state_dict'].items() if not torch.equal(v, final['state_dict'][key])]
         if diff or final['meta']['epoch'] != 2:
             failures.append(f'{where}: final weights differ from the uninterrupted run ({diff[:3]})')
-        best = os.path.join(work_dir, 'best_acc_top1_epoch_2.pth')
+        best = os.path.join(work_dir, 'best_acc_top5_epoch_2.pth')
         if not os.path.isfile(best):
-            failures.append(f'{where}: best_acc_top1_epoch_2.pth missing after the resumed run')
+            failures.append(f'{where}: best_acc_top5_epoch_2.pth missing after the resumed run')
         elif not torch.equal(torch.load(best, weights_only=True)['state_dict']['cls_head.fc_cls.weight'],
                              ref_best['state_dict']['cls_head.fc_cls.weight']):
-            failures.append(f'{where}: best_acc_top1_epoch_2.pth differs from the uninterrupted run\'s')
+            failures.append(f'{where}: best_acc_top5_epoch_2.pth differs from the uninterrupted run\'s')
         names = os.listdir(work_dir)
         if any(TMP_RE.match(n) for n in names):
             failures.append(f'{where}: temporary files left after the resumed run: {names}')
