@@ -1,11 +1,17 @@
 """Train a recognizer.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--seed S]
-        [--deterministic] [--auto-scale-lr] [--no-validate] [--test-last] [--test-best]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT] | --no-resume] [--amp] [--seed S]
+        [--deterministic] [--auto-scale-lr] [--no-validate] [--test-last] [--test-best] [--out FILE]
         [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
 
 Validation runs every ``train_cfg.val_interval`` epochs (1 by default); PYSKL's
 ``--validate`` is accepted and does nothing.
+
+Re-running into a work dir that already holds checkpoints resumes from the newest one (as
+``--resume`` does; PYSKL resumed from ``latest.pth``); ``--no-resume`` or another ``--work-dir``
+starts afresh, and checkpoints of an earlier run are never deleted or overwritten.
+``--test-last`` / ``--test-best`` write ``last_pred.pkl`` / ``best_pred.pkl`` (the format of
+``tools/test.py --out``, ready for ``tools/analysis/fuse_results.py``) into the work dir.
 """
 import argparse
 import os
@@ -19,9 +25,12 @@ def parse_args(argv=None):
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and checkpoints '
                         '(default: work_dirs/<config path relative to configs/>)')
-    parser.add_argument('--resume', nargs='?', type=str, const='auto',
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from CKPT, or from the latest checkpoint in the work dir if no '
-                        'CKPT is given')
+                        'CKPT is given (the default when the work dir holds checkpoints)')
+    resume.add_argument('--no-resume', action='store_true',
+                        help='start afresh even if the work dir holds checkpoints (they are kept)')
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision (AmpOptimWrapper on GPU, bfloat16 autocast on CPU)')
     parser.add_argument('--seed', type=int, default=None, help='random seed')
@@ -33,6 +42,8 @@ def parse_args(argv=None):
     val.add_argument('--no-validate', action='store_true', help='do not validate during training')
     parser.add_argument('--test-last', action='store_true', help='test the last checkpoint after training')
     parser.add_argument('--test-best', action='store_true', help='test the best checkpoint after training')
+    parser.add_argument('--out', help='write the final test\'s predictions (tools/test.py --out format) to this '
+                        '.pkl file (tests the last checkpoint unless --test-best is given)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. train_dataloader.batch_size=8')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
@@ -51,8 +62,8 @@ def main(argv=None):
         args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp, seed=args.seed,
         deterministic=args.deterministic, auto_scale_lr=args.auto_scale_lr, cfg_options=args.cfg_options,
         launcher=args.launcher, validate=not args.no_validate, test_last=args.test_last,
-        test_best=args.test_best)
-    results = train_model(cfg, test_last=args.test_last, test_best=args.test_best)
+        test_best=args.test_best, no_resume=args.no_resume, out=args.out)
+    results = train_model(cfg, test_last=args.test_last, test_best=args.test_best, out=args.out)
     for name, metrics in results.items():
         text = ', '.join(f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}' for k, v in metrics.items())
         print(f'Test ({name} checkpoint): {text}')

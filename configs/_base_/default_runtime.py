@@ -7,7 +7,9 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=100, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3),
+    # crash-safe: atomic writes, latest.pth, deletes old/best files only after the new one is complete and
+    # only files this run wrote (PysklRunner also turns a plain CheckpointHook into this one)
+    checkpoint=dict(type='SafeCheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 

@@ -1,7 +1,7 @@
 """Library entry points behind ``tools/train.py``."""
 import os
 import os.path as osp
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 from mmengine.config import Config
 from mmengine.logging import print_log
@@ -69,6 +69,47 @@ def enable_amp(cfg: Config, cuda: Optional[bool] = None) -> None:
         optim_wrapper.type = 'CPUBF16OptimWrapper'
 
 
+def final_tests(test_last: bool, test_best: bool, out: Optional[str]) -> Tuple[bool, bool]:
+    """The tests to run after training: ``(test_last, test_best)``; ``--out FILE`` without
+    ``--test-last`` / ``--test-best`` tests the last checkpoint. Raises ``ValueError`` when ``out``
+    is not a ``.pkl`` / ``.pickle`` path."""
+    if out is None:
+        return bool(test_last), bool(test_best)
+    if not str(out).endswith(('.pkl', '.pickle')):
+        raise ValueError(f'--out must name a .pkl or .pickle file, got "{out}"')
+    return bool(test_last or not test_best), bool(test_best)
+
+
+def _resume_checkpoint(cfg: Config, resume: Optional[str], no_resume: bool) -> Optional[str]:
+    """Set ``cfg.resume`` / ``cfg.load_from`` for ``--resume [CKPT]`` / ``--no-resume`` / neither and
+    return the checkpoint that will be resumed (None: a fresh run)."""
+    from pyskl.engine.checkpoint_hook import find_resume_checkpoint
+
+    if no_resume:
+        if resume is not None:
+            raise ValueError('--resume and --no-resume exclude each other')
+        cfg.resume = False
+        return None
+    if resume is not None and resume != 'auto':
+        if not osp.isfile(resume) and not resume.startswith(('http://', 'https://')):
+            raise FileNotFoundError(f'--resume: checkpoint not found: {resume}')
+        cfg.resume, cfg.load_from = True, resume
+        return resume
+    if resume is None and cfg.get('resume') and cfg.get('load_from'):
+        return cfg.load_from  # the config names the file to resume from
+    ckpt = find_resume_checkpoint(cfg.work_dir)
+    if ckpt is None:
+        if resume == 'auto' or cfg.get('resume'):
+            print_log(f'--resume: no checkpoint in {cfg.work_dir}; starting afresh', logger='current')
+        cfg.resume = False
+        return None
+    if resume is None:
+        print_log(f'{cfg.work_dir} holds checkpoints of an earlier run: resuming from {ckpt} '
+                  '(--no-resume or another --work-dir starts afresh)', logger='current')
+    cfg.resume, cfg.load_from = True, ckpt
+    return ckpt
+
+
 def setup_train_cfg(config: str,
                     work_dir: Optional[str] = None,
                     resume: Optional[str] = None,
@@ -80,7 +121,9 @@ def setup_train_cfg(config: str,
                     launcher: str = 'none',
                     validate: bool = True,
                     test_last: bool = False,
-                    test_best: bool = False) -> Config:
+                    test_best: bool = False,
+                    no_resume: bool = False,
+                    out: Optional[str] = None) -> Config:
     """Load ``config`` (through :func:`pyskl.utils.config.load_config`) and apply the
     command line options of ``tools/train.py``.
 
@@ -88,9 +131,12 @@ def setup_train_cfg(config: str,
         config (str): config file.
         work_dir (str, optional): overrides ``cfg.work_dir``; default
             :func:`default_work_dir`.
-        resume (str, optional): ``'auto'`` resumes from the work dir's latest checkpoint,
-            a path resumes from that file. Without ``seed``, the seed stored in the
-            checkpoint is used, so the sampler sees the same data as the original run.
+        resume (str, optional): a path resumes from that file. ``None`` (default) or ``'auto'``:
+            when the work dir already holds checkpoints of an earlier run, resume from the newest
+            (:func:`pyskl.engine.find_resume_checkpoint`: ``last_checkpoint``, ``latest.pth``, the
+            largest ``epoch_N.pth``), as PYSKL did with ``latest.pth``; otherwise start afresh (the
+            config's ``load_from`` applies). Without ``seed``, the seed stored in the checkpoint is
+            used, so the sampler sees the same data as the original run.
         amp (bool): mixed precision (``AmpOptimWrapper`` with CUDA, bfloat16 autocast on CPU).
         seed (int, optional): random seed (``cfg.randomness.seed``).
         deterministic (bool): deterministic cuDNN.
@@ -99,9 +145,12 @@ def setup_train_cfg(config: str,
         launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
         validate (bool): validate during training (False removes val loop/data/evaluator).
         test_last, test_best (bool): checked here so that a missing test set fails before training.
+        no_resume (bool): never resume (``--no-resume``); the earlier run's checkpoints are kept
+            (a file the new run would overwrite is renamed aside by ``SafeCheckpointHook``).
+        out (str, optional): ``--out`` (checked here; written by :func:`train_model`); see
+            :func:`final_tests`.
     """
     from pyskl.utils.config import load_config
-    from mmengine.runner import find_latest_checkpoint
 
     cfg = load_config(config, cfg_options)
     cfg.launcher = launcher
@@ -114,6 +163,7 @@ def setup_train_cfg(config: str,
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
+    test_last, test_best = final_tests(test_last, test_best, out)
     if (test_last or test_best) and not (cfg.get('test_dataloader') and cfg.get('test_cfg')
                                          and cfg.get('test_evaluator')):
         raise ValueError(f'{config}: --test-last / --test-best need test_dataloader, test_cfg and '
@@ -133,19 +183,11 @@ def setup_train_cfg(config: str,
     if deterministic:
         randomness['deterministic'] = True
 
-    if resume is not None:
-        cfg.resume = True
-        if resume == 'auto':
-            cfg.load_from = None
-            ckpt = find_latest_checkpoint(cfg.work_dir)
-        else:
-            if not osp.isfile(resume) and not resume.startswith(('http://', 'https://')):
-                raise FileNotFoundError(f'--resume: checkpoint not found: {resume}')
-            cfg.load_from = ckpt = resume
-        if seed is None and ckpt is not None:
-            seed = checkpoint_seed(ckpt)
-            if seed is not None:
-                print_log(f'Resuming with the seed stored in {ckpt}: {seed}', logger='current')
+    ckpt = _resume_checkpoint(cfg, resume, no_resume)
+    if seed is None and ckpt is not None:
+        seed = checkpoint_seed(ckpt)
+        if seed is not None:
+            print_log(f'Resuming with the seed stored in {ckpt}: {seed}', logger='current')
     if seed is not None:
         randomness['seed'] = int(seed)
     cfg.randomness = randomness
@@ -160,20 +202,46 @@ def _log_dist_env(runner) -> None:
             f'nnodes={os.environ.get("NNODES", os.environ.get("GROUP_WORLD_SIZE", "?"))}')
 
 
-def train_model(cfg: Config, test_last: bool = False, test_best: bool = False) -> Dict[str, dict]:
+def _test_with_predictions(runner, pred_file: str) -> dict:
+    """``runner.test()`` that also writes the predictions (PYSKL ``result.pkl`` format: a list of
+    float32 ``(K,)`` arrays in dataset order) to ``pred_file``."""
+    from pyskl.evaluation.metrics import DumpResults
+
+    evaluator = runner.test_loop.evaluator  # built on first access
+    dump = getattr(runner, '_pyskl_pred_dump', None)
+    if dump is None:
+        dump = DumpResults(out_file_path=pred_file, fmt='pyskl')
+        dump.dataset_meta = evaluator.dataset_meta
+        evaluator.metrics.append(dump)
+        runner._pyskl_pred_dump = dump
+    dump.out_file_path = pred_file
+    return runner.test()
+
+
+def train_model(cfg: Config, test_last: bool = False, test_best: bool = False,
+                out: Optional[str] = None) -> Dict[str, dict]:
     """Train with ``cfg`` (from :func:`setup_train_cfg`); optionally test the last and
     the best checkpoint afterwards.
+
+    The tests write their predictions in PYSKL's ``result.pkl`` format (what ``tools/test.py --out``
+    writes, the input of ``tools/analysis/fuse_results.py``) to ``<work_dir>/last_pred.pkl`` and
+    ``<work_dir>/best_pred.pkl`` (rank 0); with ``out`` the final test's file (best if tested, else
+    last) is also copied to ``out`` (:func:`final_tests`: ``out`` alone tests the last checkpoint).
 
     Returns:
         dict: ``{'last': metrics, 'best': metrics}`` for the tests that ran (may be empty).
     """
+    from mmengine.dist import is_main_process
+
+    test_last, test_best = final_tests(test_last, test_best, out)
     runner = build_runner(cfg)
     _log_dist_env(runner)
     runner.train()
-    results = {}
+    results, final_pred = {}, None
     if test_last:
         runner.logger.info('Testing the last checkpoint')
-        results['last'] = runner.test()
+        final_pred = osp.join(runner.work_dir, 'last_pred.pkl')
+        results['last'] = _test_with_predictions(runner, final_pred)
     if test_best:
         best = runner.message_hub.get_info('best_ckpt')
         if best is None:
@@ -182,5 +250,16 @@ def train_model(cfg: Config, test_last: bool = False, test_best: bool = False) -
         else:
             runner.logger.info(f'Testing the best checkpoint {best}')
             runner.load_checkpoint(best)
-            results['best'] = runner.test()
+            final_pred = osp.join(runner.work_dir, 'best_pred.pkl')
+            results['best'] = _test_with_predictions(runner, final_pred)
+    if out and is_main_process():
+        if final_pred is None:
+            runner.logger.warning(f'--out {out}: no test ran, nothing written')
+        else:
+            import shutil
+
+            from pyskl.utils.fileio import write_atomic
+            os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
+            write_atomic(out, lambda tmp: shutil.copyfile(final_pred, tmp))
+            runner.logger.info(f'Predictions of the final test ({osp.basename(final_pred)}) written to {out}')
     return results

@@ -7,7 +7,9 @@ import re
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
-from mmengine.dist import is_distributed
+from mmengine.dist import is_distributed, master_only
+from mmengine.fileio import LocalBackend, get_file_backend
+from mmengine.hooks import CheckpointHook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import load_state_dict
@@ -16,6 +18,7 @@ from torch.nn.parallel import DistributedDataParallel
 from pyskl.registry import MODEL_WRAPPERS, RUNNERS
 
 from .checkpoint import WeightsOnlyCheckpointHook
+from .checkpoint_hook import SafeCheckpointHook
 from .dist import init_dist_env, set_num_threads
 
 
@@ -35,6 +38,19 @@ def resolve_checkpoint_path(filename: str) -> str:
     return path
 
 
+def _safe_checkpoint_hook(hook, logger):
+    """A hook config with ``type`` mmengine's ``CheckpointHook`` turned into :class:`SafeCheckpointHook`
+    (other configs and hook objects unchanged; a plain ``CheckpointHook`` object gets a warning)."""
+    if isinstance(hook, dict):
+        hook_type = hook.get('type')
+        if hook_type is CheckpointHook or hook_type in ('CheckpointHook', 'mmengine.CheckpointHook'):
+            hook = dict(hook, type=SafeCheckpointHook)
+    elif type(hook) is CheckpointHook:
+        logger.warning('A CheckpointHook object was passed: it deletes old checkpoints before writing new ones; '
+                       "pass dict(type='CheckpointHook', ...) to get pyskl's crash-safe SafeCheckpointHook")
+    return hook
+
+
 @RUNNERS.register_module()
 class PysklRunner(Runner):
     """mmengine ``Runner`` with these changes (selected by ``runner_type='PysklRunner'``):
@@ -51,8 +67,14 @@ class PysklRunner(Runner):
       DDP wrapper gets ``device_ids=None``;
     - ``persistent_workers`` follows ``num_workers`` (:meth:`build_dataloader`);
     - torch's thread count is set deliberately (``env_cfg.num_threads``; see
-      :func:`pyskl.engine.dist.set_num_threads`) and logged.
+      :func:`pyskl.engine.dist.set_num_threads`) and logged;
+    - checkpoints are written crash-safely (:meth:`save_checkpoint`), and a plain
+      ``CheckpointHook`` (mmengine's default or from a config) is replaced by
+      :class:`SafeCheckpointHook` with the same arguments.
     """
+
+    #: ``save_checkpoint`` replaces files atomically (checked by :class:`SafeCheckpointHook`)
+    saves_atomically = True
 
     @staticmethod
     def build_dataloader(dataloader, seed: Optional[int] = None, diff_rank_seed: bool = False):
@@ -80,6 +102,11 @@ class PysklRunner(Runner):
         super().setup_env(env_cfg)
 
     def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
+        default_hooks = dict(default_hooks or {})
+        # mmengine adds CheckpointHook(interval=1) when a config names no checkpoint hook
+        default_hooks.setdefault('checkpoint', dict(type='CheckpointHook', interval=1))
+        default_hooks = {k: _safe_checkpoint_hook(v, self.logger) for k, v in default_hooks.items()}
+        custom_hooks = [_safe_checkpoint_hook(h, self.logger) for h in (custom_hooks or [])]
         super().register_hooks(default_hooks, custom_hooks)
         if not any(isinstance(h, WeightsOnlyCheckpointHook) for h in self._hooks):
             self.register_hook(WeightsOnlyCheckpointHook())
@@ -97,6 +124,27 @@ class PysklRunner(Runner):
             if isinstance(wrapper, type) and issubclass(wrapper, DistributedDataParallel):
                 model_wrapper_cfg['device_ids'] = None  # CPU modules: no device ids
         return super().wrap_model(model_wrapper_cfg, model)
+
+    @master_only
+    def save_checkpoint(self, out_dir: str, filename: str, file_client_args: Optional[dict] = None,
+                        save_optimizer: bool = True, save_param_scheduler: bool = True, meta: Optional[dict] = None,
+                        by_epoch: bool = True, backend_args: Optional[dict] = None):
+        """:meth:`mmengine.runner.Runner.save_checkpoint` (same arguments and contents), written
+        crash-safely when ``out_dir`` is local: into a temporary file beside the target, fsynced,
+        renamed over ``<out_dir>/<filename>`` with ``os.replace`` and the directory fsynced
+        (:func:`pyskl.utils.fileio.write_atomic`). A kill at any instant leaves either the complete
+        old file or the complete new one under that name. Other backends write as mmengine does."""
+        from pyskl.utils.fileio import write_atomic
+
+        save = super().save_checkpoint
+        kwargs = dict(save_optimizer=save_optimizer, save_param_scheduler=save_param_scheduler, meta=meta,
+                      by_epoch=by_epoch)
+        if file_client_args is not None or not isinstance(get_file_backend(out_dir, backend_args=backend_args),
+                                                          LocalBackend):
+            return save(out_dir, filename, file_client_args, backend_args=backend_args, **kwargs)
+        path = osp.join(out_dir, filename)
+        os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+        write_atomic(path, lambda tmp: save(out_dir, osp.relpath(tmp, out_dir), backend_args=backend_args, **kwargs))
 
     def load_checkpoint(self,
                         filename: str,

@@ -45,10 +45,10 @@ def test_resume_takes_seed_from_checkpoint(tmp_path):
     assert cfg.resume is True and cfg.load_from == str(ckpt) and cfg.randomness.seed == 1234
     # an explicit --seed wins
     assert setup_train_cfg(CONFIG, resume=str(ckpt), seed=7).randomness.seed == 7
-    # auto: the work dir's last_checkpoint
+    # auto: the work dir's last_checkpoint (named explicitly, so that the seed and the weights come from one file)
     (tmp_path / 'last_checkpoint').write_text(str(ckpt))
     cfg = setup_train_cfg(CONFIG, resume='auto', work_dir=str(tmp_path))
-    assert cfg.resume is True and cfg.load_from is None and cfg.randomness.seed == 1234
+    assert cfg.resume is True and cfg.load_from == str(ckpt) and cfg.randomness.seed == 1234
 
 
 def test_test_cfg_options(tmp_path):

@@ -1,0 +1,142 @@
+"""Crash-safe file replacement (torch-free).
+
+A file is never written under its final name: it is written to a temporary name in the same
+directory (:func:`temp_path`), flushed and fsynced, then renamed over the final name with
+:func:`os.replace` (atomic on POSIX and on Windows for a file in the same directory), and the
+directory is fsynced so that the rename itself survives a power cut. A process killed at any
+instant therefore leaves either the complete old file or the complete new one under the final
+name, plus at most one temporary file, which :func:`remove_stale_temp_files` cleans up later.
+
+Temporary names are ``.<final name>.<pid>.<random>.tmp``: hidden, never ending in ``.pth``, so
+nothing that looks for checkpoints picks them up.
+"""
+import os
+import os.path as osp
+import re
+import shutil
+import uuid
+from typing import Callable, List
+
+TEMP_RE = re.compile(r'^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$')
+
+__all__ = ['temp_path', 'fsync_file', 'fsync_dir', 'commit_temp', 'write_atomic', 'write_text_atomic',
+           'link_or_copy_atomic', 'remove_stale_temp_files', 'TEMP_RE']
+
+
+def temp_path(path: str) -> str:
+    """A fresh temporary name beside ``path`` (``.<basename>.<pid>.<8 hex>.tmp``)."""
+    directory, name = osp.split(osp.abspath(path))
+    return osp.join(directory, f'.{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp')
+
+
+def fsync_file(path: str) -> None:
+    """Flush ``path``'s data to the storage device (fsync through a new descriptor: on Linux
+    and macOS fsync acts on the file, whichever descriptor wrote it)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(directory: str) -> None:
+    """Make the directory entries of ``directory`` (creations, renames, removals) durable.
+    A no-op where directories cannot be opened (Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse fsync on directories
+        pass
+    finally:
+        os.close(fd)
+
+
+def commit_temp(tmp: str, path: str) -> None:
+    """fsync the complete temporary file ``tmp``, rename it to ``path`` (replacing any old
+    file atomically) and fsync the directory."""
+    fsync_file(tmp)
+    os.replace(tmp, path)
+    fsync_dir(osp.dirname(osp.abspath(path)))
+
+
+def write_atomic(path: str, write: Callable[[str], None]) -> None:
+    """Write ``path`` crash-safely: ``write(tmp)`` must create and fill the temporary file
+    ``tmp``; it is then committed with :func:`commit_temp`. On any error the temporary file is
+    removed, the old ``path`` is untouched, and the error propagates."""
+    tmp = temp_path(path)
+    try:
+        write(tmp)
+        commit_temp(tmp, path)
+    except BaseException:
+        if osp.lexists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _write_text(text: str) -> Callable[[str], None]:
+    def write(tmp: str) -> None:
+        with open(tmp, 'w') as f:
+            f.write(text)
+    return write
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    """:func:`write_atomic` for a small text file."""
+    write_atomic(path, _write_text(text))
+
+
+def link_or_copy_atomic(src: str, path: str) -> str:
+    """Make ``path`` a hard link to ``src`` (a copy where the file system has no hard links),
+    replacing an existing ``path`` atomically. Returns ``'hardlink'`` or ``'copy'``."""
+    tmp = temp_path(path)
+    try:
+        try:
+            os.link(src, tmp)
+            how = 'hardlink'
+        except OSError:
+            shutil.copyfile(src, tmp)
+            how = 'copy'
+        commit_temp(tmp, path)
+    except BaseException:
+        if osp.lexists(tmp):
+            os.remove(tmp)
+        raise
+    return how
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # ours: a temp file we still hold would not be on disk between saves
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def remove_stale_temp_files(directory: str) -> List[str]:
+    """Remove the temporary files (:func:`temp_path` names) in ``directory`` whose writing
+    process no longer runs (left by a kill or a crash); returns their paths."""
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return removed
+    for name in names:
+        m = TEMP_RE.match(name)
+        if m is None or _pid_alive(int(m.group('pid'))):
+            continue
+        path = osp.join(directory, name)
+        try:
+            os.remove(path)
+            removed.append(path)
+        except FileNotFoundError:
+            pass
+    if removed:
+        fsync_dir(directory)
+    return removed
