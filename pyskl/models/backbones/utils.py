@@ -37,7 +37,8 @@ def _to_gcn_layout(x: torch.Tensor) -> torch.Tensor:
     the layout every graph and temporal unit is fastest in (1x1 and temporal convolutions run as plain matrix
     products, the graph aggregation as one matmul without copies)."""
     N, M, V, C, T = x.shape
-    return x.permute(0, 1, 4, 2, 3).reshape(N * M, T, V, C).permute(0, 3, 1, 2)
+    return x.permute(0, 1, 4, 2, 3).reshape(N * M, T, V, C).permute(0, 3, 1, 2).contiguous(
+        memory_format=torch.channels_last)
 
 
 class DataBN(nn.BatchNorm1d):
