@@ -199,3 +199,20 @@ def test_data_bn_output_is_channels_last_with_the_same_values(bn_type):
     assert y.shape == (4, 3, 10, 25) and y.is_contiguous(memory_format=torch.channels_last)
     if bn_type == 'none':
         close(y, x.permute(0, 1, 4, 2, 3).reshape(4, 3, 10, 25))
+
+
+def test_multi_clip_testing_runs_every_clip_of_a_batch_in_one_forward():
+    """10-clip testing: RecognizerGCN flattens (N, clips, ...) into one backbone call of N * clips samples."""
+    import pyskl.models  # noqa: F401
+    from pyskl.registry import MODELS
+    model = MODELS.build(dict(
+        type='RecognizerGCN',
+        backbone=dict(type='STGCN', base_channels=8, gcn_adaptive='init', gcn_with_res=True, tcn_type='mstcn',
+                      graph_cfg=dict(layout='nturgb+d', mode='spatial')),
+        cls_head=dict(type='GCNHead', num_classes=5, in_channels=32))).eval()
+    calls = []
+    model.backbone.register_forward_hook(lambda mod, args, out: calls.append(tuple(args[0].shape)))
+    x = torch.randn(3, 10, 2, 12, 25, 3)
+    with torch.inference_mode():
+        preds = model(x, [dict(gt_label=0)] * 3, mode='predict')
+    assert calls == [(30, 2, 12, 25, 3)] and len(preds) == 3
