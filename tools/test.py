@@ -98,4 +98,4 @@ def print_per_class(dump: str, label_map: str) -> None:
 
 if __name__ == '__main__':
     from pyskl.utils.cli import run_cli
-    sys.exit(run_cli(main))
+    sys.exit(run_cli(main, passive_waits=True))

@@ -70,4 +70,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    from pyskl.utils.cli import run_cli
+    sys.exit(run_cli(main, passive_waits=True))
