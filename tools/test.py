@@ -81,6 +81,8 @@ def main(argv=None):
             print(format_metrics(metrics))
         if is_main_process() and args.label_map:
             print_per_class(dump, args.label_map)
+        from pyskl.engine.dist import finish_dist
+        finish_dist()  # every rank waits for the others, then the process group ends cleanly
     finally:
         if dump != args.dump and os.path.exists(dump):
             os.remove(dump)

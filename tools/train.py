@@ -64,7 +64,12 @@ def main(argv=None):
         launcher=args.launcher, validate=not args.no_validate, test_last=args.test_last,
         test_best=args.test_best, no_resume=args.no_resume, out=args.out)
     results = train_model(cfg, test_last=args.test_last, test_best=args.test_best, out=args.out)
-    for name, metrics in results.items():
+    from mmengine.dist import is_main_process
+
+    from pyskl.engine.dist import finish_dist
+    main_process = is_main_process()
+    finish_dist()  # every rank waits for rank 0's last save, then the process group ends cleanly
+    for name, metrics in results.items() if main_process else ():
         text = ', '.join(f'{k}: {v:.4f}' if isinstance(v, float) else f'{k}: {v}' for k, v in metrics.items())
         print(f'Test ({name} checkpoint): {text}')
 

@@ -121,3 +121,12 @@ def set_num_threads(num_threads: Optional[int] = None) -> str:
         num_threads, why = max(1, cores // procs), f'{cores} cores / {procs} process{"es" if procs > 1 else ""}'
     torch.set_num_threads(num_threads)
     return f'torch threads: {num_threads} ({why})'
+
+
+def finish_dist() -> None:
+    """End a distributed run cleanly: wait for every rank (rank 0 may still be writing a checkpoint), then destroy
+    the default process group. A rank that exits while another still works can otherwise abort in the gloo
+    back-end's teardown ('terminate called without an active exception'), failing the whole torchrun job."""
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()

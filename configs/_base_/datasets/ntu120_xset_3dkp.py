@@ -6,6 +6,7 @@ _base_ = ['./skeleton_3d.py']
 
 ann_file = 'data/nturgbd/ntu120_3danno.pkl'
 num_classes = 120
+label_map = 'tools/data/label_map/nturgbd_120.txt'  # class names, stored in checkpoints (relative to the repo root)
 train_split, val_split = 'xset_train', 'xset_val'
 
 # mmengine resolves a base's variables when it parses the base: set the nested dataset fields here, once.

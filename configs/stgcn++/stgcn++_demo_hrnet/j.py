@@ -11,6 +11,7 @@ _base_ = ['../stgcn++_ntu60_xsub_hrnet/j.py']
 # top-level facts: every dataset, pipeline and the model follow them (resolve_leaf below)
 ann_file = 'data/demo/demo_hrnet.pkl'
 num_classes = 10
+label_map = 'tools/data/label_map/demo.txt'
 clip_len = 50
 
 model = dict(backbone=dict(base_channels=32), cls_head=dict(in_channels=128))
