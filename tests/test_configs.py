@@ -61,7 +61,7 @@ def expected_from_path(path):
         return dict(ds=f'{m.group(3)}_{m.group(4)}', dim=m.group(5), feats=[MMA_MODALITY[m.group(2)]],
                     model={'stgcn': 'stgcn', 'stgcnpp': 'stgcn++'}[m.group(1)])
     m = re.match(r'configs/([a-z+0-9]+)/(?:[a-z+0-9]+_(?:pyskl_)?)?(ntu60_xsub|ntu60_xview|ntu120_xsub|ntu120_xset)'
-                 r'_(3dkp|hrnet)/(j|b|jm|bm)\.py$', path)
+                 r'_(3dkp|hrnet)/(j|b|jm|bm|k|km)\.py$', path)
     if m:
         return dict(ds=m.group(2), dim='3d' if m.group(3) == '3dkp' else '2d', feats=[m.group(4)], model=m.group(1))
     return None
@@ -186,9 +186,9 @@ def test_modality_leaves_are_thin():
     for path in CONFIGS:
         with open(os.path.join(REPO, path)) as f:
             code = [line for line in f.read().splitlines() if line.strip() and not line.startswith('#')]
-        limit = 4 if os.path.basename(path) in ('b.py', 'jm.py', 'bm.py') else 16
-        if '/protogcn/' in path:  # ProtoGCN's b / bm also set the prototype count and the contrastive weight
-            limit += 1
+        limit = 4 if os.path.basename(path) in ('b.py', 'jm.py', 'bm.py', 'k.py', 'km.py') else 16
+        if '/protogcn/' in path:  # ProtoGCN's b / bm / k / km also set the prototype count and the contrastive
+            limit += 2  # weight, and some plug in the original's extra augmentation (Spatial_Flip / Part_Drop)
         if '_demo_' not in path:
             assert len(code) <= limit, f'{path}: {len(code)} lines of code'
 
@@ -351,6 +351,36 @@ def test_model_follows_dataset_keys():
         load_config(path, cfg_options={'model.cls_head.num_classes': 5})
     with pytest.raises(ValueError, match=r"graph_cfg\.layout='nturgb\+d' disagrees with layout='coco'"):
         load_config(path, cfg_options={'model.backbone.graph_cfg.layout': 'nturgb+d'})
+
+
+# ProtoGCN's per-leaf recipe (../shared/zoo/protogcn.md): extra augmentation per dataset and modality group
+# (j / jm, b / bm, k / km), prototypes and contrastive weight per modality
+PROTOGCN_EXTRA = {'ntu60_xsub': (None, 'Spatial_Flip', 'Spatial_Flip'), 'ntu60_xview': (None, None, 'Part_Drop'),
+                  'ntu120_xsub': ('Spatial_Flip', 'Spatial_Flip', 'Part_Drop'),
+                  'ntu120_xset': (None, 'Spatial_Flip', 'Spatial_Flip')}
+PROTOGCN_HEAD = {'j': (400, 0.2), 'jm': (400, 0.2), 'b': (100, 0.3), 'bm': (100, 0.3), 'k': (100, 0.1),
+                 'km': (100, 0.1)}
+
+
+@pytest.mark.parametrize('ds', DATASETS)
+@pytest.mark.parametrize('feat', ['j', 'jm', 'b', 'bm', 'k', 'km'])
+def test_protogcn_leaf_recipe(ds, feat):
+    from pyskl.utils.config import load_config
+
+    cfg = load_config(os.path.join(REPO, f'configs/protogcn/{ds}_3dkp/{feat}.py'))
+    assert cfg.feats == [feat]
+    assert (cfg.model.backbone.num_prototype, cfg.model.cls_head.weight) == PROTOGCN_HEAD[feat]
+    extra = PROTOGCN_EXTRA[ds][{'j': 0, 'b': 1, 'k': 2}[feat[0]]]
+    types = [t['type'] for t in cfg.train_dataloader.dataset.dataset.pipeline]
+    assert types == ['PreNormalize3D', 'RandomRot'] + ([extra] if extra else []) + [
+        'GenSkeFeat', 'UniformSampleDecode', 'FormatGCNInput', 'PackSkeletonInputs']
+    for t in cfg.train_dataloader.dataset.dataset.pipeline:
+        if t['type'] == 'Spatial_Flip':
+            assert t.p == 0.5 and t.dataset == 'nturgb+d'
+        if t['type'] == 'Part_Drop':
+            assert t.p == 0.2
+    for loader in ('val_dataloader', 'test_dataloader'):
+        assert not {'Spatial_Flip', 'Part_Drop', 'RandomRot'} & {t['type'] for t in cfg[loader].dataset.pipeline}
 
 
 def test_model_bases_leave_dataset_keys_out():
