@@ -70,7 +70,7 @@ def expected_from_path(path):
 # ------------------------------------------------------------------------------------------------------
 # synthetic annotation files (real pickles, read by PoseDataset)
 
-SPLITS = [f'{p}_{s}' for p in ('xsub', 'xview', 'xset') for s in ('train', 'val')]
+SPLITS = [f'{p}_{s}' for p in ('xsub', 'xview', 'xset') for s in ('train', 'val')] + ['train', 'val']  # FineGYM's
 
 
 @pytest.fixture(scope='module')
@@ -178,7 +178,7 @@ def test_full_pyskl_grid_exists():
     assert not missing, f'{len(missing)} grid configs missing, e.g. {missing[:5]}'
     # every config but the demo has a path the recipe checks below understand
     assert [c for c in CONFIGS if expected_from_path(c) is None] == [
-        c for c in CONFIGS if '_demo_' in c]
+        c for c in CONFIGS if '_demo_' in c or c == 'configs/protogcn/finegym_hrnet/j.py']
 
 
 def test_modality_leaves_are_thin():
@@ -206,8 +206,10 @@ def test_config(path, ann_files):
     exp = expected_from_path(path)
     layout = cfg.test_dataloader.dataset.layout
     num_classes = cfg.model.cls_head.num_classes
-    dim = '2d' if layout == 'coco' else '3d'
-    V = 17 if dim == '2d' else 25
+    from pyskl.models.utils.graph import get_layout
+
+    dim = '2d' if layout in ('coco', 'coco_new') else '3d'
+    V = get_layout(layout).num_node  # 'coco_new' (ProtoGCN's FineGYM) extends the stored COCO-17 to 20 joints
 
     # the modality and the data decide in_channels; the model follows the dataset
     assert cfg.model.backbone.in_channels == cfg.get('kp_channels', 3) * len(cfg.feats)
@@ -301,6 +303,33 @@ def test_released_schema(name, shared_dir):
 
 # ------------------------------------------------------------------------------------------------------
 # tools/misc/print_config.py
+
+def test_protogcn_finegym_schema(shared_dir):
+    """ProtoGCN's 2D FineGYM model (20-joint 'coco_new') has the original's state-dict entries (keys, shapes,
+    dtypes, parameter / buffer; the order is free, and a class-memory buffer ending in `avg_f` may be added, as
+    check_reference.py allows) and its trainable parameter count; the data pipeline feeds it 20 joints."""
+    from pyskl.utils.config import load_config
+
+    with open(os.path.join(shared_dir, 'reference', 'schema', 'protogcn_finegym_hrnet.json')) as f:
+        schema = json.load(f)
+    assert schema['config'] == 'configs/finegym/j.py'  # the original's path; ours:
+    cfg = load_config(os.path.join(REPO, 'configs/protogcn/finegym_hrnet/j.py'))
+    assert cfg.layout == 'coco_new' and cfg.num_classes == 99 and schema['num_joints'] == 20
+    assert cfg.model.backbone.graph_cfg.layout == 'coco_new' and cfg.model.cls_head.joint_cfg == 'coco_new'
+    model = get_model(cfg.model.to_dict())
+    params = dict(model.named_parameters())
+    ours = {}
+    for key, value in model.state_dict().items():
+        if key.endswith('avg_f'):
+            continue
+        ours[key] = dict(key=key, shape=list(value.shape), dtype=str(value.dtype).replace('torch.', ''),
+                         kind='param' if key in params else 'buffer')
+    assert ours == {e['key']: e for e in schema['entries']}
+    assert sum(p.numel() for p in model.parameters() if p.requires_grad) == schema['params_trainable']
+    with torch.no_grad():
+        logits = model(torch.randn(2, 2, 20, 20, 3), mode='tensor')
+    assert logits.shape == (2, 99)
+
 
 def test_print_config(tmp_path):
     config = 'configs/stgcn++/stgcn++_ntu120_xset_hrnet/bm.py'
