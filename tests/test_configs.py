@@ -61,7 +61,7 @@ def expected_from_path(path):
         return dict(ds=f'{m.group(3)}_{m.group(4)}', dim=m.group(5), feats=[MMA_MODALITY[m.group(2)]],
                     model={'stgcn': 'stgcn', 'stgcnpp': 'stgcn++'}[m.group(1)])
     m = re.match(r'configs/([a-z+0-9]+)/(?:[a-z+0-9]+_(?:pyskl_)?)?(ntu60_xsub|ntu60_xview|ntu120_xsub|ntu120_xset)'
-                 r'_(3dkp|hrnet)/(j|b|jm|bm)\.py$', path)
+                 r'_(3dkp|hrnet)/(j|b|jm|bm|k|km)\.py$', path)
     if m:
         return dict(ds=m.group(2), dim='3d' if m.group(3) == '3dkp' else '2d', feats=[m.group(4)], model=m.group(1))
     return None
@@ -70,7 +70,7 @@ def expected_from_path(path):
 # ------------------------------------------------------------------------------------------------------
 # synthetic annotation files (real pickles, read by PoseDataset)
 
-SPLITS = [f'{p}_{s}' for p in ('xsub', 'xview', 'xset') for s in ('train', 'val')]
+SPLITS = [f'{p}_{s}' for p in ('xsub', 'xview', 'xset') for s in ('train', 'val')] + ['train', 'val']  # FineGYM's
 
 
 @pytest.fixture(scope='module')
@@ -178,7 +178,7 @@ def test_full_pyskl_grid_exists():
     assert not missing, f'{len(missing)} grid configs missing, e.g. {missing[:5]}'
     # every config but the demo has a path the recipe checks below understand
     assert [c for c in CONFIGS if expected_from_path(c) is None] == [
-        c for c in CONFIGS if '_demo_' in c]
+        c for c in CONFIGS if '_demo_' in c or c == 'configs/protogcn/finegym_hrnet/j.py']
 
 
 def test_modality_leaves_are_thin():
@@ -186,9 +186,9 @@ def test_modality_leaves_are_thin():
     for path in CONFIGS:
         with open(os.path.join(REPO, path)) as f:
             code = [line for line in f.read().splitlines() if line.strip() and not line.startswith('#')]
-        limit = 4 if os.path.basename(path) in ('b.py', 'jm.py', 'bm.py') else 16
-        if '/protogcn/' in path:  # ProtoGCN's b / bm also set the prototype count and the contrastive weight
-            limit += 1
+        limit = 4 if os.path.basename(path) in ('b.py', 'jm.py', 'bm.py', 'k.py', 'km.py') else 16
+        if '/protogcn/' in path:  # ProtoGCN's b / bm / k / km also set the prototype count and the contrastive
+            limit += 2  # weight, and some plug in the original's extra augmentation (Spatial_Flip / Part_Drop)
         if '_demo_' not in path:
             assert len(code) <= limit, f'{path}: {len(code)} lines of code'
 
@@ -206,8 +206,10 @@ def test_config(path, ann_files):
     exp = expected_from_path(path)
     layout = cfg.test_dataloader.dataset.layout
     num_classes = cfg.model.cls_head.num_classes
-    dim = '2d' if layout == 'coco' else '3d'
-    V = 17 if dim == '2d' else 25
+    from pyskl.models.utils.graph import get_layout
+
+    dim = '2d' if layout in ('coco', 'coco_new') else '3d'
+    V = get_layout(layout).num_node  # 'coco_new' (ProtoGCN's FineGYM) extends the stored COCO-17 to 20 joints
 
     # the modality and the data decide in_channels; the model follows the dataset
     assert cfg.model.backbone.in_channels == cfg.get('kp_channels', 3) * len(cfg.feats)
@@ -302,6 +304,33 @@ def test_released_schema(name, shared_dir):
 # ------------------------------------------------------------------------------------------------------
 # tools/misc/print_config.py
 
+def test_protogcn_finegym_schema(shared_dir):
+    """ProtoGCN's 2D FineGYM model (20-joint 'coco_new') has the original's state-dict entries (keys, shapes,
+    dtypes, parameter / buffer; the order is free, and a class-memory buffer ending in `avg_f` may be added, as
+    check_reference.py allows) and its trainable parameter count; the data pipeline feeds it 20 joints."""
+    from pyskl.utils.config import load_config
+
+    with open(os.path.join(shared_dir, 'reference', 'schema', 'protogcn_finegym_hrnet.json')) as f:
+        schema = json.load(f)
+    assert schema['config'] == 'configs/finegym/j.py'  # the original's path; ours:
+    cfg = load_config(os.path.join(REPO, 'configs/protogcn/finegym_hrnet/j.py'))
+    assert cfg.layout == 'coco_new' and cfg.num_classes == 99 and schema['num_joints'] == 20
+    assert cfg.model.backbone.graph_cfg.layout == 'coco_new' and cfg.model.cls_head.joint_cfg == 'coco_new'
+    model = get_model(cfg.model.to_dict())
+    params = dict(model.named_parameters())
+    ours = {}
+    for key, value in model.state_dict().items():
+        if key.endswith('avg_f'):
+            continue
+        ours[key] = dict(key=key, shape=list(value.shape), dtype=str(value.dtype).replace('torch.', ''),
+                         kind='param' if key in params else 'buffer')
+    assert ours == {e['key']: e for e in schema['entries']}
+    assert sum(p.numel() for p in model.parameters() if p.requires_grad) == schema['params_trainable']
+    with torch.no_grad():
+        logits = model(torch.randn(2, 2, 20, 20, 3), mode='tensor')
+    assert logits.shape == (2, 99)
+
+
 def test_print_config(tmp_path):
     config = 'configs/stgcn++/stgcn++_ntu120_xset_hrnet/bm.py'
     out_file = tmp_path / 'resolved.py'
@@ -351,6 +380,36 @@ def test_model_follows_dataset_keys():
         load_config(path, cfg_options={'model.cls_head.num_classes': 5})
     with pytest.raises(ValueError, match=r"graph_cfg\.layout='nturgb\+d' disagrees with layout='coco'"):
         load_config(path, cfg_options={'model.backbone.graph_cfg.layout': 'nturgb+d'})
+
+
+# ProtoGCN's per-leaf recipe (../shared/zoo/protogcn.md): extra augmentation per dataset and modality group
+# (j / jm, b / bm, k / km), prototypes and contrastive weight per modality
+PROTOGCN_EXTRA = {'ntu60_xsub': (None, 'Spatial_Flip', 'Spatial_Flip'), 'ntu60_xview': (None, None, 'Part_Drop'),
+                  'ntu120_xsub': ('Spatial_Flip', 'Spatial_Flip', 'Part_Drop'),
+                  'ntu120_xset': (None, 'Spatial_Flip', 'Spatial_Flip')}
+PROTOGCN_HEAD = {'j': (400, 0.2), 'jm': (400, 0.2), 'b': (100, 0.3), 'bm': (100, 0.3), 'k': (100, 0.1),
+                 'km': (100, 0.1)}
+
+
+@pytest.mark.parametrize('ds', DATASETS)
+@pytest.mark.parametrize('feat', ['j', 'jm', 'b', 'bm', 'k', 'km'])
+def test_protogcn_leaf_recipe(ds, feat):
+    from pyskl.utils.config import load_config
+
+    cfg = load_config(os.path.join(REPO, f'configs/protogcn/{ds}_3dkp/{feat}.py'))
+    assert cfg.feats == [feat]
+    assert (cfg.model.backbone.num_prototype, cfg.model.cls_head.weight) == PROTOGCN_HEAD[feat]
+    extra = PROTOGCN_EXTRA[ds][{'j': 0, 'b': 1, 'k': 2}[feat[0]]]
+    types = [t['type'] for t in cfg.train_dataloader.dataset.dataset.pipeline]
+    assert types == ['PreNormalize3D', 'RandomRot'] + ([extra] if extra else []) + [
+        'GenSkeFeat', 'UniformSampleDecode', 'FormatGCNInput', 'PackSkeletonInputs']
+    for t in cfg.train_dataloader.dataset.dataset.pipeline:
+        if t['type'] == 'Spatial_Flip':
+            assert t.p == 0.5 and t.dataset == 'nturgb+d'
+        if t['type'] == 'Part_Drop':
+            assert t.p == 0.2
+    for loader in ('val_dataloader', 'test_dataloader'):
+        assert not {'Spatial_Flip', 'Part_Drop', 'RandomRot'} & {t['type'] for t in cfg[loader].dataset.pipeline}
 
 
 def test_model_bases_leave_dataset_keys_out():

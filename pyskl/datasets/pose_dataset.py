@@ -127,7 +127,8 @@ class PoseDataset(BaseDataset):
             memory (serialised, shared by dataloader workers). Defaults to False.
         test_mode (bool): Passed to the transforms as ``results['test_mode']``. Defaults to False.
         layout (str | dict | None): Skeleton layout (see ``pyskl.models.utils.graph.get_layout``);
-            when given, every sample's ``V`` must equal its ``num_node``. Defaults to None.
+            when given, every sample's ``V`` must equal its ``stored_num_node`` (its ``num_node``, or, for a
+            layout the pipeline derives, e.g. ``'coco_new'``, that of the stored layout). Defaults to None.
         num_classes (int | None): Number of classes; labels must lie in ``[0, num_classes)``.
             Defaults to None: ``max(label) + 1`` over the split (in ``metainfo``).
         value_checks (str): What a sample whose coordinates are all zero, or exceed ``value_bound``
@@ -189,7 +190,7 @@ class PoseDataset(BaseDataset):
         self.num_node = None
         if layout is not None:
             from pyskl.models.utils.graph import get_layout  # lazy: keep `import pyskl.datasets` light
-            self.num_node = get_layout(layout).num_node
+            self.num_node = get_layout(layout).stored_num_node
         self.num_classes = None if num_classes is None else int(num_classes)
         transforms = []
         for transform in pipeline:

@@ -8,11 +8,12 @@ A pyskl config names a few facts once, at the top level:
 
 Every place that depends on a fact (a *slot*) must agree with it: ``GenSkeFeat.feats`` /
 ``GenSkeFeat.dataset`` (or ``layout``), ``model.backbone.in_channels = kp_channels * len(feats)``,
-``model.backbone.graph_cfg.layout``, ``model.cls_head.num_classes``, each ``PoseDataset``'s ``layout`` /
-``num_classes`` / ``ann_file`` and each frame sampler's ``clip_len``. :func:`resolve_facts` is the one
-resolution step: when a fact changes (a leaf config sets it, or ``--cfg-options`` does), every slot that
-was not set explicitly by the same change follows it; a slot set explicitly to another value, or a config
-whose slots already disagree with its facts, is an error naming both keys.
+``model.backbone.graph_cfg.layout``, ``Spatial_Flip``'s layout, ``model.cls_head.num_classes``, each
+``PoseDataset``'s ``layout`` / ``num_classes`` / ``ann_file`` and each frame sampler's ``clip_len``.
+:func:`resolve_facts` is the one resolution step: when a fact changes (a leaf config sets it, or
+``--cfg-options`` does), every slot that was not set explicitly by the same change follows it; a slot set
+explicitly to another value, or a config whose slots already disagree with its facts, is an error naming both
+keys.
 
 The same step runs in two places: inside a leaf config (``resolve_leaf(globals())`` as its last line, so
 that plain ``mmengine.config.Config.fromfile`` already yields the resolved config) and in
@@ -28,6 +29,7 @@ from mmengine.config import Config
 FACTS = ('feats', 'kp_channels', 'layout', 'num_classes', 'ann_file', 'clip_len')
 SAMPLERS = ('UniformSampleFrames', 'UniformSample', 'UniformSampleDecode')
 DATASETS = ('PoseDataset', )
+LAYOUT_TRANSFORMS = ('GenSkeFeat', 'Spatial_Flip')  # transforms whose `dataset` / `layout` follow `layout`
 _MISSING = object()
 
 HINT = ('Set the top-level key instead (e.g. `--cfg-options num_classes=5`, `layout=coco`, `feats=[b]`, '
@@ -101,8 +103,9 @@ def slots(cfg) -> List[Slot]:
             continue
         for path, d in _walk(cfg[key], (key, )):
             kind = d.get('type')
-            if kind == 'GenSkeFeat':
-                found.append(Slot(path + ('feats', ), 'feats', True))
+            if kind in LAYOUT_TRANSFORMS:
+                if kind == 'GenSkeFeat':
+                    found.append(Slot(path + ('feats', ), 'feats', True))
                 named = [k for k in ('layout', 'dataset') if d.get(k) is not None]
                 found += [Slot(path + (k, ), 'layout', False) for k in named] or [
                     Slot(path + ('dataset', ), 'layout', True)]

@@ -1,4 +1,4 @@
-_base_ = ['./j.py']
+_base_ = ['./j.py']  # with j.py's Spatial_Flip, as the original
 feats = ['b']  # bone
 model = dict(backbone=dict(num_prototype=100), cls_head=dict(weight=0.3))
 

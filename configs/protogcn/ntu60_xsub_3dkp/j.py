@@ -1,5 +1,6 @@
 # ProtoGCN, NTU RGB+D 60 XSub, 3D skeleton, joint modality
-# (jm.py changes only `feats`; b.py / bm.py also use 100 prototypes and contrastive weight 0.3).
+# (jm.py changes only `feats`; b.py / bm.py also use 100 prototypes and contrastive weight 0.3, k.py / km.py
+# 100 and 0.1; Spatial_Flip / Part_Drop where the original's leaves use them: docs/model_zoo.md, ProtoGCN).
 # The original's recipe: DG-STGCN's augmentation (no spine alignment, random rotation, UniformSampleDecode) and
 # 150 epochs of one pass each (SGD lr 0.1 for a total batch of 64, cosine per iteration).
 _base_ = [

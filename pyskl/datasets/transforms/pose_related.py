@@ -13,8 +13,10 @@ from pyskl.registry import TRANSFORMS
 from ._utils import get_keypoint, get_rng, pop_merged_keypoint, transform_error
 
 # Layouts whose third channel, for C == 3 data, is a detection score rather than a coordinate.
-SCORE_LAYOUTS = ('coco', 'openpose')
-FEATS = ('j', 'b', 'jm', 'bm')
+SCORE_LAYOUTS = ('coco', 'openpose', 'coco_new')
+# Score layouts whose motion differences the score too (ProtoGCN's 'coco_new'), instead of averaging it.
+SCORE_DIFF_MOTION_LAYOUTS = ('coco_new', )
+FEATS = ('j', 'b', 'jm', 'bm', 'k', 'km')
 
 
 def _angle_between(v1, v2):
@@ -255,20 +257,21 @@ class RandomScale(BaseTransform):
         return f'{type(self).__name__}(scale={self.scale})'
 
 
-def _motion(data, has_score):
+def _motion(data, mean_score):
     """Temporal difference of ``(M, T, V, C)`` data: ``m[:, t] = x[:, t + 1] - x[:, t]``, last frame 0.
-    With a score channel (last), the motion's score is the mean of the two frames' scores."""
+    With ``mean_score`` the last channel (a score) is instead the mean of the two frames' scores."""
     motion = np.zeros_like(data)
     motion[:, :-1] = data[:, 1:] - data[:, :-1]
-    if has_score:
+    if mean_score:
         motion[:, :-1, :, -1] = (data[:, 1:, :, -1] + data[:, :-1, :, -1]) / 2
     return motion
 
 
 @TRANSFORMS.register_module()
 class GenSkeFeat(BaseTransform):
-    """Generate the skeleton modality: joint (``'j'``), bone (``'b'``), joint motion (``'jm'``) and
-    bone motion (``'bm'``) features, concatenated in the requested order along ``axis``.
+    """Generate the skeleton modality: joint (``'j'``), bone (``'b'``), joint motion (``'jm'``),
+    bone motion (``'bm'``), and ProtoGCN's K-bone (``'k'``) and K-bone motion (``'km'``) features,
+    concatenated in the requested order along ``axis``.
 
     If ``keypoint_score`` ``(M, T, V)`` is present it is first appended as a channel
     (``keypoint`` becomes ``(x, y, score)``) and removed. The data then has a score channel; so does
@@ -276,8 +279,12 @@ class GenSkeFeat(BaseTransform):
 
     - bone: ``b[..., v, :] = j[..., v, :] - j[..., parent(v), :]`` with the layout's bone parents
       (``get_layout(layout).bone_pairs``); with a score channel ``b[..., v, -1] = (s[v] + s[parent(v)]) / 2``;
-    - motion: ``m[:, t] = x[:, t + 1] - x[:, t]`` for ``t < T - 1``, last frame 0; with a score
-      channel the motion's score is the mean of the two frames' scores (last frame 0).
+    - K-bone (InfoGCN / ProtoGCN): ``k[..., v, :] = j[..., v, :] - j[..., g(v), :]`` with ``g(v)`` the
+      grandparent of ``v`` along the bone parents (``get_layout(layout).grandparents``), ``g(v) = v``
+      (so ``k[v] = 0``) when ``v``'s parent is the root; a score channel is differenced too;
+    - motion (``jm``, ``bm``, ``km``): ``m[:, t] = x[:, t + 1] - x[:, t]`` for ``t < T - 1``, last frame 0;
+      with a score channel the motion's score is the mean of the two frames' scores (last frame 0), except
+      for ``'coco_new'`` (ProtoGCN), whose motion differences the score as well.
 
     Required keys: ``keypoint`` ``(M, T, V, C)``, ``keypoint_score`` ``(M, T, V)`` (optional).
     Modified keys: ``keypoint`` float32, ``(M, T, V, C' * len(feats))`` for ``axis=-1``
@@ -285,7 +292,7 @@ class GenSkeFeat(BaseTransform):
 
     Args:
         dataset (str | dict | None): Layout name (PYSKL's argument name); ``layout`` is preferred.
-        feats (Sequence[str]): Features among ``'j', 'b', 'jm', 'bm'``, in output order.
+        feats (Sequence[str]): Features among ``'j', 'b', 'jm', 'bm', 'k', 'km'``, in output order.
             Defaults to ``('j', )``.
         axis (int): Concatenation axis. Defaults to -1.
         layout (str | dict | None): Layout name (``'nturgb+d'``, ``'coco'``, ``'openpose'``, ...) or a
@@ -311,6 +318,7 @@ class GenSkeFeat(BaseTransform):
         self.feats = feats
         self.axis = int(axis)
         self._parents = np.array(self._layout.parents, dtype=np.int64)
+        self._grandparents = np.array(self._layout.grandparents, dtype=np.int64)
 
     def transform(self, results):
         keypoint, merged = pop_merged_keypoint(self, results)
@@ -329,10 +337,12 @@ class GenSkeFeat(BaseTransform):
             if has_score:
                 bone[..., -1] = (joint[..., -1] + joint[:, :, self._parents, -1]) / 2
             feats['b'] = bone
-        if 'jm' in self.feats:
-            feats['jm'] = _motion(joint, has_score)
-        if 'bm' in self.feats:
-            feats['bm'] = _motion(feats['b'], has_score)
+        if 'k' in self.feats or 'km' in self.feats:
+            feats['k'] = joint - joint[:, :, self._grandparents]  # a score channel is differenced too
+        mean_score = has_score and self._layout.name not in SCORE_DIFF_MOTION_LAYOUTS
+        for f in ('jm', 'bm', 'km'):
+            if f in self.feats:
+                feats[f] = _motion(feats[f[0]], mean_score)
         # concatenate always copies, so the output never aliases the input
         results['keypoint'] = np.concatenate([feats[f] for f in self.feats], axis=self.axis)
         return results

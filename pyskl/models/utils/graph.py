@@ -29,6 +29,9 @@ class Layout:
             bone definition differs from their graph (NTU hands, COCO hips) so that released
             bone-modality checkpoints see the same features.
         flip_pairs (list[tuple[int, int]]): (left, right) joint pairs swapped by a horizontal flip.
+        stored_as (str | None): Name of the layout the annotation files store, when it differs: the pipeline
+            derives this layout's joints from it (``coco_new`` is stored as ``coco`` and extended by
+            ``Kinetics_Transform``). ``PoseDataset`` checks samples against the stored layout's joint count.
     """
 
     name: str
@@ -37,6 +40,7 @@ class Layout:
     center: int
     bone_parents: Optional[Tuple[int, ...]] = None
     flip_pairs: Tuple[Edge, ...] = field(default_factory=tuple)
+    stored_as: Optional[str] = None
 
     def __post_init__(self):
         for (i, j) in self.inward:
@@ -69,6 +73,18 @@ class Layout:
         for child, parent in self.inward:
             parents[child] = parent
         return tuple(parents)
+
+    @property
+    def grandparents(self) -> Tuple[int, ...]:
+        """``g(v) = parent(parent(v))``, or ``v`` itself when ``parent(v)`` is the root (a root is its own
+        parent): the far end of InfoGCN's / ProtoGCN's K-bone ``k[v] = x[v] - x[g(v)]``."""
+        parents = self.parents
+        return tuple(v if parents[p] == p else parents[p] for v, p in enumerate(parents))
+
+    @property
+    def stored_num_node(self) -> int:
+        """Joints per sample in the annotation files (``num_node`` of ``stored_as``, else ``num_node``)."""
+        return get_layout(self.stored_as).num_node if self.stored_as else self.num_node
 
     @property
     def bone_pairs(self) -> Tuple[Edge, ...]:
@@ -132,6 +148,19 @@ register_layout(Layout(
 ))
 
 
+register_layout(Layout(
+    name='coco_new',
+    num_node=20,
+    # ProtoGCN's 2D skeleton: COCO-17 plus mid-hip (17), neck (18, between 17 and 19) and mid-shoulder (19,
+    # the centre); stored as 'coco', the three joints are added by Kinetics_Transform
+    inward=((0, 19), (1, 0), (2, 0), (3, 1), (4, 2), (5, 19), (6, 19), (7, 5), (8, 6), (9, 7), (10, 8),
+            (11, 17), (12, 17), (13, 11), (14, 12), (15, 13), (16, 14), (17, 18), (18, 19)),
+    center=19,
+    flip_pairs=((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)),
+    stored_as='coco',
+))
+
+
 def get_layout(layout: Union[str, dict, Layout]) -> Layout:
     """Return a :class:`Layout` from a name, a config dict or a Layout.
 
@@ -157,6 +186,7 @@ def get_layout(layout: Union[str, dict, Layout]) -> Layout:
             center=int(layout['center']),
             bone_parents=tuple(int(p) for p in layout['bone_parents']) if layout.get('bone_parents') else None,
             flip_pairs=tuple(tuple(int(x) for x in e) for e in layout.get('flip_pairs', ())),
+            stored_as=layout.get('stored_as'),
         )
     raise TypeError(f'layout must be a name, a dict or a Layout, got {type(layout).__name__}')
 

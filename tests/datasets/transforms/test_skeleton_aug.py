@@ -1,0 +1,190 @@
+"""ProtoGCN's data side on hand-made skeletons: the K-bone features ``k`` / ``km`` of GenSkeFeat, the
+``coco_new`` layout, and the transforms of pyskl/datasets/transforms/skeleton_aug.py (Spatial_Flip,
+Part_Drop, Flip, Kinetics_Transform)."""
+import numpy as np
+import pytest
+
+import pyskl.datasets.transforms  # noqa: F401  (registers the transforms)
+from pyskl.datasets.transforms import GenSkeFeat
+from pyskl.models.utils.graph import get_layout
+from pyskl.registry import TRANSFORMS
+
+# a 5-joint toy: root 0 <- 1 <- 2 <- 3, and 4 <- 0
+TOY = dict(name='toy', num_node=5, inward=[(1, 0), (2, 1), (3, 2), (4, 0)], center=0,
+           flip_pairs=[(1, 4)])
+
+
+def _toy_kp():
+    """(M=1, T=3, V=5, C=3) with distinct, easily checked values: x = 10 v + t, y = v^2, z = t."""
+    kp = np.zeros((1, 3, 5, 3), np.float32)
+    for t in range(3):
+        for v in range(5):
+            kp[0, t, v] = (10 * v + t, v * v, t * t)
+    return kp
+
+
+def test_k_and_km_on_a_toy_skeleton():
+    kp = _toy_kp()
+    out = GenSkeFeat(layout=TOY, feats=['k', 'km'])(dict(keypoint=kp.copy()))['keypoint']
+    assert out.shape == (1, 3, 5, 6) and out.dtype == np.float32
+    k, km = out[..., :3], out[..., 3:]
+    # grandparents: 0 (root) -> itself, 1 and 4 hang off the root -> themselves, 2 -> 0, 3 -> 1
+    np.testing.assert_array_equal(k[..., [0, 1, 4], :], 0)
+    np.testing.assert_array_equal(k[0, :, 2], kp[0, :, 2] - kp[0, :, 0])  # (20, 4, 0) every frame
+    np.testing.assert_array_equal(k[0, 1, 2], [20, 4, 0])
+    np.testing.assert_array_equal(k[0, :, 3], kp[0, :, 3] - kp[0, :, 1])  # (20, 8, 0)
+    # km: frame difference of k, last frame 0 (k of the toy is constant in time)
+    np.testing.assert_array_equal(km, 0)
+    kp[0, 1, 3] += (1, 2, 3)  # move joint 3 in frame 1 only
+    out = GenSkeFeat(layout=TOY, feats=['km', 'j'])(dict(keypoint=kp))['keypoint']
+    np.testing.assert_array_equal(out[0, 0, 3, :3], [1, 2, 3])
+    np.testing.assert_array_equal(out[0, 1, 3, :3], [-1, -2, -3])
+    np.testing.assert_array_equal(out[0, 2, :, :3], 0)
+    np.testing.assert_array_equal(out[..., 3:], kp)
+
+
+def test_k_grandparents_are_protogcns():
+    """The K-bone ends listed in ProtoGCN's code (0-based), derived from the layouts' bone parents."""
+    ntu = {0: 20, 3: 20, 5: 20, 9: 20, 6: 4, 7: 5, 10: 8, 11: 9, 12: 1, 16: 1, 13: 0, 17: 0, 14: 12, 15: 13,
+           18: 16, 19: 17, 21: 7, 22: 6, 23: 11, 24: 10}
+    assert get_layout('nturgb+d').grandparents == tuple(ntu.get(v, v) for v in range(25))
+    coco_new = {1: 19, 2: 19, 7: 19, 8: 19, 17: 19, 3: 0, 4: 0, 9: 5, 10: 6, 11: 18, 12: 18, 13: 17, 14: 17,
+                15: 11, 16: 12}
+    assert get_layout('coco_new').grandparents == tuple(coco_new.get(v, v) for v in range(20))
+    kp = np.random.default_rng(0).normal(size=(2, 3, 25, 3)).astype(np.float32)
+    k = GenSkeFeat(feats=['k'])(dict(keypoint=kp))['keypoint']
+    np.testing.assert_allclose(k[:, :, 21], kp[:, :, 21] - kp[:, :, 7], atol=1e-6)
+    np.testing.assert_array_equal(k[:, :, [1, 2, 4, 8, 20]], 0)
+
+
+def test_coco_new_layout_and_2d_scores():
+    layout = get_layout('coco_new')
+    assert (layout.num_node, layout.center, layout.stored_num_node) == (20, 19, 17)
+    assert layout.parents == (19, 0, 0, 1, 2, 19, 19, 5, 6, 7, 8, 17, 17, 11, 12, 13, 14, 18, 19, 19)
+    rng = np.random.default_rng(1)
+    kp = rng.uniform(0, 100, size=(1, 3, 20, 3)).astype(np.float32)
+    kp[..., 2] = rng.uniform(0, 1, size=(1, 3, 20))
+    y = GenSkeFeat(layout='coco_new', feats=['b', 'k', 'jm', 'km'])(dict(keypoint=kp))['keypoint']
+    # bone: the score is the mean of the two joints' scores
+    np.testing.assert_allclose(y[0, 1, 7, 0:2], kp[0, 1, 7, :2] - kp[0, 1, 5, :2], atol=1e-5)
+    np.testing.assert_allclose(y[0, 1, 7, 2], (kp[0, 1, 7, 2] + kp[0, 1, 5, 2]) / 2, atol=1e-6)
+    # k: the score is differenced too
+    np.testing.assert_allclose(y[0, 1, 9, 3:6], kp[0, 1, 9] - kp[0, 1, 5], atol=1e-5)
+    # motion of coco_new differences the score as well (PYSKL's coco averages it)
+    np.testing.assert_allclose(y[0, 0, :, 6:9], kp[0, 1] - kp[0, 0], atol=1e-5)
+    np.testing.assert_allclose(y[0, 1, 9, 9:12], (kp[0, 2, 9] - kp[0, 2, 5]) - (kp[0, 1, 9] - kp[0, 1, 5]),
+                               atol=1e-4)
+    np.testing.assert_array_equal(y[0, 2, :, 6:12], 0)
+
+
+def test_kinetics_transform():
+    rng = np.random.default_rng(2)
+    kp = rng.uniform(0, 500, size=(2, 4, 17, 2)).astype(np.float32)
+    score = rng.uniform(0, 1, size=(2, 4, 17)).astype(np.float32)
+    saved = kp.copy()
+    out = TRANSFORMS.build(dict(type='Kinetics_Transform'))(dict(keypoint=kp, keypoint_score=score))
+    assert 'keypoint_score' not in out
+    y = out['keypoint']
+    assert y.shape == (2, 4, 20, 3) and y.dtype == np.float32
+    full = np.concatenate([kp, score[..., None]], -1)
+    np.testing.assert_array_equal(y[:, :, :17], full)
+    np.testing.assert_allclose(y[:, :, 17], (full[:, :, 11] + full[:, :, 12]) / 2, atol=1e-4)
+    np.testing.assert_allclose(y[:, :, 19], (full[:, :, 5] + full[:, :, 6]) / 2, atol=1e-4)
+    np.testing.assert_allclose(y[:, :, 18], (y[:, :, 17] + y[:, :, 19]) / 2, atol=1e-4)
+    np.testing.assert_array_equal(kp, saved)
+    with pytest.raises(ValueError, match='Kinetics_Transform|KineticsTransform'):
+        TRANSFORMS.build(dict(type='Kinetics_Transform'))(dict(keypoint=np.zeros((1, 2, 25, 3), np.float32),
+                                                               frame_dir='x'))
+
+
+def _flip_once(kp, seed, p=1.0, layout='nturgb+d'):
+    t = TRANSFORMS.build(dict(type='Spatial_Flip', dataset=layout, p=p))
+    return t(dict(keypoint=kp, rng=np.random.default_rng(seed)))['keypoint']
+
+
+def test_spatial_flip_swaps_the_layouts_pairs_and_twice_is_identity():
+    kp = np.random.default_rng(0).normal(size=(2, 3, 25, 3)).astype(np.float32)
+    saved = kp.copy()
+    once = _flip_once(kp, 0)
+    np.testing.assert_array_equal(kp, saved)  # input untouched
+    perm = [0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 16, 17, 18, 19, 12, 13, 14, 15, 20, 23, 24, 21, 22]  # ProtoGCN's
+    np.testing.assert_array_equal(once, kp[:, :, perm])
+    for left, right in get_layout('nturgb+d').flip_pairs:
+        np.testing.assert_array_equal(once[:, :, left], kp[:, :, right])
+        np.testing.assert_array_equal(once[:, :, right], kp[:, :, left])
+    np.testing.assert_array_equal(_flip_once(once, 1), kp)
+    # a user layout's flip_pairs; p=0 never flips
+    toy = _toy_kp()
+    np.testing.assert_array_equal(_flip_once(toy, 0, layout=TOY), toy[:, :, [0, 4, 2, 3, 1]])
+    np.testing.assert_array_equal(_flip_once(toy, 0, p=0.0, layout=TOY), toy)
+    with pytest.raises(ValueError, match='no flip_pairs'):
+        TRANSFORMS.build(dict(type='Spatial_Flip', layout=dict(num_node=2, inward=[(1, 0)], center=0)))
+    with pytest.raises(ValueError, match='joints'):
+        _flip_once(np.zeros((1, 2, 17, 3), np.float32), 0)
+
+
+def test_part_drop_zeroes_exactly_the_chosen_part():
+    from pyskl.datasets.transforms.skeleton_aug import NTU_PARTS
+
+    kp = np.random.default_rng(0).uniform(1, 2, size=(2, 3, 25, 3)).astype(np.float32)
+    drop = TRANSFORMS.build(dict(type='Part_Drop', p=1.0))
+    seen = set()
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        out = drop(dict(keypoint=kp, rng=rng))['keypoint']
+        zero = np.all(out == 0, axis=(0, 1, 3))
+        part = tuple(np.flatnonzero(zero))
+        assert part in [tuple(sorted(p)) for p in NTU_PARTS]
+        np.testing.assert_array_equal(out[:, :, ~zero], kp[:, :, ~zero])
+        # the draw: rng.random() (< p), then rng.integers(4)
+        replay = np.random.default_rng(seed)
+        replay.random()
+        assert part == tuple(sorted(NTU_PARTS[int(replay.integers(4))]))
+        seen.add(part)
+    assert len(seen) == 4
+    assert np.all(kp >= 1)  # input untouched
+    kept = TRANSFORMS.build(dict(type='Part_Drop', p=0.0))(dict(keypoint=kp, rng=np.random.default_rng(0)))
+    np.testing.assert_array_equal(kept['keypoint'], kp)
+    with pytest.raises(ValueError, match='p must be'):
+        TRANSFORMS.build(dict(type='Part_Drop', p=1.5))
+    with pytest.raises(ValueError, match='joint 24'):
+        drop(dict(keypoint=np.ones((1, 2, 17, 3), np.float32), rng=np.random.default_rng(0)))
+
+
+def test_draws_depend_only_on_the_rng():
+    kp = np.random.default_rng(0).normal(size=(2, 3, 25, 3)).astype(np.float32)
+    pipe = [TRANSFORMS.build(dict(type='Spatial_Flip', p=0.5)), TRANSFORMS.build(dict(type='Part_Drop', p=0.5))]
+
+    def run(seed, global_seed=None):
+        if global_seed is not None:
+            np.random.seed(global_seed)  # the global RNG must not matter
+        r = dict(keypoint=kp, rng=np.random.default_rng(seed))
+        for t in pipe:
+            r = t(r)
+        return r['keypoint']
+
+    outs = [run(s, global_seed=s) for s in range(12)]
+    for s in range(12):
+        np.testing.assert_array_equal(run(s, global_seed=s + 100), outs[s])
+    assert len({o.tobytes() for o in outs}) > 2  # the seed does change the draws
+    state = np.random.get_state()
+    run(0)
+    assert np.array_equal(np.random.get_state()[1], state[1])
+    with pytest.raises(ValueError, match="'rng'"):
+        pipe[0](dict(keypoint=kp))
+
+
+def test_flip_2d_mirrors_pixels_and_swaps_sides():
+    rng = np.random.default_rng(3)
+    kp = rng.uniform(0, 1920, size=(1, 2, 17, 2)).astype(np.float32)
+    score = rng.uniform(0, 1, size=(1, 2, 17)).astype(np.float32)
+    flip = TRANSFORMS.build(dict(type='Flip', flip_ratio=1.0, left_kp=[1, 3, 5, 7, 9, 11, 13, 15],
+                                 right_kp=[2, 4, 6, 8, 10, 12, 14, 16]))
+    out = flip(dict(keypoint=kp, keypoint_score=score, img_shape=(1080, 1920), rng=np.random.default_rng(0)))
+    assert out['flip'] is True
+    np.testing.assert_allclose(out['keypoint'][0, :, 5, 0], 1920 - kp[0, :, 6, 0], atol=1e-3)
+    np.testing.assert_array_equal(out['keypoint'][0, :, 0, 1], kp[0, :, 0, 1])
+    np.testing.assert_array_equal(out['keypoint_score'][0, :, 3], score[0, :, 4])
+    again = flip(dict(out, rng=np.random.default_rng(1)))
+    np.testing.assert_allclose(again['keypoint'], kp, atol=1e-3)
+    np.testing.assert_array_equal(again['keypoint_score'], score)
