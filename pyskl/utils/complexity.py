@@ -22,6 +22,20 @@ def _no_flops(inputs, outputs) -> Counter:
     return Counter()
 
 
+def _matmul_flops(inputs, outputs) -> Counter:
+    """Multiply-adds of ``aten::matmul`` with broadcasting: the output's elements times the contracted size.
+    (mmengine's handle multiplies the first operand's elements by the last dimension, which undercounts a 2D x 3D
+    product such as the graph aggregation's ``(V, V * K) @ (N * T, V * K, C)`` by the batch size.)"""
+    from mmengine.analysis.jit_handles import get_shape
+
+    a = get_shape(inputs[0])
+    out = get_shape(outputs[0])
+    n = 1
+    for d in out:
+        n *= d
+    return Counter({'matmul': n * a[-1]})
+
+
 class _BackboneHead(nn.Module):
     """``cls_head(backbone(x))``: ``(N, M, T, V, C) -> (N, K)``. A backbone's extra outputs (ProtoGCN's graph)
     are returned too, so that the trace keeps (and counts) the branch computing them."""
@@ -73,6 +87,7 @@ def get_model_complexity(model: nn.Module, shape: Sequence[int], include_norm: b
         if not include_norm:
             # a None handle only marks an op as ignored when it has no handle: replace the handle instead
             analyzer.set_op_handle(**{op: _no_flops for op in NORM_OPS})
+        analyzer.set_op_handle('aten::matmul', _matmul_flops)
         analyzer.unsupported_ops_warnings(False)
         analyzer.uncalled_modules_warnings(False)
         analyzer.tracer_warnings('none')

@@ -30,7 +30,7 @@ def test_inference_recognizer_topk(repo_root, sample):
     top = inference_recognizer(model, ann, topk=3)
     assert len(top) == 3
     labels, scores, names = zip(*top)
-    assert names == (None, ) * 3  # no label map in the config
+    assert names == tuple(model.classes[i] for i in labels)  # the demo config's label map
     assert all(0 <= lab < 10 for lab in labels) and len(set(labels)) == 3
     assert list(scores) == sorted(scores, reverse=True)
     assert 0 < sum(scores) <= 1 + 1e-6  # clip-averaged probabilities
