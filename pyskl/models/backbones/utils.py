@@ -33,12 +33,8 @@ def split_prefixed(options: Dict[str, Any], prefix: str) -> Dict[str, Any]:
 
 
 def _to_gcn_layout(x: torch.Tensor) -> torch.Tensor:
-    """``(N, M, V, C, T)`` -> ``(N * M, C, T, V)`` in channels-last memory (laid out as ``(N * M, T, V, C)``),
-    the layout every graph and temporal unit is fastest in (1x1 and temporal convolutions run as plain matrix
-    products, the graph aggregation as one matmul without copies)."""
     N, M, V, C, T = x.shape
-    return x.permute(0, 1, 4, 2, 3).reshape(N * M, T, V, C).permute(0, 3, 1, 2).contiguous(
-        memory_format=torch.channels_last)
+    return x.permute(0, 1, 3, 4, 2).contiguous().view(N * M, C, T, V)
 
 
 class DataBN(nn.BatchNorm1d):

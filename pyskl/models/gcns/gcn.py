@@ -68,30 +68,15 @@ class unit_gcn(nn.Module):
         return self.A
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, C_in, T, V) -> (N, C_out, T, V)``, channels-last memory (any input layout is accepted; a
-        channels-last input is aggregated without copies)."""
         n, _, t, v = x.shape
         A = self.adjacency()
         if self.conv_pos == 'pre':
-            y = aggregate_subsets(self.conv(x), A)
+            x_k = self.conv(x).view(n, self.num_subsets, self.out_channels, t, v)
+            y = torch.einsum('nkctv,kvw->nctw', x_k, A)
         else:
             y = torch.einsum('nctv,kvw->nkctw', x, A).reshape(n, -1, t, v)
-            y = self.conv(y.contiguous(memory_format=torch.channels_last))
-        y = self.bn(y)
+            y = self.conv(y)
+        y = self.bn(y.contiguous())
         if self.with_res:
             y = y + (self.down(x) if hasattr(self, 'down') else x)
         return self.act(y)
-
-
-def aggregate_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
-    """``y[n, c, t, w] = sum_k sum_v x[n, k * C + c, t, v] * A[k, v, w]``: ``(N, K * C, T, V)`` features and
-    ``(K, V, V)`` adjacency -> ``(N, C, T, V)`` in channels-last memory.
-
-    One matmul over the combined ``(V * K, V)`` adjacency (rows ``v * K + k``): in channels-last memory ``x`` is
-    ``(N * T, V * K, C)`` without a copy, and the product ``(N * T, V, C)`` is the channels-last output.
-    """
-    n, kc, t, v = x.shape
-    k = A.size(0)
-    x = x.permute(0, 2, 3, 1).reshape(n * t, v * k, kc // k)  # a view when x is channels-last
-    a = A.permute(2, 1, 0).reshape(v, v * k)  # a[w, v * K + k] = A[k, v, w]
-    return torch.matmul(a, x).view(n, t, v, kc // k).permute(0, 3, 1, 2)

@@ -1,8 +1,6 @@
-from typing import Optional, Sequence, Union
+from typing import Optional, Union
 
-import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 CfgType = Union[str, dict, None]
 
@@ -42,40 +40,3 @@ def kaiming_bn_init_(module: nn.Module) -> None:
         elif isinstance(m, nn.BatchNorm2d):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
-
-
-def batch_norm_concat(x: torch.Tensor, norms: Sequence[nn.BatchNorm2d]) -> torch.Tensor:
-    """``torch.cat([bn(x_i) for x_i, bn in zip(x.split(widths, 1), norms)], 1)`` in one kernel.
-
-    ``x`` ``(N, sum C_i, T, V)``; ``norms`` BatchNorm2d layers of ``C_i`` channels with the same ``eps``,
-    ``momentum``, affine / tracking options and mode. Normalisation is per channel, so normalising the
-    concatenation equals normalising the parts; in training the parts' running statistics and
-    ``num_batches_tracked`` are updated exactly as their own forward would.
-    """
-    first = norms[0]
-    if any(type(bn) is not nn.BatchNorm2d or bn.eps != first.eps or bn.momentum != first.momentum
-           or bn.training != first.training or bn.affine != first.affine
-           or bn.track_running_stats != first.track_running_stats for bn in norms):
-        return torch.cat([bn(part) for part, bn in
-                          zip(x.split([bn.num_features for bn in norms], dim=1), norms)], dim=1)
-    use_batch_stats = first.training or not first.track_running_stats
-    factor = 0.0 if first.momentum is None else first.momentum
-    running_mean = running_var = None
-    if first.track_running_stats:
-        if first.training:
-            for bn in norms:
-                bn.num_batches_tracked.add_(1)
-            if first.momentum is None:  # cumulative moving average, as BatchNorm2d
-                factor = 1.0 / float(first.num_batches_tracked)
-        running_mean = torch.cat([bn.running_mean for bn in norms])
-        running_var = torch.cat([bn.running_var for bn in norms])
-    weight = torch.cat([bn.weight for bn in norms]) if first.affine else None
-    bias = torch.cat([bn.bias for bn in norms]) if first.affine else None
-    y = F.batch_norm(x, running_mean, running_var, weight, bias, use_batch_stats, factor, first.eps)
-    if first.track_running_stats and first.training:
-        with torch.no_grad():
-            for bn, mean, var in zip(norms, running_mean.split([bn.num_features for bn in norms]),
-                                     running_var.split([bn.num_features for bn in norms])):
-                bn.running_mean.copy_(mean)
-                bn.running_var.copy_(var)
-    return y
