@@ -109,8 +109,8 @@ def test_cfg_options_facts_reach_everything(config, tmp_path):
      r"train_dataloader\.dataset\.dataset\.layout='nturgb\+d' disagrees with layout='coco'"),
     ({'val_dataloader.dataset.ann_file': 'other.pkl'},
      r"val_dataloader\.dataset\.ann_file='other\.pkl' disagrees with ann_file='data/demo/demo_3danno\.pkl'"),
-    ({'test_dataloader.dataset.pipeline.2.clip_len': 30},
-     r'test_dataloader\.dataset\.pipeline\.2\.clip_len=30 disagrees with clip_len=50'),
+    ({'test_dataloader.dataset.pipeline.2.clip_len': 40},
+     r'test_dataloader\.dataset\.pipeline\.2\.clip_len=40 disagrees with clip_len=30'),
     ({'feats': ['x']}, r'feats must be a non-empty list'),
 ])
 def test_disagreements_are_errors(options, message):
