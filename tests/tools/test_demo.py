@@ -64,8 +64,8 @@ def test_demo_end_to_end(tmp_path):
     assert ann['label'] == 3
     expected = inference_recognizer(init_recognizer(str(cfg), str(ckpt)), ann, topk=5)
     names = labels.read_text().split('\n')
-    assert [int(t[0]) for t in tops] == [label for label, _ in expected]
-    assert [t[1] for t in tops] == [names[label].split()[0] for label, _ in expected]
+    assert [int(t[0]) for t in tops] == [p.label for p in expected]
+    assert [t[1] for t in tops] == [names[p.label].split()[0] for p in expected]
 
     vr = decord.VideoReader(str(out))
     assert len(vr) == 72 and vr[0].shape == (240, 426, 3)
