@@ -48,8 +48,10 @@ declare -A cfgs=(
   [aagcn]=configs/aagcn/aagcn_pyskl_ntu60_xsub_3dkp/j.py
   [msg3d]=configs/msg3d/msg3d_pyskl_ntu60_xsub_3dkp/j.py
   [dgstgcn]=configs/dgstgcn/ntu60_xsub_3dkp/j.py
+  [ctrgcn]=configs/ctrgcn/ctrgcn_pyskl_ntu60_xsub_3dkp/j.py
+  [protogcn]=configs/protogcn/ntu60_xsub_3dkp/j.py
 )
-for name in stgcn stgcn++ aagcn msg3d dgstgcn; do
+for name in stgcn stgcn++ aagcn msg3d dgstgcn ctrgcn protogcn; do
   cfg=${cfgs[$name]}
   data_opts=("ann_file=$ann")
   step "train-$name" bash tools/dist_train.sh "$cfg" 1 --work-dir "$out/$name" --seed 0 --no-validate \
