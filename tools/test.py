@@ -65,18 +65,20 @@ def main(argv=None):
     from mmengine.dist import is_main_process
 
     from pyskl.apis import run_test, setup_test_cfg
+    from pyskl.apis.inference import read_checkpoint
     dump = args.dump
     if args.label_map:
         from pyskl.utils.label_map import load_label_map
         load_label_map(args.label_map)  # fail before testing on a bad map
+    path, loaded = read_checkpoint(args.checkpoint)  # read once: its stored config and its weights
     cfg = setup_test_cfg(args.config, work_dir=args.work_dir, out=args.out, dump=dump, eval=args.eval,
                          average_clips=args.average_clips, cfg_options=args.cfg_options, launcher=args.launcher,
-                         checkpoint=args.checkpoint, force=args.force)
+                         checkpoint=path, loaded=loaded, force=args.force)
     if args.label_map and not dump:  # the per-class report reads the predictions from a temporary dump
         dump = os.path.join(cfg.work_dir, f'.label_map_dump_{os.getpid()}.pkl')
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=dump, fmt='mmaction'))
     try:
-        metrics = run_test(cfg, args.checkpoint)
+        metrics = run_test(cfg, path, loaded=loaded)
         if is_main_process() and metrics:
             print(format_metrics(metrics))
         if is_main_process() and args.label_map:

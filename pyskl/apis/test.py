@@ -17,6 +17,7 @@ def setup_test_cfg(config: Optional[str],
                    cfg_options: Optional[dict] = None,
                    launcher: str = 'none',
                    checkpoint: Optional[str] = None,
+                   loaded: Optional[dict] = None,
                    force: bool = False) -> Config:
     """Load ``config`` and apply ``tools/test.py``'s options.
 
@@ -34,13 +35,16 @@ def setup_test_cfg(config: Optional[str],
         launcher (str): ``'none'``, ``'pytorch'``, ``'slurm'`` or ``'mpi'``.
         checkpoint (str, optional): the checkpoint to test; when it stores its config, ``config`` must agree with
             it on ``feats``, ``layout``, ``num_classes``, ``in_channels`` and the backbone.
+        loaded (dict, optional): ``checkpoint`` already read (:func:`pyskl.apis.inference.read_checkpoint`), so
+            that the file is read once for its config and its weights (pass the same dict to :func:`run_test`).
         force (bool): test even when they disagree.
     """
     import os.path as osp
 
     from .inference import load_config_for_checkpoint
 
-    cfg, _ = load_config_for_checkpoint(config, checkpoint, cfg_options, force)
+    cfg, _ = load_config_for_checkpoint(config, checkpoint if loaded is None else loaded, cfg_options, force,
+                                        source=checkpoint)
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
@@ -77,7 +81,7 @@ def setup_test_cfg(config: Optional[str],
     return cfg
 
 
-def run_test(cfg: Config, checkpoint: str) -> dict:
+def run_test(cfg: Config, checkpoint: str, loaded: Optional[dict] = None) -> dict:
     """Load ``checkpoint`` (pyskl, PYSKL or MMAction2 weights; strict) into the model of
     ``cfg`` (from :func:`setup_test_cfg`) and run the test loop. (Not named ``test``
     so that pytest never collects it.)
@@ -88,10 +92,13 @@ def run_test(cfg: Config, checkpoint: str) -> dict:
     from mmengine.model import is_model_wrapper
 
     from pyskl.engine import resolve_checkpoint_path
-    from pyskl.utils.checkpoint import load_checkpoint
+    from pyskl.utils.checkpoint import load_checkpoint, load_weights
 
     runner = build_runner(cfg)
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-    load_checkpoint(model, resolve_checkpoint_path(checkpoint), map_location='cpu', strict=True)
+    if loaded is None:
+        load_checkpoint(model, resolve_checkpoint_path(checkpoint), map_location='cpu', strict=True)
+    else:  # read once by the caller, e.g. for its stored config as well
+        load_weights(model, loaded, checkpoint, strict=True)
     runner.logger.info(f'Loaded checkpoint {checkpoint}')
     return runner.test()
