@@ -38,10 +38,10 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     from pyskl.apis.inference import inference_recognizer, init_recognizer
-    from pyskl.datasets.io import dump_pickle
+    from pyskl.core.io import dump_pickle
     from pyskl.datasets.pose_extraction import VideoFrames, build_pose_estimator, extract_video
-    from pyskl.utils.label_map import load_label_map
-    from pyskl.utils.visualize import draw_skeletons, draw_text, write_video
+    from pyskl.core.label_map import load_label_map
+    from pyskl.apis.visualize import draw_skeletons, draw_text, write_video
 
     try:
         estimator = build_pose_estimator('mediapipe', model_complexity=args.model_complexity)

@@ -1,7 +1,7 @@
 """pyskl: skeleton-based action recognition on mmengine.
 
 Importing the package is cheap: sub-packages (``pyskl.models``, ``pyskl.datasets``,
-...) are imported on demand, e.g. by :func:`pyskl.utils.register_all_modules` or by
+...) are imported on demand, e.g. by :func:`pyskl.registry.register_all_modules` or by
 the registries' lazy ``locations``.
 """
 from .version import __version__

@@ -6,6 +6,12 @@ whose ``default_scope`` is ``'pyskl'`` finds pyskl's components first and mmengi
 register into each registry; mmengine imports them the first time the registry builds
 something in the ``pyskl`` scope, so ``import pyskl`` itself stays light.
 """
+import datetime
+import importlib
+import warnings
+from typing import List
+
+from mmengine import DefaultScope
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
 from mmengine.registry import EVALUATOR as MMENGINE_EVALUATOR
@@ -64,3 +70,43 @@ VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, scope=SCOPE)
 # ``init_cfg=dict(type='Pretrained', ...)`` reads through pyskl's checkpoint loader (pyskl.engine.checkpoint)
 WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, scope=SCOPE,
                                locations=['pyskl.engine'])
+
+
+def build_in_pyskl_scope(registry, cfg: dict):
+    """``registry.build(cfg)`` in the ``pyskl`` scope unless ``cfg`` names its own ``_scope_``, so
+    that ``type='UniformSampleFrames'`` resolves whatever the current default scope is (a Runner
+    built with ``default_scope='mmengine'`` leaves that scope current)."""
+    cfg = dict(cfg)
+    cfg.setdefault('_scope_', 'pyskl')
+    return registry.build(cfg)
+
+
+def registering_modules() -> List[str]:
+    """The modules that register pyskl's components: the ``locations`` of the registries above (one list)."""
+    modules = []
+    for registry in (RUNNERS, LOOPS, HOOKS, LOG_PROCESSORS, DATASETS, DATA_SAMPLERS, TRANSFORMS, MODELS,
+                     MODEL_WRAPPERS, OPTIMIZERS, OPTIM_WRAPPERS, OPTIM_WRAPPER_CONSTRUCTORS, PARAM_SCHEDULERS,
+                     METRICS, EVALUATOR, WEIGHT_INITIALIZERS):
+        modules += [m for m in registry._locations if m not in modules]
+    return modules
+
+
+def register_all_modules(init_default_scope: bool = True) -> None:
+    """Import every pyskl module that registers components (:func:`registering_modules`, imported by name like
+    mmengine's lazy ``locations``), and optionally make ``pyskl`` the default registry scope.
+
+    Args:
+        init_default_scope (bool): Set the current default scope to ``'pyskl'`` so
+            that ``type='STGCN'`` resolves in pyskl's registries. Defaults to True.
+    """
+    for module in registering_modules():
+        importlib.import_module(module)
+    if not init_default_scope:
+        return
+    current = DefaultScope.get_current_instance()
+    if current is None or not DefaultScope.check_instance_created('pyskl'):
+        if current is not None and current.scope_name != 'pyskl':
+            warnings.warn(f'The current default scope "{current.scope_name}" is not "pyskl"; '
+                          'a new default scope "pyskl" is created for pyskl components.')
+        name = 'pyskl' if current is None else f'pyskl-{datetime.datetime.now()}'
+        DefaultScope.get_instance(name, scope_name='pyskl')

@@ -78,7 +78,7 @@ def ann_files(tmp_path_factory):
     """Two-sample NTU-format annotation files: 3D (M=2, T=30, 25 joints, from the synthetic NTU generator)
     and 2D HRNet-style (keypoint (M, T, 17, 2) float32 pixels + keypoint_score (M, T, 17),
     img_shape (1080, 1920)); every split name lists both samples."""
-    from pyskl.datasets.io import dump_pickle
+    from pyskl.core.io import dump_pickle
     from pyskl.datasets.synthetic import make_demo_data
 
     root = tmp_path_factory.mktemp('config_zoo')
@@ -199,14 +199,14 @@ def test_modality_leaves_are_thin():
 @pytest.mark.parametrize('path', CONFIGS)
 def test_config(path, ann_files):
     from pyskl.registry import DATASETS
-    from pyskl.utils.config import load_config
+    from pyskl.core.config import load_config
     from mmengine.dataset import pseudo_collate
 
     cfg = load_config(os.path.join(REPO, path))
     exp = expected_from_path(path)
     layout = cfg.test_dataloader.dataset.layout
     num_classes = cfg.model.cls_head.num_classes
-    from pyskl.models.utils.graph import get_layout
+    from pyskl.core.layout import get_layout
 
     dim = '2d' if layout in ('coco', 'coco_new') else '3d'
     V = get_layout(layout).num_node  # 'coco_new' (ProtoGCN's FineGYM) extends the stored COCO-17 to 20 joints
@@ -282,7 +282,7 @@ SCHEMAS = ['pyskl_stgcn_ntu60_xsub_hrnet', 'pyskl_stgcnpp_ntu60_xsub_hrnet', 'py
 
 @pytest.mark.parametrize('name', SCHEMAS)
 def test_released_schema(name, shared_dir):
-    from pyskl.utils.config import load_config
+    from pyskl.core.config import load_config
 
     with open(os.path.join(shared_dir, 'reference', 'schema', f'{name}.json')) as f:
         schema = json.load(f)
@@ -308,7 +308,7 @@ def test_protogcn_finegym_schema(shared_dir):
     """ProtoGCN's 2D FineGYM model (20-joint 'coco_new') has the original's state-dict entries (keys, shapes,
     dtypes, parameter / buffer; the order is free, and a class-memory buffer ending in `avg_f` may be added, as
     check_reference.py allows) and its trainable parameter count; the data pipeline feeds it 20 joints."""
-    from pyskl.utils.config import load_config
+    from pyskl.core.config import load_config
 
     with open(os.path.join(shared_dir, 'reference', 'schema', 'protogcn_finegym_hrnet.json')) as f:
         schema = json.load(f)
@@ -344,7 +344,7 @@ def test_print_config(tmp_path):
     assert "layout='coco'" in text and 'num_classes=120' in text and 'in_channels=6' in text
     assert "split='xset_train'" in text and "ann_file='data/nturgbd/ntu120_hrnet.pkl'" in text
 
-    from pyskl.utils.config import load_config
+    from pyskl.core.config import load_config
     saved = load_config(str(out_file))
     assert saved.feats == ['j', 'b'] and saved.model.backbone.in_channels == 6
     assert saved.train_dataloader.batch_size == 8
@@ -361,7 +361,7 @@ def test_print_config_bad_path():
 # load_config: the model follows the dataset's top-level `layout` / `num_classes` unless set explicitly
 
 def test_model_follows_dataset_keys():
-    from pyskl.utils.config import load_config
+    from pyskl.core.config import load_config
 
     path = os.path.join(REPO, 'configs/aagcn/aagcn_pyskl_ntu120_xsub_hrnet/j.py')
     cfg = load_config(path)
@@ -394,7 +394,7 @@ PROTOGCN_HEAD = {'j': (400, 0.2), 'jm': (400, 0.2), 'b': (100, 0.3), 'bm': (100,
 @pytest.mark.parametrize('ds', DATASETS)
 @pytest.mark.parametrize('feat', ['j', 'jm', 'b', 'bm', 'k', 'km'])
 def test_protogcn_leaf_recipe(ds, feat):
-    from pyskl.utils.config import load_config
+    from pyskl.core.config import load_config
 
     cfg = load_config(os.path.join(REPO, f'configs/protogcn/{ds}_3dkp/{feat}.py'))
     assert cfg.feats == [feat]

@@ -23,7 +23,7 @@ else
   "$py" tools/train.py "$config" --work-dir "$work_dir" --seed 0
 fi
 ckpt=$(ls -t "$work_dir"/best_*.pth 2>/dev/null | head -n 1)
-[ -n "$ckpt" ] || ckpt="$work_dir/epoch_$("$py" -c "from pyskl.utils.config import load_config; print(load_config('$config').train_cfg.max_epochs)").pth"
+[ -n "$ckpt" ] || ckpt="$work_dir/epoch_$("$py" -c "from pyskl.core.config import load_config; print(load_config('$config').train_cfg.max_epochs)").pth"
 echo "[demo] testing $ckpt"
 if [ "$gpus" -gt 1 ]; then
   bash tools/dist_test.sh "$config" "$ckpt" "$gpus" --work-dir "$work_dir" --out "$work_dir/result.pkl"

@@ -68,7 +68,7 @@ def main(argv=None):
     from pyskl.apis.inference import read_checkpoint
     dump = args.dump
     if args.label_map:
-        from pyskl.utils.label_map import load_label_map
+        from pyskl.core.label_map import load_label_map
         load_label_map(args.label_map)  # fail before testing on a bad map
     path, loaded = read_checkpoint(args.checkpoint)  # read once: its stored config and its weights
     cfg = setup_test_cfg(args.config, work_dir=args.work_dir, out=args.out, dump=dump, eval=args.eval,
@@ -93,7 +93,7 @@ def main(argv=None):
 def print_per_class(dump: str, label_map: str) -> None:
     """Print the per-class Top-1 accuracy of a dump with the class names of ``label_map``."""
     from pyskl.evaluation.fusion import format_per_class, load_results
-    from pyskl.utils.label_map import load_label_map
+    from pyskl.core.label_map import load_label_map
     res = load_results(dump)
     names = load_label_map(label_map, res.num_classes)
     print('Per-class Top-1:')
@@ -101,5 +101,5 @@ def print_per_class(dump: str, label_map: str) -> None:
 
 
 if __name__ == '__main__':
-    from pyskl.utils.cli import run_cli
+    from pyskl.cli.base import run_cli
     sys.exit(run_cli(main, passive_waits=True))

@@ -75,5 +75,5 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    from pyskl.utils.cli import run_cli
+    from pyskl.cli.base import run_cli
     sys.exit(run_cli(main, passive_waits=True))

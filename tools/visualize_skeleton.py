@@ -51,7 +51,7 @@ def parse_layout(text):
 def caption(args, frame_dir, label):
     """Caption lines for ``frame_dir`` from the result file ``args.pred`` (top-k and the true class)."""
     from pyskl.evaluation.fusion import load_results, load_split_labels
-    from pyskl.utils.label_map import load_label_map
+    from pyskl.core.label_map import load_label_map
 
     res = load_results(args.pred)
     if res.names is not None:
@@ -78,8 +78,8 @@ def caption(args, frame_dir, label):
 
 def main(argv=None):
     args = parse_args(argv)
-    from pyskl.datasets.io import safe_load_pickle
-    from pyskl.utils.visualize import draw_skeletons, draw_text, write_video
+    from pyskl.core.io import safe_load_pickle
+    from pyskl.apis.visualize import draw_skeletons, draw_text, write_video
 
     layout = parse_layout(args.layout)
     data = safe_load_pickle(args.ann_file)

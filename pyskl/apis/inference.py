@@ -17,7 +17,7 @@ class Prediction(NamedTuple):
 def read_checkpoint(checkpoint: str) -> Tuple[str, dict]:
     """``(local path, loaded checkpoint dict)`` of a checkpoint file or URL, read with the safe loader."""
     from pyskl.engine import resolve_checkpoint_path
-    from pyskl.utils.checkpoint import load_checkpoint_file
+    from pyskl.engine.checkpoint import load_checkpoint_file
 
     path = resolve_checkpoint_path(checkpoint)
     return path, load_checkpoint_file(path, map_location='cpu')
@@ -41,8 +41,8 @@ def load_config_for_checkpoint(config: Union[str, Config, None], checkpoint: Uni
         ValueError: no config given and the checkpoint stores none, or the two disagree (without ``force``); the
             message names the checkpoint and each difference.
     """
-    from pyskl.utils.config import load_config, resolve_config
-    from pyskl.utils.config_data import CONFIG_KEY, compare_facts, config_from_data
+    from pyskl.core.config import load_config, resolve_config
+    from pyskl.core.config_data import CONFIG_KEY, compare_facts, config_from_data
 
     if isinstance(checkpoint, dict):
         loaded, checkpoint = checkpoint, source or '<checkpoint>'
@@ -85,9 +85,9 @@ def init_recognizer(config: Union[str, Config, None], checkpoint: Optional[str] 
     ``label_map`` file) as ``model.classes`` (None when unknown).
     """
     from pyskl.registry import MODELS
-    from pyskl.utils import register_all_modules
-    from pyskl.utils.checkpoint import load_weights
-    from pyskl.utils.config_data import stored_classes
+    from pyskl.registry import register_all_modules
+    from pyskl.engine.checkpoint import load_weights
+    from pyskl.core.config_data import stored_classes
 
     register_all_modules()
     path, loaded = read_checkpoint(checkpoint) if checkpoint is not None else (None, None)
@@ -102,7 +102,7 @@ def init_recognizer(config: Union[str, Config, None], checkpoint: Optional[str] 
 
 def config_classes(cfg: Config) -> Optional[List[str]]:
     """Class names from the config's top-level ``label_map`` file (None when unset or unreadable)."""
-    from pyskl.utils.label_map import load_label_map
+    from pyskl.core.label_map import load_label_map
 
     path = cfg.get('label_map')
     if not path:
@@ -136,7 +136,7 @@ def _is_2d(model) -> bool:
 
 def _validate(ann: dict, model) -> None:
     """Check one annotation as the dataset checks samples (shape, joints, channels, scores, finite values)."""
-    from pyskl.models.utils.graph import get_layout
+    from pyskl.core.layout import get_layout
 
     kp = ann.get('keypoint')
     if kp is None:

@@ -128,7 +128,7 @@ def run_streams(config_dir: str, gpus: int = 1, train_args: Sequence[str] = (), 
         :func:`pyskl.evaluation.fusion.evaluate_scores`.
     """
     from pyskl.evaluation.fusion import STREAM_WEIGHTS, format_table, format_weights, fuse_result_files
-    from pyskl.utils.config import load_config
+    from pyskl.core.config import load_config
 
     if gpus < 1:
         raise ValueError(f'GPUS must be >= 1, got {gpus}')

@@ -92,7 +92,7 @@ def run_test(cfg: Config, checkpoint: str, loaded: Optional[dict] = None) -> dic
     from mmengine.model import is_model_wrapper
 
     from pyskl.engine import resolve_checkpoint_path
-    from pyskl.utils.checkpoint import load_checkpoint, load_weights
+    from pyskl.engine.checkpoint import load_checkpoint, load_weights
 
     runner = build_runner(cfg)
     model = runner.model.module if is_model_wrapper(runner.model) else runner.model

@@ -33,8 +33,8 @@ def build_runner(cfg: Config):
 def checkpoint_seed(path: str) -> Optional[int]:
     """The random seed stored in a checkpoint's ``meta`` (None if absent)."""
     from pyskl.engine import resolve_checkpoint_path
-    from pyskl.utils.checkpoint import load_checkpoint_file
-    from pyskl.utils.checkpoint import FileFormatError
+    from pyskl.engine.checkpoint import load_checkpoint_file
+    from pyskl.engine.checkpoint import FileFormatError
     checkpoint = load_checkpoint_file(resolve_checkpoint_path(path), map_location='cpu')
     meta = checkpoint.get('meta') or {}
     seed = meta.get('seed') if isinstance(meta, dict) else None
@@ -124,7 +124,7 @@ def setup_train_cfg(config: str,
                     test_best: bool = False,
                     no_resume: bool = False,
                     out: Optional[str] = None) -> Config:
-    """Load ``config`` (through :func:`pyskl.utils.config.load_config`) and apply the
+    """Load ``config`` (through :func:`pyskl.core.config.load_config`) and apply the
     command line options of ``tools/train.py``.
 
     Args:
@@ -150,7 +150,7 @@ def setup_train_cfg(config: str,
         out (str, optional): ``--out`` (checked here; written by :func:`train_model`); see
             :func:`final_tests`.
     """
-    from pyskl.utils.config import load_config
+    from pyskl.core.config import load_config
 
     cfg = load_config(config, cfg_options)
     cfg.launcher = launcher
@@ -258,7 +258,7 @@ def train_model(cfg: Config, test_last: bool = False, test_best: bool = False,
         else:
             import shutil
 
-            from pyskl.utils.fileio import write_atomic
+            from pyskl.core.fileio import write_atomic
             os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
             write_atomic(out, lambda tmp: shutil.copyfile(final_pred, tmp))
             runner.logger.info(f'Predictions of the final test ({osp.basename(final_pred)}) written to {out}')

@@ -5,7 +5,8 @@ from mmengine.dataset import BaseDataset
 from mmengine.dataset import RepeatDataset as _MMEngineRepeatDataset
 
 from pyskl.registry import DATASETS
-from .pose_dataset import build_in_pyskl_scope, resolve_key
+from pyskl.core.keys import resolve_key
+from pyskl.registry import build_in_pyskl_scope
 
 __all__ = ['RepeatDataset']
 

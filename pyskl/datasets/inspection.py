@@ -4,7 +4,7 @@
 :func:`inspect_annotations` reads a PYSKL / MMAction2 annotation pickle with the safe loader and returns
 a :class:`DataReport`: samples per split, the class histogram, the distributions of frames ``T`` and
 persons ``M``, joint count ``V`` and channels ``C`` with a layout guess, keypoint-score presence, and
-every problem :mod:`pyskl.datasets.validation` knows (errors and warnings, with counts and the first
+every problem :mod:`pyskl.core.validation` knows (errors and warnings, with counts and the first
 examples) — the same checks :class:`~pyskl.datasets.PoseDataset` runs before training.
 """
 import os
@@ -14,8 +14,9 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from .io import safe_load_pickle
-from .validation import (Problems, check_ann_path, check_consistency, check_duplicates, check_sample,
+from pyskl.core.io import safe_load_pickle
+from pyskl.core.layout import guess_layout
+from pyskl.core.validation import (Problems, check_ann_path, check_consistency, check_duplicates, check_sample,
                          check_split_overlap, identifier, parse_file, select_split, split_names)
 
 __all__ = ['DataReport', 'inspect_annotations', 'guess_layout_name', 'plot_report']
@@ -23,9 +24,7 @@ __all__ = ['DataReport', 'inspect_annotations', 'guess_layout_name', 'plot_repor
 
 def guess_layout_name(num_joints: Optional[int]) -> str:
     """The layout name for ``V`` joints (``nturgb+d`` 25, ``coco`` 17, ``openpose`` 18; the table of
-    :func:`pyskl.utils.visualize.guess_layout`), ``'custom'`` for any other count, ``'unknown'`` for None."""
-    from pyskl.utils.visualize import guess_layout  # numpy-only module; one table of layout joint counts
-
+    :func:`pyskl.core.layout.guess_layout`), ``'custom'`` for any other count, ``'unknown'`` for None."""
     if num_joints is None:
         return 'unknown'
     try:

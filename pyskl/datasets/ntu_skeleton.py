@@ -278,7 +278,7 @@ def convert_ntu_skeletons(data_path: str, out_dir: str, num_workers: int = 0,
         dict: ``written`` (paths), ``num_samples`` per file, ``skipped`` (list of messages for files
         without a usable body), ``excluded`` (number of files on the missing list).
     """
-    from pyskl.datasets.io import dump_pickle
+    from pyskl.core.io import dump_pickle
 
     if not osp.isdir(data_path):
         raise FileNotFoundError(f'--data-path {data_path!r} is not a directory')

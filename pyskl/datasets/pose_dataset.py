@@ -7,77 +7,20 @@ import numpy as np
 from mmengine.dataset import BaseDataset, force_full_init
 from mmengine.logging import print_log
 
-from pyskl.registry import DATASETS, TRANSFORMS
-from .io import safe_load_pickle
-from .validation import (VALUE_CHECKS, Problems, check_ann_path, check_consistency, check_duplicates, check_sample,
-                         check_split_overlap, is_int, parse_file, select_split)
+from pyskl.core.keys import make_rng, resolve_key
+from pyskl.registry import DATASETS, TRANSFORMS, build_in_pyskl_scope
+from pyskl.core.io import safe_load_pickle
+from pyskl.core.validation import (VALUE_CHECKS, Problems, check_ann_path, check_consistency, check_duplicates,
+                                   check_sample, check_split_overlap, is_int, parse_file, select_split)
 
-__all__ = ['PoseDataset', 'resolve_key', 'make_rng', 'build_in_pyskl_scope']
-
-
-def build_in_pyskl_scope(registry, cfg: dict):
-    """``registry.build(cfg)`` in the ``pyskl`` scope unless ``cfg`` names its own ``_scope_``, so
-    that ``type='UniformSampleFrames'`` resolves whatever the current default scope is (a Runner
-    built with ``default_scope='mmengine'`` leaves that scope current)."""
-    cfg = dict(cfg)
-    cfg.setdefault('_scope_', 'pyskl')
-    return registry.build(cfg)
-
-
-def resolve_key(key, length: int) -> Tuple[int, Optional[Tuple[int, int, int]]]:
-    """Validate a dataset key and split it into ``(index, seeds)``.
-
-    Args:
-        key (int | tuple): One of
-            - ``index`` (int, negative counts from the end): unseeded, ``seeds`` is None;
-            - ``(index, seed, epoch)``, as yielded by :class:`~pyskl.datasets.SeededSampler`:
-              ``seeds = (seed, epoch, index)``;
-            - ``(index, seed, epoch, rng_index)``, as passed on by
-              :class:`~pyskl.datasets.RepeatDataset`: ``seeds = (seed, epoch, rng_index)``.
-        length (int): Length of the dataset, to check the index and resolve negative ones.
-
-    Returns:
-        tuple: ``index`` in ``[0, length)`` and ``seeds`` (see :func:`make_rng`).
-
-    Raises:
-        IndexError: if the index is out of range.
-        TypeError / ValueError: if the key has another form.
-    """
-    if is_int(key):
-        index = int(key)
-    elif isinstance(key, tuple) and len(key) in (3, 4) and all(is_int(k) for k in key):
-        index = int(key[0])
-    else:
-        raise TypeError(f'dataset key must be an int or a tuple of ints (index, seed, epoch[, rng_index]), '
-                        f'got {key!r}')
-    if not -length <= index < length:
-        raise IndexError(f'dataset index {index} out of range for a dataset of {length} samples')
-    index %= length
-    if is_int(key):
-        return index, None
-    seed, epoch = int(key[1]), int(key[2])
-    rng_index = index if len(key) == 3 else int(key[3])
-    if epoch < 0 or rng_index < 0:
-        raise ValueError(f'dataset key {key!r}: epoch and rng_index must be >= 0')
-    return index, (seed, epoch, rng_index)
-
-
-def make_rng(seeds: Optional[Tuple[int, int, int]]) -> np.random.Generator:
-    """The per-sample generator: ``np.random.default_rng([seed, epoch, rng_index])`` for
-    ``seeds = (seed, epoch, rng_index)`` (``seed`` taken modulo ``2**64``, as numpy seeds must be
-    non-negative), or ``np.random.default_rng()`` (fresh OS entropy: an unseeded request is
-    random, as users expect) for ``seeds=None``."""
-    if seeds is None:
-        return np.random.default_rng()
-    seed, epoch, rng_index = seeds
-    return np.random.default_rng([seed % 2**64, epoch, rng_index])
+__all__ = ['PoseDataset']
 
 
 @DATASETS.register_module()
 class PoseDataset(BaseDataset):
     """Skeleton action recognition dataset of PYSKL / MMAction2 annotation pickles.
 
-    The annotation file (read with :func:`pyskl.datasets.io.safe_load_pickle`, which refuses
+    The annotation file (read with :func:`pyskl.core.io.safe_load_pickle`, which refuses
     any pickle that could run code) is either
     ``dict(split=dict(name=[frame_dir, ...], ...), annotations=[ann, ...])`` or, in the old
     format, a bare list ``[ann, ...]`` (then ``split`` must be None). Each ``ann`` holds
@@ -96,7 +39,7 @@ class PoseDataset(BaseDataset):
     every kind (each naming the file, the sample as ``annotations[i]`` with its ``frame_dir``,
     and the field) and counts them all. The checks (duplicate or missing ``frame_dir``, ``M = 0``,
     NaN/Inf, all-zero and out-of-bound coordinates, train/val overlap, ...) are listed in
-    :mod:`pyskl.datasets.validation`.
+    :mod:`pyskl.core.validation`.
 
     ``dataset[key]`` returns ``pipeline(results)``, where ``results`` is a copy of the
     annotation dict plus ``test_mode`` (this dataset's), ``rng`` (a ``numpy.random.Generator``,
@@ -126,7 +69,7 @@ class PoseDataset(BaseDataset):
         memcached (bool): Accepted for PYSKL configs and ignored: annotations are always held in
             memory (serialised, shared by dataloader workers). Defaults to False.
         test_mode (bool): Passed to the transforms as ``results['test_mode']``. Defaults to False.
-        layout (str | dict | None): Skeleton layout (see ``pyskl.models.utils.graph.get_layout``);
+        layout (str | dict | None): Skeleton layout (see ``pyskl.core.layout.get_layout``);
             when given, every sample's ``V`` must equal its ``stored_num_node`` (its ``num_node``, or, for a
             layout the pipeline derives, e.g. ``'coco_new'``, that of the stored layout). Defaults to None.
         num_classes (int | None): Number of classes; labels must lie in ``[0, num_classes)``.
@@ -136,7 +79,7 @@ class PoseDataset(BaseDataset):
             ``'error'`` (the dataset refuses to load) or ``'ignore'``. NaN/Inf are always errors.
         value_bound (float | None): The bound on ``|x|``. Defaults to None: 1e4 for 3D data
             (metres, or millimetres), 1e5 for 2D pixel data (``C = 2`` or with ``keypoint_score``);
-            see :mod:`pyskl.datasets.validation`.
+            see :mod:`pyskl.core.validation`.
         metainfo (dict | None): Extra meta information (mmengine).
         data_root (str): Prefix joined to a relative ``ann_file`` (mmengine). Defaults to ''.
         indices (int | Sequence[int] | None): Keep only these samples of the split (mmengine).
@@ -189,7 +132,7 @@ class PoseDataset(BaseDataset):
         self.layout = layout
         self.num_node = None
         if layout is not None:
-            from pyskl.models.utils.graph import get_layout  # lazy: keep `import pyskl.datasets` light
+            from pyskl.core.layout import get_layout
             self.num_node = get_layout(layout).stored_num_node
         self.num_classes = None if num_classes is None else int(num_classes)
         transforms = []
@@ -210,7 +153,7 @@ class PoseDataset(BaseDataset):
     # ------------------------------------------------------------------ loading
     def load_data_list(self) -> List[dict]:
         """Read the annotation file, select the split and validate every selected sample
-        (:mod:`pyskl.datasets.validation`); warnings are logged and kept in ``data_warnings``.
+        (:mod:`pyskl.core.validation`); warnings are logged and kept in ``data_warnings``.
 
         Returns:
             list[dict]: The annotations of the split, in file order.

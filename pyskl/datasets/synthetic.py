@@ -722,14 +722,14 @@ def summarize(data: dict) -> dict:
 def make_demo_dataset(out_file: str, num_subjects: int = 20, samples_per_class_per_subject: int = 6,
                       seed: int = 0, kind: str = '3d') -> dict:
     """Generate the dataset (see :func:`make_demo_data`) and pickle it to ``out_file``
-    (protocol 4, written atomically by :func:`pyskl.datasets.io.dump_pickle`; numpy arrays and
+    (protocol 4, written atomically by :func:`pyskl.core.io.dump_pickle`; numpy arrays and
     builtins only), creating parent folders.
 
     Returns:
         dict: :func:`summarize` of the data plus ``out_file``.
     """
     # imported here so that the module itself needs nothing but numpy and the standard library
-    from pyskl.datasets.io import dump_pickle
+    from pyskl.core.io import dump_pickle
 
     data = make_demo_data(num_subjects, samples_per_class_per_subject, seed, kind)
     out_file = os.fspath(out_file)

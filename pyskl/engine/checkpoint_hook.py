@@ -33,10 +33,11 @@ from typing import Optional, Set
 
 from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend
-from mmengine.hooks import CheckpointHook
+from mmengine.hooks import CheckpointHook, Hook
 
+from pyskl.core.fileio import fsync_dir, link_or_copy_atomic, remove_stale_temp_files, write_text_atomic
 from pyskl.registry import HOOKS
-from pyskl.utils.fileio import fsync_dir, link_or_copy_atomic, remove_stale_temp_files, write_text_atomic
+from .checkpoint.writing import restore_history_buffers, store_config, to_weights_only
 
 LATEST = 'latest.pth'
 LAST_CHECKPOINT = 'last_checkpoint'
@@ -283,3 +284,24 @@ class SafeCheckpointHook(CheckpointHook):
         if replaced and resave_last and self.last_ckpt is not None:
             self._save_checkpoint_with_step(runner, cur_time, meta)
         return replaced
+
+
+@HOOKS.register_module()
+class WeightsOnlyCheckpointHook(Hook):
+    """Make saved checkpoints loadable with ``torch.load(weights_only=True)`` and restore
+    the message hub's HistoryBuffers on load.
+
+    Runs with the lowest priority so that it sees what other hooks add in
+    ``before_save_checkpoint``. ``PysklRunner`` registers it when a config does not.
+    """
+    priority = 'LOWEST'
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        if getattr(runner, 'cfg', None) is not None:
+            store_config(runner.cfg, checkpoint)
+        for key in list(checkpoint):
+            checkpoint[key] = to_weights_only(checkpoint[key], f'checkpoint.{key}')
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        if isinstance(checkpoint.get('message_hub'), dict):
+            restore_history_buffers(checkpoint['message_hub'])

@@ -3,7 +3,6 @@ import copy
 import os
 import pickle
 import os.path as osp
-import re
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
@@ -17,25 +16,9 @@ from torch.nn.parallel import DistributedDataParallel
 
 from pyskl.registry import MODEL_WRAPPERS, RUNNERS
 
-from .checkpoint import WeightsOnlyCheckpointHook
-from .checkpoint_hook import SafeCheckpointHook
+from .checkpoint import resolve_checkpoint_path
+from .checkpoint_hook import SafeCheckpointHook, WeightsOnlyCheckpointHook
 from .dist import init_dist_env, set_num_threads
-
-
-def resolve_checkpoint_path(filename: str) -> str:
-    """Local path of ``filename``; ``http(s)://`` files are downloaded once into torch's
-    hub cache (``<torch.hub.get_dir()>/checkpoints``) by local rank 0."""
-    if not re.match(r'^https?://', filename):
-        return osp.expanduser(filename)
-    cache = osp.join(torch.hub.get_dir(), 'checkpoints')
-    path = osp.join(cache, osp.basename(filename.split('?')[0]))
-    local_rank = int(os.environ.get('LOCAL_RANK', 0))
-    if local_rank == 0 and not osp.isfile(path):
-        os.makedirs(cache, exist_ok=True)
-        torch.hub.download_url_to_file(filename, path)
-    if is_distributed():
-        torch.distributed.barrier()
-    return path
 
 
 def _safe_checkpoint_hook(hook, logger):
@@ -57,9 +40,9 @@ class PysklRunner(Runner):
 
     - ``resume`` never executes the config stored in a checkpoint (mmengine's does);
     - every checkpoint the runner loads (``load_from``, ``resume``) is read by
-      :func:`pyskl.utils.checkpoint.load_checkpoint_file` (``torch.load(weights_only=True)``
+      :func:`pyskl.engine.checkpoint.load_checkpoint_file` (``torch.load(weights_only=True)``
       plus the allow-list for released PYSKL / MMAction2 files); model keys are renamed
-      with :func:`pyskl.utils.checkpoint.convert_state_dict` (``module.`` prefixes,
+      with :func:`pyskl.engine.checkpoint.convert_state_dict` (``module.`` prefixes,
       MMAction2's ``cls_head.fc``);
     - :class:`WeightsOnlyCheckpointHook` is always registered, so saved checkpoints only
       hold tensors and builtins;
@@ -132,9 +115,9 @@ class PysklRunner(Runner):
         """:meth:`mmengine.runner.Runner.save_checkpoint` (same arguments and contents), written
         crash-safely when ``out_dir`` is local: into a temporary file beside the target, fsynced,
         renamed over ``<out_dir>/<filename>`` with ``os.replace`` and the directory fsynced
-        (:func:`pyskl.utils.fileio.write_atomic`). A kill at any instant leaves either the complete
+        (:func:`pyskl.core.fileio.write_atomic`). A kill at any instant leaves either the complete
         old file or the complete new one under that name. Other backends write as mmengine does."""
-        from pyskl.utils.fileio import write_atomic
+        from pyskl.core.fileio import write_atomic
 
         save = super().save_checkpoint
         kwargs = dict(save_optimizer=save_optimizer, save_param_scheduler=save_param_scheduler, meta=meta,
@@ -155,11 +138,11 @@ class PysklRunner(Runner):
         hooks (which restore the message hub's HistoryBuffers) and load the weights.
 
         Args and return value as :meth:`mmengine.runner.Runner.load_checkpoint` (``module.`` prefixes
-        and MMAction2's ``cls_head.fc`` are renamed by :func:`pyskl.utils.checkpoint.model_weights`).
+        and MMAction2's ``cls_head.fc`` are renamed by :func:`pyskl.engine.checkpoint.model_weights`).
         Unless the config sets ``allow_partial_load = True``, a checkpoint that covers less than half of the
         model's parameters (``min_load_fraction``, default 0.5) raises ``RuntimeError`` with a summary.
         """
-        from pyskl.utils.checkpoint import check_loaded_fraction, load_checkpoint_file, match_summary, model_weights
+        from pyskl.engine.checkpoint import check_loaded_fraction, load_checkpoint_file, match_summary, model_weights
 
         path = resolve_checkpoint_path(filename)
         checkpoint = load_checkpoint_file(path, map_location=map_location)
@@ -188,7 +171,7 @@ class PysklRunner(Runner):
         """
         from mmengine.device import get_device
 
-        from pyskl.utils.checkpoint import FileFormatError
+        from pyskl.engine.checkpoint import FileFormatError
 
         device = get_device() if map_location == 'default' else map_location
         checkpoint = self.load_checkpoint(filename, map_location=device)

@@ -1,7 +1,7 @@
 """Multi-stream score fusion: reading result files, checking their alignment, weighted fusion
 and fusion-weight search (the library behind ``tools/analysis/fuse_results.py``).
 
-Result files (both read with :func:`pyskl.datasets.io.safe_load_pickle`, so no file can run code):
+Result files (both read with :func:`pyskl.core.io.safe_load_pickle`, so no file can run code):
 
 - PYSKL / pyskl ``result.pkl`` (``tools/test.py --out``): a list of N float ``(K,)`` score arrays in
   dataset order. It carries neither labels nor sample names: they come from the annotation file and
@@ -85,7 +85,7 @@ def load_results(path: str) -> StreamResult:
         ValueError: naming the file, the sample and the field, for anything but a non-empty list of
         ``(K,)`` arrays or of dicts with ``pred_score`` with one K throughout.
     """
-    from pyskl.datasets.io import safe_load_pickle
+    from pyskl.core.io import safe_load_pickle
 
     if not osp.isfile(path):
         raise FileNotFoundError(f'result file not found: {path}')
@@ -357,7 +357,7 @@ def format_per_class(scores: np.ndarray, labels: np.ndarray, class_names: Sequen
 
     Args:
         scores (np.ndarray): ``(N, K)`` scores. labels (np.ndarray): ``(N,)`` labels.
-        class_names (Sequence[str]): K names (see :func:`pyskl.utils.label_map.load_label_map`).
+        class_names (Sequence[str]): K names (see :func:`pyskl.core.label_map.load_label_map`).
     """
     if len(class_names) != scores.shape[1]:
         raise ValueError(f'{len(class_names)} class names for {scores.shape[1]} classes')

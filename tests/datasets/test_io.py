@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-from pyskl.datasets.io import UnsafePickleError, dump_pickle, safe_load_pickle
+from pyskl.core.io import UnsafePickleError, dump_pickle, safe_load_pickle
 
 
 class _Payload:

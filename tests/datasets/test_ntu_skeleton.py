@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pyskl.datasets import PoseDataset
-from pyskl.datasets.io import safe_load_pickle
+from pyskl.core.io import safe_load_pickle
 from pyskl.datasets.ntu_skeleton import (DEFAULT_MISSING_LIST, NoBodyError, convert_ntu_skeletons, load_missing_list,
                                          ntu_splits, parse_ntu_name, read_skeleton_file, skeleton_to_annotation)
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from mmengine.dataset import BaseDataset
 
-from pyskl.datasets import PoseDataset, UnsafePickleError
+from pyskl.core.io import UnsafePickleError
+from pyskl.datasets import PoseDataset
 from pyskl.registry import DATASETS, TRANSFORMS
 
 

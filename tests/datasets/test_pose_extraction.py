@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from pyskl.datasets import PoseDataset
-from pyskl.datasets.io import safe_load_pickle
+from pyskl.core.io import safe_load_pickle
 from pyskl.datasets.pose_extraction import (MEDIAPIPE_TO_COCO, PoseEstimator, VideoFrames, build_pose_estimator,
                                             extract_video, make_annotation_file, read_video_list)
-from pyskl.models.utils.graph import get_layout
+from pyskl.core.layout import get_layout
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 VIDEO = osp.join(osp.dirname(REPO), 'shared', 'data', 'ntu_sample.avi')

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pyskl.datasets import synthetic
-from pyskl.datasets.io import safe_load_pickle
+from pyskl.core.io import safe_load_pickle
 from pyskl.datasets.synthetic import CLASS_NAMES, make_demo_data, make_demo_dataset
 
 NUM_CLASSES = len(CLASS_NAMES)
@@ -234,7 +234,7 @@ def test_classes_are_separable_from_motion_not_from_the_first_pose(default):
 
 
 def test_fk_tree_matches_the_nturgbd_layout():
-    from pyskl.models.utils.graph import get_layout
+    from pyskl.core.layout import get_layout
     layout = get_layout('nturgb+d')
     assert layout.num_node == synthetic.NUM_JOINTS
     fk_edges = {frozenset((j, p)) for j, p in enumerate(synthetic.FK_PARENTS) if j != p}
@@ -409,7 +409,7 @@ def test_2d_body_joints_are_the_pinhole_projection_of_the_3d_ones(small, small2d
 
 
 def test_coco_map_keeps_sides_of_the_layouts():
-    from pyskl.models.utils.graph import get_layout
+    from pyskl.core.layout import get_layout
     ntu_pairs = set(get_layout('nturgb+d').flip_pairs)
     coco_pairs = get_layout('coco').flip_pairs
     for left, right in coco_pairs:

@@ -227,7 +227,7 @@ def test_mixed_joint_or_channel_counts_are_errors(annfac):
 def test_validation_and_inspection_import_neither_torch_nor_mmengine():
     import subprocess
     import sys
-    code = ('import sys, pyskl.datasets.validation, pyskl.datasets.inspection; '
+    code = ('import sys, pyskl.core.validation, pyskl.datasets.inspection; '
             'print(sorted(m for m in ("torch", "mmengine") if m in sys.modules))')
     out = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True, check=True).stdout
     assert out.strip() == '[]'

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from pyskl.engine.checkpoint_hook import SafeCheckpointHook, find_resume_checkpoint
-from pyskl.utils.fileio import TEMP_RE, link_or_copy_atomic, remove_stale_temp_files, temp_path, write_atomic
+from pyskl.core.fileio import TEMP_RE, link_or_copy_atomic, remove_stale_temp_files, temp_path, write_atomic
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(REPO, 'configs', 'stgcn++', 'stgcn++_ntu60_xsub_3dkp', 'j.py')
@@ -114,7 +114,7 @@ def test_setup_train_cfg_out(tmp_path):
 @pytest.mark.parametrize('hook_type', ['CheckpointHook', 'mmengine.CheckpointHook', None])
 def test_runner_substitutes_safe_checkpoint_hook(tmp_path, hook_type):
     from pyskl.apis.train import build_runner
-    from pyskl.utils.config import load_config
+    from pyskl.core.config import load_config
     cfg = load_config(CONFIG)
     cfg.work_dir = str(tmp_path)
     if hook_type is None:

@@ -178,7 +178,7 @@ def test_dggcn_without_dynamic_terms_is_a_grouped_graph_conv():
 
 
 def test_config_modalities(repo_root):
-    from pyskl.utils.config import load_config
+    from pyskl.core.config import load_config
     for feats, channels in (('j', 3), ('b', 3), ('jm', 3), ('bm', 3)):
         cfg = load_config(os.path.join(repo_root, 'configs/dgstgcn/ntu60_xsub_3dkp', f'{feats}.py'))
         assert cfg.feats == [feats] and cfg.model.backbone.in_channels == channels

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from pyskl.models.utils.graph import Graph, get_layout
+from pyskl.core.layout import get_layout
+from pyskl.models.utils.graph import Graph
 
 
 @pytest.mark.parametrize('layout,V', [('nturgb+d', 25), ('coco', 17), ('openpose', 18)])

@@ -133,7 +133,7 @@ def test_mstcn_msg3d_variant():
 
 
 def test_modality_configs(repo_root):
-    from pyskl.utils.config import load_config
+    from pyskl.core.config import load_config
     for feats in ('j', 'b', 'jm', 'bm'):
         cfg = load_config(os.path.join(repo_root, os.path.dirname(CONFIG), f'{feats}.py'))
         assert cfg.model.backbone.type == 'MSG3D' and cfg.model.cls_head.in_channels == 384

@@ -52,7 +52,7 @@ def test_loss_terms_and_class_memory():
 
 
 def test_class_memory_is_saved_and_old_checkpoints_load(tmp_path):
-    from pyskl.utils.checkpoint import load_checkpoint
+    from pyskl.engine.checkpoint import load_checkpoint
     model = recognizer()
     sd = model.state_dict()
     assert 'cls_head.csc_loss.avg_f' in sd

@@ -8,10 +8,10 @@ import os
 import numpy as np
 import pytest
 
-from pyskl.datasets.io import dump_pickle
+from pyskl.core.io import dump_pickle
 from pyskl.evaluation.confusion import confusion_matrix
-from pyskl.utils.label_map import load_label_map
-from pyskl.utils.log_analysis import load_run, summarize_run
+from pyskl.core.label_map import load_label_map
+from pyskl.apis.log_analysis import load_run, summarize_run
 
 DEMO_CONFIG = os.path.join('configs', 'stgcn++', 'stgcn++_demo_3dkp', 'j.py')
 LABEL_MAPS = os.path.join('tools', 'data', 'label_map')

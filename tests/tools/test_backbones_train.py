@@ -22,7 +22,7 @@ SAMPLERS = ('UniformSampleFrames', 'UniformSample', 'UniformSampleDecode')
 
 def small_config(repo, config, ann_file, out_path):
     """The real config with its data and schedule shrunk: 16-frame clips, batch 4, 10 classes."""
-    from pyskl.utils.config import load_config
+    from pyskl.core.config import load_config
     # the top-level facts reach the model, every dataset and every sampler
     cfg = load_config(os.path.join(repo, config), dict(num_classes=10, ann_file=ann_file, clip_len=16))
     for name in ('train', 'val', 'test'):

@@ -9,7 +9,7 @@ import torch
 
 from pyskl.apis import inference_recognizer, init_recognizer
 from pyskl.apis.inference import load_config_for_checkpoint
-from pyskl.utils.config_data import config_from_data
+from pyskl.core.config_data import config_from_data
 
 pytestmark = pytest.mark.slow
 

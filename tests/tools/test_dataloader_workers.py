@@ -24,7 +24,7 @@ def test_train_with_num_workers_0_does_not_crash(demo_ann, tmp_path, th):
                                                            (2, False, False), (None, True, False)])
 def test_build_dataloader_persistent_follows_workers(demo_ann, workers, persistent, expected):
     from pyskl.engine.runner import PysklRunner
-    from pyskl.utils import register_all_modules
+    from pyskl.registry import register_all_modules
     register_all_modules()
     cfg = dict(batch_size=2, persistent_workers=persistent, sampler=dict(type='DefaultSampler', shuffle=False),
                dataset=dict(type='PoseDataset', ann_file=demo_ann, split='xsub_val', pipeline=[]))

@@ -39,7 +39,7 @@ model = dict(
 
 def test_demo_end_to_end(tmp_path):
     from pyskl.apis.inference import inference_recognizer, init_recognizer
-    from pyskl.datasets.io import safe_load_pickle
+    from pyskl.core.io import safe_load_pickle
 
     cfg = tmp_path / 'tiny_2d.py'
     cfg.write_text(TINY_2D_CONFIG)

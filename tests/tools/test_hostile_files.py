@@ -112,8 +112,8 @@ def pickle_corpus(marker):
     }
 
 
-_LOAD_PICKLE = 'import sys; from pyskl.datasets.io import safe_load_pickle; safe_load_pickle(sys.argv[1])'
-_LOAD_CKPT = ('import sys; from pyskl.utils.checkpoint import load_checkpoint_file; '
+_LOAD_PICKLE = 'import sys; from pyskl.core.io import safe_load_pickle; safe_load_pickle(sys.argv[1])'
+_LOAD_CKPT = ('import sys; from pyskl.engine.checkpoint import load_checkpoint_file; '
               'load_checkpoint_file(sys.argv[1])')
 
 
@@ -176,7 +176,7 @@ def test_checkpoint_corpus(tmp_path):
     cases = checkpoint_corpus(marker, tmp_path)
     # one interpreter per case would cost a torch import each: run them in one process, one load per case,
     # and report how each ended (a segfault would kill the process and fail the test)
-    script = ('import sys, json\nfrom pyskl.utils.checkpoint import load_checkpoint_file\nout = {}\n'
+    script = ('import sys, json\nfrom pyskl.engine.checkpoint import load_checkpoint_file\nout = {}\n'
               'for p in sys.argv[1:]:\n'
               '    try:\n        load_checkpoint_file(p); out[p] = "LOADED"\n'
               '    except Exception as e:\n        out[p] = type(e).__name__ + ": " + str(e)\n'
@@ -264,7 +264,7 @@ def test_hostile_checkpoints_through_the_tools(trained, demo_ann, tmp_path, th):
 @pytest.mark.slow
 def test_hostile_annotation_through_train(demo_ann, tmp_path, th):
     """A real annotation file whose first label is a forged object array (the process segfaulted on main)."""
-    from pyskl.datasets.io import safe_load_pickle
+    from pyskl.core.io import safe_load_pickle
     marker = tmp_path / 'marker'
     data = safe_load_pickle(demo_ann)
     data['annotations'][0]['label'] = _ForgedArray()

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from pyskl.datasets.io import dump_pickle, safe_load_pickle
+from pyskl.core.io import dump_pickle, safe_load_pickle
 from pyskl.datasets.synthetic import make_demo_dataset
 
 TOOL = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -142,7 +142,7 @@ def test_unreadable_input_exits_1_with_one_line(demo, tmp_path):
 def test_layout_guess_table_matches_the_layouts():
     """The joint-count table the inspector uses is that of the models' Layout definitions."""
     from pyskl.datasets.inspection import guess_layout_name
-    from pyskl.models.utils.graph import LAYOUTS
+    from pyskl.core.layout import LAYOUTS
     for name, layout in LAYOUTS.items():
         if layout.stored_as is None:  # a derived layout (coco_new: 20 joints built from stored coco data)
             assert guess_layout_name(layout.num_node) == name

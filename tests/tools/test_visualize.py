@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pyskl.datasets.io import dump_pickle
-from pyskl.utils.visualize import PERSON_COLORS, draw_skeletons, draw_text, guess_layout, write_video
+from pyskl.core.io import dump_pickle
+from pyskl.apis.visualize import PERSON_COLORS, draw_skeletons, draw_text, guess_layout, write_video
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 VIDEO = osp.join(osp.dirname(REPO), 'shared', 'data', 'ntu_sample.avi')

@@ -8,7 +8,7 @@ import torch
 
 import pyskl.models  # noqa: F401
 from pyskl.registry import MODELS
-from pyskl.utils.checkpoint import load_checkpoint, load_checkpoint_file
+from pyskl.engine.checkpoint import load_checkpoint, load_checkpoint_file
 
 CFG = dict(type='RecognizerGCN',
            backbone=dict(type='STGCN', base_channels=8, num_stages=3, inflate_stages=(2,), down_stages=(2,),
@@ -160,7 +160,7 @@ def test_history_buffer_state_cannot_change_the_class(tmp_path):
 
 
 def test_errors_name_the_file_and_the_problem(tmp_path):
-    from pyskl.datasets.io import FileFormatError, LoadLimitError
+    from pyskl.core.io import FileFormatError, LoadLimitError
     for data, words in [(b'', 'empty file'), (b'lr = 0.1\n', 'text file'), (pickle.dumps([1]), 'a pickle')]:
         path = tmp_path / 'x.pth'
         path.write_bytes(data)
@@ -180,13 +180,13 @@ def test_errors_name_the_file_and_the_problem(tmp_path):
 
 
 def test_memory_budget_counts_numpy_data(tmp_path, monkeypatch):
-    from pyskl.datasets.io import LoadLimitError
+    from pyskl.core.io import LoadLimitError
     path = tmp_path / 'big.pth'
     torch.save({'state_dict': random_state(build()), 'meta': {'a': np.zeros(1 << 20)}}, path)
     load_checkpoint_file(str(path))  # 8 MiB of numpy data in the file itself: fine
     monkeypatch.setenv('PYSKL_MAX_LOAD_BYTES', '0')
     load_checkpoint_file(str(path))  # within 4 x the file size
-    from pyskl.datasets import unpickle_guard
+    from pyskl.core import unpickle_guard
     monkeypatch.setattr(unpickle_guard, 'SIZE_FACTOR', 0)
     with pytest.raises(LoadLimitError, match=f'^{path}: too large'):
         load_checkpoint_file(str(path))
@@ -195,7 +195,7 @@ def test_memory_budget_counts_numpy_data(tmp_path, monkeypatch):
 def test_init_cfg_pretrained_uses_the_safe_loader_and_refuses_other_architectures(tmp_path):
     """``init_cfg=dict(type='Pretrained')`` in the pyskl scope: pyskl's loader (numpy meta loads, which plain
     weights_only torch.load refuses) and the partial-load check."""
-    from pyskl.utils import register_all_modules
+    from pyskl.registry import register_all_modules
     register_all_modules()
     sd = random_state(build())
     good, other = tmp_path / 'good.pth', tmp_path / 'other.pth'

@@ -1,4 +1,4 @@
-"""Parameter / FLOP counting (pyskl.utils.complexity, tools/analysis/get_flops.py) vs the reference schemas."""
+"""Parameter / FLOP counting (pyskl.apis.complexity, tools/analysis/get_flops.py) vs the reference schemas."""
 import json
 import os
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from pyskl.utils.complexity import get_flops
+from pyskl.apis.complexity import get_flops
 
 # (schema name, config, cfg_options): the HRNet 2D model is the 3D config on the 17-joint coco layout
 CASES = [

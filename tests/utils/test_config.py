@@ -7,7 +7,7 @@ import textwrap
 import pytest
 from mmengine.config import Config
 
-from pyskl.utils.config import load_config
+from pyskl.core.config import load_config
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG_DIR = os.path.join(REPO, 'configs')
@@ -145,7 +145,7 @@ def test_user_leaf_with_resolve_leaf(tmp_path):
         layout = 'coco'
         model = dict(backbone=dict(base_channels=16))
 
-        from pyskl.utils.config import resolve_leaf  # noqa: E402
+        from pyskl.core.config import resolve_leaf  # noqa: E402
         resolve_leaf(globals())
         """)
     plain = Config.fromfile(path)
@@ -163,7 +163,7 @@ def test_user_leaf_contradicting_itself(tmp_path):
         num_classes = 7
         model = dict(cls_head=dict(num_classes=60))
 
-        from pyskl.utils.config import resolve_leaf  # noqa: E402
+        from pyskl.core.config import resolve_leaf  # noqa: E402
         resolve_leaf(globals())
         """)
     with pytest.raises(ValueError, match=r'model\.cls_head\.num_classes=60 disagrees with num_classes=7'):

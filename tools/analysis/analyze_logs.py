@@ -5,7 +5,7 @@
 
 RUN is a work dir (all its <timestamp>/vis_data/scalars.json, resumed runs merged), a scalars.json,
 or a PYSKL *.log.json. Prints a summary per run (iterations, final loss, best validation accuracy).
-See :mod:`pyskl.utils.log_analysis`.
+See :mod:`pyskl.apis.log_analysis`.
 """
 import argparse
 import sys
@@ -26,7 +26,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from pyskl.utils.log_analysis import load_run, plot_curves, summarize_run
+    from pyskl.apis.log_analysis import load_run, plot_curves, summarize_run
 
     names = args.legend or args.runs
     if len(set(names)) != len(names):

@@ -5,7 +5,7 @@
 
 Prints samples/s of a training step (forward, backward, optimizer step), of inference on the test
 pipeline's clips, and of the training data pipeline in one worker. Needs the config's annotation
-file (batches are real pipeline outputs). See :mod:`pyskl.utils.benchmark`; FLOPs and parameters:
+file (batches are real pipeline outputs). See :mod:`pyskl.apis.benchmark`; FLOPs and parameters:
 ``tools/analysis/get_flops.py``.
 """
 import argparse
@@ -31,7 +31,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from pyskl.utils.benchmark import benchmark_config, format_benchmark
+    from pyskl.apis.benchmark import benchmark_config, format_benchmark
     res = benchmark_config(args.config, batch_size=args.batch, iters=args.iters, warmup=args.warmup,
                            device=args.device, amp=args.amp, data_iters=args.data_iters,
                            cfg_options=args.cfg_options, compile=args.compile,

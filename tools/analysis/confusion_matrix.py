@@ -36,7 +36,7 @@ def main(argv=None):
     (scores, ), labels, _ = align_streams([load_results(args.result)], reference)
     names = None
     if args.label_map:
-        from pyskl.utils.label_map import load_label_map
+        from pyskl.core.label_map import load_label_map
         names = load_label_map(args.label_map, scores.shape[1])
     cm = confusion_matrix(scores, labels)
     plot_confusion_matrix(cm, args.out_png, names, normalize=not args.no_normalize)

@@ -65,16 +65,16 @@ def main(argv=None):
     print(format_table(rows))
 
     if args.label_map:
-        from pyskl.utils.label_map import load_label_map
+        from pyskl.core.label_map import load_label_map
         names = load_label_map(args.label_map, res['fused_scores'].shape[1])
         print('Per-class Top-1 of the fusion:')
         print(format_per_class(res['fused_scores'], res['labels'], names))
     if args.out:
-        from pyskl.datasets.io import dump_pickle
+        from pyskl.core.io import dump_pickle
         dump_pickle([row.astype(np.float32) for row in res['fused_scores']], args.out)
         print(f'Fused scores of {len(res["labels"])} samples written to {args.out}')
 
 
 if __name__ == '__main__':
-    from pyskl.utils.cli import run_cli
+    from pyskl.cli.base import run_cli
     sys.exit(run_cli(main))

@@ -5,7 +5,7 @@
 The default input is ``(1, 2, 100, V, C)``, V from the config's skeleton layout and C from its
 ``in_channels``. One FLOP is one multiply-add of a convolution, linear layer, matmul or einsum;
 ``--include-norm`` also counts normalisation layers (MMAction2's published figures do).
-See :mod:`pyskl.utils.complexity`.
+See :mod:`pyskl.apis.complexity`.
 """
 import argparse
 
@@ -25,7 +25,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from pyskl.utils.complexity import get_flops
+    from pyskl.apis.complexity import get_flops
 
     res = get_flops(args.config, shape=args.shape, include_norm=args.include_norm, cfg_options=args.cfg_options)
     print(f'Input shape: {res["shape"]}')

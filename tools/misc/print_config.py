@@ -1,6 +1,6 @@
 """Print a config as the tools see it: ``_base_`` files merged, ``--cfg-options`` applied, then pyskl's
 top-level keys resolved (``feats`` into every ``GenSkeFeat`` and ``model.backbone.in_channels``; the
-dataset's ``layout`` / ``num_classes`` into the model), all by :func:`pyskl.utils.config.load_config`.
+dataset's ``layout`` / ``num_classes`` into the model), all by :func:`pyskl.core.config.load_config`.
 
     python tools/misc/print_config.py CONFIG [--cfg-options k=v ...] [--out FILE]
 
@@ -24,7 +24,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from pyskl.utils.config import load_config
+    from pyskl.core.config import load_config
 
     cfg = load_config(args.config, cfg_options=args.cfg_options)
     print(f'Config: {args.config}')

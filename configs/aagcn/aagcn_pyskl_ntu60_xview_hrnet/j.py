@@ -7,5 +7,5 @@ _base_ = [
     '../../_base_/default_runtime.py',
 ]
 
-from pyskl.utils.config import resolve_leaf  # noqa: E402
+from pyskl.core.config import resolve_leaf  # noqa: E402
 resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)

@@ -10,5 +10,5 @@ _base_ = [
 # the head's graph vector has 20 x 20 entries (the model base names the NTU layout)
 model = dict(cls_head=dict(joint_cfg='coco_new'))
 
-from pyskl.utils.config import resolve_leaf  # noqa: E402
+from pyskl.core.config import resolve_leaf  # noqa: E402
 resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)

@@ -19,5 +19,5 @@ train_dataloader = dict(dataset=dict(times=1, dataset=dict(pipeline=train_pipeli
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 
-from pyskl.utils.config import resolve_leaf  # noqa: E402
+from pyskl.core.config import resolve_leaf  # noqa: E402
 resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)

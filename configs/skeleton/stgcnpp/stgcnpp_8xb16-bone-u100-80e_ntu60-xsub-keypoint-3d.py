@@ -9,5 +9,5 @@ _base_ = [
 ]
 feats = ['b']
 
-from pyskl.utils.config import resolve_leaf  # noqa: E402
+from pyskl.core.config import resolve_leaf  # noqa: E402
 resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)

@@ -18,7 +18,7 @@ def extract_video(path: str, estimator: PoseEstimator, progress: bool = False) -
         the largest number of persons found in one frame (at least 1); person ``m`` of a frame goes
         to row ``m`` (the estimator's order).
     """
-    from pyskl.models.utils.graph import get_layout
+    from pyskl.core.layout import get_layout
 
     video = VideoFrames(path)
     num_node = get_layout(estimator.layout).num_node
@@ -97,7 +97,7 @@ def make_annotation_file(video_list: str, out: str, estimator: PoseEstimator,
     Returns:
         dict: ``out``, ``num_videos``, ``detected`` (name -> fraction of frames with a person).
     """
-    from pyskl.datasets.io import dump_pickle
+    from pyskl.core.io import dump_pickle
 
     videos = read_video_list(video_list)
     names = [osp.splitext(osp.basename(v))[0] for v, _ in videos]

@@ -9,14 +9,9 @@ from numbers import Real
 import numpy as np
 from mmcv.transforms import BaseTransform
 
+from pyskl.core.layout import FEATS, SCORE_DIFF_MOTION_LAYOUTS, SCORE_LAYOUTS, get_layout
 from pyskl.registry import TRANSFORMS
 from ._utils import get_keypoint, get_rng, pop_merged_keypoint, transform_error
-
-# Layouts whose third channel, for C == 3 data, is a detection score rather than a coordinate.
-SCORE_LAYOUTS = ('coco', 'openpose', 'coco_new')
-# Score layouts whose motion differences the score too (ProtoGCN's 'coco_new'), instead of averaging it.
-SCORE_DIFF_MOTION_LAYOUTS = ('coco_new', )
-FEATS = ('j', 'b', 'jm', 'bm', 'k', 'km')
 
 
 def _angle_between(v1, v2):
@@ -296,12 +291,11 @@ class GenSkeFeat(BaseTransform):
             Defaults to ``('j', )``.
         axis (int): Concatenation axis. Defaults to -1.
         layout (str | dict | None): Layout name (``'nturgb+d'``, ``'coco'``, ``'openpose'``, ...) or a
-            user-defined layout dict (see ``pyskl.models.utils.graph.get_layout``). Defaults to
+            user-defined layout dict (see ``pyskl.core.layout.get_layout``). Defaults to
             ``dataset``, then ``'nturgb+d'``.
     """
 
     def __init__(self, dataset=None, feats=('j', ), axis=-1, layout=None):
-        from pyskl.models.utils.graph import get_layout
 
         if dataset is not None and layout is not None and dataset != layout:
             raise ValueError(f'GenSkeFeat: dataset={dataset!r} and layout={layout!r} disagree; give only layout')

@@ -43,12 +43,12 @@ class SpatialFlip(BaseTransform):
     Args:
         dataset (str | dict | None): Layout name (the original's argument name); ``layout`` is preferred.
         p (float): Probability of the flip. Defaults to 0.5.
-        layout (str | dict | None): Layout (see ``pyskl.models.utils.graph.get_layout``); it must have
+        layout (str | dict | None): Layout (see ``pyskl.core.layout.get_layout``); it must have
             ``flip_pairs``. Defaults to ``dataset``, then ``'nturgb+d'``.
     """
 
     def __init__(self, dataset=None, p=0.5, layout=None):
-        from pyskl.models.utils.graph import get_layout
+        from pyskl.core.layout import get_layout
 
         self.layout = _layout_arg('Spatial_Flip', dataset, layout)
         self._layout = get_layout(self.layout)

@@ -4,7 +4,7 @@ from typing import Any, Sequence
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
-from pyskl.datasets.io import dump_pickle
+from pyskl.core.io import dump_pickle
 from pyskl.registry import METRICS
 
 from .utils import pack_prediction, sort_dedupe

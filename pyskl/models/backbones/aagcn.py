@@ -36,7 +36,7 @@ class AAGCN(StagedGCN):
         tcn_type (str): ``'unit_tcn'`` (9x1 conv, default) or ``'mstcn'``.
         tcn_dropout (float): Dropout of the temporal units (not applied in the first stage).
         pretrained (str | None): Accepted for config compatibility; load weights with
-            :func:`pyskl.utils.checkpoint.load_checkpoint` instead.
+            :func:`pyskl.engine.checkpoint.load_checkpoint` instead.
 
     Every ``gcn_*`` / ``tcn_*`` option may be a tuple of length ``num_stages`` to set it per stage.
     The state-dict keys equal PYSKL's: ``A`` (graph buffer), ``data_bn.*``, ``gcn.<i>.gcn.*`` (the

@@ -36,7 +36,7 @@ class CTRGCN(StagedGCN):
         tcn_dilations (sequence[int]): Dilations of those branches. Defaults to (1, 2).
         tcn_dropout (float): Dropout after the temporal unit (not in the first block). Defaults to 0.
         pretrained (str | None): Accepted for config compatibility; load weights with
-            :func:`pyskl.utils.checkpoint.load_checkpoint` instead.
+            :func:`pyskl.engine.checkpoint.load_checkpoint` instead.
     """
 
     blocks_attr = 'net'

@@ -36,7 +36,7 @@ class DGSTGCN(StagedGCN):
         tcn_num_joints (int | None): Length of the joint-skeleton fusion coefficients; None uses V of the
             layout (PYSKL always used 25, which equals V for ``'nturgb+d'``).
         pretrained (str | None): Accepted for config compatibility; load weights with
-            :func:`pyskl.utils.checkpoint.load_checkpoint` instead.
+            :func:`pyskl.engine.checkpoint.load_checkpoint` instead.
 
     Every ``gcn_*`` / ``tcn_*`` option may be a tuple of length ``num_stages`` to set it per stage.
     """

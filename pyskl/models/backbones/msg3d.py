@@ -38,7 +38,7 @@ class MSG3D(nn.Module):
         window_sizes (sequence[int]): G3D temporal windows. Defaults to ``(3, 5)``.
         data_bn_type (str): ``'MVC'`` (default), ``'VC'`` or ``'none'``.
         pretrained (str | None): Accepted for config compatibility; load weights with
-            :func:`pyskl.utils.checkpoint.load_checkpoint` instead.
+            :func:`pyskl.engine.checkpoint.load_checkpoint` instead.
     """
 
     def __init__(self, graph_cfg: dict, in_channels: int = 3, base_channels: int = 96, num_gcn_scales: int = 13,

@@ -102,7 +102,7 @@ class STGCN(StagedGCN):
         tcn_ms_cfg, tcn_mid_channels: :class:`mstcn` options (``tcn_type='mstcn'``).
         tcn_kernel_size (int): Kernel of ``unit_tcn`` (``tcn_type='unit_tcn'``). Defaults to 9.
         pretrained (str | None): Accepted for config compatibility; load weights with
-            :func:`pyskl.utils.checkpoint.load_checkpoint` instead.
+            :func:`pyskl.engine.checkpoint.load_checkpoint` instead.
 
     Every ``gcn_*`` / ``tcn_*`` option may be a tuple of length ``num_stages`` to set it per stage.
     """

@@ -5,7 +5,7 @@ import torch
 
 from pyskl.registry import MODELS
 from ..losses import ClassSpecificContrastiveLoss
-from ..utils.graph import get_layout
+from pyskl.core.layout import get_layout
 from .gcn_head import GCNHead
 
 

@@ -6,7 +6,7 @@ import pytest
 
 import pyskl.datasets.transforms  # noqa: F401  (registers the transforms)
 from pyskl.datasets.transforms import GenSkeFeat, PreNormalize2D, PreNormalize3D, RandomRot, RandomScale
-from pyskl.models.utils.graph import get_layout
+from pyskl.core.layout import get_layout
 from pyskl.registry import TRANSFORMS
 
 S = np.sqrt(0.5)

@@ -6,7 +6,7 @@ import pytest
 
 import pyskl.datasets.transforms  # noqa: F401  (registers the transforms)
 from pyskl.datasets.transforms import GenSkeFeat
-from pyskl.models.utils.graph import get_layout
+from pyskl.core.layout import get_layout
 from pyskl.registry import TRANSFORMS
 
 # a 5-joint toy: root 0 <- 1 <- 2 <- 3, and 4 <- 0

@@ -16,7 +16,7 @@ backbone in :func:`torch.compile` (the compilation happens in the untimed warm-u
 ``cudnn_benchmark`` sets ``torch.backends.cudnn.benchmark``.
 
 The achieved arithmetic rate is reported too: the model's multiply-adds per sample (counted as
-:mod:`pyskl.utils.complexity` counts them, normalisation layers left out) times samples/s, as TFLOP/s with
+:mod:`pyskl.apis.complexity` counts them, normalisation layers left out) times samples/s, as TFLOP/s with
 one multiply-add counted as 2 FLOPs; a training step is counted as 3 forward passes (forward, and the
 backward's two products per layer).
 """
@@ -80,10 +80,10 @@ def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int =
     from mmengine.optim import build_optim_wrapper
 
     from pyskl.apis.train import enable_amp
-    from pyskl.datasets.pose_dataset import build_in_pyskl_scope
+    from pyskl.registry import build_in_pyskl_scope
     from pyskl.registry import DATASETS, MODELS
-    from pyskl.utils.config import load_config
-    from pyskl.utils.setup_env import register_all_modules
+    from pyskl.core.config import load_config
+    from pyskl.registry import register_all_modules
 
     if iters < 1 or warmup < 0:
         raise ValueError(f'iters must be >= 1 and warmup >= 0, got iters={iters}, warmup={warmup}')
@@ -110,7 +110,7 @@ def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int =
         train_set[i % n]
     data_rate = data_iters / (time.perf_counter() - start)
 
-    from pyskl.utils.complexity import get_model_complexity
+    from pyskl.apis.complexity import get_model_complexity
 
     model = build_in_pyskl_scope(MODELS, cfg.model)
     train_batch = _batch(train_set, batch_size)

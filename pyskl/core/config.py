@@ -34,7 +34,7 @@ _MISSING = object()
 
 HINT = ('Set the top-level key instead (e.g. `--cfg-options num_classes=5`, `layout=coco`, `feats=[b]`, '
         '`ann_file=PATH`, `clip_len=64`): every place follows it. A leaf config that changes a top-level key '
-        'ends with `from pyskl.utils.config import resolve_leaf` + `resolve_leaf(globals())` (docs/config.md).')
+        'ends with `from pyskl.core.config import resolve_leaf` + `resolve_leaf(globals())` (docs/config.md).')
 
 
 class Slot(NamedTuple):
@@ -134,7 +134,7 @@ def facts_of(cfg, where: str = 'config') -> Dict[str, object]:
     if 'feats' in facts:
         feats = facts['feats']
         feats = [feats] if isinstance(feats, str) else feats
-        from pyskl.datasets.transforms.pose_related import FEATS
+        from pyskl.core.layout import FEATS
         if not isinstance(feats, list) or not feats or any(f not in FEATS for f in feats):
             raise ValueError(f'{where}: feats must be a non-empty list of {FEATS}; got {cfg.get("feats")!r}')
         facts['feats'] = feats

@@ -10,18 +10,12 @@ from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-__all__ = ['PERSON_COLORS', 'guess_layout', 'draw_skeletons', 'draw_text', 'write_video']
+from pyskl.core.layout import guess_layout
+
+__all__ = ['PERSON_COLORS', 'draw_skeletons', 'draw_text', 'write_video']
 
 #: RGB colour of person m (cycled).
 PERSON_COLORS = ((255, 64, 64), (64, 160, 255), (64, 220, 64), (255, 200, 0), (220, 64, 255), (0, 220, 220))
-
-
-def guess_layout(num_joints: int) -> str:
-    """The layout name for ``V`` joints: 25 -> ``nturgb+d``, 17 -> ``coco``, 18 -> ``openpose``."""
-    table = {25: 'nturgb+d', 17: 'coco', 18: 'openpose'}
-    if num_joints not in table:
-        raise ValueError(f'cannot guess the skeleton layout of {num_joints} joints; give it explicitly')
-    return table[num_joints]
 
 
 def _project_3d(keypoint: np.ndarray, size: Tuple[int, int], azimuth: float, margin: float = 0.08) -> np.ndarray:
@@ -68,7 +62,7 @@ def draw_skeletons(keypoint: np.ndarray, layout: Union[str, dict, None] = None,
     """
     import cv2
 
-    from pyskl.models.utils.graph import get_layout
+    from pyskl.core.layout import get_layout
 
     keypoint = np.asarray(keypoint, dtype=np.float32)
     if keypoint.ndim != 4 or keypoint.shape[-1] not in (2, 3):

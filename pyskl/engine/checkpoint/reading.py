@@ -4,30 +4,32 @@ Every file is read with ``torch.load(..., weights_only=True)``. The few non-tens
 files carry are allow-listed by exact name, and resolve to guarded stand-ins, never to the real classes:
 
 - PYSKL (mmcv 1.x) files keep numpy scalars (e.g. ``hook_msgs.best_score``) in ``meta``: numpy names resolve
-  to :func:`pyskl.datasets.io.numpy_globals` (numeric/str dtypes only, allocation charged to a budget);
+  to :func:`pyskl.core.io.numpy_globals` (numeric/str dtypes only, allocation charged to a budget);
 - MMAction2 1.x (mmengine) files keep ``HistoryBuffer`` objects in ``message_hub``: the name resolves to
   :class:`_HistoryBufferState`, which keeps the three data fields of the state and ignores
   ``statistics_methods`` (mmengine's own ``__setstate__`` would write it into the class-wide registry).
 
 Before unpickling, the file must be a zip-format torch checkpoint (torch >= 1.6) whose entries do not
-declare more bytes than the archive holds. Every error is a :class:`pyskl.datasets.io.LoadError` whose
+declare more bytes than the archive holds. Every error is a :class:`pyskl.core.io.LoadError` whose
 message begins with the path: :class:`UnsafePickleError` (a refused global or dtype; nothing from the file
 ran), :class:`FileFormatError` (empty, truncated, text, not a checkpoint, no weights), :class:`LoadLimitError`
 (too large, too deep).
 """
 import os
+import os.path as osp
 import re
 import zipfile
 from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Tuple
 
 import torch
+from mmengine.dist import is_distributed
 
-from pyskl.datasets.unpickle_guard import (SIZE_FACTOR, FileFormatError, LoadContext, LoadError, LoadLimitError,
+from pyskl.core.unpickle_guard import (SIZE_FACTOR, FileFormatError, LoadContext, LoadError, LoadLimitError,
                                            UnsafePickleError, current, finalize, guarded_numpy_globals)
 
-__all__ = ['KEY_MAPPINGS', 'safe_globals', 'load_checkpoint_file', 'get_state_dict', 'convert_state_dict',
-           'model_weights', 'load_checkpoint', 'match_summary', 'check_loaded_fraction']
+__all__ = ['KEY_MAPPINGS', 'resolve_checkpoint_path', 'safe_globals', 'load_checkpoint_file', 'get_state_dict',
+           'convert_state_dict', 'model_weights', 'load_checkpoint', 'match_summary', 'check_loaded_fraction']
 
 # name prefix in the file -> name in pyskl
 KEY_MAPPINGS: List[Tuple[str, str]] = [
@@ -64,7 +66,7 @@ def _history_buffer(proxy: _HistoryBufferState):
     state = proxy.state or {}
     ctx = current()
     max_length = state.get('max_length')
-    from pyskl.datasets.unpickle_guard import ArrayProxy
+    from pyskl.core.unpickle_guard import ArrayProxy
     logs, counts = (v.array if isinstance(v, ArrayProxy) else v
                     for v in (state.get('_log_history'), state.get('_count_history')))
     if type(max_length) is not int or max_length <= 0 or not all(
@@ -87,10 +89,10 @@ def _history_buffer_getattr(obj, name):
 def safe_globals() -> list:
     """The allow-list handed to :func:`torch.serialization.safe_globals`: ``(object, name)`` pairs. The proxy
     classes are listed (under their own names) so that torch's unpickler lets their ``__setstate__`` run."""
-    from pyskl.datasets.unpickle_guard import ArrayProxy, DtypeProxy
+    from pyskl.core.unpickle_guard import ArrayProxy, DtypeProxy
     entries = [(obj, f'{module}.{name}') for (module, name), obj in guarded_numpy_globals().items()]
-    entries += [(ArrayProxy, 'pyskl.datasets.unpickle_guard.ArrayProxy'),
-                (DtypeProxy, 'pyskl.datasets.unpickle_guard.DtypeProxy'),
+    entries += [(ArrayProxy, 'pyskl.core.unpickle_guard.ArrayProxy'),
+                (DtypeProxy, 'pyskl.core.unpickle_guard.DtypeProxy'),
                 (_HistoryBufferState, 'mmengine.logging.history_buffer.HistoryBuffer'),
                 (_history_buffer_getattr, 'builtins.getattr'), (_history_buffer_getattr, '__builtin__.getattr')]
     return entries
@@ -322,3 +324,18 @@ def load_weights(model: torch.nn.Module, checkpoint: dict, path: str = '<checkpo
         raise RuntimeError(msg)
     model.load_state_dict(OrderedDict((k, state_dict[k]) for k in summary['loaded']), strict=False)
 
+
+def resolve_checkpoint_path(filename: str) -> str:
+    """Local path of ``filename``; ``http(s)://`` files are downloaded once into torch's
+    hub cache (``<torch.hub.get_dir()>/checkpoints``) by local rank 0."""
+    if not re.match(r'^https?://', filename):
+        return osp.expanduser(filename)
+    cache = osp.join(torch.hub.get_dir(), 'checkpoints')
+    path = osp.join(cache, osp.basename(filename.split('?')[0]))
+    local_rank = int(os.environ.get('LOCAL_RANK', 0))
+    if local_rank == 0 and not osp.isfile(path):
+        os.makedirs(cache, exist_ok=True)
+        torch.hub.download_url_to_file(filename, path)
+    if is_distributed():
+        torch.distributed.barrier()
+    return path

@@ -10,7 +10,7 @@ before anything from the file is called.
 Files written by numpy 1.x (module ``numpy.core``) and numpy 2.x (module ``numpy._core``), with
 pickle protocols 2 to 5, are read; both spellings resolve to the running numpy's functions
 (the deprecated ``numpy.core`` alias is never imported). The numpy and builtin callables are guarded
-(:mod:`pyskl.datasets.unpickle_guard`): no object or structured dtypes, bounded allocation and nesting.
+(:mod:`pyskl.core.unpickle_guard`): no object or structured dtypes, bounded allocation and nesting.
 """
 import codecs
 import os
@@ -42,7 +42,7 @@ def _latin1_encode(obj, encoding='utf-8', errors='strict'):
 def numpy_globals() -> Dict[Tuple[str, str], Any]:
     """``(module, name) -> guarded callable`` for what pickles of numpy arrays, dtypes and scalars name,
     under both numpy 1.x (``numpy.core``) and 2.x (``numpy._core``) module names (see
-    :mod:`pyskl.datasets.unpickle_guard`). Shared with the checkpoint loader (:mod:`pyskl.utils.checkpoint`)."""
+    :mod:`pyskl.core.unpickle_guard`). Shared with the checkpoint loader (:mod:`pyskl.engine.checkpoint`)."""
     return guarded_numpy_globals()
 
 
@@ -99,7 +99,7 @@ def safe_load_pickle(path: PathLike) -> Any:
 
     Numpy arrays and scalars must have a bool, integer, float, complex, str or bytes dtype; the file may
     allocate at most ``4 x its size + PYSKL_MAX_LOAD_BYTES`` bytes (default 1 GiB) and nest containers at most
-    100 levels (:mod:`pyskl.datasets.unpickle_guard`).
+    100 levels (:mod:`pyskl.core.unpickle_guard`).
 
     Args:
         path (str | os.PathLike): The pickle file, e.g. ``'data/nturgbd/ntu60_3danno.pkl'``.

@@ -101,7 +101,7 @@ def get_model_complexity(model: nn.Module, shape: Sequence[int], include_norm: b
 def default_input_shape(cfg) -> tuple:
     """``(1, 2, 100, V, C)``: V from ``model.backbone.graph_cfg.layout``, C from ``model.backbone.in_channels``
     (3 when unset) of a loaded config."""
-    from pyskl.models.utils.graph import get_layout
+    from pyskl.core.layout import get_layout
 
     backbone = cfg.model.get('backbone', {})
     graph_cfg = backbone.get('graph_cfg')

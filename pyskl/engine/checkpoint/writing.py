@@ -12,10 +12,7 @@ from typing import Any, Tuple
 
 import numpy as np
 import torch
-from mmengine.hooks import Hook
 from mmengine.logging import HistoryBuffer
-
-from pyskl.registry import HOOKS, WEIGHT_INITIALIZERS
 
 #: Marker key of a HistoryBuffer stored as a plain dict.
 HISTORY_BUFFER_KEY = '__pyskl_history_buffer__'
@@ -111,8 +108,8 @@ def store_config(cfg, checkpoint: dict) -> None:
     file (``meta['classes']``, when set and readable) into ``checkpoint``, so that testing and inference need no
     config file (:func:`pyskl.apis.init_recognizer`). mmengine's ``meta['cfg']`` (Python source) is kept as text
     and never executed by pyskl."""
-    from pyskl.utils.config_data import CLASSES_KEY, CONFIG_KEY, config_to_data
-    from pyskl.utils.label_map import load_label_map
+    from pyskl.core.config_data import CLASSES_KEY, CONFIG_KEY, config_to_data
+    from pyskl.core.label_map import load_label_map
 
     meta = checkpoint.setdefault('meta', {})
     meta[CONFIG_KEY] = config_to_data(cfg)
@@ -123,70 +120,3 @@ def store_config(cfg, checkpoint: dict) -> None:
         except (OSError, ValueError) as e:
             from mmengine.logging import print_log
             print_log(f'label_map: {e}; the checkpoint stores no class names', logger='current', level=30)
-
-
-@HOOKS.register_module()
-class WeightsOnlyCheckpointHook(Hook):
-    """Make saved checkpoints loadable with ``torch.load(weights_only=True)`` and restore
-    the message hub's HistoryBuffers on load.
-
-    Runs with the lowest priority so that it sees what other hooks add in
-    ``before_save_checkpoint``. ``PysklRunner`` registers it when a config does not.
-    """
-    priority = 'LOWEST'
-
-    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        if getattr(runner, 'cfg', None) is not None:
-            store_config(runner.cfg, checkpoint)
-        for key in list(checkpoint):
-            checkpoint[key] = to_weights_only(checkpoint[key], f'checkpoint.{key}')
-
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        if isinstance(checkpoint.get('message_hub'), dict):
-            restore_history_buffers(checkpoint['message_hub'])
-
-
-@WEIGHT_INITIALIZERS.register_module(name='Pretrained')
-class PysklPretrainedInit:
-    """``init_cfg=dict(type='Pretrained', checkpoint=PATH, prefix=None)`` read by pyskl's checkpoint loader
-    (:func:`pyskl.utils.checkpoint.load_checkpoint_file`), replacing mmengine's ``PretrainedInit`` (a plain
-    ``torch.load``) in the ``pyskl`` scope.
-
-    Args:
-        checkpoint (str): File or ``http(s)://`` URL.
-        prefix (str | None): Load only the weights under this prefix (stripped), e.g. ``'backbone.'``.
-        map_location: As in :func:`torch.load`.
-        allow_partial (bool): Accept a checkpoint that covers less than ``min_fraction`` of the module's
-            parameters (element count). Defaults to False: such a load raises with a summary.
-        min_fraction (float): See ``allow_partial``. Defaults to 0.5.
-    """
-
-    def __init__(self, checkpoint: str, prefix=None, map_location='cpu', allow_partial: bool = False,
-                 min_fraction: float = 0.5):
-        self.checkpoint, self.prefix, self.map_location = checkpoint, prefix, map_location
-        self.min_fraction = 0.0 if allow_partial else float(min_fraction)
-        self.wholemodule = False
-
-    def __call__(self, module: torch.nn.Module) -> None:
-        from mmengine.logging import print_log
-
-        from pyskl.utils.checkpoint import (FileFormatError, check_loaded_fraction, load_checkpoint_file,
-                                            match_summary, model_weights)
-
-        from .runner import resolve_checkpoint_path
-        path = resolve_checkpoint_path(self.checkpoint)
-        state_dict = model_weights(load_checkpoint_file(path, self.map_location), path)
-        if self.prefix:
-            prefix = self.prefix if self.prefix.endswith('.') else self.prefix + '.'
-            state_dict = OrderedDict((k[len(prefix):], v) for k, v in state_dict.items() if k.startswith(prefix))
-            if not state_dict:
-                raise FileFormatError(f'{path}: no weights under the prefix {prefix!r}')
-        summary = match_summary(module, state_dict)
-        check_loaded_fraction(summary, path, self.min_fraction, what='init_cfg Pretrained',
-                              hint='add allow_partial=True to the init_cfg')
-        module.load_state_dict(OrderedDict((k, state_dict[k]) for k in summary['loaded']), strict=False)
-        print_log(f'init_cfg Pretrained: loaded {len(summary["loaded"])} tensors from {path} '
-                  f'({100 * summary["fraction"]:.1f}% of the parameters)', logger='current')
-
-    def _get_init_info(self) -> str:
-        return f'{self.__class__.__name__}: load from {self.checkpoint}'
