@@ -1,4 +1,5 @@
 """Library entry points behind ``tools/test.py``."""
+import time
 from typing import Optional, Sequence
 
 from mmengine.config import Config
@@ -87,7 +88,8 @@ def run_test(cfg: Config, checkpoint: str, loaded: Optional[dict] = None) -> dic
     so that pytest never collects it.)
 
     Returns:
-        dict: the metrics, e.g. ``acc/top1``, ``acc/top5``, ``acc/mean1``.
+        dict: the metrics, e.g. ``acc/top1``, ``acc/top5``, ``acc/mean1``. The throughput of the whole test
+        loop is logged as ``Tested N samples in S s: R samples/s``.
     """
     from mmengine.model import is_model_wrapper
 
@@ -101,4 +103,10 @@ def run_test(cfg: Config, checkpoint: str, loaded: Optional[dict] = None) -> dic
     else:  # read once by the caller, e.g. for its stored config as well
         load_weights(model, loaded, checkpoint, strict=True)
     runner.logger.info(f'Loaded checkpoint {checkpoint}')
-    return runner.test()
+    start = time.perf_counter()
+    metrics = runner.test()
+    seconds = time.perf_counter() - start
+    num_samples = len(runner.test_dataloader.dataset)
+    runner.logger.info(f'Tested {num_samples} samples in {seconds:.1f} s: {num_samples / seconds:.1f} samples/s '
+                       '(data loading, every clip of the test pipeline and the metrics included)')
+    return metrics

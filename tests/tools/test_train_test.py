@@ -3,6 +3,7 @@ import glob
 import json
 import os
 import pickle
+import re
 import shutil
 
 import numpy as np
@@ -98,6 +99,7 @@ def test_test_tool_out_dump_eval(runs, demo_ann, th):
                            '--cfg-options'] + th.small_cfg_options(demo_ann), cwd=runs['root'])
     assert 'Top-1:' in stdout and 'Top-5:' in stdout and 'Mean-class:' in stdout
     assert 'test: 3/3 batches (100%)' in stdout  # progress lines
+    assert re.search(r'Tested 10 samples in [0-9.]+ s: [0-9.]+ samples/s', stdout)  # throughput of the loop
     with open(out_pkl, 'rb') as f:
         result = pickle.load(f)
     with open(dump_pkl, 'rb') as f:
