@@ -5,18 +5,24 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import numpy as np
 
 from .base import PoseEstimator
+from .tracking import PoseTracker, select_tracks, track_poses
 from .video import VideoFrames
 
 
-def extract_video(path: str, estimator: PoseEstimator, progress: bool = False) -> dict:
+def extract_video(path: str, estimator: PoseEstimator, progress: bool = False, max_persons: int = 2,
+                  tracker: Optional[PoseTracker] = None) -> dict:
     """Estimate the skeletons of every frame of ``path``.
+
+    A single-person estimator (``estimator.max_persons == 1``) fills row 0. With a multi-person estimator the
+    persons are tracked across frames (:class:`~.tracking.PoseTracker`, or ``tracker``) and the
+    ``max_persons`` most active tracks are packed into the rows (:func:`~.tracking.select_tracks`), so a
+    person keeps its row whatever order the estimator returns people in.
 
     Returns:
         dict: ``keypoint`` float32 ``(M, T, V, 2)`` in pixels, ``keypoint_score`` float32
         ``(M, T, V)`` (0 where nobody was found), ``total_frames`` T, ``img_shape`` and
-        ``original_shape`` ``(H, W)``, ``fps``, ``num_detected`` (frames with a person). ``M`` is
-        the largest number of persons found in one frame (at least 1); person ``m`` of a frame goes
-        to row ``m`` (the estimator's order).
+        ``original_shape`` ``(H, W)``, ``fps``, ``num_detected`` (frames with a person), and for a
+        multi-person estimator ``num_tracks``. ``M`` is at least 1.
     """
     from pyskl.core.layout import get_layout
 
@@ -36,15 +42,20 @@ def extract_video(path: str, estimator: PoseEstimator, progress: bool = False) -
         kps.append(kp)
         scores.append(score)
     estimator.reset()
-    num_person = max(1, max(len(k) for k in kps))
     t = len(kps)
-    keypoint = np.zeros((num_person, t, num_node, 2), np.float32)
-    keypoint_score = np.zeros((num_person, t, num_node), np.float32)
-    for i, (kp, score) in enumerate(zip(kps, scores)):
-        keypoint[:len(kp), i] = kp
-        keypoint_score[:len(kp), i] = score
+    extra = {}
+    tracks = track_poses(kps, scores, tracker) if estimator.max_persons > 1 else []
+    if tracks:
+        keypoint, keypoint_score = select_tracks(tracks, t, max_persons)
+        extra['num_tracks'] = len(tracks)
+    else:
+        keypoint = np.zeros((1, t, num_node, 2), np.float32)
+        keypoint_score = np.zeros((1, t, num_node), np.float32)
+        for i, (kp, score) in enumerate(zip(kps, scores)):
+            keypoint[:len(kp[:1]), i] = kp[:1]
+            keypoint_score[:len(kp[:1]), i] = score[:1]
     return dict(keypoint=keypoint, keypoint_score=keypoint_score, total_frames=t, img_shape=video.shape,
-                original_shape=video.shape, fps=video.fps, num_detected=sum(len(k) > 0 for k in kps))
+                original_shape=video.shape, fps=video.fps, num_detected=sum(len(k) > 0 for k in kps), **extra)
 
 
 def read_video_list(path: str) -> List[Tuple[str, int]]:
@@ -117,6 +128,7 @@ def make_annotation_file(video_list: str, out: str, estimator: PoseEstimator,
         ann = extract_video(video, estimator)
         detected[name] = ann.pop('num_detected') / ann['total_frames']
         ann.pop('fps')
+        ann.pop('num_tracks', None)
         annotations.append(dict(frame_dir=name, label=label, **ann))
     dump_pickle(dict(split=split, annotations=annotations), out)
     return dict(out=out, num_videos=len(annotations), detected=detected)
