@@ -1,5 +1,6 @@
 # ProtoGCN, FineGYM (99 classes), 2D HRNet skeletons in ProtoGCN's 20-joint 'coco_new' layout, joint modality
-# (the original's configs/finegym/j.py): 400 prototypes, contrastive weight 0.2, 150 epochs of one pass each
+# (the original's configs/finegym/j.py; jm.py changes only `feats`; b.py / bm.py also use 100 prototypes and
+# contrastive weight 0.3, k.py / km.py 100 and 0.1): 400 prototypes, contrastive weight 0.2, 150 epochs of one pass each
 # (SGD lr 0.1 for a total batch of 64, cosine per iteration). Data recipe: ../../_base_/datasets/finegym_hrnet.py.
 _base_ = [
     '../../_base_/models/protogcn.py',

@@ -5,20 +5,13 @@
 # 150 epochs of one pass each (SGD lr 0.1 for a total batch of 64, cosine per iteration).
 _base_ = [
     '../../_base_/models/protogcn.py',
-    '../../_base_/datasets/ntu120_xsub_3dkp.py',
-    '../../_base_/datasets/skeleton_3d_dgstgcn.py',
+    '../../_base_/datasets/ntu120_xsub_3dkp_dgstgcn.py',
     '../../_base_/datasets/skeleton_3d_protogcn_flip.py',
     '../../_base_/schedules/sgd_cosine_150e.py',
     '../../_base_/default_runtime.py',
 ]
-
 train_pipeline = _base_.protogcn_flip_train  # the original adds Spatial_Flip for j / jm
-val_pipeline = _base_.dgstgcn_pipelines.val
-test_pipeline = _base_.dgstgcn_pipelines.test
-# one pass per epoch (the original's configs have no RepeatDataset)
-train_dataloader = dict(dataset=dict(times=1, dataset=dict(pipeline=train_pipeline)))
-val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
 
 from pyskl.core.config import resolve_leaf  # noqa: E402
 resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)
