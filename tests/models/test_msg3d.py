@@ -54,25 +54,6 @@ def test_keys_match_released_schemas(shared_dir, name, layout):
     assert sum(p.numel() for p in model.parameters() if p.requires_grad) == schema['params_trainable']
 
 
-def test_reference_fixture_numerics_and_graph(shared_dir, repo_root, tmp_path):
-    from pyskl.apis import init_recognizer
-    fx = torch.load(os.path.join(shared_dir, 'reference', 'fixtures', f'{FIXTURE}.pt'), weights_only=True)
-    state = {k: v.float() if v.is_floating_point() else v for k, v in fx['state_dict'].items()}
-    ckpt = str(tmp_path / 'msg3d.pth')
-    torch.save({'state_dict': state}, ckpt)
-    config = os.path.join(repo_root, CONFIG)
-    model = init_recognizer(config, ckpt, device='cpu')
-    with torch.no_grad():
-        scores = model.cls_head(model.backbone(fx['input']))
-    assert (scores - fx['scores']).abs().max().item() < 1e-4
-
-    fresh = init_recognizer(config, None).state_dict()
-    graph_keys = [k for k in fx['init_det'] if k.split('.')[-1] == 'A']
-    assert len(graph_keys) == 1 + 3 + 6  # skeleton, 3 multi-scale GCNs, 6 G3D pathways
-    for k in graph_keys:
-        torch.testing.assert_close(fresh[k], fx['init_det'][k].float(), atol=1e-6, rtol=0)
-
-
 def test_multiscale_adjacency_scales():
     A = Graph('nturgb+d', 'binary_adj').A[0]
     powers = multiscale_adjacency(A, 13)
@@ -97,26 +78,6 @@ def test_unfold_windows_matches_explicit_windows(w, stride, dilation):
     assert torch.equal(out, expected)
 
 
-def test_every_parameter_gets_gradient_and_loss_decreases():
-    # The original PYSKL MS-G3D fails here on current PyTorch (in-place add on a ReLU output).
-    torch.manual_seed(0)
-    model = msg3d(num_classes=4, base_channels=12)
-    x = torch.randn(8, 1, 2, 16, 25, 3)
-    samples = [dict(gt_label=i % 4) for i in range(8)]
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    first = None
-    for _ in range(7):
-        opt.zero_grad()
-        loss = model(x, samples, mode='loss')['loss_cls']
-        loss.backward()
-        if first is None:
-            first = loss.item()
-            missing = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
-            assert not missing
-        opt.step()
-    assert loss.item() < first * 0.5
-
-
 def test_mstcn_msg3d_variant():
     unit = mstcn(12, 20, stride=2, fuse=False, branch_norm=True, remainder='last', residual=True, act='ReLU')
     keys = set(unit.state_dict())
@@ -130,11 +91,3 @@ def test_mstcn_msg3d_variant():
         mstcn(12, 20, mid_channels=0.25, fuse=False)
     with pytest.raises(ValueError, match='remainder'):
         mstcn(12, 20, remainder='middle')
-
-
-def test_modality_configs(repo_root):
-    from pyskl.core.config import load_config
-    for feats in ('j', 'b', 'jm', 'bm'):
-        cfg = load_config(os.path.join(repo_root, os.path.dirname(CONFIG), f'{feats}.py'))
-        assert cfg.model.backbone.type == 'MSG3D' and cfg.model.cls_head.in_channels == 384
-        assert cfg.feats == [feats] and cfg.model.backbone.in_channels == 3

@@ -1,0 +1,76 @@
+"""Properties every backbone shares, one parametrised test each (add a new backbone to BACKBONES).
+
+Model-specific behaviour lives in tests/models/test_<model>.py; released key schemas and reference logits are
+checked once, by tests/test_configs.py and tests/test_reference.py."""
+import pytest
+import torch
+
+from pyskl.registry import MODELS, register_all_modules
+
+NTU = dict(layout='nturgb+d', mode='spatial')
+RANDOM = dict(layout='nturgb+d', mode='random', num_filter=8, init_off=.04, init_std=.02)
+W = 16  # base width: the smallest each model accepts with its ratios
+
+#: name -> (backbone config, head config without num_classes / in_channels)
+BACKBONES = {
+    'stgcn': dict(type='STGCN', base_channels=W, graph_cfg=dict(NTU, mode='stgcn_spatial')),
+    'stgcn++': dict(type='STGCN', base_channels=W, gcn_adaptive='init', gcn_with_res=True, tcn_type='mstcn',
+                    graph_cfg=NTU),
+    'aagcn': dict(type='AAGCN', base_channels=W, graph_cfg=NTU),
+    'msg3d': dict(type='MSG3D', base_channels=12, graph_cfg=dict(NTU, mode='binary_adj')),
+    'dgstgcn': dict(type='DGSTGCN', base_channels=W, gcn_ratio=0.125, gcn_ctr='T', gcn_ada='T',
+                    tcn_ms_cfg=[(3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'], graph_cfg=RANDOM),
+    'ctrgcn': dict(type='CTRGCN', base_channels=W, graph_cfg=NTU),
+    'protogcn': dict(type='ProtoGCN', base_channels=W, num_prototype=8, graph_cfg=RANDOM),
+}
+NUM_CLASSES = 4
+
+
+def build(name):
+    register_all_modules()
+    backbone = BACKBONES[name]
+    width = backbone['base_channels'] * 4
+    head = (dict(type='SimpleHead', joint_cfg='nturgb+d') if name == 'protogcn' else dict(type='GCNHead'))
+    head.update(num_classes=NUM_CLASSES, in_channels=width)
+    return MODELS.build(dict(type='RecognizerGCN', backbone=backbone, cls_head=head))
+
+
+def _data():
+    g = torch.Generator().manual_seed(0)
+    labels = torch.arange(8) % NUM_CLASSES
+    x = torch.randn(8, 1, 2, 16, 25, 3, generator=g) + labels.view(8, 1, 1, 1, 1, 1).float()  # class-dependent
+    return x, [dict(gt_label=int(y)) for y in labels]
+
+
+@pytest.mark.parametrize('name', list(BACKBONES))
+def test_every_parameter_gets_a_gradient_and_sgd_reduces_the_loss(name):
+    torch.manual_seed(0)
+    model = build(name).train()
+    x, samples = _data()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    losses = []
+    for step in range(8):
+        opt.zero_grad()
+        out = model(x, samples, mode='loss')
+        loss = sum(v for k, v in out.items() if k.startswith('loss'))
+        loss.backward()
+        if step == 0:
+            missing = [n for n, p in model.named_parameters() if p.requires_grad and p.grad is None]
+            assert not missing, f'{name}: no gradient for {missing}'
+        opt.step()
+        losses.append(loss.item())
+    assert all(torch.isfinite(torch.tensor(losses))), losses
+    assert losses[-1] < 0.7 * losses[0], f'{name}: {losses}'
+
+
+@pytest.mark.parametrize('name', list(BACKBONES))
+def test_eval_outputs_and_determinism(name):
+    model = build(name).eval()
+    x, _ = _data()
+    with torch.no_grad():
+        a, b = model(x, mode='tensor'), model(x, mode='tensor')
+    assert a.shape == (8, NUM_CLASSES) and torch.isfinite(a).all()
+    torch.testing.assert_close(a, b, rtol=0, atol=0)  # eval mode has no randomness
+    with torch.no_grad():
+        half = model(x[:4], mode='tensor')
+    torch.testing.assert_close(half, a[:4], rtol=1e-4, atol=1e-5)  # a sample's scores do not depend on its batch
