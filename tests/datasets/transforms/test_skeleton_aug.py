@@ -126,6 +126,8 @@ def test_spatial_flip_swaps_the_layouts_pairs_and_twice_is_identity():
 def test_part_drop_zeroes_exactly_the_chosen_part():
     from pyskl.datasets.transforms.skeleton_aug import NTU_PARTS
 
+    # derived from the NTU joint names; ProtoGCN's list: left arm + hand, left leg, right arm + hand, right leg
+    assert NTU_PARTS == ((4, 5, 6, 7, 21, 22), (12, 13, 14, 15), (8, 9, 10, 11, 23, 24), (16, 17, 18, 19))
     kp = np.random.default_rng(0).uniform(1, 2, size=(2, 3, 25, 3)).astype(np.float32)
     drop = TRANSFORMS.build(dict(type='Part_Drop', p=1.0))
     seen = set()
