@@ -129,9 +129,14 @@ def _as_annotation(sample: Union[dict, np.ndarray], model) -> dict:
 
 
 def _is_2d(model) -> bool:
-    """Whether the model's pipeline expects 2D keypoints with scores (layouts other than NTU's 3D Kinect)."""
+    """Whether the model's pipeline expects 2D keypoints with scores: a named layout with ``scores`` (``coco``,
+    ``openpose``, ...; not NTU's 3D Kinect), or a user-defined layout dict (its data decides)."""
+    from pyskl.core.layout import get_layout
+
     layout = model.cfg.model.get('backbone', {}).get('graph_cfg', {}).get('layout')
-    return layout not in (None, 'nturgb+d')
+    if layout is None:
+        return False
+    return get_layout(layout).scores if isinstance(layout, str) else True
 
 
 def _validate(ann: dict, model) -> None:

@@ -23,7 +23,7 @@ __all__ = ['DataReport', 'inspect_annotations', 'guess_layout_name', 'plot_repor
 
 
 def guess_layout_name(num_joints: Optional[int]) -> str:
-    """The layout name for ``V`` joints (``nturgb+d`` 25, ``coco`` 17, ``openpose`` 18; the table of
+    """The layout name for ``V`` joints (``nturgb+d`` 25, ``coco`` 17, ``openpose`` 18, ``mediapipe`` 33; the table of
     :func:`pyskl.core.layout.guess_layout`), ``'custom'`` for any other count, ``'unknown'`` for None."""
     if num_joints is None:
         return 'unknown'

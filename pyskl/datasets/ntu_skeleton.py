@@ -26,11 +26,13 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import numpy as np
 
+from pyskl.core.layout import get_layout
+
 __all__ = ['NTU60_XSUB_TRAIN', 'NTU120_XSUB_TRAIN', 'XVIEW_TRAIN_CAMERAS', 'DEFAULT_MISSING_LIST',
            'parse_ntu_name', 'read_skeleton_file', 'denoise_bodies', 'bodies_to_keypoint',
            'skeleton_to_annotation', 'load_missing_list', 'ntu_splits', 'NoBodyError']
 
-NUM_JOINTS = 25
+NUM_JOINTS = get_layout('nturgb+d').num_node  # Kinect v2's 25 joints
 
 #: Training subjects (performers) of the cross-subject benchmarks.
 NTU60_XSUB_TRAIN = (1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38)

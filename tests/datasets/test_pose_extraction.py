@@ -86,6 +86,8 @@ def test_video_list_and_split_file(tmp_path):
 
 def test_coco_mapping_covers_the_layout():
     assert len(MEDIAPIPE_TO_COCO) == get_layout('coco').num_node
+    # derived by joint name from the 'mediapipe' and 'coco' layouts; MediaPipe's landmark numbers
+    assert MEDIAPIPE_TO_COCO == (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
     # COCO left/right pairs map to MediaPipe left/right pairs (MediaPipe: odd = left beyond the face)
     for left, right in get_layout('coco').flip_pairs:
         assert MEDIAPIPE_TO_COCO[left] < MEDIAPIPE_TO_COCO[right]

@@ -1,7 +1,7 @@
 # ProtoGCN's data recipe for 2D HRNet skeletons (PYSKL's gym_hrnet.pkl / k400_hrnet.pkl format: COCO-17 keypoint
 # (M, T, 17, 2) in pixels plus keypoint_score (M, T, 17)): no PreNormalize2D (coordinates stay in pixels),
 # 100-frame uniform sampling, a horizontal Flip (p 0.5, training only), Kinetics_Transform (COCO-17 -> the
-# 20-joint 'coco_new' layout: mid-hip 17, neck 18, mid-shoulder 19), num_person 2, 1 val clip, 10 test clips,
+# 20-joint 'coco_new' layout: mid-hip 17, mid-spine 18, mid-shoulder 19), num_person 2, 1 val clip, 10 test clips,
 # one pass per epoch. PoseDataset checks the stored joint count of 'coco_new' (17, its `stored_as` layout 'coco').
 # Not a config on its own: a per-dataset base (./finegym_hrnet.py, ./k400_hrnet.py) adds the annotation file,
 # the split names and the class count to the three dataloaders.

@@ -9,13 +9,13 @@ from typing import Tuple
 
 import numpy as np
 
+from pyskl.core.layout import get_layout, joint_map
 from .base import PoseEstimator, register_pose_estimator
 
-#: MediaPipe Pose landmark index of each COCO-17 joint (nose, eyes, ears, shoulders, elbows, wrists,
-#: hips, knees, ankles; left before right). MediaPipe's 33 landmarks number the eyes 2 (left) / 5
-#: (right), the ears 7 / 8, shoulders 11 / 12, elbows 13 / 14, wrists 15 / 16, hips 23 / 24,
-#: knees 25 / 26 and ankles 27 / 28.
-MEDIAPIPE_TO_COCO = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
+#: MediaPipe Pose landmark index of each COCO-17 joint, matched by name between the ``'mediapipe'`` and
+#: ``'coco'`` layouts: (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28).
+MEDIAPIPE_TO_COCO = joint_map('mediapipe', 'coco')
+_COCO_JOINTS = get_layout('coco').num_node
 
 INSTALL_HINT = ("MediaPipe is not installed: install the 'pose' extra (pip install -e '.[pose]', "
                 "or bash tools/setup_env.sh pose for a separate .venv-pose environment)")
@@ -73,7 +73,7 @@ class MediaPipePose(PoseEstimator):
             self._pose = self._mp.solutions.pose.Pose(**self._kwargs)
         result = self._pose.process(np.ascontiguousarray(frame))
         if result.pose_landmarks is None:
-            return np.zeros((0, 17, 2), np.float32), np.zeros((0, 17), np.float32)
+            return np.zeros((0, _COCO_JOINTS, 2), np.float32), np.zeros((0, _COCO_JOINTS), np.float32)
         h, w = frame.shape[:2]
         marks = result.pose_landmarks.landmark
         kp = np.array([[marks[i].x * w, marks[i].y * h] for i in MEDIAPIPE_TO_COCO], dtype=np.float32)

@@ -9,7 +9,7 @@ from numbers import Real
 import numpy as np
 from mmcv.transforms import BaseTransform
 
-from pyskl.core.layout import FEATS, SCORE_DIFF_MOTION_LAYOUTS, SCORE_LAYOUTS, get_layout
+from pyskl.core.layout import FEATS, get_layout, joint_index
 from pyskl.registry import TRANSFORMS
 from ._utils import get_keypoint, get_rng, pop_merged_keypoint, transform_error
 
@@ -44,6 +44,14 @@ def _align_matrix(vector, target):
     return _axis_angle_matrix(np.cross(vector, target), _angle_between(vector, target))
 
 
+# PreNormalize3D's defaults, named on the NTU RGB+D layout: spine (base -> middle), shoulders (right, left),
+# and the centre of 25-joint skeletons (the spine's middle)
+_NTU = get_layout('nturgb+d')
+_NTU_SPINE = joint_index(_NTU, 'spine_base', 'spine_mid')  # (0, 1)
+_NTU_SHOULDERS = joint_index(_NTU, 'right_shoulder', 'left_shoulder')  # (8, 4)
+_NTU_CENTER = joint_index(_NTU, 'spine_mid')[0]  # 1
+
+
 def _joint_pair(name, value):
     pair = tuple(int(v) for v in value)
     if len(pair) != 2 or any(v != w for v, w in zip(pair, value)):
@@ -58,7 +66,7 @@ class PreNormalize3D(BaseTransform):
 
     Frames where the main person is all zero are dropped (with two persons, the one with more
     non-zero frames is the main one and is moved first) and ``total_frames`` becomes the new T.
-    The centre (joint 1 of person 0, frame 0 for 25-joint skeletons, else the last joint) is
+    The centre (joint 1, NTU's spine middle, of person 0, frame 0 for 25-joint skeletons, else the last joint) is
     subtracted from every joint that is not all zero, then the skeleton is rotated so that
     ``joint[zaxis[1]] - joint[zaxis[0]]`` (person 0, frame 0) points along +z and then
     ``joint[xaxis[0]] - joint[xaxis[1]]`` along +x. An all-zero skeleton passes through unchanged.
@@ -68,13 +76,13 @@ class PreNormalize3D(BaseTransform):
     Added keys: ``body_center`` float32 ``(3,)`` (the centre joint before centring).
 
     Args:
-        zaxis (Sequence[int]): (bottom, top) joints of the spine. Defaults to (0, 1).
-        xaxis (Sequence[int]): (right, left) shoulder joints. Defaults to (8, 4).
+        zaxis (Sequence[int]): (bottom, top) joints of the spine. Defaults to NTU's (0, 1) (spine base, middle).
+        xaxis (Sequence[int]): (right, left) shoulder joints. Defaults to NTU's (8, 4).
         align_spine (bool): Rotate to align spine and shoulders. Defaults to True.
         align_center (bool): Subtract the body centre. Defaults to True.
     """
 
-    def __init__(self, zaxis=(0, 1), xaxis=(8, 4), align_spine=True, align_center=True):
+    def __init__(self, zaxis=_NTU_SPINE, xaxis=_NTU_SHOULDERS, align_spine=True, align_center=True):
         self.zaxis = _joint_pair('zaxis', zaxis)
         self.xaxis = _joint_pair('xaxis', xaxis)
         self.align_spine = bool(align_spine)
@@ -102,7 +110,7 @@ class PreNormalize3D(BaseTransform):
         if skeleton.shape[1] == 0:
             raise transform_error(self, results, f'person 0 of the {M} persons has no non-zero frame')
 
-        center_joint = 1 if V == 25 else V - 1
+        center_joint = _NTU_CENTER if V == _NTU.num_node else V - 1
         body_center = skeleton[0, 0, center_joint].copy()
         if self.align_center:
             mask = np.any(skeleton != 0, axis=-1, keepdims=True)
@@ -270,7 +278,7 @@ class GenSkeFeat(BaseTransform):
 
     If ``keypoint_score`` ``(M, T, V)`` is present it is first appended as a channel
     (``keypoint`` becomes ``(x, y, score)``) and removed. The data then has a score channel; so does
-    ``C == 3`` data of the 2D layouts ``'coco'``, ``'openpose'`` (already merged).
+    ``C == 3`` data of a layout with ``scores`` (the 2D layouts ``'coco'``, ``'openpose'``, ...: already merged).
 
     - bone: ``b[..., v, :] = j[..., v, :] - j[..., parent(v), :]`` with the layout's bone parents
       (``get_layout(layout).bone_pairs``); with a score channel ``b[..., v, -1] = (s[v] + s[parent(v)]) / 2``;
@@ -279,7 +287,7 @@ class GenSkeFeat(BaseTransform):
       (so ``k[v] = 0``) when ``v``'s parent is the root; a score channel is differenced too;
     - motion (``jm``, ``bm``, ``km``): ``m[:, t] = x[:, t + 1] - x[:, t]`` for ``t < T - 1``, last frame 0;
       with a score channel the motion's score is the mean of the two frames' scores (last frame 0), except
-      for ``'coco_new'`` (ProtoGCN), whose motion differences the score as well.
+      for layouts with ``score_motion='diff'`` (ProtoGCN's ``'coco_new'``), whose motion differences the score.
 
     Required keys: ``keypoint`` ``(M, T, V, C)``, ``keypoint_score`` ``(M, T, V)`` (optional).
     Modified keys: ``keypoint`` float32, ``(M, T, V, C' * len(feats))`` for ``axis=-1``
@@ -323,7 +331,7 @@ class GenSkeFeat(BaseTransform):
         if merged and C != 3:
             raise transform_error(self, results, f'keypoint_score comes with 2D keypoints, but keypoint has '
                                                  f'{C - 1} channels')
-        has_score = merged or (C == 3 and self._layout.name in SCORE_LAYOUTS)
+        has_score = merged or (C == 3 and self._layout.scores)
         joint = keypoint.astype(np.float32)  # a new array when merged or cast
         feats = dict(j=joint)
         if 'b' in self.feats or 'bm' in self.feats:
@@ -333,7 +341,7 @@ class GenSkeFeat(BaseTransform):
             feats['b'] = bone
         if 'k' in self.feats or 'km' in self.feats:
             feats['k'] = joint - joint[:, :, self._grandparents]  # a score channel is differenced too
-        mean_score = has_score and self._layout.name not in SCORE_DIFF_MOTION_LAYOUTS
+        mean_score = has_score and self._layout.score_motion == 'mean'
         for f in ('jm', 'bm', 'km'):
             if f in self.feats:
                 feats[f] = _motion(feats[f[0]], mean_score)

@@ -4,9 +4,8 @@ from typing import Optional, Sequence, Union
 import torch
 
 from pyskl.registry import MODELS
-from ..gcns import kaiming_bn_init_
+from ..gcns import STGCNBlock, kaiming_bn_init_
 from ..utils.graph import Graph
-from .stgcn import STGCNBlock
 from .utils import StagedGCN, build_data_bn, build_stages, expand_per_stage, split_prefixed
 
 

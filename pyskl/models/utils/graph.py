@@ -50,7 +50,7 @@ class Graph:
     """Adjacency tensor ``A`` of shape ``(K, V, V)`` for a skeleton layout.
 
     Args:
-        layout (str | dict | Layout): A named layout (``'nturgb+d'``, ``'coco'``, ``'openpose'``) or a
+        layout (str | dict | Layout): A named layout (``'nturgb+d'``, ``'coco'``, ``'openpose'``, ...) or a
             user-defined one (see :func:`get_layout`).
         mode (str): ``'spatial'`` (identity, inward, outward; K=3), ``'stgcn_spatial'`` (ST-GCN's
             distance partitioning: root / closer to centre / further; K=2*max_hop+1), ``'binary_adj'``

@@ -28,7 +28,10 @@ def test_prenormalize3d_golden_values():
     kp = np.stack([frame, frame + np.float32(0.1)])[None]  # (1, 2, 25, 3)
     kp[0, 1, 7] = 0  # a missing joint in frame 1 stays zero
     results = dict(keypoint=kp.copy(), total_frames=2, frame_dir='S001', sample_idx=0)
-    out = PreNormalize3D()(results)
+    norm = PreNormalize3D()
+    # defaults named on the NTU layout: spine base -> middle, right -> left shoulder (PYSKL's (0, 1), (8, 4))
+    assert (norm.zaxis, norm.xaxis) == ((0, 1), (8, 4))
+    out = norm(results)
     y = out['keypoint']
     assert y.dtype == np.float32 and y.shape == (1, 2, 25, 3)
     # By hand: centre c = joint 1; rotate (x, y, z) -> (x, -z, y) (spine to +z), then 45 degrees

@@ -126,6 +126,8 @@ def test_spatial_flip_swaps_the_layouts_pairs_and_twice_is_identity():
 def test_part_drop_zeroes_exactly_the_chosen_part():
     from pyskl.datasets.transforms.skeleton_aug import NTU_PARTS
 
+    # derived from the NTU joint names; ProtoGCN's list: left arm + hand, left leg, right arm + hand, right leg
+    assert NTU_PARTS == ((4, 5, 6, 7, 21, 22), (12, 13, 14, 15), (8, 9, 10, 11, 23, 24), (16, 17, 18, 19))
     kp = np.random.default_rng(0).uniform(1, 2, size=(2, 3, 25, 3)).astype(np.float32)
     drop = TRANSFORMS.build(dict(type='Part_Drop', p=1.0))
     seen = set()
@@ -188,3 +190,144 @@ def test_flip_2d_mirrors_pixels_and_swaps_sides():
     again = flip(dict(out, rng=np.random.default_rng(1)))
     np.testing.assert_allclose(again['keypoint'], kp, atol=1e-3)
     np.testing.assert_array_equal(again['keypoint_score'], score)
+
+
+def _ntu_raising_left_hand():
+    """A known 3D sample (NTU camera space, metres; x horizontal, y up, z depth): a person facing the camera
+    with the left arm raised above the head. (M=1, T=2, 25, 3); the second frame moves 0.1 m to +x."""
+    layout = get_layout('nturgb+d')
+    pos = {'spine_base': (0, 0, 3), 'spine_mid': (0, .25, 3), 'spine_shoulder': (0, .5, 3), 'neck': (0, .57, 3),
+           'head': (0, .7, 3)}
+    # facing the camera, the subject's left is the camera's +x
+    arm = dict(shoulder=(.17, .46, 3), elbow=(.2, .75, 3), wrist=(.2, 1., 3), hand=(.2, 1.07, 3),
+               hand_tip=(.2, 1.14, 3), thumb=(.17, 1.08, 2.96))
+    low_arm = dict(shoulder=(.17, .46, 3), elbow=(.19, .19, 3), wrist=(.19, -.06, 3), hand=(.19, -.13, 3),
+                   hand_tip=(.19, -.2, 3), thumb=(.16, -.12, 2.96))
+    leg = dict(hip=(.09, -.04, 3), knee=(.09, -.46, 3), ankle=(.09, -.86, 3), foot=(.09, -.92, 2.88))
+    for part, (x, y, z) in {**arm, **leg}.items():
+        pos[f'left_{part}'] = (x, y, z)
+    for part, (x, y, z) in {**low_arm, **leg}.items():
+        pos[f'right_{part}'] = (-x, y, z)
+    kp = np.array([pos[n] for n in layout.joint_names], np.float32)[None, None].repeat(2, axis=1)
+    kp[0, 1, :, 0] += 0.1
+    return kp
+
+
+def test_flip_3d_ntu_raises_the_other_hand():
+    names = get_layout('nturgb+d').joint_names
+    j = {n: i for i, n in enumerate(names)}
+    kp = _ntu_raising_left_hand()
+    saved = kp.copy()
+    flip = TRANSFORMS.build(dict(type='Flip', flip_ratio=1.0, layout='nturgb+d'))
+    assert flip.mirror == 'origin'  # 3D: x -> -x
+    out = flip(dict(keypoint=kp, rng=np.random.default_rng(0)))
+    y = out['keypoint']
+    assert out['flip'] is True and y.dtype == np.float32 and y.shape == kp.shape
+    np.testing.assert_array_equal(kp, saved)  # input untouched
+    # the raised hand is now the right one, mirrored: same height and depth, x negated
+    assert y[0, 0, j['right_wrist'], 1] == kp[0, 0, j['left_wrist'], 1] == np.float32(1.)
+    assert y[0, 0, j['left_wrist'], 1] < 0
+    for part in ('shoulder', 'elbow', 'wrist', 'hand', 'hand_tip', 'thumb', 'hip', 'knee', 'ankle', 'foot'):
+        for a, b in (('left_', 'right_'), ('right_', 'left_')):
+            np.testing.assert_array_equal(y[..., j[a + part], 0], -kp[..., j[b + part], 0])
+            np.testing.assert_array_equal(y[..., j[a + part], 1:], kp[..., j[b + part], 1:])
+    # the midline stays in place, mirrored (the +0.1 m step of frame 1 becomes -0.1 m)
+    np.testing.assert_array_equal(y[0, :, j['head'], 0], np.float32([0., -0.1]))
+    np.testing.assert_array_equal(y[0, :, j['spine_base'], 1:], kp[0, :, j['spine_base'], 1:])
+    # flipping twice is the identity, bit for bit
+    again = flip(dict(keypoint=y, rng=np.random.default_rng(1)))['keypoint']
+    np.testing.assert_array_equal(again, kp)
+    # Spatial_Flip (ProtoGCN) swaps the same joints but does not mirror
+    swapped = _flip_once(kp, 0)
+    np.testing.assert_array_equal(swapped[..., 1:], y[..., 1:])
+    np.testing.assert_array_equal(swapped[..., 0], -y[..., 0])
+
+
+def _coco_known_sample():
+    """A COCO-17 person in a 640x480 image, facing the camera (their left on the image's right), left wrist
+    raised; the right ankle is missing (0, 0) with score 0. (M=1, T=1, 17, 2) pixels, scores (1, 1, 17)."""
+    xy = {'nose': (320, 100), 'eye': (330, 90), 'ear': (345, 95), 'shoulder': (360, 160), 'elbow': (380, 120),
+          'wrist': (385, 70), 'hip': (345, 280), 'knee': (345, 360), 'ankle': (345, 440)}
+    pts, scores = [], []
+    for n in get_layout('coco').joint_names:
+        side, _, part = n.partition('_')
+        x, y = xy[part] if part else xy[n]
+        if side == 'right':
+            x = 640 - x
+            y = {'elbow': 220, 'wrist': 260}.get(part, y)  # the right arm hangs down
+        pts.append((x, y))
+        scores.append(0.9)
+    kp = np.array(pts, np.float32)[None, None]
+    score = np.array(scores, np.float32)[None, None]
+    ankle = get_layout('coco').joint_names.index('right_ankle')
+    kp[0, 0, ankle] = 0
+    score[0, 0, ankle] = 0
+    return kp, score
+
+
+def test_flip_2d_coco_known_sample_takes_pairs_from_the_layout():
+    names = get_layout('coco').joint_names
+    j = {n: i for i, n in enumerate(names)}
+    kp, score = _coco_known_sample()
+    flip = TRANSFORMS.build(dict(type='Flip', flip_ratio=1.0))  # layout 'coco' by default
+    assert flip.mirror == 'image' and flip.left_kp == (1, 3, 5, 7, 9, 11, 13, 15)
+    out = flip(dict(keypoint=kp, keypoint_score=score, img_shape=(480, 640), rng=np.random.default_rng(0)))
+    y, s = out['keypoint'], out['keypoint_score']
+    # the raised wrist is now the right one, at the mirrored pixel: x -> 640 - x
+    np.testing.assert_array_equal(y[0, 0, j['right_wrist']], [640 - 385, 70])
+    np.testing.assert_array_equal(y[0, 0, j['left_wrist']], [385, 260])
+    np.testing.assert_array_equal(y[0, 0, j['nose']], [320, 100])
+    # the missing right ankle became the missing LEFT ankle and stays at (0, 0) (PYSKL mirrors only x != 0)
+    np.testing.assert_array_equal(y[0, 0, j['left_ankle']], [0, 0])
+    assert s[0, 0, j['left_ankle']] == 0 and s[0, 0, j['right_ankle']] == np.float32(0.9)
+    np.testing.assert_array_equal(y[0, 0, j['right_ankle']], [640 - 345, 440])
+    again = flip(dict(out, rng=np.random.default_rng(1)))
+    np.testing.assert_array_equal(again['keypoint'], kp)
+    np.testing.assert_array_equal(again['keypoint_score'], score)
+    # PYSKL's explicit left_kp / right_kp give the same flip
+    explicit = TRANSFORMS.build(dict(type='Flip', flip_ratio=1.0, left_kp=list(range(1, 17, 2)),
+                                     right_kp=list(range(2, 17, 2))))
+    same = explicit(dict(keypoint=kp, keypoint_score=score, img_shape=(480, 640), rng=np.random.default_rng(0)))
+    np.testing.assert_array_equal(same['keypoint'], y)
+
+
+def test_flip_merged_score_channel_and_other_layouts():
+    kp, score = _coco_known_sample()
+    merged = np.concatenate([kp, score[..., None]], -1)  # (x, y, score): only x is mirrored
+    flip = TRANSFORMS.build(dict(type='Flip', flip_ratio=1.0, layout='coco'))
+    y = flip(dict(keypoint=merged, img_shape=(480, 640), rng=np.random.default_rng(0)))['keypoint']
+    index = get_layout('coco').flip_index
+    np.testing.assert_array_equal(y[..., 1:], merged[:, :, index, 1:])
+    # openpose: its own pairs (right side numbered first)
+    op = TRANSFORMS.build(dict(type='Flip', flip_ratio=1.0, layout='openpose'))
+    kp18 = np.random.default_rng(0).uniform(1, 600, size=(1, 2, 18, 2)).astype(np.float32)
+    y = op(dict(keypoint=kp18, img_shape=(480, 640), rng=np.random.default_rng(0)))['keypoint']
+    np.testing.assert_allclose(y[:, :, 2, 0], 640 - kp18[:, :, 5, 0])  # right shoulder <- left shoulder
+    # a user layout's pairs, mirror chosen explicitly; never flips at flip_ratio 0
+    toy_flip = TRANSFORMS.build(dict(type='Flip', flip_ratio=1.0, layout=TOY, mirror='origin'))
+    toy = _toy_kp()
+    y = toy_flip(dict(keypoint=toy, rng=np.random.default_rng(0)))['keypoint']
+    np.testing.assert_array_equal(y[..., 1:], toy[:, :, [0, 4, 2, 3, 1], 1:])
+    np.testing.assert_array_equal(y[..., 0], 0 - toy[:, :, [0, 4, 2, 3, 1], 0])
+    never = TRANSFORMS.build(dict(type='Flip', flip_ratio=0.0, layout='nturgb+d'))
+    out = never(dict(keypoint=_ntu_raising_left_hand(), rng=np.random.default_rng(0)))
+    assert out['flip'] is False
+    np.testing.assert_array_equal(out['keypoint'], _ntu_raising_left_hand())
+
+
+def test_flip_errors():
+    with pytest.raises(ValueError, match='both left_kp and right_kp'):
+        TRANSFORMS.build(dict(type='Flip', left_kp=[1]))
+    with pytest.raises(ValueError, match='no flip_pairs'):
+        TRANSFORMS.build(dict(type='Flip', layout=dict(num_node=2, inward=[(1, 0)], center=0)))
+    with pytest.raises(ValueError, match='mirror'):
+        TRANSFORMS.build(dict(type='Flip', mirror='vertical'))
+    with pytest.raises(ValueError, match='disagree'):
+        TRANSFORMS.build(dict(type='Flip', dataset='coco', layout='openpose'))
+    with pytest.raises(ValueError, match='distinct'):
+        TRANSFORMS.build(dict(type='Flip', left_kp=[1, 2], right_kp=[2, 3]))
+    flip = TRANSFORMS.build(dict(type='Flip', flip_ratio=1.0))
+    with pytest.raises(ValueError, match="25 joints but layout 'coco' has 17"):
+        flip(dict(keypoint=np.ones((1, 2, 25, 2), np.float32), rng=np.random.default_rng(0), frame_dir='x'))
+    with pytest.raises(ValueError, match="img_shape"):
+        flip(dict(keypoint=np.ones((1, 2, 17, 2), np.float32), rng=np.random.default_rng(0), frame_dir='x'))
