@@ -11,6 +11,7 @@ from .base import run_cli
 
 #: command -> (module under pyskl.cli, one-line help, passive OpenMP waits (long CPU jobs))
 COMMANDS = {
+    'export': ('export', 'export a checkpoint to ONNX', False),
 }
 
 
