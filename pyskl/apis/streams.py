@@ -196,6 +196,8 @@ def run_stream(config: str, work_dir: str, options: TrainOptions, train: bool, r
                               launcher=launcher, validate=options.validate)
         cfg.experiment_name = _experiment_name(stream, 'train')
         train_model(cfg)
+        from mmengine.dist import barrier
+        barrier()  # rank 0 has written the last checkpoint before any rank reads it
     state, ckpt = stream_state(work_dir, _max_epochs(config, options))
     if state != 'finished':
         raise RuntimeError(f'{stream}: training ended without a final checkpoint in {work_dir}')

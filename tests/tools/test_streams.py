@@ -111,3 +111,20 @@ def test_dist_run_streams_errors(tmp_path, th):
     proc = subprocess.run(['bash', os.path.join(th.REPO, 'tools', 'dist_run_streams.sh')],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
     assert proc.returncode == 2 and 'usage' in proc.stdout
+
+
+@pytest.mark.slow
+def test_dist_run_streams_two_processes_one_torchrun_per_stream(demo_ann, tmp_path, th):
+    """GPUS = 2: the stream is trained and tested by one torchrun launch (2 ranks on gloo), then fused."""
+    root = str(tmp_path / 'streams')
+    out = th.run(['bash', os.path.join(th.REPO, 'tools', 'dist_run_streams.sh'), os.path.join(th.REPO, DEMO_DIR), '2',
+                  '--work-root', root, '--streams', 'j', '--seed', '0', '--cfg-options']
+                 + th.small_cfg_options(demo_ann, max_epochs=1, test_clips=1),
+                 cwd=str(tmp_path), PORT=str(th.free_port()), CUDA_VISIBLE_DEVICES='', timeout=900)
+    launches = [line for line in out.splitlines() if 'torch.distributed.run' in line and line.startswith('[streams]')]
+    assert len(launches) == 1 and '--nproc_per_node=2' in launches[0]
+    logs = [open(f).read() for f in glob.glob(os.path.join(root, 'j', '*', '*.log'))]
+    assert len(logs) == 2 and all('GPU number: 2' in log for log in logs)  # training and test, both distributed
+    with open(os.path.join(root, 'j', 'result.pkl'), 'rb') as f:
+        assert len(pickle.load(f)) == 10
+    assert out[out.index('| Config |'):].splitlines()[0] == '| Config | J Top-1 |'
