@@ -50,7 +50,7 @@ def parse_layout(text):
 
 def caption(args, frame_dir, label):
     """Caption lines for ``frame_dir`` from the result file ``args.pred`` (top-k and the true class)."""
-    from pyskl.evaluation.fusion import load_results, load_split_labels
+    from pyskl.core.results import load_results, load_split_labels
     from pyskl.core.label_map import load_label_map
 
     res = load_results(args.pred)

@@ -1,6 +1,5 @@
 """``PoseDataset``: skeleton annotations of PYSKL / MMAction2 pickles, validated at load time."""
 import logging
-import pickle
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -9,9 +8,10 @@ from mmengine.logging import print_log
 
 from pyskl.core.keys import make_rng, resolve_key
 from pyskl.registry import DATASETS, TRANSFORMS, build_in_pyskl_scope
-from pyskl.core.io import safe_load_pickle
-from pyskl.core.validation import (VALUE_CHECKS, Problems, check_ann_path, check_consistency, check_duplicates,
-                                   check_sample, check_split_overlap, is_int, parse_file, select_split)
+from pyskl.core.annotations import filter_valid_ratio, load_annotations
+from pyskl.core.validation import VALUE_CHECKS, is_int
+
+from .serialization import serialize_annotations
 
 __all__ = ['PoseDataset']
 
@@ -162,23 +162,9 @@ class PoseDataset(BaseDataset):
             IsADirectoryError: if ``ann_file`` is a directory.
             ValueError: listing the problems found (see the class docstring).
         """
-        check_ann_path(self.ann_file)
-        raw = safe_load_pickle(self.ann_file)
-        annotations, splits = parse_file(raw, self.ann_file)
-        problems = Problems(self.ann_file)
-        selected = select_split(annotations, splits, self.split, self.ann_file, problems)
-        data_list = [check_sample(i, ann, problems, num_node=self.num_node, layout=self.layout,
-                                  num_classes=self.num_classes, value_checks=self.value_checks,
-                                  value_bound=self.value_bound) for i, ann in selected]
-        check_duplicates(selected, problems)
-        check_consistency(selected, problems, joints=self.num_node is None)
-        check_split_overlap(splits, self.split, self.ann_file, problems)
-        context = f'split {self.split!r}' if self.split is not None else 'the file'
-        problems.raise_if_any(context)
-        value_warnings = any(k.endswith(('all zero', 'magnitude')) for k in problems.counts('warning'))
-        hint = ("value_checks='error' makes all-zero / out-of-bound samples errors, 'ignore' silences them"
-                if value_warnings else '')
-        report = problems.format('warning', context, hint)
+        data_list, report = load_annotations(self.ann_file, self.split, num_node=self.num_node, layout=self.layout,
+                                             num_classes=self.num_classes, value_checks=self.value_checks,
+                                             value_bound=self.value_bound)
         self.data_warnings = [report] if report else []
         if report:
             print_log(report, logger='current', level=logging.WARNING)
@@ -189,53 +175,19 @@ class PoseDataset(BaseDataset):
 
     def filter_data(self) -> List[dict]:
         """Apply PYSKL's ``valid_ratio`` / ``box_thr`` filter and drop ``valid`` / ``box_score``."""
-        data_list = self.data_list
-        if self.valid_ratio is not None and self.valid_ratio > 0:
-            kept = []
-            for info in data_list:
-                valid = info.get('valid')
-                if valid is None:
-                    kept.append(info)
-                    continue
-                if not isinstance(valid, dict) or self.box_thr not in valid:
-                    keys = sorted(valid) if isinstance(valid, dict) else type(valid).__name__
-                    raise ValueError(f'{self.ann_file}: sample frame_dir={info["frame_dir"]!r}: field \'valid\': '
-                                     f'no entry for box_thr={self.box_thr!r} (has {keys})')
-                if valid[self.box_thr] / info['total_frames'] < self.valid_ratio:
-                    continue
-                if 'box_score' in info:
-                    info['anno_inds'] = np.asarray(info['box_score']) >= self.box_thr
-                kept.append(info)
-            if not kept:
-                raise ValueError(f'{self.ann_file}: no sample of {self.split!r} is left after valid_ratio='
-                                 f'{self.valid_ratio} filtering (box_thr={self.box_thr})')
-            print_log(f'{self.ann_file}: {len(kept)} of {len(data_list)} samples remain after valid_ratio='
-                      f'{self.valid_ratio} filtering', logger='current')
-            data_list = kept
+        data_list, report = filter_valid_ratio(self.data_list, self.valid_ratio, self.box_thr, self.ann_file,
+                                               self.split)
+        if report:
+            print_log(report, logger='current')
         for info in data_list:
-            info.pop('valid', None)
-            info.pop('box_score', None)
             for value in info.values():
                 if isinstance(value, np.ndarray):
                     value.flags.writeable = False
         return data_list
 
     def _serialize_data(self) -> Tuple[np.ndarray, np.ndarray]:
-        """Pickle the annotations into one ``uint8`` buffer (mmengine's layout: ``data_bytes`` and
-        the cumulative ``data_address``), shared by dataloader workers.
-
-        Unlike mmengine's version, each annotation is released as soon as it is serialised (lower
-        peak memory for NTU-sized files) and no full ``gc.collect()`` runs (0.2 s or more per
-        dataset once torch is imported; annotations hold no reference cycles).
-        """
-        data_list = self.data_list
-        data_list.reverse()
-        chunks = []
-        while data_list:
-            chunks.append(np.frombuffer(pickle.dumps(data_list.pop(), protocol=4), dtype=np.uint8))
-        data_address = np.cumsum([len(chunk) for chunk in chunks], dtype=np.int64)
-        data_bytes = np.concatenate(chunks)
-        return data_bytes, data_address
+        """mmengine's hook, replaced by :func:`~pyskl.datasets.serialization.serialize_annotations`."""
+        return serialize_annotations(self.data_list)
 
     # ------------------------------------------------------------------ access
     @force_full_init

@@ -1,13 +1,6 @@
-"""Multi-stream score fusion: reading result files, checking their alignment, weighted fusion
-and fusion-weight search (the library behind ``tools/analysis/fuse_results.py``).
-
-Result files (both read with :func:`pyskl.core.io.safe_load_pickle`, so no file can run code):
-
-- PYSKL / pyskl ``result.pkl`` (``tools/test.py --out``): a list of N float ``(K,)`` score arrays in
-  dataset order. It carries neither labels nor sample names: they come from the annotation file and
-  split (:func:`load_split_labels`), in the same order as :class:`~pyskl.datasets.PoseDataset`.
-- MMAction2 / pyskl dump (``tools/test.py --dump``): a list of N dicts with ``pred_score`` (``(K,)``)
-  and, optionally, ``gt_label`` (int), ``sample_idx`` (int) and ``frame_dir`` (str).
+"""Multi-stream score fusion (numpy only): checking that result files describe the same samples, weighted
+fusion, fusion-weight search and accuracies; the library behind ``pyskl fuse``
+(``tools/analysis/fuse_results.py``). Reading the files is :mod:`pyskl.core.results`.
 
 Streams are aligned by sample name when both the stream and the reference carry names (rows are then
 reordered to the reference's order), otherwise by position; any disagreement (length, class count,
@@ -18,140 +11,21 @@ default ``average_clips='prob'``), as in PYSKL's model-zoo 2-stream (J:B = 1:1) 
 (J:B:JM:BM = 2:2:1:1) numbers.
 """
 import itertools
-import os.path as osp
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from pyskl.core.results import StreamResult, load_results, load_split_labels, stream_name
+
 from .functional import mean_class_accuracy, per_class_accuracy, top_k_accuracy
 
+# StreamResult, load_results, load_split_labels and stream_name live in pyskl.core.results (re-exported here)
 __all__ = ['StreamResult', 'load_results', 'load_split_labels', 'align_streams', 'fuse_scores',
            'evaluate_scores', 'search_weights', 'per_class_accuracy', 'STREAM_WEIGHTS', 'stream_name',
-           'fuse_result_files', 'format_weights', 'format_table', 'format_per_class']
+           'fuse_result_files', 'format_per_class']
 
 #: PYSKL's model-zoo fusion weights.
 STREAM_WEIGHTS = {'2s': {'j': 1, 'b': 1}, '4s': {'j': 2, 'b': 2, 'jm': 1, 'bm': 1}}
-
-
-@dataclass
-class StreamResult:
-    """The predictions of one test run.
-
-    Attributes:
-        scores (np.ndarray): float64 ``(N, K)`` class scores.
-        labels (np.ndarray | None): int64 ``(N,)`` ground-truth labels, if the file has them.
-        names (list[str] | None): ``N`` sample names (``frame_dir``), if the file has them.
-        source (str): where the predictions came from (a file path), for messages.
-        fmt (str): ``'pyskl'`` (list of arrays) or ``'mmaction'`` (list of dicts).
-    """
-    scores: np.ndarray
-    labels: Optional[np.ndarray] = None
-    names: Optional[List[str]] = None
-    source: str = '<memory>'
-    fmt: str = 'pyskl'
-    extra: dict = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return int(self.scores.shape[0])
-
-    @property
-    def num_classes(self) -> int:
-        return int(self.scores.shape[1])
-
-
-def _score_row(value, path: str, i: int, where: str) -> np.ndarray:
-    try:
-        row = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f'{path}: sample {i}: {where} is not a numeric array ({e})') from None
-    if row.ndim != 1 or row.size == 0:
-        raise ValueError(f'{path}: sample {i}: {where} must be a non-empty (K,) array, got shape {row.shape}')
-    if not np.all(np.isfinite(row)):
-        raise ValueError(f'{path}: sample {i}: {where} contains NaN or inf')
-    return row
-
-
-def load_results(path: str) -> StreamResult:
-    """Read a PYSKL ``result.pkl`` or an MMAction2 dump.
-
-    Args:
-        path (str): the pickle file.
-
-    Returns:
-        StreamResult: ``scores (N, K)``; ``labels``/``names`` from a dump when every entry has them.
-
-    Raises:
-        ValueError: naming the file, the sample and the field, for anything but a non-empty list of
-        ``(K,)`` arrays or of dicts with ``pred_score`` with one K throughout.
-    """
-    from pyskl.core.io import safe_load_pickle
-
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'result file not found: {path}')
-    data = safe_load_pickle(path)
-    if not isinstance(data, (list, tuple)) or len(data) == 0:
-        raise ValueError(f'{path}: expected a non-empty list of (K,) score arrays (PYSKL result.pkl) or of dicts '
-                         f'with pred_score (MMAction2 dump), got {type(data).__name__}'
-                         + (' of length 0' if isinstance(data, (list, tuple)) else ''))
-    is_dump = isinstance(data[0], dict)
-    rows, labels, names = [], [], []
-    for i, item in enumerate(data):
-        if isinstance(item, dict) != is_dump:
-            raise ValueError(f'{path}: sample {i} is a {type(item).__name__} but sample 0 is a '
-                             f'{type(data[0]).__name__}: mixed formats')
-        if is_dump:
-            if 'pred_score' not in item:
-                raise ValueError(f"{path}: sample {i}: field 'pred_score' is missing "
-                                 f'(keys: {sorted(map(str, item))})')
-            rows.append(_score_row(item['pred_score'], path, i, "field 'pred_score'"))
-            label = item.get('gt_label')
-            if label is not None:
-                label = np.asarray(label).reshape(-1)
-                if label.size != 1 or not np.issubdtype(label.dtype, np.integer):
-                    raise ValueError(f"{path}: sample {i}: field 'gt_label' must be one integer, got {label!r}")
-                label = int(label[0])
-            labels.append(label)
-            name = item.get('frame_dir')
-            names.append(name if isinstance(name, str) else None)
-        else:
-            rows.append(_score_row(item, path, i, 'the score array'))
-        if rows[-1].shape[0] != rows[0].shape[0]:
-            raise ValueError(f'{path}: sample {i} has {rows[-1].shape[0]} class scores but sample 0 has '
-                             f'{rows[0].shape[0]}')
-    scores = np.stack(rows)
-    result = StreamResult(scores=scores, source=str(path), fmt='mmaction' if is_dump else 'pyskl')
-    if is_dump and all(lb is not None for lb in labels):
-        result.labels = np.asarray(labels, dtype=np.int64)
-        bad = np.flatnonzero((result.labels < 0) | (result.labels >= scores.shape[1]))
-        if bad.size:
-            raise ValueError(f"{path}: sample {int(bad[0])}: field 'gt_label' = {int(result.labels[bad[0]])} is "
-                             f'outside [0, {scores.shape[1]}) (the number of class scores)')
-    if is_dump and all(n is not None for n in names):
-        if len(set(names)) != len(names):
-            dup = next(n for n in names if names.count(n) > 1)
-            raise ValueError(f"{path}: field 'frame_dir' repeats sample {dup!r}")
-        result.names = names
-    return result
-
-
-def load_split_labels(ann_file: str, split: Optional[str] = None) -> StreamResult:
-    """Labels and names of a split, in the order the test set uses (that of
-    :class:`~pyskl.datasets.PoseDataset`, whose load-time validation applies).
-
-    Returns:
-        StreamResult: with ``scores`` of shape ``(N, 0)`` (no predictions), ``labels (N,)`` and ``names``;
-        ``extra['num_classes']`` is the dataset's class count.
-    """
-    from pyskl.datasets.pose_dataset import PoseDataset
-
-    # validated once, kept as the list of annotation dicts (no per-sample serialisation round trip)
-    dataset = PoseDataset(ann_file, pipeline=[], split=split, test_mode=True, serialize_data=False)
-    infos = dataset.data_list
-    source = f'{ann_file}' + (f' (split {split!r})' if split is not None else '')
-    return StreamResult(scores=np.zeros((len(infos), 0)), labels=np.asarray([int(x['label']) for x in infos]),
-                        names=[str(x['frame_dir']) for x in infos], source=source, fmt='annotation',
-                        extra=dict(num_classes=int(dataset.metainfo['num_classes'])))
 
 
 def align_streams(streams: Sequence[StreamResult],
@@ -298,16 +172,6 @@ def search_weights(scores: Sequence[np.ndarray], labels: np.ndarray,
     return tuple(best), evaluate_scores(fuse_scores(scores, best), labels)
 
 
-def stream_name(path: str) -> str:
-    """A short name for a result file: its parent folder for the generic names ``result.pkl`` /
-    ``dump.pkl`` (``work_dirs/.../j/result.pkl`` -> ``j``), else the file name without extension."""
-    stem = osp.splitext(osp.basename(path))[0]
-    if stem in ('result', 'results', 'dump', 'pred', 'preds'):
-        parent = osp.basename(osp.dirname(osp.abspath(path)))
-        return parent or stem
-    return stem
-
-
 def fuse_result_files(paths: Sequence[str], weights: Optional[Sequence[float]] = None,
                       ann_file: Optional[str] = None, split: Optional[str] = None) -> dict:
     """Read, align, evaluate and fuse result files (the core of ``tools/analysis/fuse_results.py``).
@@ -335,25 +199,10 @@ def fuse_result_files(paths: Sequence[str], weights: Optional[Sequence[float]] =
                 fused_scores=fused, labels=labels, names=names)
 
 
-def format_weights(weights: Sequence[float]) -> str:
-    """``[2.0, 2.0, 1.0, 1.0]`` -> ``'2:2:1:1'``."""
-    return ':'.join(f'{w:g}' for w in weights)
-
-
-def format_table(rows: Sequence[Tuple[str, str, Dict[str, float]]]) -> str:
-    """A fixed-width table with a ``Stream | Weight | Top-1 | Top-5 | Mean-class`` header; ``rows`` are
-    ``(name, weight text, metrics)`` with metrics in ``[0, 1]``, printed as percentages."""
-    width = max([len('Stream')] + [len(r[0]) for r in rows])
-    wwidth = max([len('Weight')] + [len(r[1]) for r in rows])
-    lines = [f'{"Stream":<{width}}  {"Weight":>{wwidth}}  {"Top-1":>7}  {"Top-5":>7}  {"Mean-class":>10}']
-    for name, weight, m in rows:
-        lines.append(f'{name:<{width}}  {weight:>{wwidth}}  {100 * m["top1"]:>7.2f}  {100 * m["top5"]:>7.2f}  '
-                     f'{100 * m["mean1"]:>10.2f}')
-    return '\n'.join(lines)
-
-
 def format_per_class(scores: np.ndarray, labels: np.ndarray, class_names: Sequence[str]) -> str:
-    """Per-class Top-1 lines ``index  name  accuracy  (n samples)`` for the classes present in ``labels``.
+    """(Text, kept here while ``tools/test.py`` imports it from this module; ``pyskl fuse`` uses it too.)
+
+    Per-class Top-1 lines ``index  name  accuracy  (n samples)`` for the classes present in ``labels``.
 
     Args:
         scores (np.ndarray): ``(N, K)`` scores. labels (np.ndarray): ``(N,)`` labels.

@@ -1,4 +1,4 @@
-"""Tests of the synthetic NTU-format demo dataset (pyskl/datasets/synthetic.py) and its CLI."""
+"""Tests of the synthetic NTU-format demo dataset (pyskl/datasets/synthetic/) and its CLI."""
 import io
 import os
 import pickle
@@ -239,7 +239,7 @@ def test_fk_tree_matches_the_nturgbd_layout():
     assert layout.num_node == synthetic.NUM_JOINTS
     fk_edges = {frozenset((j, p)) for j, p in enumerate(synthetic.FK_PARENTS) if j != p}
     assert fk_edges == {frozenset(e) for e in layout.inward}
-    assert set(synthetic._LEFT_TO_RIGHT.items()) == set(layout.flip_pairs)
+    assert set(synthetic.LEFT_TO_RIGHT.items()) == set(layout.flip_pairs)
 
 
 def test_module_imports_only_numpy_and_stdlib():
@@ -539,3 +539,20 @@ def test_cli_kind_2d(tmp_path, repo_root):
     bad = subprocess.run([sys.executable, script, '--kind', 'rgb', '--out', str(tmp_path / 'x.pkl')],
                          capture_output=True, text=True, cwd=str(tmp_path))
     assert bad.returncode != 0 and '--kind' in bad.stderr and not (tmp_path / 'x.pkl').exists()
+
+
+def test_classes_are_the_action_table_and_its_skeleton_is_the_layout():
+    """One list of classes (the name -> planner table) and one skeleton (the 'nturgb+d' layout)."""
+    from pyskl.core.layout import get_layout
+    from pyskl.datasets.synthetic import kinematics
+    assert CLASS_NAMES == tuple(synthetic.ACTIONS) and len(CLASS_NAMES) == 10
+    assert all(callable(p) for p in synthetic.ACTIONS.values())
+    layout = get_layout('nturgb+d')
+    assert kinematics.LAYOUT is layout
+    order = kinematics.FK_ORDER
+    assert sorted(order) == list(range(layout.num_node)) and order[0] == 0
+    assert all(order.index(synthetic.FK_PARENTS[j]) < order.index(j) for j in order[1:])  # parents first
+    # every non-root joint has a rest offset; the right side mirrors the left
+    for left, right in synthetic.LEFT_TO_RIGHT.items():
+        (x, y, z), part = kinematics.SKELETON[left]
+        assert kinematics.SKELETON[right] == ((-x, y, z), part)

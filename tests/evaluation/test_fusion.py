@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from pyskl.core.io import UnsafePickleError, dump_pickle
-from pyskl.evaluation.fusion import (StreamResult, align_streams, format_weights, fuse_result_files, fuse_scores,
+from pyskl.cli.fuse import format_weights
+from pyskl.evaluation.fusion import (StreamResult, align_streams, fuse_result_files, fuse_scores,
                                      load_results, load_split_labels, per_class_accuracy, search_weights,
                                      stream_name)
 

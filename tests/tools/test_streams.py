@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from pyskl.apis.streams import _launch, default_work_root, find_stream_configs, stream_state
+from pyskl.apis.streams import TrainOptions, default_work_root, find_stream_configs, stream_state
 
 DEMO_DIR = os.path.join('configs', 'stgcn++', 'stgcn++_demo_3dkp')
 
@@ -25,16 +25,23 @@ def test_find_configs_state_and_work_root(tmp_path, th):
         find_stream_configs(str(tmp_path))
     assert default_work_root(str(cfg_dir)) == os.path.join('work_dirs', 'model', 'family')
 
+    # the state comes from the checkpoint's contents (meta.epoch), not from file names
+    import torch
     wd = tmp_path / 'wd'
-    assert stream_state(str(wd), 3) == 'new'
+    assert stream_state(str(wd), 3) == ('new', None)
     wd.mkdir()
-    (wd / 'epoch_2.pth').write_bytes(b'')
-    assert stream_state(str(wd), 3) == 'unfinished'
-    (wd / 'epoch_3.pth').write_bytes(b'')
-    assert stream_state(str(wd), 3) == 'finished'
+    (wd / 'epoch_2.pth').write_bytes(b'')  # unreadable: resumed (and reported) by the training
+    assert stream_state(str(wd), 3) == ('unfinished', str(wd / 'epoch_2.pth'))
+    torch.save(dict(meta=dict(epoch=2), state_dict={}), str(wd / 'epoch_3.pth'))  # named like the last epoch
+    assert stream_state(str(wd), 3) == ('unfinished', str(wd / 'epoch_3.pth'))
+    torch.save(dict(meta=dict(epoch=3), state_dict={}), str(wd / 'epoch_3.pth'))
+    assert stream_state(str(wd), 3) == ('finished', str(wd / 'epoch_3.pth'))
+    with pytest.raises(ValueError, match='trained for 3 epochs but the config has max_epochs=2'):
+        stream_state(str(wd), 2)
 
-    assert _launch('test', 2, ['c.py', 'e.pth', '--out', 'r.pkl'], 'py')[2:] == ['c.py', 'e.pth', '2', '--out', 'r.pkl']
-    assert _launch('train', 1, ['c.py', '--seed', '0'], 'py')[0] == 'py'
+    # the torchrun workers get the same training options back
+    opts = TrainOptions(seed=0, validate=False, cfg_options=dict(a=1, b=[1, 2], c='x'))
+    assert opts.to_argv() == ['--seed', '0', '--no-validate', '--cfg-options', 'a=1', 'b=[1,2]', 'c=x']
 
 
 @pytest.mark.slow
@@ -104,3 +111,20 @@ def test_dist_run_streams_errors(tmp_path, th):
     proc = subprocess.run(['bash', os.path.join(th.REPO, 'tools', 'dist_run_streams.sh')],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
     assert proc.returncode == 2 and 'usage' in proc.stdout
+
+
+@pytest.mark.slow
+def test_dist_run_streams_two_processes_one_torchrun_per_stream(demo_ann, tmp_path, th):
+    """GPUS = 2: the stream is trained and tested by one torchrun launch (2 ranks on gloo), then fused."""
+    root = str(tmp_path / 'streams')
+    out = th.run(['bash', os.path.join(th.REPO, 'tools', 'dist_run_streams.sh'), os.path.join(th.REPO, DEMO_DIR), '2',
+                  '--work-root', root, '--streams', 'j', '--seed', '0', '--cfg-options']
+                 + th.small_cfg_options(demo_ann, max_epochs=1, test_clips=1),
+                 cwd=str(tmp_path), PORT=str(th.free_port()), CUDA_VISIBLE_DEVICES='', timeout=900)
+    launches = [line for line in out.splitlines() if 'torch.distributed.run' in line and line.startswith('[streams]')]
+    assert len(launches) == 1 and '--nproc_per_node=2' in launches[0]
+    logs = [open(f).read() for f in glob.glob(os.path.join(root, 'j', '*', '*.log'))]
+    assert len(logs) == 2 and all('GPU number: 2' in log for log in logs)  # training and test, both distributed
+    with open(os.path.join(root, 'j', 'result.pkl'), 'rb') as f:
+        assert len(pickle.load(f)) == 10
+    assert out[out.index('| Config |'):].splitlines()[0] == '| Config | J Top-1 |'

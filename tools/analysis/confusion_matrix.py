@@ -28,7 +28,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     from pyskl.evaluation.confusion import confusion_matrix, plot_confusion_matrix, write_per_class_csv
-    from pyskl.evaluation.fusion import align_streams, evaluate_scores, load_results, load_split_labels
+    from pyskl.core.results import load_results, load_split_labels
+    from pyskl.evaluation.fusion import align_streams, evaluate_scores
 
     if args.split is not None and args.ann_file is None:
         raise SystemExit('--split needs --ann-file')

@@ -1,4 +1,4 @@
-"""Make the synthetic NTU-format demo dataset (see ``pyskl/datasets/synthetic.py``).
+"""Make the synthetic NTU-format demo dataset (see ``pyskl/datasets/synthetic/``).
 
     python tools/data/make_demo_data.py [--kind 3d] --out data/demo/demo_3danno.pkl [--seed 0]
         [--num-subjects 20] [--samples-per-class 6]
