@@ -1,4 +1,5 @@
-"""Throughput of a config's model and data pipeline (the library behind ``tools/analysis/benchmark.py``).
+"""Throughput of a config's model and data pipeline (the library behind ``pyskl benchmark`` /
+``tools/analysis/benchmark.py``, which print the table).
 
 Three figures, each in samples per second:
 
@@ -23,7 +24,7 @@ backward's two products per layer).
 import time
 from typing import Optional
 
-__all__ = ['benchmark_config', 'format_benchmark']
+__all__ = ['benchmark_config']
 
 
 def _sync(device: str) -> None:
@@ -147,20 +148,3 @@ def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int =
                 flops_per_clip=flops_per_clip,
                 train_tflops=3 * 2 * flops_per_clip * train_clips * train_rate / 1e12,
                 inference_tflops=2 * flops_per_clip * test_clips * infer_rate / 1e12)
-
-
-def format_benchmark(res: dict) -> str:
-    """The results of :func:`benchmark_config` as a table."""
-    rows = [('Training step', f'{res["train"]:.2f}',
-             f'batch {res["batch_size"]}, input {res["input_shape"]}, {res["train_tflops"]:.3g} TFLOP/s'),
-            ('Inference', f'{res["inference"]:.2f}',
-             f'batch {res["batch_size"]}, input {res["test_input_shape"]}, {res["inference_tflops"]:.3g} TFLOP/s'),
-            ('Data pipeline (1 worker)', f'{res["data"]:.2f}', 'training pipeline')]
-    w0 = max(len(r[0]) for r in rows + [('Measure', )])
-    w1 = max(len(r[1]) for r in rows + [('', 'Samples/s')])
-    mode = [m for m, on in (('AMP', res['amp']), ('compiled', res.get('compile'))) if on]
-    lines = [f'Device: {res["device"]}' + (f' ({", ".join(mode)})' if mode else '')
-             + f'; {res["flops_per_clip"] / 1e9:.3f} GFLOPs (multiply-adds) per clip',
-             f'{"Measure":<{w0}}  {"Samples/s":>{w1}}  Notes']
-    lines += [f'{a:<{w0}}  {b:>{w1}}  {c}' for a, b, c in rows]
-    return '\n'.join(lines)

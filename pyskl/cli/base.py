@@ -1,10 +1,11 @@
 """Command-line front doors: a user's mistake is one clear line on stderr, not a traceback."""
+import argparse
 import os
 import pickle
 import sys
 from typing import Callable, Optional
 
-__all__ = ['USER_ERRORS', 'passive_openmp_waits', 'run_cli']
+__all__ = ['USER_ERRORS', 'command_parser', 'passive_openmp_waits', 'run_cli']
 
 #: Errors that describe a bad input (a file, a config value, an argument): their message is the whole story.
 USER_ERRORS = (ValueError, OSError, KeyError, pickle.UnpicklingError)
@@ -39,3 +40,15 @@ def run_cli(main: Callable[[Optional[list]], Optional[int]], argv: Optional[list
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'error: {message}', file=sys.stderr)
         return 1
+
+
+def command_parser(name: str, description: Optional[str] = None) -> argparse.ArgumentParser:
+    """The parser of ``pyskl <name>``.
+
+    Its ``prog`` is ``pyskl <name>``, except when a ``tools/*.py`` front door runs it (``sys.argv[0]`` is a
+    ``.py`` script other than ``__main__.py``): then it stays argparse's default, the script's name, so
+    ``python tools/train.py --help`` reads as it always did.
+    """
+    script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ''
+    prog = None if script.endswith('.py') and script != '__main__.py' else f'pyskl {name}'
+    return argparse.ArgumentParser(prog=prog, description=description)

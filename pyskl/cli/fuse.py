@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     import numpy as np
 
     from pyskl.core.results import load_results, load_split_labels
-    from pyskl.evaluation.fusion import align_streams, format_per_class, fuse_result_files, search_weights
+    from pyskl.evaluation.fusion import align_streams, fuse_result_files, search_weights
 
     weights = args.weights
     if args.search_preds:
@@ -104,3 +104,22 @@ def main(argv=None) -> int:
         dump_pickle([row.astype(np.float32) for row in res['fused_scores']], args.out)
         print(f'Fused scores of {len(res["labels"])} samples written to {args.out}')
     return 0
+
+
+def format_per_class(scores, labels, class_names: Sequence[str]) -> str:
+    """Per-class Top-1 lines ``index  name  accuracy  (n samples)`` for the classes present in ``labels``.
+
+    Args:
+        scores (np.ndarray): ``(N, K)`` scores. labels (np.ndarray): ``(N,)`` labels.
+        class_names (Sequence[str]): K names (see :func:`pyskl.core.label_map.load_label_map`).
+    """
+    if len(class_names) != scores.shape[1]:
+        raise ValueError(f'{len(class_names)} class names for {scores.shape[1]} classes')
+    import numpy as np
+
+    from pyskl.evaluation.functional import per_class_accuracy
+    acc = per_class_accuracy(scores, labels)
+    count = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(class_names))
+    width = max(len(n) for n in class_names)
+    return '\n'.join(f'{i:>4}  {name:<{width}}  {100 * acc[i]:6.2f}  ({count[i]} samples)'
+                     for i, name in enumerate(class_names) if count[i])

@@ -2,15 +2,32 @@
 :mod:`pyskl.cli` with ``build_parser(parser=None) -> argparse.ArgumentParser`` (adds its arguments to
 ``parser``, or to a new parser when None) and ``main(argv=None) -> int``. Modules are imported only when
 their command runs (``pyskl --help`` imports no torch)."""
-import argparse
 import importlib
 import sys
 from typing import List, Optional
 
-from .base import run_cli
+from .base import command_parser, passive_openmp_waits, run_cli
+
+__all__ = ['COMMANDS', 'command_parser', 'main']
 
 #: command -> (module under pyskl.cli, one-line help, passive OpenMP waits (long CPU jobs))
 COMMANDS = {
+    'train': ('train', 'train a recognizer (tools/train.py)', True),
+    'test': ('test', 'test a checkpoint (tools/test.py)', True),
+    'fuse': ('fuse', 'fuse result files of several streams', False),
+    'streams': ('streams', 'train/test/fuse a family of j/b/jm/bm configs', True),
+    'inspect': ('inspect_data', 'summarise and validate an annotation pickle (tools/misc/inspect_data.py)', False),
+    'visualize': ('visualize', 'draw one sample as a GIF or MP4 (tools/visualize_skeleton.py)', False),
+    'flops': ('flops', 'parameters and GFLOPs of a config (tools/analysis/get_flops.py)', False),
+    'benchmark': ('benchmark', 'training / inference / data throughput (tools/analysis/benchmark.py)', True),
+    'analyze-logs': ('analyze_logs', 'plot training curves (tools/analysis/analyze_logs.py)', False),
+    'confusion': ('confusion', 'confusion matrix and per-class accuracy (tools/analysis/confusion_matrix.py)',
+                  False),
+    'print-config': ('print_config', 'print the resolved config (tools/misc/print_config.py)', False),
+    'ntu-preproc': ('ntu_preproc', 'NTU RGB+D .skeleton files -> annotation pickles (tools/data/ntu_preproc.py)',
+                    False),
+    'extract-2d': ('extract_2d', '2D COCO-17 skeletons from videos (tools/data/extract_2d_skeleton.py)', False),
+    'make-demo-data': ('make_demo_data', 'the synthetic demo dataset (tools/data/make_demo_data.py)', False),
     'export': ('export', 'export a checkpoint to ONNX', False),
 }
 
@@ -36,13 +53,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f'error: unknown command {name!r}\n\n{_help()}', file=sys.stderr)
         return 2
     module_name, _, passive = COMMANDS[name]
+    if passive:  # before the command's module is imported (it may import torch)
+        passive_openmp_waits()
     module = importlib.import_module(f'pyskl.cli.{module_name}')
-    return run_cli(module.main, rest, passive_waits=passive)
-
-
-def command_parser(name: str, description: Optional[str] = None) -> argparse.ArgumentParser:
-    """The parser of ``pyskl <name>`` (``prog`` shows the full command)."""
-    return argparse.ArgumentParser(prog=f'pyskl {name}', description=description)
+    return run_cli(module.main, rest)
 
 
 if __name__ == '__main__':

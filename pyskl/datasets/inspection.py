@@ -1,5 +1,6 @@
-"""What an annotation file holds and what is wrong with it: the library behind
-``tools/misc/inspect_data.py`` (numpy, mmengine-free; matplotlib only for :func:`plot_report`).
+"""What an annotation file holds and what is wrong with it: the library behind ``pyskl inspect`` /
+``tools/misc/inspect_data.py``, which prints it as text (numpy, mmengine-free; matplotlib only for
+:func:`plot_report`).
 
 :func:`inspect_annotations` reads a PYSKL / MMAction2 annotation pickle with the safe loader and returns
 a :class:`DataReport`: samples per split, the class histogram, the distributions of frames ``T`` and
@@ -94,40 +95,6 @@ class DataReport:
             out[key] = {str(k): v for k, v in out[key].items()}
         out['ok'] = self.ok
         return out
-
-    def format(self) -> str:
-        """The human-readable report printed by ``tools/misc/inspect_data.py``."""
-        def dist(d):
-            return 'n/a' if d.get('min') is None else f"min {d['min']}, median {d['median']:g}, max {d['max']}"
-
-        what = f'split {self.split!r}' if self.split is not None else 'all samples'
-        lines = [f'Annotation file: {self.ann_file}',
-                 f'Annotations: {self.num_annotations}; inspected: {self.num_samples} ({what})']
-        if self.splits:
-            lines.append(f'Splits: {self.split_summary()}')
-        if self.class_counts:
-            counts = [self.class_counts[k] for k in sorted(self.class_counts)]
-            lines.append(f'Classes: {len(self.class_counts)} labels in [{min(self.class_counts)}, '
-                         f'{max(self.class_counts)}]; samples per class min {min(counts)}, max {max(counts)}')
-            lines.append('  histogram: ' + ' '.join(f'{k}:{self.class_counts[k]}' for k in sorted(self.class_counts)))
-        lines.append(f'Frames T: {dist(self.frames)}')
-        lines.append(f'Persons M: {dist(self.persons)}; ' + ', '.join(
-            f'M={m}: {n}' for m, n in sorted(Counter(self.persons_values).items())))
-        joints = ', '.join(f'V={k}: {v}' for k, v in sorted(self.joints.items())) or 'n/a'
-        channels = ', '.join(f'C={k}: {v}' for k, v in sorted(self.channels.items())) or 'n/a'
-        lines.append(f'Joints: {joints} (layout guess: {self.layout_guess}); channels: {channels}')
-        lines.append(f'keypoint_score: present in {self.with_score} of {self.num_samples} samples')
-        for level, counts, examples in (('Errors', self.errors, self.error_examples),
-                                        ('Warnings', self.warnings, self.warning_examples)):
-            if not counts:
-                lines.append(f'{level}: none')
-                continue
-            lines.append(f'{level}: {sum(counts.values())} (' + '; '.join(f'{k} x{n}' for k, n in counts.items())
-                         + ')')
-            for kind in counts:
-                lines += [f'  - {message}' for message in examples.get(kind, [])]
-        lines.append('Result: ' + ('OK' if self.ok else 'ERRORS (PoseDataset would refuse this data)'))
-        return '\n'.join(lines)
 
 
 def inspect_annotations(ann_file: str, split: Optional[str] = None, num_classes: Optional[int] = None,

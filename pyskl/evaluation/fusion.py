@@ -17,12 +17,10 @@ import numpy as np
 
 from pyskl.core.results import StreamResult, load_results, load_split_labels, stream_name
 
-from .functional import mean_class_accuracy, per_class_accuracy, top_k_accuracy
+from .functional import mean_class_accuracy, top_k_accuracy
 
-# StreamResult, load_results, load_split_labels and stream_name live in pyskl.core.results (re-exported here)
-__all__ = ['StreamResult', 'load_results', 'load_split_labels', 'align_streams', 'fuse_scores',
-           'evaluate_scores', 'search_weights', 'per_class_accuracy', 'STREAM_WEIGHTS', 'stream_name',
-           'fuse_result_files', 'format_per_class']
+__all__ = ['align_streams', 'fuse_scores', 'evaluate_scores', 'search_weights', 'STREAM_WEIGHTS',
+           'fuse_result_files']
 
 #: PYSKL's model-zoo fusion weights.
 STREAM_WEIGHTS = {'2s': {'j': 1, 'b': 1}, '4s': {'j': 2, 'b': 2, 'jm': 1, 'bm': 1}}
@@ -197,21 +195,3 @@ def fuse_result_files(paths: Sequence[str], weights: Optional[Sequence[float]] =
     return dict(streams=[(stream_name(p), evaluate_scores(s, labels)) for p, s in zip(paths, scores)],
                 weights=[float(w) for w in weights], fused=evaluate_scores(fused, labels), scores=scores,
                 fused_scores=fused, labels=labels, names=names)
-
-
-def format_per_class(scores: np.ndarray, labels: np.ndarray, class_names: Sequence[str]) -> str:
-    """(Text, kept here while ``tools/test.py`` imports it from this module; ``pyskl fuse`` uses it too.)
-
-    Per-class Top-1 lines ``index  name  accuracy  (n samples)`` for the classes present in ``labels``.
-
-    Args:
-        scores (np.ndarray): ``(N, K)`` scores. labels (np.ndarray): ``(N,)`` labels.
-        class_names (Sequence[str]): K names (see :func:`pyskl.core.label_map.load_label_map`).
-    """
-    if len(class_names) != scores.shape[1]:
-        raise ValueError(f'{len(class_names)} class names for {scores.shape[1]} classes')
-    acc = per_class_accuracy(scores, labels)
-    count = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(class_names))
-    width = max(len(n) for n in class_names)
-    return '\n'.join(f'{i:>4}  {name:<{width}}  {100 * acc[i]:6.2f}  ({count[i]} samples)'
-                     for i, name in enumerate(class_names) if count[i])

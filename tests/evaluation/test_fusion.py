@@ -10,9 +10,9 @@ import pytest
 
 from pyskl.core.io import UnsafePickleError, dump_pickle
 from pyskl.cli.fuse import format_weights
-from pyskl.evaluation.fusion import (StreamResult, align_streams, fuse_result_files, fuse_scores,
-                                     load_results, load_split_labels, per_class_accuracy, search_weights,
-                                     stream_name)
+from pyskl.core.results import StreamResult, load_results, load_split_labels, stream_name
+from pyskl.evaluation.fusion import align_streams, fuse_result_files, fuse_scores, search_weights
+from pyskl.evaluation.functional import per_class_accuracy
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

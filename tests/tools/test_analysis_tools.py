@@ -147,7 +147,8 @@ def test_test_tool_label_map(trained, demo_ann, tmp_path, th):
         DEMO_CONFIG, os.path.join(trained, 'epoch_2.pth'), '--work-dir', str(tmp_path / 'twd'), '--dump', dump,
         '--label-map', os.path.join(LABEL_MAPS, 'demo.txt'), '--cfg-options']
         + th.small_cfg_options(demo_ann, max_epochs=2, test_clips=1), cwd=th.REPO)
-    from pyskl.evaluation.fusion import load_results, per_class_accuracy
+    from pyskl.core.results import load_results
+    from pyskl.evaluation.functional import per_class_accuracy
     res = load_results(dump)
     acc = per_class_accuracy(res.scores, res.labels)
     names = load_label_map(os.path.join(th.REPO, LABEL_MAPS, 'demo.txt'))

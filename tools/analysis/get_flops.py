@@ -1,38 +1,9 @@
-"""Trainable parameters and GFLOPs of a config's ``backbone + cls_head``.
+"""Parameters and GFLOPs of a config: ``python tools/analysis/get_flops.py CONFIG [args]``, the same as
+``pyskl flops CONFIG [args]`` (arguments and behaviour: :mod:`pyskl.cli.flops`, or ``--help``)."""
+import sys
 
-    python tools/analysis/get_flops.py CONFIG [--shape N M T V C] [--include-norm] [--cfg-options k=v ...]
-
-The default input is ``(1, 2, 100, V, C)``, V from the config's skeleton layout and C from its
-``in_channels``. One FLOP is one multiply-add of a convolution, linear layer, matmul or einsum;
-``--include-norm`` also counts normalisation layers (MMAction2's published figures do).
-See :mod:`pyskl.apis.complexity`.
-"""
-import argparse
-
-from mmengine.config import DictAction
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Count the parameters and FLOPs of a pyskl recognizer')
-    parser.add_argument('config', help='config file path')
-    parser.add_argument('--shape', type=int, nargs=5, metavar=('N', 'M', 'T', 'V', 'C'),
-                        help='input shape (default: 1 2 100 V C from the config)')
-    parser.add_argument('--include-norm', action='store_true', help='also count normalisation layers')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, e.g. model.backbone.gcn_attention=False')
-    return parser.parse_args(argv)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    from pyskl.apis.complexity import get_flops
-
-    res = get_flops(args.config, shape=args.shape, include_norm=args.include_norm, cfg_options=args.cfg_options)
-    print(f'Input shape: {res["shape"]}')
-    print(f'Params: {res["params"] / 1e6:.2f} M ({res["params"]} trainable)')
-    print(f'GFLOPs: {res["flops"] / 1e9:.4f}' + (' (norm layers included)' if args.include_norm else ''))
-    print('By operator (GFLOPs): ' + ', '.join(f'{k} {v / 1e9:.4f}' for k, v in sorted(res['by_operator'].items())))
-
+from pyskl.cli.base import run_cli
+from pyskl.cli.flops import main
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

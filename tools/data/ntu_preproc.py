@@ -1,46 +1,10 @@
-"""NTU RGB+D raw skeletons -> PYSKL annotation pickles.
-
-    python tools/data/ntu_preproc.py --data-path nturgb+d_skeletons/ --out-dir data/nturgbd \
-        [--num-workers 4] [--missing-list FILE | --no-missing-list]
-
-Writes ``ntu60_3danno.pkl`` (splits xsub_train/val, xview_train/val) and, when actions A061+ are
-present, ``ntu120_3danno.pkl`` (splits xsub_train/val, xset_train/val). Samples on the official
-missing-skeleton list are excluded; files without any body are reported and skipped.
-See ``pyskl/datasets/ntu_skeleton.py`` for the denoising.
-"""
-import argparse
+"""NTU RGB+D skeletons -> annotation pickles: ``python tools/data/ntu_preproc.py --data-path DIR --out-dir DIR
+[args]``, the same as ``pyskl ntu-preproc ...`` (arguments and behaviour: :mod:`pyskl.cli.ntu_preproc`, or
+``--help``)."""
 import sys
 
-from pyskl.datasets.ntu_skeleton import DEFAULT_MISSING_LIST, convert_ntu_skeletons
-
-
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description='Convert NTU RGB+D .skeleton files to PYSKL annotation pickles.')
-    p.add_argument('--data-path', required=True, help='folder with the <name>.skeleton files')
-    p.add_argument('--out-dir', required=True, help='output folder')
-    p.add_argument('--num-workers', type=int, default=0, help='worker processes (0: in this process)')
-    p.add_argument('--missing-list', default=DEFAULT_MISSING_LIST,
-                   help='text file of sample names to exclude (default: the official NTU60/NTU120 lists)')
-    p.add_argument('--no-missing-list', action='store_true', help='exclude nothing')
-    p.add_argument('--no-progress', action='store_true', help='no progress bar')
-    return p.parse_args(argv)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    try:
-        summary = convert_ntu_skeletons(args.data_path, args.out_dir, num_workers=args.num_workers,
-                                        missing_list=None if args.no_missing_list else args.missing_list,
-                                        progress=not args.no_progress)
-    except (ValueError, FileNotFoundError) as e:
-        raise SystemExit(f'error: {e}')
-    for msg in summary['skipped']:
-        print(f'skipped: {msg}', file=sys.stderr)
-    print(f"excluded {summary['excluded']} file(s) on the missing-skeleton list; "
-          f"skipped {len(summary['skipped'])} file(s) without a usable body")
-    for path in summary['written']:
-        print(f"wrote {summary['num_samples'][path]} samples to {path}")
-
+from pyskl.cli.base import run_cli
+from pyskl.cli.ntu_preproc import main
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

@@ -1,39 +1,9 @@
-"""Print a config as the tools see it: ``_base_`` files merged, ``--cfg-options`` applied, then pyskl's
-top-level keys resolved (``feats`` into every ``GenSkeFeat`` and ``model.backbone.in_channels``; the
-dataset's ``layout`` / ``num_classes`` into the model), all by :func:`pyskl.core.config.load_config`.
-
-    python tools/misc/print_config.py CONFIG [--cfg-options k=v ...] [--out FILE]
-
-``--out FILE`` also writes the resolved config to FILE (``.py``, ``.json`` or ``.yaml``), a
-self-contained config that the tools accept in place of CONFIG.
-"""
-import argparse
+"""Print the resolved config: ``python tools/misc/print_config.py CONFIG [args]``, the same as
+``pyskl print-config CONFIG [args]`` (arguments and behaviour: :mod:`pyskl.cli.print_config`, or ``--help``)."""
 import sys
 
-from mmengine.config import DictAction
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Print the resolved pyskl config')
-    parser.add_argument('config', help='config file path')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, e.g. feats=[j,b] model.backbone.base_channels=32')
-    parser.add_argument('--out', help='also write the resolved config to this file (.py, .json or .yaml)')
-    return parser.parse_args(argv)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    from pyskl.core.config import load_config
-
-    cfg = load_config(args.config, cfg_options=args.cfg_options)
-    print(f'Config: {args.config}')
-    print(cfg.pretty_text)
-    if args.out:
-        cfg.dump(args.out)
-        print(f'Written to {args.out}')
-    return 0
-
+from pyskl.cli.base import run_cli
+from pyskl.cli.print_config import main
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_cli(main))

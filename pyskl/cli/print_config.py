@@ -1,0 +1,38 @@
+"""``pyskl print-config`` (``tools/misc/print_config.py``): print a config as the tools see it: ``_base_`` files
+merged, ``--cfg-options`` applied, then pyskl's top-level keys resolved (``feats`` into every ``GenSkeFeat`` and
+``model.backbone.in_channels``; the dataset's ``layout`` / ``num_classes`` into the model), all by
+:func:`pyskl.core.config.load_config`.
+
+    pyskl print-config CONFIG [--cfg-options k=v ...] [--out FILE]
+
+``--out FILE`` also writes the resolved config to FILE (``.py``, ``.json`` or ``.yaml``), a
+self-contained config that the tools accept in place of CONFIG.
+"""
+from typing import List, Optional
+
+from .base import command_parser
+
+
+def build_parser(parser=None):
+    from mmengine.config import DictAction
+
+    if parser is None:
+        parser = command_parser('print-config', 'Print the resolved pyskl config')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. feats=[j,b] model.backbone.base_channels=32')
+    parser.add_argument('--out', help='also write the resolved config to this file (.py, .json or .yaml)')
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    from pyskl.core.config import load_config
+
+    cfg = load_config(args.config, cfg_options=args.cfg_options)
+    print(f'Config: {args.config}')
+    print(cfg.pretty_text)
+    if args.out:
+        cfg.dump(args.out)
+        print(f'Written to {args.out}')
+    return 0

@@ -1,0 +1,156 @@
+"""The ``pyskl`` dispatcher (pyskl.cli.main): its table, --help / --version / unknown commands, the tools/*.py
+front doors that share each command's parser, and ``python -m pyskl``."""
+import importlib.util
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pyskl.cli.main import COMMANDS, main
+
+#: command -> its tools/ front door
+TOOLS = {
+    'train': 'train.py', 'test': 'test.py', 'inspect': 'misc/inspect_data.py',
+    'visualize': 'visualize_skeleton.py', 'flops': 'analysis/get_flops.py', 'benchmark': 'analysis/benchmark.py',
+    'analyze-logs': 'analysis/analyze_logs.py', 'confusion': 'analysis/confusion_matrix.py',
+    'print-config': 'misc/print_config.py', 'ntu-preproc': 'data/ntu_preproc.py',
+    'extract-2d': 'data/extract_2d_skeleton.py', 'make-demo-data': 'data/make_demo_data.py',
+}
+
+
+def _present(name):
+    """Skip a command whose module is not on this branch (``fuse``/``streams`` are written on another one)."""
+    module = f'pyskl.cli.{COMMANDS[name][0]}'
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f'{module} is not in this checkout')
+
+
+def python(code, cwd=None, **env):
+    return subprocess.run([sys.executable, '-c', code], cwd=cwd, env=dict(os.environ, **env),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+
+
+def test_help_lists_every_command(capsys):
+    assert main(['--help']) == 0
+    out = capsys.readouterr().out
+    for name, (_, help_text, _) in COMMANDS.items():
+        assert f'  {name}' in out and help_text in out
+    assert main([]) == 2  # no command: the list, and a usage error status
+    assert 'commands:' in capsys.readouterr().out
+
+
+def test_unknown_command_exits_2_with_a_message(capsys):
+    assert main(['trian', 'x.py']) == 2
+    err = capsys.readouterr().err
+    assert "error: unknown command 'trian'" in err and '  train' in err
+
+
+def test_version(capsys):
+    from pyskl import __version__
+    assert main(['--version']) == 0 and capsys.readouterr().out.strip() == f'pyskl {__version__}'
+    assert main(['-V']) == 0 and capsys.readouterr().out.strip() == f'pyskl {__version__}'
+
+
+@pytest.mark.parametrize('name', list(COMMANDS))
+def test_each_command_help_exits_0(name, capsys):
+    _present(name)
+    with pytest.raises(SystemExit) as e:
+        main([name, '--help'])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.startswith('usage: ')
+
+
+@pytest.mark.parametrize('name', list(COMMANDS))
+def test_command_module_follows_the_contract(name):
+    _present(name)
+    import argparse
+    module = importlib.import_module(f'pyskl.cli.{COMMANDS[name][0]}')
+    parser = argparse.ArgumentParser(prog='outer')
+    assert module.build_parser(parser) is parser  # adds its arguments to a given parser
+    assert isinstance(module.build_parser(), argparse.ArgumentParser)
+
+
+def test_top_level_help_and_command_help_import_no_torch():
+    code = ('import sys\nfrom pyskl.cli.main import COMMANDS, main\nassert main(["--help"]) == 0\n'
+            'assert "torch" not in sys.modules, "pyskl --help imported torch"\n'
+            'import importlib, importlib.util\n'
+            'for entry in COMMANDS.values():\n'
+            '    name = "pyskl.cli." + entry[0]\n'
+            '    if importlib.util.find_spec(name) is not None:\n'
+            '        importlib.import_module(name).build_parser()\n'
+            '        assert "torch" not in sys.modules, name + " imported torch"\n')
+    proc = python(code)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_python_m_pyskl_is_the_same_command():
+    proc = subprocess.run([sys.executable, '-m', 'pyskl', '--help'], stdout=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 0 and all(f'  {name}' in proc.stdout for name in COMMANDS)
+    proc = subprocess.run([sys.executable, '-m', 'pyskl', 'print-config', '--help'], stdout=subprocess.PIPE,
+                          text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.startswith('usage: pyskl print-config ')
+
+
+def test_tools_front_doors_take_the_commands_arguments(repo_root):
+    """``python tools/X.py --help`` is ``pyskl <cmd> --help`` with the script's name as prog: same arguments."""
+    code = '''
+import contextlib, io, json, runpy, sys
+from pyskl.cli.main import main
+tools = json.loads(sys.argv[1])
+out = {}
+for name, path in tools.items():
+    helps = []
+    for run in ('tool', 'cmd'):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf), contextlib.suppress(SystemExit):
+            if run == 'tool':
+                sys.argv = [path, '--help']
+                runpy.run_path(path, run_name='__main__')
+            else:
+                sys.argv = ['pyskl', name, '--help']
+                main([name, '--help'])
+        helps.append(buf.getvalue())
+    out[name] = helps
+print(json.dumps(out))
+'''
+    import json
+    tools = {name: os.path.join(repo_root, 'tools', path) for name, path in TOOLS.items()}
+    assert set(TOOLS) == {n for n in COMMANDS if n not in ('fuse', 'streams')}
+    proc = subprocess.run([sys.executable, '-c', code, json.dumps(tools)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    for name, (tool_help, cmd_help) in json.loads(proc.stdout).items():
+        script = os.path.basename(TOOLS[name])
+        assert tool_help.startswith(f'usage: {script} '), tool_help[:200]
+        assert cmd_help.startswith(f'usage: pyskl {name} '), cmd_help[:200]
+
+        def options(text):
+            return sorted(w for w in text.split() if w.startswith('--'))
+        assert options(tool_help) == options(cmd_help) and options(cmd_help), name
+
+
+def test_user_error_is_one_line_not_a_traceback(tmp_path):
+    proc = subprocess.run([sys.executable, '-m', 'pyskl', 'inspect', str(tmp_path / 'missing.pkl')],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stderr.startswith('error: ') and 'missing.pkl' in proc.stderr
+    assert 'Traceback' not in proc.stderr
+    proc = subprocess.run([sys.executable, '-m', 'pyskl', 'inspect'], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 2 and 'usage: pyskl inspect' in proc.stderr  # argparse: bad arguments
+
+
+@pytest.mark.parametrize('name', ['train', 'inspect'])
+def test_long_cpu_commands_choose_passive_openmp_waits(name):
+    """``passive`` commands set OMP_WAIT_POLICY=PASSIVE unless the environment sets it; the others leave it alone."""
+    code = ('import os, sys\nfrom pyskl.cli.main import main\n'
+            f'try:\n    main([{name!r}, "--help"])\nexcept SystemExit:\n    pass\n'
+            'print(os.environ.get("OMP_WAIT_POLICY"))\n')
+    env = {k: v for k, v in os.environ.items() if k != 'OMP_WAIT_POLICY'}
+    proc = subprocess.run([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    expected = 'PASSIVE' if COMMANDS[name][2] else 'None'
+    assert proc.stdout.strip().splitlines()[-1] == expected
+    proc = python(code, OMP_WAIT_POLICY='ACTIVE')
+    assert proc.stdout.strip().splitlines()[-1] == 'ACTIVE'
