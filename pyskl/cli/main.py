@@ -11,6 +11,8 @@ from .base import run_cli
 
 #: command -> (module under pyskl.cli, one-line help, passive OpenMP waits (long CPU jobs))
 COMMANDS = {
+    'predict': ('predict', 'classify skeletons (.npy / .pkl / .json / video): top-k, or sliding-window segments', True),
+    'extract-features': ('extract_features', 'backbone features of a split, keyed by frame_dir (.pkl / .npy)', True),
 }
 
 
