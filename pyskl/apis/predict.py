@@ -238,16 +238,14 @@ def load_skeletons(path: str, frame_dir: Optional[str] = None, split: Optional[s
         raise ValueError(f'{path}: frame_dir / split select samples of an annotation pickle; this is a {ext} file')
     if ext in VIDEO_EXTENSIONS:
         return load_video(path)
+    loaders = {'.npy': lambda: load_npy(path, layout), '.pkl': lambda: load_pickle(path, frame_dir, split, layout),
+               '.pickle': lambda: load_pickle(path, frame_dir, split, layout), '.json': lambda: load_json(path, layout)}
+    if ext not in loaders:
+        raise ValueError(f'{path}: unknown input type {ext!r}: give a .npy array (M, T, V, C), an annotation .pkl, '
+                         f'a .json list of frames or a video ({", ".join(VIDEO_EXTENSIONS)})')
     if not osp.exists(path):
         raise FileNotFoundError(f'{path}: no such file')
-    if ext == '.npy':
-        return load_npy(path, layout)
-    if ext in ('.pkl', '.pickle'):
-        return load_pickle(path, frame_dir, split, layout)
-    if ext == '.json':
-        return load_json(path, layout)
-    raise ValueError(f'{path}: unknown input type {ext!r}: give a .npy array (M, T, V, C), an annotation .pkl, '
-                     f'a .json list of frames or a video ({", ".join(VIDEO_EXTENSIONS)})')
+    return loaders[ext]()
 
 
 def model_layout(model) -> Optional[str]:
