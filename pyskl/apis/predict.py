@@ -209,14 +209,18 @@ def load_json(path: str, layout: Optional[str] = None) -> List[dict]:
     return check_annotations([ann], path, layout)
 
 
-def load_video(path: str, model_complexity: int = 1) -> List[dict]:
-    """``[annotation]`` of a video: COCO-17 2D poses in pixels with scores from MediaPipe (the ``pose`` extra;
+def load_video(path: str, estimator=None, model_complexity: int = 1) -> List[dict]:
+    """``[annotation]`` of a video: 2D poses in pixels with scores, by ``estimator`` (a
+    :class:`~pyskl.datasets.pose_extraction.PoseEstimator`; default MediaPipe, COCO-17, the ``pose`` extra:
     ``ImportError`` without it). Adds ``fps`` and ``num_detected`` (frames with a person)."""
     from pyskl.datasets.pose_extraction import build_pose_estimator, extract_video
 
     if not osp.isfile(path):
         raise FileNotFoundError(f'{path}: no such video file')
-    with build_pose_estimator('mediapipe', model_complexity=model_complexity) as estimator:
+    if estimator is None:
+        with build_pose_estimator('mediapipe', model_complexity=model_complexity) as estimator:
+            ann = extract_video(path, estimator)
+    else:
         ann = extract_video(path, estimator)
     ann.update(frame_dir=osp.splitext(osp.basename(path))[0], label=-1)
     return [ann]

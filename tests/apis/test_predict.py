@@ -167,3 +167,36 @@ def test_predict_on_the_real_video_clip_with_windows(tmp_path):
     assert 'ntu_sample (72 frames): 4 windows of 30 frames' in proc.stdout
     rows = out.read_text().splitlines()[1:]
     assert rows[0].startswith('ntu_sample,0,') and rows[-1].split(',')[2] == '72'
+
+
+class CentroidPose:
+    """A real, deterministic estimator (the PoseEstimator interface) computed from the frame: 17 COCO joints on a
+    vertical line through the brightness centroid, score 0.9."""
+
+    layout = 'coco'
+    max_persons = 1
+
+    def __call__(self, frame):
+        gray = frame.mean(axis=2)
+        ys, xs = np.indices(gray.shape)
+        cx, cy = (gray * xs).sum() / gray.sum(), (gray * ys).sum() / gray.sum()
+        kp = np.stack([np.full(17, cx), cy + 20.0 * (np.arange(17) - 8)], axis=-1)[None].astype(np.float32)
+        return kp, np.full((1, 17), 0.9, np.float32)
+
+    def reset(self):
+        pass
+
+
+@pytest.mark.skipif(not os.path.isfile(VIDEO), reason='../shared/data/ntu_sample.avi not found')
+def test_video_input_goes_through_pose_extraction_then_windows():
+    from pyskl.apis import init_recognizer
+    from pyskl.apis.predict import load_video
+    from pyskl.apis.windows import sliding_window_predict
+    config = os.path.join(REPO, 'configs', 'stgcn++', 'stgcn++_demo_hrnet', 'j.py')
+    model = init_recognizer(config, cfg_options={'model.backbone.base_channels': 8, 'model.cls_head.in_channels': 32})
+    ann = load_video(VIDEO, estimator=CentroidPose())[0]
+    assert ann['frame_dir'] == 'ntu_sample' and ann['keypoint'].shape == (1, 72, 17, 2)
+    assert predict_clips(model, [ann], topk=2)[0]['total_frames'] == 72
+    result = sliding_window_predict(model, ann, window=30, stride=15, smooth=3)
+    assert result.starts.tolist() == [0, 15, 30, 42] and result.scores.shape == (4, 10)
+    assert result.segments[0]['start'] == 0 and result.segments[-1]['end'] == 72
