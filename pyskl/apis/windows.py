@@ -91,28 +91,30 @@ def window_starts(total: int, window: int, stride: int) -> np.ndarray:
     return starts
 
 
-def window_pipeline(model, window: int):
+def window_pipeline(model, window: int, clip_len: Optional[int] = None):
     """The model's test pipeline for ``window``-frame clips: the frame sampler becomes the same sampler with
     ``clip_len=window, num_clips=1, p_interval=1`` (on a clip of ``window`` frames it takes frames
-    ``0 .. window - 1`` in order, once). Built once per window length and kept on the model."""
+    ``0 .. window - 1`` in order, once), or with ``clip_len`` frames uniformly sampled from the window (one
+    deterministic test clip). Built once per length and kept on the model."""
     from mmengine.dataset import Compose
 
     from pyskl.registry import TRANSFORMS
 
     cache = model.__dict__.setdefault('_window_pipelines', {})
-    if window not in cache:
+    length = window if clip_len is None else int(clip_len)
+    if length not in cache:
         pipeline = copy.deepcopy(_test_pipeline_cfg(model))
         i = _sampler_index(pipeline)
-        pipeline[i] = dict(pipeline[i], clip_len=window, num_clips=1, p_interval=1)
-        cache[window] = Compose([TRANSFORMS.build(t) for t in pipeline])
-    return cache[window]
+        pipeline[i] = dict(pipeline[i], clip_len=length, num_clips=1, p_interval=1)
+        cache[length] = Compose([TRANSFORMS.build(t) for t in pipeline])
+    return cache[length]
 
 
-def window_inputs(model, ann: dict, window: int, starts: np.ndarray) -> np.ndarray:
-    """Run every window of ``ann`` through :func:`window_pipeline`: float32 ``(num_windows, M', W, V, C')`` (``M'``
-    the pipeline's ``num_person``, ``C'`` its channels). ``ann`` is a checked annotation (``keypoint``
-    ``(M, T, V, C)``, ``keypoint_score`` ``(M, T, V)`` for 2D)."""
-    pipeline = window_pipeline(model, window)
+def window_inputs(model, ann: dict, window: int, starts: np.ndarray, clip_len: Optional[int] = None) -> np.ndarray:
+    """Run every window of ``ann`` through :func:`window_pipeline`: float32 ``(num_windows, M', W', V, C')``
+    (``W'`` = ``window``, or ``clip_len`` when given; ``M'`` the pipeline's ``num_person``, ``C'`` its channels).
+    ``ann`` is a checked annotation (``keypoint`` ``(M, T, V, C)``, ``keypoint_score`` ``(M, T, V)`` for 2D)."""
+    pipeline = window_pipeline(model, window, clip_len)
     kp = np.asarray(ann['keypoint'])
     score = ann.get('keypoint_score')
     out = None
@@ -188,7 +190,7 @@ def segments_from_scores(starts: np.ndarray, window: int, total: int, smoothed: 
 
 
 def sliding_window_predict(model, sample, window: Optional[int] = None, stride: Optional[int] = None,
-                           smooth: int = 1, batch_size: int = 64) -> WindowResult:
+                           smooth: int = 1, batch_size: int = 64, clip_len: Optional[int] = None) -> WindowResult:
     """Recognise actions along one sequence with sliding windows.
 
     Args:
@@ -199,6 +201,10 @@ def sliding_window_predict(model, sample, window: Optional[int] = None, stride: 
         stride (int | None): Frames between window starts; None: ``max(1, window // 2)``.
         smooth (int): Odd number of windows of the moving average (1: none).
         batch_size (int): Windows per forward pass.
+        clip_len (int | None): None: the model sees each window's ``W`` frames as they are. An int: the test
+            sampler takes ``clip_len`` frames uniformly from each window (one deterministic clip), e.g. the
+            config's ``clip_len`` with a ``W`` that spans one action at its real speed (:func:`default_window`
+            gives it).
 
     Raises:
         ValueError: a bad sample (shape, joints, values), window, stride or smooth.
@@ -215,7 +221,7 @@ def sliding_window_predict(model, sample, window: Optional[int] = None, stride: 
     smooth_k = int(smooth)
     if smooth_k < 1 or smooth_k % 2 == 0:
         raise ValueError(f'smooth must be an odd number of windows >= 1, got {smooth}')
-    scores = window_scores(model, window_inputs(model, ann, window, starts), batch_size)
+    scores = window_scores(model, window_inputs(model, ann, window, starts, clip_len), batch_size)
     smoothed = smooth_scores(scores, smooth_k)
     segments = segments_from_scores(starts, window, total, smoothed, getattr(model, 'classes', None))
     return WindowResult(str(ann.get('frame_dir', 'inference')), total, window, stride, smooth_k, starts, scores,

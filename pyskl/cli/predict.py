@@ -29,6 +29,9 @@ def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.A
                    help="sliding windows of W frames (no value: the config's clip_len)")
     p.add_argument('--stride', type=int, help='frames between window starts (default W // 2)')
     p.add_argument('--smooth', type=int, help='moving average over K windows (odd; default 1 = none)')
+    p.add_argument('--resample', action='store_true',
+                   help="windows: give the model the config's clip_len frames uniformly sampled from each window "
+                        '(as the test pipeline samples a whole clip) instead of the W frames as they are')
     p.add_argument('--batch-size', type=int, default=64, help='windows per forward pass (default 64)')
     p.add_argument('--out', help='write the results: .json or .csv (clip top-k, or the segments with windows)')
     p.add_argument('--plot', help='sliding windows: PNG of the per-class scores over time (one sample; with '
@@ -53,7 +56,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.topk < 1 or args.batch_size < 1:
         raise ValueError('--topk and --batch-size must be >= 1')
-    windows = any(v is not None for v in (args.window, args.stride, args.smooth, args.plot))
+    windows = any(v is not None for v in (args.window, args.stride, args.smooth, args.plot)) or args.resample
 
     from pyskl.apis.inference import init_recognizer
     from pyskl.apis.predict import load_skeletons, model_layout, predict_clips
@@ -75,14 +78,18 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from pyskl.apis.windows import plot_window_scores, sliding_window_predict, write_segments
 
+    from pyskl.apis.windows import default_window
+
     window = args.window or None  # 0 (flag without a value): the config's clip_len
+    clip_len = default_window(model) if args.resample else None
     results = []
     for sample in samples:
         r = sliding_window_predict(model, sample, window=window, stride=args.stride, smooth=args.smooth or 1,
-                                   batch_size=args.batch_size)
+                                   batch_size=args.batch_size, clip_len=clip_len)
         results.append(r)
         print(f'{r.frame_dir} ({r.total_frames} frames): {len(r.starts)} windows of {r.window} frames, '
-              f'stride {r.stride}, smooth {r.smooth}; {len(r.segments)} segment(s):')
+              f'stride {r.stride}, smooth {r.smooth}' + (f', each resampled to {clip_len}' if clip_len else '')
+              + f'; {len(r.segments)} segment(s):')
         for seg in r.segments:
             name = seg['name'] if seg['name'] is not None else f"class {seg['label']}"
             print(f"  [{seg['start']:>6}, {seg['end']:>6})  {name} (label {seg['label']}): {seg['score']:.4f}")

@@ -60,6 +60,25 @@ def test_each_window_is_what_the_test_pipeline_makes_of_a_w_frame_clip(demo_mode
     np.testing.assert_allclose(window_scores(demo_model, inputs, batch_size=2), result.scores, atol=1e-5)
 
 
+@pytest.mark.slow
+def test_resampled_windows_are_what_the_val_pipeline_makes_of_the_window(demo_model, demo_trained):
+    """clip_len=30 on 60-frame windows: each window's input is the config's one-clip val pipeline on its frames."""
+    from mmengine.dataset import Compose
+
+    from pyskl.registry import TRANSFORMS
+    ann = next(a for a in demo_trained['data']['annotations'] if a['keypoint'].shape[1] >= 100)
+    val = Compose([TRANSFORMS.build(t) for t in demo_model.cfg.val_dataloader.dataset.pipeline])
+    starts = window_starts(ann['total_frames'], 60, 25)
+    inputs = window_inputs(demo_model, ann, 60, starts, clip_len=W)
+    assert inputs.shape == (len(starts), 2, W, 25, 3)
+    for s, x in zip(starts, inputs):
+        clip = dict(keypoint=ann['keypoint'][:, s:s + 60], total_frames=60, test_mode=True, start_index=0, label=-1,
+                    modality='Pose')
+        np.testing.assert_array_equal(val(clip)['inputs'][0].numpy(), x)
+    result = sliding_window_predict(demo_model, ann, window=60, stride=25, clip_len=W)
+    np.testing.assert_allclose(result.scores, window_scores(demo_model, inputs), atol=1e-6)
+
+
 def _piece(ann):
     """Person 0 of a sample, uniformly resampled to W frames."""
     kp = ann['keypoint'][:1]
