@@ -1,5 +1,6 @@
-"""Classify skeletons from a .npy array, an annotation pickle, a JSON list of frames or a video; with
---window, sliding-window action segments. Same as ``pyskl predict`` (``pyskl predict --help``)."""
+"""Classify skeletons: ``python tools/predict.py CKPT INPUT [args]``, the same as ``pyskl predict`` (a .npy array,
+an annotation pickle, a JSON list of frames or a video; ``--window`` for sliding-window segments; arguments and
+formats: :mod:`pyskl.cli.predict`, or ``--help``)."""
 import sys
 
 from pyskl.cli.base import run_cli
