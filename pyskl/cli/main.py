@@ -29,6 +29,8 @@ COMMANDS = {
     'extract-2d': ('extract_2d', '2D COCO-17 skeletons from videos (tools/data/extract_2d_skeleton.py)', False),
     'make-demo-data': ('make_demo_data', 'the synthetic demo dataset (tools/data/make_demo_data.py)', False),
     'export': ('export', 'export a checkpoint to ONNX', False),
+    'predict': ('predict', 'classify skeletons (.npy / .pkl / .json / video): top-k, or sliding-window segments', True),
+    'extract-features': ('extract_features', 'backbone features of a split, keyed by frame_dir (.pkl / .npy)', True),
 }
 
 
