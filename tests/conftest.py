@@ -9,9 +9,7 @@ import pickle
 
 import numpy as np
 import pytest
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(REPO), 'shared')
+from repo_paths import REPO, SHARED
 
 
 def pytest_configure(config):

@@ -18,9 +18,8 @@ import sys
 import numpy as np
 import pytest
 import torch
+from repo_paths import CONFIG_DIR, REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONFIG_DIR = os.path.join(REPO, 'configs')
 CLIP_LEN = 20  # frames per clip in these tests (the configs use 100)
 T_DATA = 30  # frames of the synthetic samples
 

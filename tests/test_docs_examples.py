@@ -6,10 +6,10 @@ import subprocess
 import sys
 
 import pytest
+from repo_paths import REPO
 
 pytestmark = pytest.mark.slow
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_custom_dataset_example_reaches_its_stated_accuracy(tmp_path):

@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 import pytest
+from repo_paths import REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO_CONFIG = os.path.join(REPO, 'configs', 'stgcn++', 'stgcn++_demo_3dkp', 'j.py')
 
 

@@ -13,8 +13,8 @@ ort = pytest.importorskip('onnxruntime', reason='onnxruntime is not installed (p
 
 from pyskl.apis import init_recognizer  # noqa: E402
 from pyskl.apis.export import SliceWindows, check_onnx, export_onnx, fixed_persons, onnx_session  # noqa: E402
+from repo_paths import REPO  # noqa: E402
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 #: backbone -> (config, small-width options); the head's in_channels = 4 x base_channels
 BACKBONES = {

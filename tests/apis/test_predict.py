@@ -12,9 +12,9 @@ import pytest
 from pyskl.apis import inference_recognizer
 from pyskl.apis.predict import load_json, load_npy, load_pickle, load_skeletons, predict_clips
 from pyskl.core.io import dump_pickle
+from repo_paths import REPO, VIDEO
 
 pytestmark = pytest.mark.slow
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _frames_json(kp):
@@ -143,7 +143,6 @@ def test_predict_command_prints_topk_with_names_and_writes_csv(demo_trained, tmp
     assert 'Traceback' not in proc.stderr
 
 
-VIDEO = os.path.join(os.path.dirname(REPO), 'shared', 'data', 'ntu_sample.avi')
 HAS_MEDIAPIPE = importlib.util.find_spec('mediapipe') is not None
 
 

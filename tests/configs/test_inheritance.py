@@ -12,9 +12,8 @@ import pytest
 from mmengine.config import Config
 
 from pyskl.core.config import load_config
+from repo_paths import CONFIG_DIR, REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CONFIG_DIR = os.path.join(REPO, 'configs')
 NTU = ['ntu60_xsub', 'ntu60_xview', 'ntu120_xsub', 'ntu120_xset']
 MMA_MODALITY = {'joint': 'j', 'bone': 'b', 'joint-motion': 'jm', 'bone-motion': 'bm'}
 DG_BASES = ['../../_base_/models/{model}.py', '../../_base_/datasets/{ds}_3dkp_dgstgcn.py',

@@ -8,9 +8,8 @@ import pytest
 from mmengine.config import Config
 
 from pyskl.core.config import load_config
+from repo_paths import CONFIG_DIR, REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CONFIG_DIR = os.path.join(REPO, 'configs')
 ZOO_J = os.path.join(CONFIG_DIR, 'stgcn++', 'stgcn++_ntu60_xsub_3dkp', 'j.py')
 DEMO_J = os.path.join(CONFIG_DIR, 'stgcn++', 'stgcn++_demo_3dkp', 'j.py')
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')

@@ -11,8 +11,7 @@ from pyskl.datasets import PoseDataset
 from pyskl.core.io import safe_load_pickle
 from pyskl.datasets.ntu_skeleton import (DEFAULT_MISSING_LIST, NoBodyError, convert_ntu_skeletons, load_missing_list,
                                          ntu_splits, parse_ntu_name, read_skeleton_file, skeleton_to_annotation)
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from repo_paths import REPO
 
 
 def upright(rng, n, offset=0.0, amp=0.05):

@@ -12,9 +12,8 @@ from pyskl.core.io import safe_load_pickle
 from pyskl.datasets.pose_extraction import (MEDIAPIPE_TO_COCO, PoseEstimator, VideoFrames, build_pose_estimator,
                                             extract_video, make_annotation_file, read_video_list)
 from pyskl.core.layout import get_layout
+from repo_paths import REPO, VIDEO
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-VIDEO = osp.join(osp.dirname(REPO), 'shared', 'data', 'ntu_sample.avi')
 HAS_MEDIAPIPE = importlib.util.find_spec('mediapipe') is not None
 needs_mediapipe = pytest.mark.skipif(
     not HAS_MEDIAPIPE, reason="SKIPPED: the 'pose' extra (mediapipe) is not installed in this environment; "

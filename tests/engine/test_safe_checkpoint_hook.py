@@ -8,8 +8,8 @@ import pytest
 
 from pyskl.engine.checkpoint_hook import SafeCheckpointHook, find_resume_checkpoint
 from pyskl.core.fileio import TEMP_RE, link_or_copy_atomic, remove_stale_temp_files, temp_path, write_atomic
+from repo_paths import REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(REPO, 'configs', 'stgcn++', 'stgcn++_ntu60_xsub_3dkp', 'j.py')
 
 

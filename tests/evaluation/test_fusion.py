@@ -13,8 +13,8 @@ from pyskl.cli.fuse import format_weights
 from pyskl.core.results import StreamResult, load_results, load_split_labels, stream_name
 from pyskl.evaluation.fusion import align_streams, fuse_result_files, fuse_scores, search_weights
 from pyskl.evaluation.functional import per_class_accuracy
+from repo_paths import REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # 4 validation samples, 3 classes. A predicts 0,1,0,2 (2/4 right), B 1,1,2,1 (3/4 right);
 # A+B is right everywhere (sample 0 ties 0.9/0.9 -> the lower index 0, the label); 2A+B misses sample 3.

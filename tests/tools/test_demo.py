@@ -8,9 +8,8 @@ import decord
 import numpy as np
 import pytest
 import torch
+from repo_paths import REPO, VIDEO
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-VIDEO = osp.join(osp.dirname(REPO), 'shared', 'data', 'ntu_sample.avi')
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec('mediapipe') is None,
     reason="SKIPPED: the 'pose' extra (mediapipe) is not installed in this environment; "

@@ -15,8 +15,8 @@ import zipfile
 
 import numpy as np
 import pytest
+from repo_paths import REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MEMORY_LIMIT = 3 << 30  # address space of one case; torch alone maps ~1 GiB
 
 

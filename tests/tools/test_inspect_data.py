@@ -11,9 +11,9 @@ import pytest
 
 from pyskl.core.io import dump_pickle, safe_load_pickle
 from pyskl.datasets.synthetic import make_demo_dataset
+from repo_paths import REPO
 
-TOOL = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                    'tools', 'misc', 'inspect_data.py')
+TOOL = os.path.join(REPO, 'tools', 'misc', 'inspect_data.py')
 
 
 def inspect(*args):

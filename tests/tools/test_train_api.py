@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from pyskl.apis import default_work_dir, setup_test_cfg, setup_train_cfg
+from repo_paths import REPO
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIG = os.path.join(REPO, 'configs', 'stgcn++', 'stgcn++_ntu60_xsub_3dkp', 'j.py')
 
 

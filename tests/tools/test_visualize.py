@@ -11,9 +11,8 @@ from PIL import Image
 
 from pyskl.core.io import dump_pickle
 from pyskl.apis.visualize import PERSON_COLORS, draw_skeletons, draw_text, guess_layout, write_video
+from repo_paths import REPO, VIDEO
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-VIDEO = osp.join(osp.dirname(REPO), 'shared', 'data', 'ntu_sample.avi')
 TOOL = osp.join(REPO, 'tools', 'visualize_skeleton.py')
 
 
