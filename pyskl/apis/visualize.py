@@ -12,7 +12,7 @@ import numpy as np
 
 from pyskl.core.layout import guess_layout
 
-__all__ = ['PERSON_COLORS', 'draw_skeletons', 'draw_text', 'write_video']
+__all__ = ['PERSON_COLORS', 'draw_skeletons', 'draw_text', 'open_mp4_writer', 'write_video']
 
 #: RGB colour of person m (cycled).
 PERSON_COLORS = ((255, 64, 64), (64, 160, 255), (64, 220, 64), (255, 200, 0), (220, 64, 255), (0, 220, 220))
@@ -142,6 +142,21 @@ def draw_text(frame: np.ndarray, lines: Sequence[str], origin: Tuple[int, int] =
     return img
 
 
+def open_mp4_writer(out: str, fps: float, size: Tuple[int, int]):
+    """An OpenCV ``VideoWriter`` (mp4v) for ``size = (H, W)`` BGR frames (frames written one at a time, e.g. live).
+
+    Raises:
+        RuntimeError: OpenCV cannot open a writer for ``out``.
+    """
+    import cv2
+
+    h, w = size
+    writer = cv2.VideoWriter(out, cv2.VideoWriter_fourcc(*'mp4v'), float(fps), (int(w), int(h)))
+    if not writer.isOpened():
+        raise RuntimeError(f'OpenCV cannot open a video writer for {out}')
+    return writer
+
+
 def write_video(frames: Sequence[np.ndarray], out: str, fps: float = 30.0) -> str:
     """Write RGB frames ``(H, W, 3)`` to ``out``: ``.gif`` with Pillow, ``.mp4`` with OpenCV (mp4v)."""
     if not len(frames):
@@ -156,9 +171,7 @@ def write_video(frames: Sequence[np.ndarray], out: str, fps: float = 30.0) -> st
     elif ext == '.mp4':
         import cv2
         h, w = frames[0].shape[:2]
-        writer = cv2.VideoWriter(out, cv2.VideoWriter_fourcc(*'mp4v'), float(fps), (w, h))
-        if not writer.isOpened():
-            raise RuntimeError(f'OpenCV cannot open a video writer for {out}')
+        writer = open_mp4_writer(out, fps, (h, w))
         try:
             for f in frames:
                 if f.shape[:2] != (h, w):

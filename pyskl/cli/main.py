@@ -30,6 +30,7 @@ COMMANDS = {
     'make-demo-data': ('make_demo_data', 'the synthetic demo dataset (tools/data/make_demo_data.py)', False),
     'export': ('export', 'export a checkpoint to ONNX', False),
     'predict': ('predict', 'classify skeletons (.npy / .pkl / .json / video): top-k, or sliding-window segments', True),
+    'live': ('live', 'live recognition from a camera, video file or stream URL (demo/webcam_demo.py)', True),
     'extract-features': ('extract_features', 'backbone features of a split, keyed by frame_dir (.pkl / .npy)', True),
 }
 

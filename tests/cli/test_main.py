@@ -17,7 +17,7 @@ TOOLS = {
     'print-config': 'misc/print_config.py', 'ntu-preproc': 'data/ntu_preproc.py',
     'extract-2d': 'data/extract_2d_skeleton.py', 'make-demo-data': 'data/make_demo_data.py',
     'fuse': 'analysis/fuse_results.py', 'export': 'deployment/export_onnx.py', 'predict': 'predict.py',
-    'extract-features': 'extract_features.py',
+    'extract-features': 'extract_features.py', 'live': '../demo/webcam_demo.py',
 }  # `streams`' front door is tools/dist_run_streams.sh
 
 
