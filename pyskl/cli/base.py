@@ -42,7 +42,7 @@ def run_cli(main: Callable[[Optional[list]], Optional[int]], argv: Optional[list
         return 1
 
 
-def command_parser(name: str, description: Optional[str] = None) -> argparse.ArgumentParser:
+def command_parser(name: str, description: Optional[str] = None, **kwargs) -> argparse.ArgumentParser:
     """The parser of ``pyskl <name>``.
 
     Its ``prog`` is ``pyskl <name>``, except when a ``tools/*.py`` front door runs it (``sys.argv[0]`` is a
@@ -51,4 +51,4 @@ def command_parser(name: str, description: Optional[str] = None) -> argparse.Arg
     """
     script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ''
     prog = None if script.endswith('.py') and script != '__main__.py' else f'pyskl {name}'
-    return argparse.ArgumentParser(prog=prog, description=description)
+    return argparse.ArgumentParser(prog=prog, description=description, **kwargs)

@@ -17,14 +17,15 @@ The library: :mod:`pyskl.core.results` (reading) and :mod:`pyskl.evaluation.fusi
 import argparse
 from typing import Dict, Optional, Sequence, Tuple
 
+from .base import command_parser
+
 __all__ = ['build_parser', 'main', 'format_table', 'format_weights']
 
 
 def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.ArgumentParser:
     """The arguments of ``pyskl fuse`` (added to ``parser``, or to a new one)."""
     if parser is None:
-        parser = argparse.ArgumentParser(prog='pyskl fuse', description='Fuse multi-stream test results',
-                                         allow_abbrev=False)
+        parser = command_parser('fuse', 'Fuse multi-stream test results', allow_abbrev=False)
     parser.add_argument('--preds', nargs='+', required=True, help='result files, one per stream')
     parser.add_argument('--weights', nargs='+', type=float, help='one weight per stream (default: all 1)')
     parser.add_argument('--ann-file', help='annotation file: labels and sample names of the split')
