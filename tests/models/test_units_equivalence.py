@@ -1,0 +1,144 @@
+"""The speed-rewritten units equal their straightforward formulation: outputs, input and parameter gradients,
+BatchNorm running statistics; train and eval mode; contiguous and channels-last inputs.
+
+Tolerances. The main comparisons run in float64, where two formulations of the same sum differ by rounding
+only: about ``n * 2**-53 * sum |terms|`` for a sum of ``n`` terms, i.e. below 1e-13 relative here, so
+``rtol=1e-9`` / ``atol=1e-9 * scale`` leaves a margin of 1e4 for the amplification by a training-mode
+BatchNorm (``1 / std`` of a channel) and still fails on any real difference (a wrong index or subset gives
+errors of order 1). The float32 checks use ``1e-4`` relative to the largest value: float32 rounding
+(``2**-24``) times sums of a few hundred terms, with margin; exact zeros in exact arithmetic (the bias
+gradient of a conv followed by a training-mode BatchNorm) are pure rounding noise, so parameter gradients are
+compared on the scale of the largest parameter gradient.
+"""
+import copy
+
+import pytest
+import torch
+import torch.nn as nn
+
+from pyskl.models.gcns import unit_gcn
+from pyskl.models.gcns.utils import aggregate_subsets
+from pyskl.models.utils.graph import Graph
+
+TOL = {torch.float64: 1e-9, torch.float32: 1e-4}
+
+
+def close(a, b, scale=None):
+    """Equal within ``TOL`` relative, and absolutely within ``TOL`` times ``scale`` (default: the largest entry of
+    ``b``, at least 1)."""
+    tol = TOL[b.dtype] if b.is_floating_point() else 0
+    scale = max(float(b.abs().max()), 1.) if scale is None else scale
+    torch.testing.assert_close(a, b, rtol=tol, atol=tol * scale)
+
+
+def inputs(shape, channels_last, dtype, seed=0):
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    return x
+
+
+def run(module, x, seed=1):
+    """Output, input gradient and every parameter's gradient under a fixed random upstream gradient."""
+    x = x.detach().clone().requires_grad_()
+    y = module(x)
+    g = torch.randn(y.shape, generator=torch.Generator().manual_seed(seed), dtype=y.dtype)
+    module.zero_grad(set_to_none=True)
+    (y * g).sum().backward()
+    grads = {n.removeprefix('unit.'): p.grad.clone() for n, p in module.named_parameters() if p.grad is not None}
+    return y.detach(), x.grad.clone(), grads
+
+
+def assert_same(new, ref, x):
+    """``new`` and ``ref`` (holding a deep copy of ``new`` as ``unit``) agree on ``x``."""
+    y1, gx1, gp1 = run(new, x)
+    y2, gx2, gp2 = run(ref, x)
+    close(y1, y2)
+    close(gx1, gx2)
+    assert gp1.keys() == gp2.keys() and gp1
+    scale = max(max(float(g.abs().max()) for g in gp2.values()), 1.)
+    for name in gp1:
+        close(gp1[name], gp2[name], scale)
+    buffers = dict(ref.unit.named_buffers())
+    for name, b in new.named_buffers():
+        close(b, buffers[name])
+    assert list(new.state_dict()) == list(ref.unit.state_dict())
+
+
+def randomize_bn(module):
+    """Non-trivial BatchNorm affine parameters and running statistics (eval mode uses them)."""
+    gen = torch.Generator().manual_seed(2)
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=gen))
+                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=gen))
+                m.running_var.copy_(torch.rand(m.running_var.shape, generator=gen) + 0.5)
+
+
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+@pytest.mark.parametrize('channels_last', [True, False])
+def test_aggregate_subsets_is_the_einsum(channels_last, dtype):
+    x = inputs((2, 3 * 5, 4, 7), channels_last, dtype).requires_grad_()
+    A = torch.randn(3, 7, 7, dtype=dtype, generator=torch.Generator().manual_seed(3)).requires_grad_()
+    y = aggregate_subsets(x, A)
+    x_ref, A_ref = x.detach().clone().requires_grad_(), A.detach().clone().requires_grad_()
+    y_ref = torch.einsum('nkctv,kvw->nctw', x_ref.reshape(2, 3, 5, 4, 7), A_ref)
+    close(y, y_ref)
+    # the output keeps the input's memory layout
+    assert y.is_contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+    g = torch.randn(y.shape, dtype=dtype, generator=torch.Generator().manual_seed(4))
+    (y * g).sum().backward()
+    (y_ref * g).sum().backward()
+    close(x.grad, x_ref.grad)
+    close(A.grad, A_ref.grad)
+
+
+def test_aggregate_subsets_rejects_channels_not_a_multiple_of_the_subsets():
+    with pytest.raises(ValueError, match='not a multiple of the 3 subsets'):
+        aggregate_subsets(torch.randn(1, 7, 2, 5), torch.randn(3, 5, 5))
+
+
+class RefUnitGCN(nn.Module):
+    """unit_gcn's forward in the straightforward formulation: einsum over the K subsets."""
+
+    def __init__(self, unit):
+        super().__init__()
+        self.unit = unit
+
+    def forward(self, x):
+        u = self.unit
+        n, _, t, v = x.shape
+        A = u.adjacency()
+        if u.conv_pos == 'pre':
+            x_k = u.conv(x).reshape(n, u.num_subsets, u.out_channels, t, v)
+            y = torch.einsum('nkctv,kvw->nctw', x_k, A)
+        else:
+            y = u.conv(torch.einsum('nctv,kvw->nkctw', x, A).reshape(n, -1, t, v))
+        y = u.bn(y.contiguous())
+        if u.with_res:
+            y = y + (u.down(x) if hasattr(u, 'down') else x)
+        return u.act(y)
+
+
+@pytest.mark.parametrize('adaptive', [None, 'init', 'offset', 'importance'])
+@pytest.mark.parametrize('conv_pos', ['pre', 'post'])
+@pytest.mark.parametrize('train', [True, False])
+@pytest.mark.parametrize('channels_last', [True, False])
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+def test_unit_gcn_matches_einsum(adaptive, conv_pos, train, channels_last, dtype):
+    A = torch.tensor(Graph(layout='nturgb+d', mode='spatial').A, dtype=torch.float32)
+    with torch.random.fork_rng():  # a fixed initialisation (the comparison holds for any)
+        torch.manual_seed(0)
+        unit = unit_gcn(6, 8, A, adaptive=adaptive, conv_pos=conv_pos, with_res=True)
+    with torch.no_grad():
+        if adaptive == 'offset':
+            unit.PA.normal_()
+        elif adaptive == 'importance':
+            unit.PA.uniform_(0.5, 1.5)
+    randomize_bn(unit)
+    unit = unit.to(dtype).train(train)
+    ref = RefUnitGCN(copy.deepcopy(unit)).train(train)
+    for seed in (0, 5):  # a second step: running statistics keep agreeing
+        assert_same(unit, ref, inputs((3, 6, 10, 25), channels_last, dtype, seed))
