@@ -16,8 +16,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from pyskl.models.gcns import unit_gcn
-from pyskl.models.gcns.utils import aggregate_subsets
+from pyskl.models.gcns import dgmstcn, mstcn, unit_gcn
+from pyskl.models.gcns.utils import aggregate_subsets, batch_norm_concat
 from pyskl.models.utils.graph import Graph
 
 TOL = {torch.float64: 1e-9, torch.float32: 1e-4}
@@ -142,3 +142,80 @@ def test_unit_gcn_matches_einsum(adaptive, conv_pos, train, channels_last, dtype
     ref = RefUnitGCN(copy.deepcopy(unit)).train(train)
     for seed in (0, 5):  # a second step: running statistics keep agreeing
         assert_same(unit, ref, inputs((3, 6, 10, 25), channels_last, dtype, seed))
+
+
+class RefMSTCN(nn.Module):
+    """mstcn's / dgmstcn's forward with every branch run on its own (the straightforward formulation)."""
+
+    def __init__(self, unit):
+        super().__init__()
+        self.unit = unit
+
+    def forward(self, x):
+        u = self.unit
+        if isinstance(u, dgmstcn):
+            V = x.shape[-1]
+            x = torch.cat([x, x.mean(dim=-1, keepdim=True)], dim=-1)
+            out = torch.cat([branch(x) for branch in u.branches], dim=1)
+            feat = out[..., :V] + out[..., V:] * u.add_coeff[:V]
+            return u.drop(u.bn(u.transform(feat)))
+        feat = torch.cat([branch(x) for branch in u.branches], dim=1)
+        if u.fuse:
+            feat = u.bn(u.transform(feat))
+        if u.residual_mode == 'identity':
+            feat = feat + x
+        elif u.residual_mode == 'conv':
+            feat = feat + u.residual(x)
+        return u.drop(u.out_act(feat))
+
+
+def make_mstcn(kind, c_in):
+    if kind == 'stgcn++':
+        return mstcn(c_in, 12)
+    if kind == 'stride2':
+        return mstcn(c_in, 24, stride=2, residual=True, act='ReLU')
+    if kind == 'msg3d':
+        return mstcn(c_in, 12, ms_cfg=[(3, 1), (3, 2), ('max', 3), '1x1'], fuse=False, branch_norm=True,
+                     remainder='last', residual=True, act='ReLU')
+    if kind == 'ctrgcn':
+        return mstcn(c_in, 12, mid_channels=0.25, ms_cfg=[(5, 1), (5, 2), ('max', 3), '1x1'])
+    unit = dgmstcn(c_in, 12, num_joints=25)
+    with torch.no_grad():
+        unit.add_coeff.normal_()
+    return unit
+
+
+@pytest.mark.parametrize('kind', ['stgcn++', 'msg3d', 'ctrgcn', 'dgstgcn', 'stride2'])
+@pytest.mark.parametrize('train', [True, False])
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+def test_mstcn_fused_bottleneck_matches_branches(kind, train, dtype):
+    with torch.random.fork_rng():  # a fixed initialisation (the comparison holds for any)
+        torch.manual_seed(0)
+        unit = make_mstcn(kind, 12)
+    randomize_bn(unit)
+    unit = unit.to(dtype).train(train)
+    ref = RefMSTCN(copy.deepcopy(unit)).train(train)
+    for seed in (0, 5):  # a second step: running statistics and num_batches_tracked keep agreeing
+        assert_same(unit, ref, inputs((3, 12, 10, 25), False, dtype, seed))
+
+
+@pytest.mark.parametrize('momentum', [0.1, None])
+@pytest.mark.parametrize('train', [True, False])
+def test_batch_norm_concat_matches_separate_norms(momentum, train):
+    norms = nn.ModuleList(nn.BatchNorm2d(c, momentum=momentum) for c in (3, 5, 2))
+    randomize_bn(norms)
+    norms = norms.double().train(train)
+    ref = copy.deepcopy(norms)
+    for seed in (0, 1):
+        x = inputs((4, 10, 6, 5), False, torch.float64, seed)
+        y = batch_norm_concat(x, list(norms))
+        y_ref = torch.cat([bn(p) for p, bn in zip(x.split([3, 5, 2], 1), ref)], 1)
+        close(y, y_ref)
+        for (name, a), b in zip(norms.state_dict().items(), ref.state_dict().values()):
+            close(a, b)
+
+
+def test_batch_norm_concat_mixed_settings_fall_back():
+    norms = [nn.BatchNorm2d(3, eps=1e-3).double(), nn.BatchNorm2d(2).double()]
+    x = inputs((2, 5, 4, 3), False, torch.float64)
+    close(batch_norm_concat(x, norms), torch.cat([norms[0](x[:, :3]), norms[1](x[:, 3:])], 1))

@@ -1,7 +1,8 @@
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 CfgType = Union[str, dict, None]
 
@@ -66,3 +67,40 @@ def aggregate_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
         return y.view(n, t, v, c).permute(0, 3, 1, 2)
     x = x.reshape(n, k, c * t, v).transpose(1, 2).reshape(n * c * t, k * v)
     return torch.mm(x, A.reshape(k * v, v)).view(n, c, t, v)
+
+
+def batch_norm_concat(x: torch.Tensor, norms: Sequence[nn.BatchNorm2d]) -> torch.Tensor:
+    """``torch.cat([bn(x_i) for x_i, bn in zip(x.split(widths, 1), norms)], 1)`` in one kernel.
+
+    ``x`` ``(N, sum C_i, T, V)``; ``norms`` BatchNorm2d layers of ``C_i`` channels with the same ``eps``,
+    ``momentum``, affine / tracking options and mode. Normalisation is per channel, so normalising the
+    concatenation equals normalising the parts; in training the parts' running statistics and
+    ``num_batches_tracked`` are updated exactly as their own forward would.
+    """
+    first = norms[0]
+    if any(type(bn) is not nn.BatchNorm2d or bn.eps != first.eps or bn.momentum != first.momentum
+           or bn.training != first.training or bn.affine != first.affine
+           or bn.track_running_stats != first.track_running_stats for bn in norms):
+        return torch.cat([bn(part) for part, bn in
+                          zip(x.split([bn.num_features for bn in norms], dim=1), norms)], dim=1)
+    use_batch_stats = first.training or not first.track_running_stats
+    factor = 0.0 if first.momentum is None else first.momentum
+    running_mean = running_var = None
+    if first.track_running_stats:
+        if first.training:
+            for bn in norms:
+                bn.num_batches_tracked.add_(1)
+            if first.momentum is None:  # cumulative moving average, as BatchNorm2d
+                factor = 1.0 / float(first.num_batches_tracked)
+        running_mean = torch.cat([bn.running_mean for bn in norms])
+        running_var = torch.cat([bn.running_var for bn in norms])
+    weight = torch.cat([bn.weight for bn in norms]) if first.affine else None
+    bias = torch.cat([bn.bias for bn in norms]) if first.affine else None
+    y = F.batch_norm(x, running_mean, running_var, weight, bias, use_batch_stats, factor, first.eps)
+    if first.track_running_stats and first.training:
+        with torch.no_grad():
+            for bn, mean, var in zip(norms, running_mean.split([bn.num_features for bn in norms]),
+                                     running_var.split([bn.num_features for bn in norms])):
+                bn.running_mean.copy_(mean)
+                bn.running_var.copy_(var)
+    return y
