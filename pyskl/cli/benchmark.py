@@ -3,12 +3,20 @@ and the data pipeline's throughput.
 
     pyskl benchmark CONFIG [--batch B] [--iters N] [--warmup W] [--device cpu|cuda]
         [--amp] [--compile] [--cudnn-benchmark] [--data-iters N] [--cfg-options k=v ...]
+    pyskl benchmark --compare-rev [REV] [--backbones ST-GCN ST-GCN++ ...] [--reps 3]
+        [--iters 3] [--warmup 1] [--threads 2] [--shape 8 2 100 25 3] [--data-iters 50] [--cfg-options ...]
 
 Prints samples/s of a training step (forward, backward, optimizer step), of inference on the test
 pipeline's clips, and of the training data pipeline in one worker. Needs the config's annotation
 file (batches are real pipeline outputs). See :mod:`pyskl.apis.benchmark`; FLOPs and parameters:
 ``pyskl flops``.
+
+With ``--compare-rev`` it times this tree against git revision REV instead (default: main before the speed
+changes, ``pyskl.apis.benchmark_compare.BASELINE_REV``; needs a git checkout), per backbone (the NTU60-XSub 3D
+joint configs), in alternating fresh processes on random inputs (no annotation file needed), and prints the
+eval-forward, train-step, peak-memory and data-pipeline ratios as a markdown table.
 """
+import sys
 from typing import List, Optional
 
 from .base import command_parser
@@ -19,15 +27,22 @@ def build_parser(parser=None):
 
     if parser is None:
         parser = command_parser('benchmark', 'Benchmark a pyskl config')
-    parser.add_argument('config', help='config file path')
+    parser.add_argument('config', nargs='?', help='config file path (not with --compare-rev)')
     parser.add_argument('--batch', type=int, help='samples per step (default: train_dataloader.batch_size)')
-    parser.add_argument('--iters', type=int, default=10, help='timed iterations')
-    parser.add_argument('--warmup', type=int, default=2, help='untimed iterations first')
+    parser.add_argument('--iters', type=int, help='timed iterations (default 10; 3 per process with --compare-rev)')
+    parser.add_argument('--warmup', type=int, help='untimed iterations first (default 2; 1 with --compare-rev)')
     parser.add_argument('--device', default='cpu', help='cpu or cuda[:N]')
     parser.add_argument('--amp', action='store_true', help='mixed precision (fp16 on CUDA, bf16 on CPU)')
     parser.add_argument('--compile', action='store_true', help='torch.compile the backbone')
     parser.add_argument('--cudnn-benchmark', action='store_true', help='torch.backends.cudnn.benchmark = True')
     parser.add_argument('--data-iters', type=int, help='samples timed through the pipeline (default iters x batch)')
+    parser.add_argument('--compare-rev', metavar='REV', nargs='?', const='baseline',
+                        help='time this tree against git revision REV (default: main before the speed changes)')
+    parser.add_argument('--backbones', nargs='+', help='with --compare-rev: backbones to compare (default all)')
+    parser.add_argument('--reps', type=int, default=3, help='with --compare-rev: fresh processes per side')
+    parser.add_argument('--threads', type=int, default=2, help='with --compare-rev: torch threads per process')
+    parser.add_argument('--shape', type=int, nargs=5, default=(8, 2, 100, 25, 3), metavar=('N', 'M', 'T', 'V', 'C'),
+                        help='with --compare-rev: the random input')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
     return parser
 
@@ -51,6 +66,22 @@ def format_benchmark(res: dict) -> str:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.compare_rev:
+        if args.config:
+            raise ValueError('--compare-rev measures the backbone configs itself; give no config')
+        from pyskl.apis.benchmark_compare import BASELINE_REV, compare_revisions
+        rev = BASELINE_REV if args.compare_rev == 'baseline' else args.compare_rev
+        res = compare_revisions(rev, backbones=args.backbones, reps=args.reps,
+                                iters=args.iters or 3, warmup=1 if args.warmup is None else args.warmup,
+                                threads=args.threads, shape=args.shape, cfg_options=args.cfg_options,
+                                data_iters=50 if args.data_iters is None else args.data_iters,
+                                log=lambda line: print(line, file=sys.stderr, flush=True))
+        print(format_comparison(res))
+        return 0
+    if not args.config:
+        raise ValueError('give a config (or --compare-rev REV)')
+    args.iters = 10 if args.iters is None else args.iters
+    args.warmup = 2 if args.warmup is None else args.warmup
     from pyskl.apis.benchmark import benchmark_config
     res = benchmark_config(args.config, batch_size=args.batch, iters=args.iters, warmup=args.warmup,
                            device=args.device, amp=args.amp, data_iters=args.data_iters,
@@ -58,3 +89,43 @@ def main(argv: Optional[List[str]] = None) -> int:
                            cudnn_benchmark=args.cudnn_benchmark)
     print(format_benchmark(res))
     return 0
+
+
+def _ratio(a: Optional[float], b: Optional[float], higher_is_better: bool = False) -> str:
+    if a is None or b is None or a == 0 or b == 0:
+        return 'n/a'
+    return f'{(b / a if higher_is_better else a / b):.2f}x'
+
+
+def _fmt(s: dict, unit: str, digits: int = 0) -> str:
+    if s['median'] is None:
+        return 'n/a'
+    return f'{s["median"]:.{digits}f}{unit} (±{100 * s["noise"] / 2:.0f}%)'
+
+
+def format_comparison(res: dict) -> str:
+    """A markdown table of :func:`compare_revisions`' result: A (baseline) / B (this tree) and the speed-up
+    A / B for times (B / A for samples/s; for memory A / B, so > 1 means B uses less)."""
+    lines = [f'Baseline A: {res["rev"]} ({res["commit"][:12]}); B: this tree. threads {res["threads"]}, input '
+             f'{res["shape"]}, {res["reps"]} processes per side x {res["iters"]} iterations (medians; ± is half '
+             f'the spread of the process medians)',
+             '',
+             '| backbone | eval A / B (ms) | eval speed-up | train A / B (ms) | train speed-up '
+             '| train peak MB/sample A / B | memory A/B | data A / B (samples/s) | data speed-up |',
+             '|---|---|---|---|---|---|---|---|---|']
+    for row in res['rows']:
+        if 'missing' in row:
+            lines.append(f'| {row["backbone"]} | config {row["config"]} missing in {", ".join(row["missing"])} '
+                         '| | | | | | | |')
+            continue
+        a, b = row['A'], row['B']
+        lines.append(
+            f'| {row["backbone"]} | {_fmt(a["eval_ms"], "")} / {_fmt(b["eval_ms"], "")} '
+            f'| {_ratio(a["eval_ms"]["median"], b["eval_ms"]["median"])} '
+            f'| {_fmt(a["train_ms"], "")} / {_fmt(b["train_ms"], "")} '
+            f'| {_ratio(a["train_ms"]["median"], b["train_ms"]["median"])} '
+            f'| {_fmt(a["mem_mb_per_sample"], "", 1)} / {_fmt(b["mem_mb_per_sample"], "", 1)} '
+            f'| {_ratio(a["mem_mb_per_sample"]["median"], b["mem_mb_per_sample"]["median"])} '
+            f'| {_fmt(a["data_per_s"], "")} / {_fmt(b["data_per_s"], "")} '
+            f'| {_ratio(a["data_per_s"]["median"], b["data_per_s"]["median"], higher_is_better=True)} |')
+    return '\n'.join(lines)

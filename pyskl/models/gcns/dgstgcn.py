@@ -175,6 +175,6 @@ class dgmstcn(mstcn):
         if V > self.num_joints:
             raise ValueError(f'dgmstcn: input has V={V} joints, add_coeff has only {self.num_joints}')
         x = torch.cat([x, x.mean(dim=-1, keepdim=True)], dim=-1)  # (N, C_in, T, V + 1)
-        out = torch.cat([branch(x) for branch in self.branches], dim=1)
+        out = self.branch_outputs(x)
         feat = out[..., :V] + out[..., V:] * self.add_coeff[:V]
         return self.drop(self.bn(self.transform(feat)))

@@ -3,7 +3,7 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
-from .utils import CfgType, build_act, build_norm
+from .utils import CfgType, aggregate_subsets, build_act, build_norm
 
 
 class unit_gcn(nn.Module):
@@ -71,12 +71,11 @@ class unit_gcn(nn.Module):
         n, _, t, v = x.shape
         A = self.adjacency()
         if self.conv_pos == 'pre':
-            x_k = self.conv(x).view(n, self.num_subsets, self.out_channels, t, v)
-            y = torch.einsum('nkctv,kvw->nctw', x_k, A)
+            y = aggregate_subsets(self.conv(x), A)
         else:
             y = torch.einsum('nctv,kvw->nkctw', x, A).reshape(n, -1, t, v)
             y = self.conv(y)
-        y = self.bn(y.contiguous())
+        y = self.bn(y)
         if self.with_res:
             y = y + (self.down(x) if hasattr(self, 'down') else x)
         return self.act(y)

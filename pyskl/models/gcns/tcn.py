@@ -2,8 +2,9 @@ from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
-from .utils import CfgType, build_act, build_norm
+from .utils import CfgType, batch_norm_concat, build_act, build_norm
 
 
 class unit_tcn(nn.Module):
@@ -122,8 +123,29 @@ class mstcn(nn.Module):
         self.out_act = build_act(act)
         self.drop = nn.Dropout(dropout)
 
+    def branch_outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """The concatenated branch outputs ``(N, sum of widths, T', V)``, the same as
+        ``torch.cat([branch(x) for branch in self.branches], 1)``: the 1x1 bottleneck convs of all pooled /
+        dilated branches run as one conv (their weights concatenated), their BatchNorms and ReLU as one
+        kernel each (see :func:`batch_norm_concat`), so a block launches a few large kernels instead of
+        many small ones."""
+        heads = [i for i, cfg in enumerate(self.ms_cfg) if cfg != '1x1']
+        if len(heads) < 2:
+            return torch.cat([branch(x) for branch in self.branches], dim=1)
+        convs = [self.branches[i][0] for i in heads]
+        z = F.conv2d(x, torch.cat([c.weight for c in convs]), torch.cat([c.bias for c in convs]))
+        z = self.act(batch_norm_concat(z, [self.branches[i][1] for i in heads]))
+        parts = dict(zip(heads, z.split([c.out_channels for c in convs], dim=1)))
+        outs = []
+        for i, branch in enumerate(self.branches):
+            if i in parts:
+                outs.append(branch[3:](parts[i]))
+            else:
+                outs.append(branch(x))
+        return torch.cat(outs, dim=1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        feat = torch.cat([branch(x) for branch in self.branches], dim=1)
+        feat = self.branch_outputs(x)
         if self.fuse:
             feat = self.bn(self.transform(feat))
         if self.residual_mode == 'identity':

@@ -1,6 +1,8 @@
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
+import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 CfgType = Union[str, dict, None]
 
@@ -40,3 +42,65 @@ def kaiming_bn_init_(module: nn.Module) -> None:
         elif isinstance(m, nn.BatchNorm2d):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
+
+
+def aggregate_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+    """Graph aggregation over K adjacency subsets as one matrix product.
+
+    ``y[n, c, t, w] = sum_k sum_v x[n, k * C + c, t, v] * A[k, v, w]``: features ``(N, K * C, T, V)`` and
+    adjacency ``(K, V, V)`` -> ``(N, C, T, V)``, the same as
+    ``torch.einsum('nkctv,kvw->nctw', x.view(N, K, C, T, V), A)``.
+
+    The K subsets are contracted together with the joints, over the combined ``(K * V, V)`` adjacency. The
+    output has the memory layout of the input: a channels-last ``x`` (laid out as ``(N, T, V, K * C)``) is read
+    as ``(N * T, V * K, C)`` without a copy and the product is the channels-last output; any other ``x`` is
+    copied once to ``(N * C * T, K * V)`` (as ``einsum`` does) and the output is contiguous.
+    """
+    n, kc, t, v = x.shape
+    k = A.size(0)
+    if kc % k:
+        raise ValueError(f'aggregate_subsets: {kc} channels are not a multiple of the {k} subsets')
+    c = kc // k
+    if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+        a = A.permute(2, 1, 0).reshape(v, v * k)  # a[w, v * K + k] = A[k, v, w]
+        y = torch.matmul(a, x.permute(0, 2, 3, 1).reshape(n * t, v * k, c))  # (N * T, W, C)
+        return y.view(n, t, v, c).permute(0, 3, 1, 2)
+    x = x.reshape(n, k, c * t, v).transpose(1, 2).reshape(n * c * t, k * v)
+    return torch.mm(x, A.reshape(k * v, v)).view(n, c, t, v)
+
+
+def batch_norm_concat(x: torch.Tensor, norms: Sequence[nn.BatchNorm2d]) -> torch.Tensor:
+    """``torch.cat([bn(x_i) for x_i, bn in zip(x.split(widths, 1), norms)], 1)`` in one kernel.
+
+    ``x`` ``(N, sum C_i, T, V)``; ``norms`` BatchNorm2d layers of ``C_i`` channels with the same ``eps``,
+    ``momentum``, affine / tracking options and mode. Normalisation is per channel, so normalising the
+    concatenation equals normalising the parts; in training the parts' running statistics and
+    ``num_batches_tracked`` are updated exactly as their own forward would.
+    """
+    first = norms[0]
+    if any(type(bn) is not nn.BatchNorm2d or bn.eps != first.eps or bn.momentum != first.momentum
+           or bn.training != first.training or bn.affine != first.affine
+           or bn.track_running_stats != first.track_running_stats for bn in norms):
+        return torch.cat([bn(part) for part, bn in
+                          zip(x.split([bn.num_features for bn in norms], dim=1), norms)], dim=1)
+    use_batch_stats = first.training or not first.track_running_stats
+    factor = 0.0 if first.momentum is None else first.momentum
+    running_mean = running_var = None
+    if first.track_running_stats:
+        if first.training:
+            for bn in norms:
+                bn.num_batches_tracked.add_(1)
+            if first.momentum is None:  # cumulative moving average, as BatchNorm2d
+                factor = 1.0 / float(first.num_batches_tracked)
+        running_mean = torch.cat([bn.running_mean for bn in norms])
+        running_var = torch.cat([bn.running_var for bn in norms])
+    weight = torch.cat([bn.weight for bn in norms]) if first.affine else None
+    bias = torch.cat([bn.bias for bn in norms]) if first.affine else None
+    y = F.batch_norm(x, running_mean, running_var, weight, bias, use_batch_stats, factor, first.eps)
+    if first.track_running_stats and first.training:
+        with torch.no_grad():
+            for bn, mean, var in zip(norms, running_mean.split([bn.num_features for bn in norms]),
+                                     running_var.split([bn.num_features for bn in norms])):
+                bn.running_mean.copy_(mean)
+                bn.running_var.copy_(var)
+    return y

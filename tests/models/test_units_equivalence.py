@@ -1,0 +1,284 @@
+"""The speed-rewritten units equal their straightforward formulation: outputs, input and parameter gradients,
+BatchNorm running statistics; train and eval mode.
+
+Units are fed contiguous ``(N, C, T, V)`` features, the layout the backbones use: on this torch (2.13 CPU) a
+strided 1x1 convolution of a channels-last input corrupts the heap when run on 2 threads (``free(): invalid
+next size`` -> SIGABRT), which is what aborted the first speed branch's tests; only the pure matmul of
+``aggregate_subsets`` is also checked on channels-last input.
+
+Tolerances. The main comparisons run in float64, where two formulations of the same sum differ by rounding
+only: about ``n * 2**-53 * sum |terms|`` for a sum of ``n`` terms, i.e. below 1e-13 relative here, so
+``rtol=1e-9`` / ``atol=1e-9 * scale`` leaves a margin of 1e4 for the amplification by a training-mode
+BatchNorm (``1 / std`` of a channel) and still fails on any real difference (a wrong index or subset gives
+errors of order 1). The float32 checks use ``1e-4`` relative to the largest value: float32 rounding
+(``2**-24``) times sums of a few hundred terms, with margin; exact zeros in exact arithmetic (the bias
+gradient of a conv followed by a training-mode BatchNorm) are pure rounding noise, so parameter gradients are
+compared on the scale of the largest parameter gradient.
+"""
+import copy
+import types
+
+import pytest
+import torch
+import torch.nn as nn
+
+from pyskl.models.gcns import dgmstcn, mstcn, unit_gcn
+from pyskl.models.gcns.utils import aggregate_subsets, batch_norm_concat
+from pyskl.models.utils.graph import Graph
+
+TOL = {torch.float64: 1e-9, torch.float32: 1e-4}
+
+
+def close(a, b, scale=None):
+    """Equal within ``TOL`` relative, and absolutely within ``TOL`` times ``scale`` (default: the largest entry of
+    ``b``, at least 1)."""
+    tol = TOL[b.dtype] if b.is_floating_point() else 0
+    scale = max(float(b.abs().max()), 1.) if scale is None else scale
+    torch.testing.assert_close(a, b, rtol=tol, atol=tol * scale)
+
+
+def inputs(shape, channels_last, dtype, seed=0):
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    return x
+
+
+def run(module, x, seed=1):
+    """Output, input gradient and every parameter's gradient under a fixed random upstream gradient."""
+    x = x.detach().clone().requires_grad_()
+    y = module(x)
+    g = torch.randn(y.shape, generator=torch.Generator().manual_seed(seed), dtype=y.dtype)
+    module.zero_grad(set_to_none=True)
+    (y * g).sum().backward()
+    grads = {n.removeprefix('unit.'): p.grad.clone() for n, p in module.named_parameters() if p.grad is not None}
+    return y.detach(), x.grad.clone(), grads
+
+
+def assert_same(new, ref, x):
+    """``new`` and ``ref`` (holding a deep copy of ``new`` as ``unit``) agree on ``x``."""
+    y1, gx1, gp1 = run(new, x)
+    y2, gx2, gp2 = run(ref, x)
+    close(y1, y2)
+    close(gx1, gx2)
+    assert gp1.keys() == gp2.keys() and gp1
+    scale = max(max(float(g.abs().max()) for g in gp2.values()), 1.)
+    for name in gp1:
+        close(gp1[name], gp2[name], scale)
+    buffers = dict(ref.unit.named_buffers())
+    for name, b in new.named_buffers():
+        close(b, buffers[name])
+    assert list(new.state_dict()) == list(ref.unit.state_dict())
+
+
+def randomize_bn(module):
+    """Non-trivial BatchNorm affine parameters and running statistics (eval mode uses them)."""
+    gen = torch.Generator().manual_seed(2)
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=gen))
+                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=gen))
+                m.running_var.copy_(torch.rand(m.running_var.shape, generator=gen) + 0.5)
+
+
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+@pytest.mark.parametrize('channels_last', [True, False])
+def test_aggregate_subsets_is_the_einsum(channels_last, dtype):
+    x = inputs((2, 3 * 5, 4, 7), channels_last, dtype).requires_grad_()
+    A = torch.randn(3, 7, 7, dtype=dtype, generator=torch.Generator().manual_seed(3)).requires_grad_()
+    y = aggregate_subsets(x, A)
+    x_ref, A_ref = x.detach().clone().requires_grad_(), A.detach().clone().requires_grad_()
+    y_ref = torch.einsum('nkctv,kvw->nctw', x_ref.reshape(2, 3, 5, 4, 7), A_ref)
+    close(y, y_ref)
+    # the output keeps the input's memory layout
+    assert y.is_contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+    g = torch.randn(y.shape, dtype=dtype, generator=torch.Generator().manual_seed(4))
+    (y * g).sum().backward()
+    (y_ref * g).sum().backward()
+    close(x.grad, x_ref.grad)
+    close(A.grad, A_ref.grad)
+
+
+def test_aggregate_subsets_rejects_channels_not_a_multiple_of_the_subsets():
+    with pytest.raises(ValueError, match='not a multiple of the 3 subsets'):
+        aggregate_subsets(torch.randn(1, 7, 2, 5), torch.randn(3, 5, 5))
+
+
+def ref_unit_gcn_forward(u, x):
+    """unit_gcn's forward in the straightforward formulation: einsum over the K subsets."""
+    n, _, t, v = x.shape
+    A = u.adjacency()
+    if u.conv_pos == 'pre':
+        x_k = u.conv(x).reshape(n, u.num_subsets, u.out_channels, t, v)
+        y = torch.einsum('nkctv,kvw->nctw', x_k, A)
+    else:
+        y = u.conv(torch.einsum('nctv,kvw->nkctw', x, A).reshape(n, -1, t, v))
+    y = u.bn(y.contiguous())
+    if u.with_res:
+        y = y + (u.down(x) if hasattr(u, 'down') else x)
+    return u.act(y)
+
+
+class RefUnitGCN(nn.Module):
+    """unit_gcn (held as ``unit``) run by :func:`ref_unit_gcn_forward`."""
+
+    def __init__(self, unit):
+        super().__init__()
+        self.unit = unit
+
+    def forward(self, x):
+        return ref_unit_gcn_forward(self.unit, x)
+
+
+@pytest.mark.parametrize('adaptive', [None, 'init', 'offset', 'importance'])
+@pytest.mark.parametrize('conv_pos', ['pre', 'post'])
+@pytest.mark.parametrize('train', [True, False])
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+def test_unit_gcn_matches_einsum(adaptive, conv_pos, train, dtype):
+    A = torch.tensor(Graph(layout='nturgb+d', mode='spatial').A, dtype=torch.float32)
+    with torch.random.fork_rng():  # a fixed initialisation (the comparison holds for any)
+        torch.manual_seed(0)
+        unit = unit_gcn(6, 8, A, adaptive=adaptive, conv_pos=conv_pos, with_res=True)
+    with torch.no_grad():
+        if adaptive == 'offset':
+            unit.PA.normal_()
+        elif adaptive == 'importance':
+            unit.PA.uniform_(0.5, 1.5)
+    randomize_bn(unit)
+    unit = unit.to(dtype).train(train)
+    ref = RefUnitGCN(copy.deepcopy(unit)).train(train)
+    for seed in (0, 5):  # a second step: running statistics keep agreeing
+        assert_same(unit, ref, inputs((3, 6, 10, 25), False, dtype, seed))
+
+
+class RefMSTCN(nn.Module):
+    """mstcn's / dgmstcn's forward with every branch run on its own (the straightforward formulation)."""
+
+    def __init__(self, unit):
+        super().__init__()
+        self.unit = unit
+
+    def forward(self, x):
+        u = self.unit
+        if isinstance(u, dgmstcn):
+            V = x.shape[-1]
+            x = torch.cat([x, x.mean(dim=-1, keepdim=True)], dim=-1)
+            out = torch.cat([branch(x) for branch in u.branches], dim=1)
+            feat = out[..., :V] + out[..., V:] * u.add_coeff[:V]
+            return u.drop(u.bn(u.transform(feat)))
+        feat = torch.cat([branch(x) for branch in u.branches], dim=1)
+        if u.fuse:
+            feat = u.bn(u.transform(feat))
+        if u.residual_mode == 'identity':
+            feat = feat + x
+        elif u.residual_mode == 'conv':
+            feat = feat + u.residual(x)
+        return u.drop(u.out_act(feat))
+
+
+def make_mstcn(kind, c_in):
+    if kind == 'stgcn++':
+        return mstcn(c_in, 12)
+    if kind == 'stride2':
+        return mstcn(c_in, 24, stride=2, residual=True, act='ReLU')
+    if kind == 'msg3d':
+        return mstcn(c_in, 12, ms_cfg=[(3, 1), (3, 2), ('max', 3), '1x1'], fuse=False, branch_norm=True,
+                     remainder='last', residual=True, act='ReLU')
+    if kind == 'ctrgcn':
+        return mstcn(c_in, 12, mid_channels=0.25, ms_cfg=[(5, 1), (5, 2), ('max', 3), '1x1'])
+    unit = dgmstcn(c_in, 12, num_joints=25)
+    with torch.no_grad():
+        unit.add_coeff.normal_()
+    return unit
+
+
+@pytest.mark.parametrize('kind', ['stgcn++', 'msg3d', 'ctrgcn', 'dgstgcn', 'stride2'])
+@pytest.mark.parametrize('train', [True, False])
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+def test_mstcn_fused_bottleneck_matches_branches(kind, train, dtype):
+    with torch.random.fork_rng():  # a fixed initialisation (the comparison holds for any)
+        torch.manual_seed(0)
+        unit = make_mstcn(kind, 12)
+    randomize_bn(unit)
+    unit = unit.to(dtype).train(train)
+    ref = RefMSTCN(copy.deepcopy(unit)).train(train)
+    for seed in (0, 5):  # a second step: running statistics and num_batches_tracked keep agreeing
+        assert_same(unit, ref, inputs((3, 12, 10, 25), False, dtype, seed))
+
+
+@pytest.mark.parametrize('momentum', [0.1, None])
+@pytest.mark.parametrize('train', [True, False])
+def test_batch_norm_concat_matches_separate_norms(momentum, train):
+    norms = nn.ModuleList(nn.BatchNorm2d(c, momentum=momentum) for c in (3, 5, 2))
+    randomize_bn(norms)
+    norms = norms.double().train(train)
+    ref = copy.deepcopy(norms)
+    for seed in (0, 1):
+        x = inputs((4, 10, 6, 5), False, torch.float64, seed)
+        y = batch_norm_concat(x, list(norms))
+        y_ref = torch.cat([bn(p) for p, bn in zip(x.split([3, 5, 2], 1), ref)], 1)
+        close(y, y_ref)
+        for (name, a), b in zip(norms.state_dict().items(), ref.state_dict().values()):
+            close(a, b)
+
+
+def test_batch_norm_concat_mixed_settings_fall_back():
+    norms = [nn.BatchNorm2d(3, eps=1e-3).double(), nn.BatchNorm2d(2).double()]
+    x = inputs((2, 5, 4, 3), False, torch.float64)
+    close(batch_norm_concat(x, norms), torch.cat([norms[0](x[:, :3]), norms[1](x[:, 3:])], 1))
+
+
+def plain_branch_outputs(self, x):
+    """mstcn's branches one by one, concatenated."""
+    return torch.cat([branch(x) for branch in self.branches], dim=1)
+
+
+def straightforward(model):
+    """A deep copy of ``model`` whose unit_gcn / mstcn / dgmstcn units run the straightforward formulation."""
+    model = copy.deepcopy(model)
+    for m in model.modules():
+        if isinstance(m, unit_gcn):
+            m.forward = types.MethodType(ref_unit_gcn_forward, m)
+        elif isinstance(m, mstcn):
+            m.branch_outputs = types.MethodType(plain_branch_outputs, m)
+    return model
+
+
+@pytest.mark.parametrize('backbone', [
+    dict(type='STGCN', gcn_adaptive='init', gcn_with_res=True, tcn_type='mstcn'),
+    dict(type='STGCN', gcn_adaptive='importance'),
+    dict(type='DGSTGCN'),
+], ids=['stgcn++', 'stgcn', 'dgstgcn'])
+def test_fixed_seed_training_follows_the_same_loss_curve(backbone):
+    """Three SGD steps (momentum, weight decay) of a small model: the loss curve and the final weights of the
+    rewritten units equal those of the straightforward formulation (float64).
+
+    Training amplifies rounding differences about 100x per step on this tiny problem (loss differences measured
+    over 8 steps: 0, 1e-15, 4e-13, 2e-11, 4e-9, ... for ST-GCN++), so three steps keep a margin of 1e3 under the
+    1e-9 tolerance while a formulation error would show at the first step."""
+    import pyskl.models  # noqa: F401
+    from pyskl.registry import MODELS
+    graph = dict(layout='nturgb+d', mode='spatial')
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = MODELS.build(dict(type='RecognizerGCN', backbone=dict(backbone, base_channels=8, graph_cfg=graph),
+                                  cls_head=dict(type='GCNHead', num_classes=5, in_channels=32))).double()
+    ref = straightforward(model)
+    assert list(model.state_dict()) == list(ref.state_dict())
+    gen = torch.Generator().manual_seed(0)
+    curves = ([], [])
+    optims = [torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4) for m in (model, ref)]
+    for _ in range(3):
+        x = torch.randn(4, 2, 12, 25, 3, generator=gen, dtype=torch.float64)
+        samples = [dict(gt_label=int(i)) for i in torch.randint(5, (4, ), generator=gen)]
+        for m, optim, curve in zip((model, ref), optims, curves):
+            loss = m(x, samples, mode='loss')['loss_cls']
+            optim.zero_grad()
+            loss.backward()
+            optim.step()
+            curve.append(loss.detach())
+    close(torch.stack(curves[0]), torch.stack(curves[1]))
+    for (name, a), b in zip(model.state_dict().items(), ref.state_dict().values()):
+        close(a, b)
