@@ -9,6 +9,7 @@ CFG must be a 2D COCO-17 skeleton config (``coco`` layout, pixel keypoints + sco
 configs); poses come from the ``pose`` extra (``pip install -e '.[pose]'`` or
 ``bash tools/setup_env.sh pose``). OUT can be ``.mp4`` or ``.gif``.
 """
+
 import argparse
 import os.path as osp
 
@@ -25,8 +26,10 @@ def parse_args(argv=None):
     p.add_argument('--device', default='cpu')
     p.add_argument('--short-side', type=int, default=480, help='short side of the output video (pixels)')
     p.add_argument('--model-complexity', type=int, default=1, choices=(0, 1), help='MediaPipe model')
-    p.add_argument('--out-pose', help='also write the extracted poses as a PYSKL annotation pickle '
-                                      '(needs --label: the class of the video)')
+    p.add_argument(
+        '--out-pose',
+        help='also write the extracted poses as a PYSKL annotation pickle (needs --label: the class of the video)',
+    )
     p.add_argument('--label', type=int, help='class index stored with --out-pose')
     p.add_argument('--cfg-options', nargs='+', action=DictAction, help='config overrides KEY=VALUE')
     args = p.parse_args(argv)
@@ -56,13 +59,15 @@ def main(argv=None):
     print(f'{args.video}: person found in {found}/{ann["total_frames"]} frames')
     ann.update(frame_dir=osp.splitext(osp.basename(args.video))[0], label=-1)
     if args.out_pose:
-        dump_pickle(dict(split=dict(all=[ann['frame_dir']]), annotations=[dict(ann, label=args.label)]),
-                    args.out_pose)
+        dump_pickle(dict(split=dict(all=[ann['frame_dir']]), annotations=[dict(ann, label=args.label)]), args.out_pose)
 
     model = init_recognizer(args.config, args.checkpoint, device=args.device, cfg_options=args.cfg_options)
     num_classes = int(model.cfg.model.cls_head.num_classes)
-    names = (load_label_map(args.label_map, num_classes) if args.label_map
-             else model.classes or [f'class {i}' for i in range(num_classes)])
+    names = (
+        load_label_map(args.label_map, num_classes)
+        if args.label_map
+        else model.classes or [f'class {i}' for i in range(num_classes)]
+    )
     results = inference_recognizer(model, ann, topk=5)
     lines = [f'{names[label]}: {score:.3f}' for label, score, _ in results]
     for label, score, _ in results:
@@ -71,8 +76,14 @@ def main(argv=None):
     h, w = ann['img_shape']
     scale = args.short_side / min(h, w)
     size = (int(round(h * scale / 2)) * 2, int(round(w * scale / 2)) * 2)
-    frames = draw_skeletons(ann['keypoint'], layout='coco', keypoint_score=ann['keypoint_score'],
-                            frames=VideoFrames(args.video, size=size), img_shape=(h, w), size=size)
+    frames = draw_skeletons(
+        ann['keypoint'],
+        layout='coco',
+        keypoint_score=ann['keypoint_score'],
+        frames=VideoFrames(args.video, size=size),
+        img_shape=(h, w),
+        size=size,
+    )
     write_video([draw_text(f, lines) for f in frames], args.out, fps=fps)
     print(f'wrote {len(frames)} frames to {args.out}')
 

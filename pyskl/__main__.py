@@ -1,4 +1,5 @@
 """``python -m pyskl <command> ...``: the same as the ``pyskl`` console command."""
+
 import sys
 
 from pyskl.cli.main import main

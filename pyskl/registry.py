@@ -6,6 +6,7 @@ whose ``default_scope`` is ``'pyskl'`` finds pyskl's components first and mmengi
 register into each registry; mmengine imports them the first time the registry builds
 something in the ``pyskl`` scope, so ``import pyskl`` itself stays light.
 """
+
 import datetime
 import importlib
 import warnings
@@ -38,29 +39,31 @@ SCOPE = 'pyskl'
 RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope=SCOPE, locations=['pyskl.engine'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, scope=SCOPE, locations=['pyskl.engine'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, scope=SCOPE, locations=['pyskl.engine'])
-LOG_PROCESSORS = Registry('log_processor', parent=MMENGINE_LOG_PROCESSORS, scope=SCOPE,
-                          locations=['pyskl.engine'])
+LOG_PROCESSORS = Registry('log_processor', parent=MMENGINE_LOG_PROCESSORS, scope=SCOPE, locations=['pyskl.engine'])
 
-DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, scope=SCOPE,
-                    locations=['pyskl.datasets.pose_dataset', 'pyskl.datasets.dataset_wrappers'])
-DATA_SAMPLERS = Registry('data sampler', parent=MMENGINE_DATA_SAMPLERS, scope=SCOPE,
-                         locations=['pyskl.datasets.samplers'])
-TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE,
-                      locations=['pyskl.datasets.transforms'])
+DATASETS = Registry(
+    'dataset',
+    parent=MMENGINE_DATASETS,
+    scope=SCOPE,
+    locations=['pyskl.datasets.pose_dataset', 'pyskl.datasets.dataset_wrappers'],
+)
+DATA_SAMPLERS = Registry(
+    'data sampler', parent=MMENGINE_DATA_SAMPLERS, scope=SCOPE, locations=['pyskl.datasets.samplers']
+)
+TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, scope=SCOPE, locations=['pyskl.datasets.transforms'])
 FUNCTIONS = Registry('function', parent=MMENGINE_FUNCTIONS, scope=SCOPE)
 
 MODELS = Registry('model', parent=MMENGINE_MODELS, scope=SCOPE, locations=['pyskl.models'])
-MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope=SCOPE,
-                          locations=['pyskl.models'])
+MODEL_WRAPPERS = Registry('model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope=SCOPE, locations=['pyskl.models'])
 
 OPTIMIZERS = Registry('optimizer', parent=MMENGINE_OPTIMIZERS, scope=SCOPE, locations=['pyskl.engine'])
-OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, scope=SCOPE,
-                          locations=['pyskl.engine'])
-OPTIM_WRAPPER_CONSTRUCTORS = Registry('optimizer wrapper constructor',
-                                      parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, scope=SCOPE,
-                                      locations=['pyskl.engine'])
-PARAM_SCHEDULERS = Registry('parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS, scope=SCOPE,
-                            locations=['pyskl.engine'])
+OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, scope=SCOPE, locations=['pyskl.engine'])
+OPTIM_WRAPPER_CONSTRUCTORS = Registry(
+    'optimizer wrapper constructor', parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, scope=SCOPE, locations=['pyskl.engine']
+)
+PARAM_SCHEDULERS = Registry(
+    'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS, scope=SCOPE, locations=['pyskl.engine']
+)
 
 METRICS = Registry('metric', parent=MMENGINE_METRICS, scope=SCOPE, locations=['pyskl.evaluation'])
 EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, scope=SCOPE, locations=['pyskl.evaluation'])
@@ -68,8 +71,9 @@ EVALUATOR = Registry('evaluator', parent=MMENGINE_EVALUATOR, scope=SCOPE, locati
 VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, scope=SCOPE)
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, scope=SCOPE)
 # ``init_cfg=dict(type='Pretrained', ...)`` reads through pyskl's checkpoint loader (pyskl.engine.checkpoint)
-WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, scope=SCOPE,
-                               locations=['pyskl.engine'])
+WEIGHT_INITIALIZERS = Registry(
+    'weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, scope=SCOPE, locations=['pyskl.engine']
+)
 
 
 def build_in_pyskl_scope(registry, cfg: dict):
@@ -84,9 +88,24 @@ def build_in_pyskl_scope(registry, cfg: dict):
 def registering_modules() -> List[str]:
     """The modules that register pyskl's components: the ``locations`` of the registries above (one list)."""
     modules = []
-    for registry in (RUNNERS, LOOPS, HOOKS, LOG_PROCESSORS, DATASETS, DATA_SAMPLERS, TRANSFORMS, MODELS,
-                     MODEL_WRAPPERS, OPTIMIZERS, OPTIM_WRAPPERS, OPTIM_WRAPPER_CONSTRUCTORS, PARAM_SCHEDULERS,
-                     METRICS, EVALUATOR, WEIGHT_INITIALIZERS):
+    for registry in (
+        RUNNERS,
+        LOOPS,
+        HOOKS,
+        LOG_PROCESSORS,
+        DATASETS,
+        DATA_SAMPLERS,
+        TRANSFORMS,
+        MODELS,
+        MODEL_WRAPPERS,
+        OPTIMIZERS,
+        OPTIM_WRAPPERS,
+        OPTIM_WRAPPER_CONSTRUCTORS,
+        PARAM_SCHEDULERS,
+        METRICS,
+        EVALUATOR,
+        WEIGHT_INITIALIZERS,
+    ):
         modules += [m for m in registry._locations if m not in modules]
     return modules
 
@@ -106,7 +125,9 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     current = DefaultScope.get_current_instance()
     if current is None or not DefaultScope.check_instance_created('pyskl'):
         if current is not None and current.scope_name != 'pyskl':
-            warnings.warn(f'The current default scope "{current.scope_name}" is not "pyskl"; '
-                          'a new default scope "pyskl" is created for pyskl components.')
+            warnings.warn(
+                f'The current default scope "{current.scope_name}" is not "pyskl"; '
+                'a new default scope "pyskl" is created for pyskl components.'
+            )
         name = 'pyskl' if current is None else f'pyskl-{datetime.datetime.now()}'
         DefaultScope.get_instance(name, scope_name='pyskl')

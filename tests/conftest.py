@@ -3,6 +3,7 @@
 The CI machine has 2 cores; keep torch to one intra-op thread per process so that
 multi-process tests (DDP on gloo, dataloader workers) do not oversubscribe them.
 """
+
 import os
 import os.path as osp
 import pickle
@@ -14,6 +15,7 @@ from repo_paths import REPO, SHARED
 
 def pytest_configure(config):
     import torch
+
     torch.set_num_threads(1)
 
 
@@ -37,19 +39,29 @@ def _ntu_sample(rng, name, label, num_person=None, num_frames=None):
     """An NTU-like 3D annotation: keypoint float32 (M, T, 25, 3)."""
     m = int(rng.integers(1, 3)) if num_person is None else num_person
     t = int(rng.integers(20, 41)) if num_frames is None else num_frames
-    return dict(frame_dir=name, label=label, total_frames=t,
-                keypoint=rng.normal(size=(m, t, 25, 3)).astype(np.float32),
-                img_shape=(1080, 1920), original_shape=(1080, 1920))
+    return dict(
+        frame_dir=name,
+        label=label,
+        total_frames=t,
+        keypoint=rng.normal(size=(m, t, 25, 3)).astype(np.float32),
+        img_shape=(1080, 1920),
+        original_shape=(1080, 1920),
+    )
 
 
 def _coco_sample(rng, name, label, num_person=None, num_frames=None):
     """A COCO-like 2D annotation: keypoint float32 (M, T, 17, 2) + keypoint_score (M, T, 17)."""
     m = int(rng.integers(1, 3)) if num_person is None else num_person
     t = int(rng.integers(20, 41)) if num_frames is None else num_frames
-    return dict(frame_dir=name, label=label, total_frames=t,
-                keypoint=(rng.random((m, t, 17, 2)) * [640, 480]).astype(np.float32),
-                keypoint_score=rng.random((m, t, 17)).astype(np.float32),
-                img_shape=(480, 640), original_shape=(480, 640))
+    return dict(
+        frame_dir=name,
+        label=label,
+        total_frames=t,
+        keypoint=(rng.random((m, t, 17, 2)) * [640, 480]).astype(np.float32),
+        keypoint_score=rng.random((m, t, 17)).astype(np.float32),
+        img_shape=(480, 640),
+        original_shape=(480, 640),
+    )
 
 
 def _make_annotations(kind='ntu', n_train=6, n_val=4, num_classes=5, seed=0):

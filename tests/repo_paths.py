@@ -1,5 +1,6 @@
 """Where things are, for every test module: ``from repo_paths import REPO, SHARED, VIDEO`` (``tests/`` is on
 ``pythonpath`` in pyproject.toml). One definition instead of path arithmetic in each file."""
+
 import os
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

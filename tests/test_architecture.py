@@ -1,5 +1,6 @@
 """The import contracts of pyskl (pyproject.toml, ``[tool.importlinter]``) hold, and the checker would notice a
 violation: a copy of the package with one upward import is reported broken."""
+
 import os
 import shutil
 import subprocess
@@ -14,8 +15,14 @@ LINT = 'import sys; from importlinter.cli import lint_imports_command as c; sys.
 
 def _lint(root: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=root)
-    return subprocess.run([sys.executable, '-c', LINT, '--no-cache', '--config', os.path.join(root, 'pyproject.toml')],
-                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, '-c', LINT, '--no-cache', '--config', os.path.join(root, 'pyproject.toml')],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_import_contracts_hold(repo_root):
@@ -24,14 +31,16 @@ def test_import_contracts_hold(repo_root):
     assert '0 broken' in res.stdout
 
 
-@pytest.mark.parametrize('module, line, broken', [
-    ('core/layout.py', 'import pyskl.datasets  # noqa', 'Layers point down'),          # core importing up
-    ('models/losses.py', 'import pyskl.datasets  # noqa', 'Layers point down'),        # sibling layers
-    ('core/keys.py', 'import torch  # noqa', 'The core is torch-free'),
-])
+@pytest.mark.parametrize(
+    'module, line, broken',
+    [
+        ('core/layout.py', 'import pyskl.datasets  # noqa', 'Layers point down'),  # core importing up
+        ('models/losses.py', 'import pyskl.datasets  # noqa', 'Layers point down'),  # sibling layers
+        ('core/keys.py', 'import torch  # noqa', 'The core is torch-free'),
+    ],
+)
 def test_a_violation_is_reported(repo_root, tmp_path, module, line, broken):
-    shutil.copytree(os.path.join(repo_root, 'pyskl'), tmp_path / 'pyskl',
-                    ignore=shutil.ignore_patterns('__pycache__'))
+    shutil.copytree(os.path.join(repo_root, 'pyskl'), tmp_path / 'pyskl', ignore=shutil.ignore_patterns('__pycache__'))
     shutil.copy(os.path.join(repo_root, 'pyproject.toml'), tmp_path / 'pyproject.toml')
     path = tmp_path / 'pyskl' / module
     path.write_text(path.read_text() + '\n' + line + '\n')

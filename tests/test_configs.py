@@ -8,6 +8,7 @@ resolved config, docs/model_zoo.md reproduces the published tables and the guide
 Cost: models are built once per distinct ``model`` dict (about 20 for ~170 configs) and run on
 20-frame, 1-clip inputs, so the file takes about a minute on 2 cores.
 """
+
 import copy
 import json
 import os
@@ -35,32 +36,54 @@ def leaf_configs():
 CONFIGS = leaf_configs()
 DATASETS = ['ntu60_xsub', 'ntu60_xview', 'ntu120_xsub', 'ntu120_xset']
 MODALITIES = ['j', 'b', 'jm', 'bm']
-GRID_DIRS = {'stgcn': 'stgcn/stgcn_pyskl_{}', 'stgcn++': 'stgcn++/stgcn++_{}',
-             'aagcn': 'aagcn/aagcn_pyskl_{}', 'msg3d': 'msg3d/msg3d_pyskl_{}', 'dgstgcn': 'dgstgcn/{}',
-             'ctrgcn': 'ctrgcn/ctrgcn_pyskl_{}'}
+GRID_DIRS = {
+    'stgcn': 'stgcn/stgcn_pyskl_{}',
+    'stgcn++': 'stgcn++/stgcn++_{}',
+    'aagcn': 'aagcn/aagcn_pyskl_{}',
+    'msg3d': 'msg3d/msg3d_pyskl_{}',
+    'dgstgcn': 'dgstgcn/{}',
+    'ctrgcn': 'ctrgcn/ctrgcn_pyskl_{}',
+}
 MMA_MODALITY = {'joint': 'j', 'bone': 'b', 'joint-motion': 'jm', 'bone-motion': 'bm'}
-BACKBONE_OF_DIR = {'stgcn': 'STGCN', 'stgcn++': 'STGCN', 'aagcn': 'AAGCN', 'msg3d': 'MSG3D', 'dgstgcn': 'DGSTGCN',
-                   'ctrgcn': 'CTRGCN', 'protogcn': 'ProtoGCN'}
+BACKBONE_OF_DIR = {
+    'stgcn': 'STGCN',
+    'stgcn++': 'STGCN',
+    'aagcn': 'AAGCN',
+    'msg3d': 'MSG3D',
+    'dgstgcn': 'DGSTGCN',
+    'ctrgcn': 'CTRGCN',
+    'protogcn': 'ProtoGCN',
+}
 
 
 def pyskl_grid():
     paths = []
     for model, pattern in GRID_DIRS.items():
         for ds in DATASETS:
-            for ann in (('3dkp', ) if model == 'dgstgcn' else ('3dkp', 'hrnet')):
+            for ann in ('3dkp',) if model == 'dgstgcn' else ('3dkp', 'hrnet'):
                 paths += [f'configs/{pattern.format(f"{ds}_{ann}")}/{m}.py' for m in MODALITIES]
     return paths
 
 
 def expected_from_path(path):
     """What the path promises: (dataset, '3d' | '2d', modality, model dir); None for the demo."""
-    m = re.match(r'configs/skeleton/(stgcnpp|stgcn)/\1_8xb16-([a-z-]+)-u100-80e_(ntu60|ntu120)-(xsub)-keypoint-'
-                 r'(2d|3d)\.py$', path)
+    m = re.match(
+        r'configs/skeleton/(stgcnpp|stgcn)/\1_8xb16-([a-z-]+)-u100-80e_(ntu60|ntu120)-(xsub)-keypoint-'
+        r'(2d|3d)\.py$',
+        path,
+    )
     if m:
-        return dict(ds=f'{m.group(3)}_{m.group(4)}', dim=m.group(5), feats=[MMA_MODALITY[m.group(2)]],
-                    model={'stgcn': 'stgcn', 'stgcnpp': 'stgcn++'}[m.group(1)])
-    m = re.match(r'configs/([a-z+0-9]+)/(?:[a-z+0-9]+_(?:pyskl_)?)?(ntu60_xsub|ntu60_xview|ntu120_xsub|ntu120_xset)'
-                 r'_(3dkp|hrnet)/(j|b|jm|bm|k|km)\.py$', path)
+        return dict(
+            ds=f'{m.group(3)}_{m.group(4)}',
+            dim=m.group(5),
+            feats=[MMA_MODALITY[m.group(2)]],
+            model={'stgcn': 'stgcn', 'stgcnpp': 'stgcn++'}[m.group(1)],
+        )
+    m = re.match(
+        r'configs/([a-z+0-9]+)/(?:[a-z+0-9]+_(?:pyskl_)?)?(ntu60_xsub|ntu60_xview|ntu120_xsub|ntu120_xset)'
+        r'_(3dkp|hrnet)/(j|b|jm|bm|k|km)\.py$',
+        path,
+    )
     if m:
         return dict(ds=m.group(2), dim='3d' if m.group(3) == '3dkp' else '2d', feats=[m.group(4)], model=m.group(1))
     return None
@@ -93,8 +116,17 @@ def ann_files(tmp_path_factory):
         M = 2 - i  # one sample with two persons, one with a single person
         kp = rng.uniform([200, 100], [1700, 1000], size=(M, T_DATA, 17, 2)).astype(np.float32)
         score = rng.uniform(0.2, 1.0, size=(M, T_DATA, 17)).astype(np.float32)
-        anns2d.append(dict(frame_dir=f'S001C001P001R001A{i + 1:03d}', label=i, total_frames=T_DATA, keypoint=kp,
-                           keypoint_score=score, img_shape=(1080, 1920), original_shape=(1080, 1920)))
+        anns2d.append(
+            dict(
+                frame_dir=f'S001C001P001R001A{i + 1:03d}',
+                label=i,
+                total_frames=T_DATA,
+                keypoint=kp,
+                keypoint_score=score,
+                img_shape=(1080, 1920),
+                original_shape=(1080, 1920),
+            )
+        )
     files = {}
     for dim, anns in (('3d', anns3d), ('2d', anns2d)):
         names = [a['frame_dir'] for a in anns]
@@ -105,6 +137,7 @@ def ann_files(tmp_path_factory):
 
 # ------------------------------------------------------------------------------------------------------
 # helpers
+
 
 def short_pipeline(pipeline, test):
     """The config's pipeline with CLIP_LEN-frame clips (1 clip when testing); nothing else changed."""
@@ -157,6 +190,7 @@ def walk_dicts(obj):
 # ------------------------------------------------------------------------------------------------------
 # existence
 
+
 def test_config_walk_finds_the_zoo():
     assert len(CONFIGS) >= 160
     assert not any('/_base_/' in c for c in CONFIGS)
@@ -177,8 +211,10 @@ def test_full_pyskl_grid_exists():
     assert not missing, f'{len(missing)} grid configs missing, e.g. {missing[:5]}'
     # every config but the demo has a path the recipe checks below understand
     assert [c for c in CONFIGS if expected_from_path(c) is None] == [
-        c for c in CONFIGS if '_demo_' in c or c.startswith(('configs/protogcn/finegym_hrnet/',
-                                                               'configs/protogcn/k400_hrnet/'))]
+        c
+        for c in CONFIGS
+        if '_demo_' in c or c.startswith(('configs/protogcn/finegym_hrnet/', 'configs/protogcn/k400_hrnet/'))
+    ]
 
 
 def test_modality_leaves_are_thin():
@@ -195,6 +231,7 @@ def test_modality_leaves_are_thin():
 
 # ------------------------------------------------------------------------------------------------------
 # every config: recipe, pipelines, model, one forward pass
+
 
 @pytest.mark.parametrize('path', CONFIGS)
 def test_config(path, ann_files):
@@ -234,8 +271,7 @@ def test_config(path, ann_files):
         for loader in ('val_dataloader', 'test_dataloader'):
             assert (cfg[loader].dataset.ann_file, cfg[loader].dataset.split) == (ann, f'{split}_val')
         assert cfg.train_dataloader.batch_size == 16
-        assert cfg.optim_wrapper.optimizer == dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4,
-                                                   nesterov=True)
+        assert cfg.optim_wrapper.optimizer == dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True)
         assert cfg.auto_scale_lr.base_batch_size == (64 if dg else 128)
         assert cfg.train_cfg.max_epochs == (150 if dg else 16)
         [sched] = cfg.param_scheduler  # its length is the training's (no T_max, no end)
@@ -267,7 +303,7 @@ def test_config(path, ann_files):
         preds = model.test_step(batch)
     assert [p['gt_label'] for p in preds] == [0, 1]
     for p in preds:
-        assert p['pred_score'].shape == (num_classes, )
+        assert p['pred_score'].shape == (num_classes,)
         assert torch.isfinite(p['pred_score']).all()
         torch.testing.assert_close(p['pred_score'].sum(), torch.tensor(1.0))
 
@@ -275,9 +311,17 @@ def test_config(path, ann_files):
 # ------------------------------------------------------------------------------------------------------
 # released key schemas of the 2D and MMAction2 configs (the 3D PYSKL ones: tests/test_reference.py)
 
-SCHEMAS = ['pyskl_stgcn_ntu60_xsub_hrnet', 'pyskl_stgcnpp_ntu60_xsub_hrnet', 'pyskl_aagcn_ntu60_xsub_hrnet',
-           'pyskl_msg3d_ntu60_xsub_hrnet', 'pyskl_ctrgcn_ntu60_xsub_hrnet', 'mma_stgcn_ntu60_xsub_2d',
-           'mma_stgcn_ntu60_xsub_3d', 'mma_stgcnpp_ntu60_xsub_2d', 'mma_stgcnpp_ntu60_xsub_3d']
+SCHEMAS = [
+    'pyskl_stgcn_ntu60_xsub_hrnet',
+    'pyskl_stgcnpp_ntu60_xsub_hrnet',
+    'pyskl_aagcn_ntu60_xsub_hrnet',
+    'pyskl_msg3d_ntu60_xsub_hrnet',
+    'pyskl_ctrgcn_ntu60_xsub_hrnet',
+    'mma_stgcn_ntu60_xsub_2d',
+    'mma_stgcn_ntu60_xsub_3d',
+    'mma_stgcnpp_ntu60_xsub_2d',
+    'mma_stgcnpp_ntu60_xsub_3d',
+]
 
 
 @pytest.mark.parametrize('name', SCHEMAS)
@@ -304,6 +348,7 @@ def test_released_schema(name, shared_dir):
 # ------------------------------------------------------------------------------------------------------
 # tools/misc/print_config.py
 
+
 def test_protogcn_finegym_schema(shared_dir):
     """ProtoGCN's 2D FineGYM model (20-joint 'coco_new') has the original's state-dict entries (keys, shapes,
     dtypes, parameter / buffer; the order is free, and a class-memory buffer ending in `avg_f` may be added, as
@@ -322,8 +367,12 @@ def test_protogcn_finegym_schema(shared_dir):
     for key, value in model.state_dict().items():
         if key.endswith('avg_f'):
             continue
-        ours[key] = dict(key=key, shape=list(value.shape), dtype=str(value.dtype).replace('torch.', ''),
-                         kind='param' if key in params else 'buffer')
+        ours[key] = dict(
+            key=key,
+            shape=list(value.shape),
+            dtype=str(value.dtype).replace('torch.', ''),
+            kind='param' if key in params else 'buffer',
+        )
     assert ours == {e['key']: e for e in schema['entries']}
     assert sum(p.numel() for p in model.parameters() if p.requires_grad) == schema['params_trainable']
     with torch.no_grad():
@@ -335,9 +384,21 @@ def test_print_config(tmp_path):
     config = 'configs/stgcn++/stgcn++_ntu120_xset_hrnet/bm.py'
     out_file = tmp_path / 'resolved.py'
     proc = subprocess.run(
-        [sys.executable, 'tools/misc/print_config.py', config, '--cfg-options', 'feats=[j,b]',
-         'train_dataloader.batch_size=8', '--out', str(out_file)],
-        cwd=REPO, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            'tools/misc/print_config.py',
+            config,
+            '--cfg-options',
+            'feats=[j,b]',
+            'train_dataloader.batch_size=8',
+            '--out',
+            str(out_file),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
     assert text.startswith(f'Config: {config}\n')
@@ -345,6 +406,7 @@ def test_print_config(tmp_path):
     assert "split='xset_train'" in text and "ann_file='data/nturgbd/ntu120_hrnet.pkl'" in text
 
     from pyskl.core.config import load_config
+
     saved = load_config(str(out_file))
     assert saved.feats == ['j', 'b'] and saved.model.backbone.in_channels == 6
     assert saved.train_dataloader.batch_size == 8
@@ -352,13 +414,19 @@ def test_print_config(tmp_path):
 
 
 def test_print_config_bad_path():
-    proc = subprocess.run([sys.executable, 'tools/misc/print_config.py', 'configs/nope/j.py'], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, 'tools/misc/print_config.py', 'configs/nope/j.py'],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode != 0 and 'configs/nope/j.py' in proc.stderr
 
 
 # ------------------------------------------------------------------------------------------------------
 # load_config: the model follows the dataset's top-level `layout` / `num_classes` unless set explicitly
+
 
 def test_model_follows_dataset_keys():
     from pyskl.core.config import load_config
@@ -376,7 +444,7 @@ def test_model_follows_dataset_keys():
         ds = ds.dataset if ds.type == 'RepeatDataset' else ds
         assert (ds.num_classes, ds.layout) == (7, 'openpose'), loader
     # ... and an explicit model value that contradicts them is an error naming both keys
-    with pytest.raises(ValueError, match=r"model\.cls_head\.num_classes=5 disagrees with num_classes=120"):
+    with pytest.raises(ValueError, match=r'model\.cls_head\.num_classes=5 disagrees with num_classes=120'):
         load_config(path, cfg_options={'model.cls_head.num_classes': 5})
     with pytest.raises(ValueError, match=r"graph_cfg\.layout='nturgb\+d' disagrees with layout='coco'"):
         load_config(path, cfg_options={'model.backbone.graph_cfg.layout': 'nturgb+d'})
@@ -384,11 +452,20 @@ def test_model_follows_dataset_keys():
 
 # ProtoGCN's per-leaf recipe (../shared/zoo/protogcn.md): extra augmentation per dataset and modality group
 # (j / jm, b / bm, k / km), prototypes and contrastive weight per modality
-PROTOGCN_EXTRA = {'ntu60_xsub': (None, 'Spatial_Flip', 'Spatial_Flip'), 'ntu60_xview': (None, None, 'Part_Drop'),
-                  'ntu120_xsub': ('Spatial_Flip', 'Spatial_Flip', 'Part_Drop'),
-                  'ntu120_xset': (None, 'Spatial_Flip', 'Spatial_Flip')}
-PROTOGCN_HEAD = {'j': (400, 0.2), 'jm': (400, 0.2), 'b': (100, 0.3), 'bm': (100, 0.3), 'k': (100, 0.1),
-                 'km': (100, 0.1)}
+PROTOGCN_EXTRA = {
+    'ntu60_xsub': (None, 'Spatial_Flip', 'Spatial_Flip'),
+    'ntu60_xview': (None, None, 'Part_Drop'),
+    'ntu120_xsub': ('Spatial_Flip', 'Spatial_Flip', 'Part_Drop'),
+    'ntu120_xset': (None, 'Spatial_Flip', 'Spatial_Flip'),
+}
+PROTOGCN_HEAD = {
+    'j': (400, 0.2),
+    'jm': (400, 0.2),
+    'b': (100, 0.3),
+    'bm': (100, 0.3),
+    'k': (100, 0.1),
+    'km': (100, 0.1),
+}
 
 
 @pytest.mark.parametrize('ds', DATASETS)
@@ -402,7 +479,11 @@ def test_protogcn_leaf_recipe(ds, feat):
     extra = PROTOGCN_EXTRA[ds][{'j': 0, 'b': 1, 'k': 2}[feat[0]]]
     types = [t['type'] for t in cfg.train_dataloader.dataset.dataset.pipeline]
     assert types == ['PreNormalize3D', 'RandomRot'] + ([extra] if extra else []) + [
-        'GenSkeFeat', 'UniformSampleDecode', 'FormatGCNInput', 'PackSkeletonInputs']
+        'GenSkeFeat',
+        'UniformSampleDecode',
+        'FormatGCNInput',
+        'PackSkeletonInputs',
+    ]
     for t in cfg.train_dataloader.dataset.dataset.pipeline:
         if t['type'] == 'Spatial_Flip':
             assert t.p == 0.5 and t.dataset == 'nturgb+d'
@@ -435,8 +516,9 @@ def read_doc(name):
 
 
 def table_rows(text, prefix):
-    return [[c.strip() for c in line.strip().strip('|').split('|')] for line in text.splitlines()
-            if line.startswith(prefix)]
+    return [
+        [c.strip() for c in line.strip().strip('|').split('|')] for line in text.splitlines() if line.startswith(prefix)
+    ]
 
 
 @pytest.mark.parametrize('page', ['aagcn', 'msg3d', 'dg-stgcn'])
@@ -459,12 +541,15 @@ def test_model_zoo_ctrgcn_table(shared_dir):
     with open(os.path.join(shared_dir, 'zoo', 'ctrgcn.md'), encoding='utf-8') as f:
         rows = table_rows(f.read(), '| `configs/ctrgcn/')
     doc = read_doc('model_zoo.md')
-    part = doc[doc.index('## CTR-GCN'):]
+    part = doc[doc.index('## CTR-GCN') :]
     assert len(rows) == 8
     for cells in rows:
         folder = cells[0].strip('`').rstrip('/')
-        ours = [f'[{top1}](https://download.openmmlab.com/mmaction/pyskl/ckpt/ctrgcn/{os.path.basename(folder)}/'
-                f'{m}.pth) ([{m}.py](../{folder}/{m}.py))' for m, top1 in zip(MODALITIES, cells[1:5])]
+        ours = [
+            f'[{top1}](https://download.openmmlab.com/mmaction/pyskl/ckpt/ctrgcn/{os.path.basename(folder)}/'
+            f'{m}.pth) ([{m}.py](../{folder}/{m}.py))'
+            for m, top1 in zip(MODALITIES, cells[1:5])
+        ]
         assert ' | '.join(ours) + f' | {cells[5]} | {cells[6]} |' in part, folder
 
 
@@ -476,10 +561,11 @@ def test_model_zoo_mmaction_tables(page, shared_dir):
     assert len(sections) == (4 if page == 'stgcn' else 2)
     for sec in sections:
         title = sec.split('\n', 1)[0].strip().replace('_', ' ')
-        part = doc[doc.index(f'### {title}', doc.index('## ST-GCN++' if page == 'stgcnpp' else '## ST-GCN')):]
-        part = part[:part.index('\n\n', part.index('| :--'))]
-        rows = [[c.strip() for c in line.strip().strip('|').split('|')] for line in sec.splitlines()
-                if line.startswith('|')][2:]
+        part = doc[doc.index(f'### {title}', doc.index('## ST-GCN++' if page == 'stgcnpp' else '## ST-GCN')) :]
+        part = part[: part.index('\n\n', part.index('| :--'))]
+        rows = [
+            [c.strip() for c in line.strip().strip('|').split('|')] for line in sec.splitlines() if line.startswith('|')
+        ][2:]
         for cells in rows:
             if cells[1] in ('two-stream', 'four-stream'):
                 label = '2-stream (J:B = 1:1)' if cells[1] == 'two-stream' else '4-stream (J:B:JM:BM = 2:2:1:1)'

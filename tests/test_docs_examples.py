@@ -1,5 +1,6 @@
 """The custom-dataset example of docs/data_preparation.md, run as a user would: its two Python blocks saved as
 files, its train / test commands run, and the accuracy it states reached."""
+
 import os
 import re
 import subprocess
@@ -9,7 +10,6 @@ import pytest
 from repo_paths import REPO
 
 pytestmark = pytest.mark.slow
-
 
 
 def test_custom_dataset_example_reaches_its_stated_accuracy(tmp_path):
@@ -24,14 +24,21 @@ def test_custom_dataset_example_reaches_its_stated_accuracy(tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS='1')
 
     def run(*args):
-        proc = subprocess.run([sys.executable, *args], cwd=tmp_path, env=env, capture_output=True, text=True,
-                              timeout=900)
+        proc = subprocess.run(
+            [sys.executable, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
+        )
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         return proc.stdout
 
     run('make_toy_data.py')
-    run(os.path.join(REPO, 'tools', 'train.py'), 'my_configs/toy_stgcnpp.py', '--work-dir', 'work_dirs/toy',
-        '--seed', '0')
+    run(
+        os.path.join(REPO, 'tools', 'train.py'),
+        'my_configs/toy_stgcnpp.py',
+        '--work-dir',
+        'work_dirs/toy',
+        '--seed',
+        '0',
+    )
     out = run(os.path.join(REPO, 'tools', 'test.py'), 'my_configs/toy_stgcnpp.py', 'work_dirs/toy/epoch_10.pth')
     top1 = float(re.search(r'Top-1: ([\d.]+)%', out).group(1))
     assert top1 >= stated - 10, f'the docs promise about {stated} %, the example reached {top1} %'

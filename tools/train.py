@@ -1,5 +1,6 @@
 """Train a recognizer: ``python tools/train.py CONFIG [args]``, the same as ``pyskl train CONFIG [args]``
 (arguments and behaviour: :mod:`pyskl.cli.train`, or ``--help``)."""
+
 import sys
 
 from pyskl.cli.base import run_cli

@@ -11,7 +11,8 @@ default_hooks = dict(
     # only files this run wrote (PysklRunner also turns a plain CheckpointHook into this one)
     checkpoint=dict(type='SafeCheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
+    sync_buffers=dict(type='SyncBuffersHook'),
+)
 
 custom_hooks = [
     # checkpoints hold only tensors / builtins: torch.load(weights_only=True) reads them
@@ -26,7 +27,8 @@ env_cfg = dict(
     num_threads=None,
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))  # gloo is used automatically when CUDA is absent
+    dist_cfg=dict(backend='nccl'),
+)  # gloo is used automatically when CUDA is absent
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 

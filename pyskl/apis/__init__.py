@@ -1,6 +1,7 @@
 """The library behind the commands: training, testing, inference, prediction, export, multi-stream runs and
 analysis. Submodules are imported on first use (``from pyskl.apis import init_recognizer`` imports torch,
 ``import pyskl.apis.streams`` alone does not)."""
+
 import importlib
 
 _LAZY = {

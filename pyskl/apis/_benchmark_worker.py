@@ -17,6 +17,7 @@ and ``pyskl.datasets.synthetic.make_demo_dataset`` (skipped when missing). It re
 
 The input is a fixed random ``(N, M, T, V, C)`` tensor (``torch.Generator`` seeded 0) and random labels.
 """
+
 import json
 import os
 import resource
@@ -26,20 +27,21 @@ import time
 
 
 def _maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.  # KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
 def _model_job(job: dict) -> dict:
     import torch
 
     from pyskl.apis import init_recognizer
+
     torch.set_num_threads(job['threads'])
     model = init_recognizer(job['config'], cfg_options=job.get('cfg_options') or None)
     gen = torch.Generator().manual_seed(0)
     n, m, t, v, c = job['shape']
     x = torch.randn((n, m, t, v, c), generator=gen)
     num_classes = model.cls_head.num_classes
-    samples = [dict(gt_label=int(y)) for y in torch.randint(num_classes, (n, ), generator=gen)]
+    samples = [dict(gt_label=int(y)) for y in torch.randint(num_classes, (n,), generator=gen)]
     optim = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
 
     def train_step():
@@ -80,6 +82,7 @@ def _data_job(job: dict) -> dict:
     from mmengine.config import Config
 
     from pyskl.registry import DATASETS
+
     try:
         from pyskl.registry import register_all_modules
     except ImportError:  # revisions before the layers (issue 11)

@@ -21,6 +21,7 @@ The achieved arithmetic rate is reported too: the model's multiply-adds per samp
 one multiply-add counted as 2 FLOPs; a training step is counted as 3 forward passes (forward, and the
 backward's two products per layer).
 """
+
 import time
 from typing import Optional
 
@@ -29,6 +30,7 @@ __all__ = ['benchmark_config']
 
 def _sync(device: str) -> None:
     import torch
+
     if device.startswith('cuda'):
         torch.cuda.synchronize(device)
 
@@ -36,6 +38,7 @@ def _sync(device: str) -> None:
 def _batch(dataset, batch_size: int, offset: int = 0):
     """``pseudo_collate`` of ``batch_size`` samples (the dataset is cycled if it is smaller)."""
     from mmengine.dataset import pseudo_collate
+
     n = len(dataset)
     return pseudo_collate([dataset[(offset + i) % n] for i in range(batch_size)])
 
@@ -52,10 +55,18 @@ def _timed(fn, iters: int, warmup: int, device: str) -> float:
     return (time.perf_counter() - start) / iters
 
 
-def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int = 10, warmup: int = 2,
-                     device: str = 'cpu', amp: bool = False, data_iters: Optional[int] = None,
-                     cfg_options: Optional[dict] = None, compile: bool = False,
-                     cudnn_benchmark: bool = False) -> dict:
+def benchmark_config(
+    config: str,
+    batch_size: Optional[int] = None,
+    iters: int = 10,
+    warmup: int = 2,
+    device: str = 'cpu',
+    amp: bool = False,
+    data_iters: Optional[int] = None,
+    cfg_options: Optional[dict] = None,
+    compile: bool = False,
+    cudnn_benchmark: bool = False,
+) -> dict:
     """Measure training, inference and data pipeline throughput of ``config``.
 
     Args:
@@ -116,7 +127,7 @@ def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int =
     model = build_in_pyskl_scope(MODELS, cfg.model)
     train_batch = _batch(train_set, batch_size)
     test_batch = _batch(test_set, batch_size)
-    clip_shape = (1, ) + tuple(train_batch['inputs'][0].shape[1:])
+    clip_shape = (1,) + tuple(train_batch['inputs'][0].shape[1:])
     flops_per_clip = get_model_complexity(model, clip_shape)['flops']
     model = model.to(device)
     if cudnn_benchmark:
@@ -141,10 +152,17 @@ def benchmark_config(config: str, batch_size: Optional[int] = None, iters: int =
     train_clips = train_batch['inputs'][0].shape[0]
     test_clips = test_batch['inputs'][0].shape[0]
     train_rate, infer_rate = batch_size / train_time, batch_size / infer_time
-    return dict(train=train_rate, inference=infer_rate, data=data_rate,
-                batch_size=batch_size, device=device, amp=amp, compile=compile,
-                input_shape=tuple(train_batch['inputs'][0].shape),
-                test_input_shape=tuple(test_batch['inputs'][0].shape),
-                flops_per_clip=flops_per_clip,
-                train_tflops=3 * 2 * flops_per_clip * train_clips * train_rate / 1e12,
-                inference_tflops=2 * flops_per_clip * test_clips * infer_rate / 1e12)
+    return dict(
+        train=train_rate,
+        inference=infer_rate,
+        data=data_rate,
+        batch_size=batch_size,
+        device=device,
+        amp=amp,
+        compile=compile,
+        input_shape=tuple(train_batch['inputs'][0].shape),
+        test_input_shape=tuple(test_batch['inputs'][0].shape),
+        flops_per_clip=flops_per_clip,
+        train_tflops=3 * 2 * flops_per_clip * train_clips * train_rate / 1e12,
+        inference_tflops=2 * flops_per_clip * test_clips * infer_rate / 1e12,
+    )

@@ -18,6 +18,7 @@ random ``(N, M, T, V, C)`` input:
 Per process the median iteration is kept; the figure of a side is the median over its processes, and the
 spread (max - min of the process medians, relative to their median) is reported as its noise.
 """
+
 import json
 import os
 import statistics
@@ -50,8 +51,9 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 def export_revision(rev: str, dest: str, repo: str = REPO_ROOT) -> str:
     """Write the tree of git revision ``rev`` of ``repo`` into ``dest`` (``git archive | tar``); returns
     the full commit hash. Raises ``ValueError`` naming ``rev`` when git does not know it."""
-    res = subprocess.run(['git', '-C', repo, 'rev-parse', '--verify', f'{rev}^{{commit}}'],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        ['git', '-C', repo, 'rev-parse', '--verify', f'{rev}^{{commit}}'], capture_output=True, text=True
+    )
     if res.returncode != 0:
         raise ValueError(f'git revision {rev!r} not found in {repo}: {res.stderr.strip()}')
     commit = res.stdout.strip()
@@ -67,13 +69,15 @@ def run_worker(tree: str, job: dict, python: str = sys.executable, timeout: Opti
     env['PYTHONPATH'] = tree + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
     env['OMP_NUM_THREADS'] = str(job['threads'])
     code = f'import runpy; runpy.run_path({WORKER!r}, run_name="__main__")'
-    res = subprocess.run([python, '-c', code, json.dumps(job)], cwd=tree, env=env, capture_output=True, text=True,
-                         timeout=timeout)
+    res = subprocess.run(
+        [python, '-c', code, json.dumps(job)], cwd=tree, env=env, capture_output=True, text=True, timeout=timeout
+    )
     for line in res.stdout.splitlines():
         if line.startswith('BENCH_RESULT '):
-            return json.loads(line[len('BENCH_RESULT '):])
-    raise RuntimeError(f'benchmark worker failed on {tree} for {job["config"]} (exit {res.returncode}):\n'
-                       f'{res.stderr[-3000:]}')
+            return json.loads(line[len('BENCH_RESULT ') :])
+    raise RuntimeError(
+        f'benchmark worker failed on {tree} for {job["config"]} (exit {res.returncode}):\n{res.stderr[-3000:]}'
+    )
 
 
 def _summary(values: List[float]) -> dict:
@@ -81,14 +85,24 @@ def _summary(values: List[float]) -> dict:
     if not values:
         return dict(median=None, noise=None)
     med = statistics.median(values)
-    return dict(median=med, noise=(max(values) - min(values)) / med if med else 0.)
+    return dict(median=med, noise=(max(values) - min(values)) / med if med else 0.0)
 
 
-def compare_revisions(rev: str = BASELINE_REV, backbones: Optional[Sequence[str]] = None, reps: int = 3, iters: int = 3,
-                      warmup: int = 1, threads: int = 2, shape: Sequence[int] = (8, 2, 100, 25, 3),
-                      cfg_options: Optional[dict] = None, data_iters: int = 50, repo: str = REPO_ROOT,
-                      tree: str = REPO_ROOT, configs: Optional[Dict[str, str]] = None,
-                      log=None) -> dict:
+def compare_revisions(
+    rev: str = BASELINE_REV,
+    backbones: Optional[Sequence[str]] = None,
+    reps: int = 3,
+    iters: int = 3,
+    warmup: int = 1,
+    threads: int = 2,
+    shape: Sequence[int] = (8, 2, 100, 25, 3),
+    cfg_options: Optional[dict] = None,
+    data_iters: int = 50,
+    repo: str = REPO_ROOT,
+    tree: str = REPO_ROOT,
+    configs: Optional[Dict[str, str]] = None,
+    log=None,
+) -> dict:
     """Measure ``tree`` (B, default: this checkout) against git revision ``rev`` of ``repo`` (A).
 
     Args:
@@ -110,8 +124,10 @@ def compare_revisions(rev: str = BASELINE_REV, backbones: Optional[Sequence[str]
         ``missing`` with that side's name.
     """
     if reps < 1 or iters < 1 or warmup < 0 or threads < 1:
-        raise ValueError(f'reps, iters and threads must be >= 1 and warmup >= 0, got reps={reps}, iters={iters}, '
-                         f'warmup={warmup}, threads={threads}')
+        raise ValueError(
+            f'reps, iters and threads must be >= 1 and warmup >= 0, got reps={reps}, iters={iters}, '
+            f'warmup={warmup}, threads={threads}'
+        )
     if len(shape) != 5:
         raise ValueError(f'shape must be (N, M, T, V, C), got {tuple(shape)}')
     configs = dict(configs or BACKBONE_CONFIGS)
@@ -135,22 +151,41 @@ def compare_revisions(rev: str = BASELINE_REV, backbones: Optional[Sequence[str]
             runs = {side: [] for side, _ in sides}
             for rep in range(reps):
                 for side, root in sides:
-                    job = dict(kind='model', config=cfg, threads=threads, shape=list(shape), warmup=warmup,
-                               iters=iters, cfg_options=cfg_options)
+                    job = dict(
+                        kind='model',
+                        config=cfg,
+                        threads=threads,
+                        shape=list(shape),
+                        warmup=warmup,
+                        iters=iters,
+                        cfg_options=cfg_options,
+                    )
                     out = run_worker(root, job)
                     if data_iters > 0:
                         out.update(run_worker(root, dict(job, kind='data', data_iters=data_iters)))
                     runs[side].append(out)
                     if log:
-                        log(f'{name} {side} rep {rep + 1}/{reps}: eval {statistics.median(out["eval_ms"]):.1f} ms, '
-                            f'train {statistics.median(out["train_ms"]):.1f} ms')
+                        log(
+                            f'{name} {side} rep {rep + 1}/{reps}: eval {statistics.median(out["eval_ms"]):.1f} ms, '
+                            f'train {statistics.median(out["train_ms"]):.1f} ms'
+                        )
             for side, _ in sides:
                 outs = runs[side]
                 row[side] = dict(
                     eval_ms=_summary([statistics.median(o['eval_ms']) for o in outs]),
                     train_ms=_summary([statistics.median(o['train_ms']) for o in outs]),
                     mem_mb_per_sample=_summary([o['train_peak_mb'] / shape[0] for o in outs]),
-                    data_per_s=_summary([o.get('data_per_s') for o in outs]))
+                    data_per_s=_summary([o.get('data_per_s') for o in outs]),
+                )
             rows.append(row)
-    return dict(commit=commit, rev=rev, reps=reps, iters=iters, warmup=warmup, threads=threads, shape=tuple(shape),
-                cfg_options=cfg_options, rows=rows)
+    return dict(
+        commit=commit,
+        rev=rev,
+        reps=reps,
+        iters=iters,
+        warmup=warmup,
+        threads=threads,
+        shape=tuple(shape),
+        cfg_options=cfg_options,
+        rows=rows,
+    )

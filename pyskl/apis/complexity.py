@@ -8,6 +8,7 @@ PYSKL's models exactly (e.g. ST-GCN 5.698, ST-GCN++ 2.925, AAGCN 6.473 GFLOPs on
 ``include_norm=True`` adds them (2 per element for an affine BatchNorm), as MMAction2's published
 figures do (ST-GCN 5.71, ST-GCN++ 2.96).
 """
+
 from collections import Counter
 from typing import Optional, Sequence, Union
 
@@ -48,7 +49,7 @@ class _BackboneHead(nn.Module):
     def forward(self, x: torch.Tensor):
         out = self.backbone(x)
         if isinstance(out, tuple):
-            return (self.cls_head(out[0]), ) + tuple(out[1:])
+            return (self.cls_head(out[0]),) + tuple(out[1:])
         return self.cls_head(out)
 
 
@@ -110,8 +111,12 @@ def default_input_shape(cfg) -> tuple:
     return (1, 2, 100, get_layout(graph_cfg['layout']).num_node, int(backbone.get('in_channels', 3)))
 
 
-def get_flops(config: Union[str, Config], shape: Optional[Sequence[int]] = None,
-              include_norm: bool = False, cfg_options: Optional[dict] = None) -> dict:
+def get_flops(
+    config: Union[str, Config],
+    shape: Optional[Sequence[int]] = None,
+    include_norm: bool = False,
+    cfg_options: Optional[dict] = None,
+) -> dict:
     """Build the model of ``config`` (fresh weights, CPU) and return :func:`get_model_complexity` of it.
 
     Args:

@@ -15,6 +15,7 @@ Exporter: the TorchScript-based one (``torch.onnx.export(..., dynamo=False)``): 
 nor ``torch.export``'s symbolic-shape tracing, and every backbone's ops (``einsum``, ``unfold``, max-pool,
 reshapes with the data's T) map to standard ONNX ops at opset >= 13.
 """
+
 import time
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -22,8 +23,18 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-__all__ = ['DEFAULT_OPSET', 'DEFAULT_SHAPES', 'ScoresModel', 'export_onnx', 'check_onnx', 'benchmark_onnx',
-           'fixed_persons', 'input_spec', 'onnx_session', 'parse_shape']
+__all__ = [
+    'DEFAULT_OPSET',
+    'DEFAULT_SHAPES',
+    'ScoresModel',
+    'export_onnx',
+    'check_onnx',
+    'benchmark_onnx',
+    'fixed_persons',
+    'input_spec',
+    'onnx_session',
+    'parse_shape',
+]
 
 #: Opset written by default (verified with onnxruntime 1.32; 13 is the lowest that exports every backbone).
 DEFAULT_OPSET = 17
@@ -72,7 +83,7 @@ class SliceWindows(nn.Module):
         for j in range(self.window_size):
             start = j * self.window_dilation
             stop = start - (span - 1)  # negative: stop before the last (span - 1 - start) padded frames
-            frames.append(x[:, :, start:stop if stop else None:self.window_stride])
+            frames.append(x[:, :, start : stop if stop else None : self.window_stride])
         x = torch.stack(frames, dim=3)  # N, C, T', w, V
         n, c, t = x.shape[:3]
         return x.reshape(n, c, t, -1)
@@ -124,8 +135,9 @@ def _example(shape: Tuple[int, int, int], V: int, C: int, seed: int) -> torch.Te
     return torch.randn(*shape, V, C, generator=g)
 
 
-def export_onnx(recognizer: nn.Module, out: str, opset: int = DEFAULT_OPSET, softmax: bool = False,
-                example_frames: int = 64) -> dict:
+def export_onnx(
+    recognizer: nn.Module, out: str, opset: int = DEFAULT_OPSET, softmax: bool = False, example_frames: int = 64
+) -> dict:
     """Write ``recognizer`` (in eval mode, on CPU) as an ONNX file and validate it with ``onnx.checker``.
 
     Args:
@@ -156,15 +168,27 @@ def export_onnx(recognizer: nn.Module, out: str, opset: int = DEFAULT_OPSET, sof
     axes = {0: 'batch', 2: 'frames'} if M else {0: 'batch', 1: 'persons', 2: 'frames'}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter('ignore')  # the TorchScript exporter's deprecation / tracer notices
-        torch.onnx.export(wrapped, (example,), out, dynamo=False, opset_version=opset, input_names=[INPUT_NAME],
-                          output_names=[OUTPUT_NAME], dynamic_axes={INPUT_NAME: axes, OUTPUT_NAME: {0: 'batch'}},
-                          do_constant_folding=True)
+        torch.onnx.export(
+            wrapped,
+            (example,),
+            out,
+            dynamo=False,
+            opset_version=opset,
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            dynamic_axes={INPUT_NAME: axes, OUTPUT_NAME: {0: 'batch'}},
+            do_constant_folding=True,
+        )
         num_classes = int(wrapped(example).shape[-1])
     onnx.checker.check_model(onnx.load(out))
-    return dict(path=out, opset=opset, softmax=softmax, num_classes=num_classes,
-                output=(OUTPUT_NAME, ('batch', K_NAME)),
-                input=(INPUT_NAME, ('batch', M if M else 'persons', 'frames', V, C)))
-
+    return dict(
+        path=out,
+        opset=opset,
+        softmax=softmax,
+        num_classes=num_classes,
+        output=(OUTPUT_NAME, ('batch', K_NAME)),
+        input=(INPUT_NAME, ('batch', M if M else 'persons', 'frames', V, C)),
+    )
 
 
 def onnx_session(path: str, threads: Optional[int] = None):
@@ -186,8 +210,14 @@ def _check_shapes(recognizer: nn.Module, shapes: Sequence[Tuple[int, int, int]])
     return kept or [(s[0], M, s[2]) for s in shapes]
 
 
-def check_onnx(recognizer: nn.Module, path: str, shapes: Sequence[Tuple[int, int, int]] = DEFAULT_SHAPES,
-               softmax: bool = False, seed: int = 0, atol: float = 1e-4) -> List[dict]:
+def check_onnx(
+    recognizer: nn.Module,
+    path: str,
+    shapes: Sequence[Tuple[int, int, int]] = DEFAULT_SHAPES,
+    softmax: bool = False,
+    seed: int = 0,
+    atol: float = 1e-4,
+) -> List[dict]:
     """Run the ONNX file in ONNX Runtime and the recognizer in PyTorch on the same random inputs.
 
     Args:
@@ -214,11 +244,13 @@ def check_onnx(recognizer: nn.Module, path: str, shapes: Sequence[Tuple[int, int
             expected = wrapped(x).numpy()
         got = session.run([OUTPUT_NAME], {INPUT_NAME: x.numpy()})[0]
         if got.shape != expected.shape:
-            raise ValueError(f'{path}: ONNX Runtime returned {got.shape} for input {tuple(x.shape)}, '
-                             f'PyTorch {expected.shape}')
+            raise ValueError(
+                f'{path}: ONNX Runtime returned {got.shape} for input {tuple(x.shape)}, PyTorch {expected.shape}'
+            )
         diff = float(np.abs(got - expected).max())
-        results.append(dict(shape=tuple(x.shape), max_abs_diff=diff, max_abs_score=float(np.abs(expected).max()),
-                            ok=diff < atol))
+        results.append(
+            dict(shape=tuple(x.shape), max_abs_diff=diff, max_abs_score=float(np.abs(expected).max()), ok=diff < atol)
+        )
     return results
 
 
@@ -231,8 +263,14 @@ def _median_ms(fn, repeats: int) -> float:
     return float(np.median(times) * 1e3)
 
 
-def benchmark_onnx(recognizer: nn.Module, path: str, shape: Tuple[int, int, int] = (1, 2, 100),
-                   repeats: int = 10, threads: int = 1, softmax: bool = False) -> Dict[str, Union[float, tuple]]:
+def benchmark_onnx(
+    recognizer: nn.Module,
+    path: str,
+    shape: Tuple[int, int, int] = (1, 2, 100),
+    repeats: int = 10,
+    threads: int = 1,
+    softmax: bool = False,
+) -> Dict[str, Union[float, tuple]]:
     """CPU latency of PyTorch vs ONNX Runtime on one input, measured alternately (one warm-up each).
 
     The two runtimes take turns ``repeats`` times, so a load change on a shared machine hits both alike.
@@ -262,5 +300,4 @@ def benchmark_onnx(recognizer: nn.Module, path: str, shape: Tuple[int, int, int]
     finally:
         torch.set_num_threads(previous)
     torch_ms, onnx_ms = float(np.median(t_torch)), float(np.median(t_onnx))
-    return dict(shape=tuple(x.shape), torch_ms=torch_ms, onnx_ms=onnx_ms, speedup=torch_ms / onnx_ms,
-                threads=threads)
+    return dict(shape=tuple(x.shape), torch_ms=torch_ms, onnx_ms=onnx_ms, speedup=torch_ms / onnx_ms, threads=threads)

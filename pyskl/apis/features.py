@@ -15,6 +15,7 @@ File formats (:func:`save_features`):
 - ``.npy``: ``FILE.npy`` = pooled float32 ``(N, C)``, ``FILE.frame_dir.txt`` = the N names, one per line in row
   order, ``FILE.unpooled.npy`` = float32 ``(N, M, C, T', V)`` with ``unpooled=True``.
 """
+
 import copy
 import os.path as osp
 from typing import List, Optional
@@ -62,11 +63,12 @@ def extract_features(model, samples: List[dict], unpooled: bool = False, batch_s
     names, labels, pooled, full = [], [], [], []
     for start in range(0, len(samples), batch_size):
         batch = []
-        for i, sample in enumerate(samples[start:start + batch_size], start):
+        for i, sample in enumerate(samples[start : start + batch_size], start):
             ann = as_model_input(model, sample)
             name = str(ann.get('frame_dir', f'sample {i}'))
-            results = dict(ann, test_mode=True, rng=np.random.default_rng(0), sample_idx=i, modality='Pose',
-                           start_index=0)
+            results = dict(
+                ann, test_mode=True, rng=np.random.default_rng(0), sample_idx=i, modality='Pose', start_index=0
+            )
             results.setdefault('total_frames', int(np.shape(ann['keypoint'])[1]))
             results['label'] = int(ann.get('label', -1))
             try:
@@ -82,8 +84,11 @@ def extract_features(model, samples: List[dict], unpooled: bool = False, batch_s
         pooled.append(pool_features(feat).float().cpu().numpy())
         if unpooled:
             full.append(feat.float().cpu().numpy())
-    out = dict(frame_dir=names, label=np.asarray(labels, np.int64),
-               pooled=np.concatenate(pooled) if pooled else np.zeros((0, 0), np.float32))
+    out = dict(
+        frame_dir=names,
+        label=np.asarray(labels, np.int64),
+        pooled=np.concatenate(pooled) if pooled else np.zeros((0, 0), np.float32),
+    )
     if unpooled:
         out['unpooled'] = np.concatenate(full) if full else np.zeros((0,), np.float32)
     return out
@@ -101,12 +106,13 @@ def save_features(path: str, features: dict, meta: Optional[dict] = None) -> Lis
         return [path]
     if ext != '.npy':
         raise ValueError(f'{path}: the features file must end in .pkl or .npy')
-    stem = path[:-len(ext)]
+    stem = path[: -len(ext)]
 
     def npy(array):
         def write(tmp):
             with open(tmp, 'wb') as f:
                 np.save(f, array, allow_pickle=False)
+
         return write
 
     written = [path, stem + '.frame_dir.txt']

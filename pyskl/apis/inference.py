@@ -1,4 +1,5 @@
 """Build a recognizer from a config or a checkpoint and run it on skeleton sequences."""
+
 import copy
 from typing import List, NamedTuple, Optional, Tuple, Union
 
@@ -9,6 +10,7 @@ from mmengine.config import Config
 
 class Prediction(NamedTuple):
     """One ranked class: ``label`` (int), ``score`` (float) and ``name`` (str, None without a label map)."""
+
     label: int
     score: float
     name: Optional[str] = None
@@ -23,9 +25,13 @@ def read_checkpoint(checkpoint: str) -> Tuple[str, dict]:
     return path, load_checkpoint_file(path, map_location='cpu')
 
 
-def load_config_for_checkpoint(config: Union[str, Config, None], checkpoint: Union[str, dict, None],
-                               cfg_options: Optional[dict] = None, force: bool = False,
-                               source: Optional[str] = None) -> Tuple[Config, dict]:
+def load_config_for_checkpoint(
+    config: Union[str, Config, None],
+    checkpoint: Union[str, dict, None],
+    cfg_options: Optional[dict] = None,
+    force: bool = False,
+    source: Optional[str] = None,
+) -> Tuple[Config, dict]:
     """The resolved config to run ``checkpoint`` with, and the checkpoint's ``meta``.
 
     Args:
@@ -54,22 +60,35 @@ def load_config_for_checkpoint(config: Union[str, Config, None], checkpoint: Uni
         if checkpoint is None:
             raise ValueError('give a config, a checkpoint, or both')
         if stored is None:
-            raise ValueError(f'{checkpoint}: the checkpoint stores no pyskl config (released PYSKL / MMAction2 '
-                             'weights, or saved by an older pyskl); pass the config file as well')
+            raise ValueError(
+                f'{checkpoint}: the checkpoint stores no pyskl config (released PYSKL / MMAction2 '
+                'weights, or saved by an older pyskl); pass the config file as well'
+            )
         return resolve_config(config_from_data(stored, checkpoint), cfg_options), meta
-    cfg = load_config(config, cfg_options) if isinstance(config, str) else \
-        resolve_config(copy.deepcopy(config), cfg_options)
+    cfg = (
+        load_config(config, cfg_options)
+        if isinstance(config, str)
+        else resolve_config(copy.deepcopy(config), cfg_options)
+    )
     if stored is not None:
         diffs = compare_facts(config_from_data(stored, checkpoint), cfg)
         if diffs and not force:
             name = config if isinstance(config, str) else 'the config'
-            raise ValueError(f'{checkpoint} was trained with a different experiment than {name}:\n  '
-                             + '\n  '.join(diffs) + '\nUse the matching config, or --force (force=True) to go on.')
+            raise ValueError(
+                f'{checkpoint} was trained with a different experiment than {name}:\n  '
+                + '\n  '.join(diffs)
+                + '\nUse the matching config, or --force (force=True) to go on.'
+            )
     return cfg, meta
 
 
-def init_recognizer(config: Union[str, Config, None], checkpoint: Optional[str] = None, device: str = 'cpu',
-                    cfg_options: Optional[dict] = None, force: bool = False) -> torch.nn.Module:
+def init_recognizer(
+    config: Union[str, Config, None],
+    checkpoint: Optional[str] = None,
+    device: str = 'cpu',
+    cfg_options: Optional[dict] = None,
+    force: bool = False,
+) -> torch.nn.Module:
     """Build the model of ``config``, load ``checkpoint`` (PYSKL, MMAction2 or pyskl), return it in eval mode.
 
     Args:
@@ -148,12 +167,14 @@ def _validate(ann: dict, model) -> None:
         raise ValueError('the sample has no keypoint array')
     kp = np.asarray(kp)
     if kp.dtype.kind not in 'fiu' or kp.ndim != 4 or kp.shape[-1] not in (2, 3) or 0 in kp.shape[:3]:
-        raise ValueError(f'keypoint must be a numeric array (M, T, V, C) with M, T >= 1 and C in {{2, 3}}, '
-                         f'got {kp.dtype} {kp.shape}')
+        raise ValueError(
+            f'keypoint must be a numeric array (M, T, V, C) with M, T >= 1 and C in {{2, 3}}, got {kp.dtype} {kp.shape}'
+        )
     layout = model.cfg.model.get('backbone', {}).get('graph_cfg', {}).get('layout')
     if layout is not None and kp.shape[2] != get_layout(layout).num_node:
-        raise ValueError(f'keypoint has V={kp.shape[2]} joints but the model\'s layout {layout!r} has '
-                         f'{get_layout(layout).num_node}')
+        raise ValueError(
+            f"keypoint has V={kp.shape[2]} joints but the model's layout {layout!r} has {get_layout(layout).num_node}"
+        )
     if not np.isfinite(kp).all():
         raise ValueError('keypoint has NaN/Inf values')
     if _is_2d(model):
@@ -209,5 +230,7 @@ def inference_recognizer(model: torch.nn.Module, sample: Union[dict, np.ndarray]
     k = min(topk, scores.numel())
     values, labels = scores.topk(k)
     names = getattr(model, 'classes', None)
-    return [Prediction(int(i), float(v), names[int(i)] if names and int(i) < len(names) else None)
-            for i, v in zip(labels, values)]
+    return [
+        Prediction(int(i), float(v), names[int(i)] if names and int(i) < len(names) else None)
+        for i, v in zip(labels, values)
+    ]

@@ -11,6 +11,7 @@ Degrading: a frame of a file that fails to decode is skipped (``decode_failures`
 failures in a row or at the end its header states); a live source that fails to deliver a frame for
 ``read_timeout`` seconds ends the run. Either way the output video is closed and the statistics are returned.
 """
+
 import threading
 import time
 from typing import Callable, Optional, Tuple, Union
@@ -68,6 +69,7 @@ class FrameSource:
 
     def _grab(self):
         import cv2
+
         ok, frame = self._cap.read()
         if not ok or frame is None or frame.ndim != 3:
             return None
@@ -98,6 +100,7 @@ class FrameSource:
         """The next frame (live: the newest one) as ``(RGB uint8 (H, W, 3), arrival time)``; None at the end."""
         if not self.live:
             import cv2
+
             for _ in range(3):  # a frame that fails to decode before the header's last frame: try the next one
                 item = self._grab()
                 if item is not None:
@@ -126,8 +129,7 @@ def open_source(source, read_timeout: float = 2.0) -> FrameSource:
     return FrameSource(source, read_timeout=read_timeout)
 
 
-def draw_overlay(frame: np.ndarray, keypoint: np.ndarray, score: np.ndarray, slots, layout: str,
-                 lines) -> np.ndarray:
+def draw_overlay(frame: np.ndarray, keypoint: np.ndarray, score: np.ndarray, slots, layout: str, lines) -> np.ndarray:
     """``frame`` with the persons ``keypoint`` ``(P, V, 2)`` / ``score`` ``(P, V)`` drawn in the colour of their slot
     (``slots``: one per person, -1 not drawn) and ``lines`` of text (:mod:`pyskl.apis.visualize`)."""
     from .visualize import draw_skeletons, draw_text
@@ -155,10 +157,22 @@ def _prediction_lines(pred, fps: Optional[float]) -> list:
     return lines
 
 
-def run_live(model, source, estimator, window: Optional[int] = None, stride: Optional[int] = None, smooth: int = 1,
-             topk: int = 3, max_persons: Optional[int] = None, out: Optional[str] = None, show: bool = False,
-             max_frames: Optional[int] = None, threaded: bool = True, read_timeout: float = 2.0,
-             on_prediction: Optional[Callable] = None) -> dict:
+def run_live(
+    model,
+    source,
+    estimator,
+    window: Optional[int] = None,
+    stride: Optional[int] = None,
+    smooth: int = 1,
+    topk: int = 3,
+    max_persons: Optional[int] = None,
+    out: Optional[str] = None,
+    show: bool = False,
+    max_frames: Optional[int] = None,
+    threaded: bool = True,
+    read_timeout: float = 2.0,
+    on_prediction: Optional[Callable] = None,
+) -> dict:
     """Run the live loop until the source ends, ``max_frames`` frames were processed, or ``q`` / Esc is pressed in
     the ``show`` window.
 
@@ -185,9 +199,11 @@ def run_live(model, source, estimator, window: Optional[int] = None, stride: Opt
 
     layout = model_layout(model)
     if layout is not None and layout != estimator.layout:
-        raise ValueError(f"the model's layout is {layout!r} but the pose estimator gives {estimator.layout!r} "
-                         'skeletons: use a model trained on the estimator\'s layout (MediaPipe: a coco / *_hrnet '
-                         'config)')
+        raise ValueError(
+            f"the model's layout is {layout!r} but the pose estimator gives {estimator.layout!r} "
+            "skeletons: use a model trained on the estimator's layout (MediaPipe: a coco / *_hrnet "
+            'config)'
+        )
     if max_frames is not None and max_frames < 1:
         raise ValueError(f'max_frames must be >= 1, got {max_frames}')
     cv2 = None
@@ -217,8 +233,18 @@ def run_live(model, source, estimator, window: Optional[int] = None, stride: Opt
                 break
             frame, arrival = item
             if recog is None:
-                recog = StreamingRecognizer(model, window, stride, smooth, max_persons, topk, frame.shape[:2],
-                                            threaded=threaded, track=estimator.max_persons > 1, callback=keep)
+                recog = StreamingRecognizer(
+                    model,
+                    window,
+                    stride,
+                    smooth,
+                    max_persons,
+                    topk,
+                    frame.shape[:2],
+                    threaded=threaded,
+                    track=estimator.max_persons > 1,
+                    callback=keep,
+                )
             t0 = time.perf_counter()
             keypoint, score = estimator(frame)
             pose_time += time.perf_counter() - t0
@@ -227,11 +253,16 @@ def run_live(model, source, estimator, window: Optional[int] = None, stride: Opt
             first = arrival if frames == 1 else first
             if out or show:
                 fps = (frames - 1) / (arrival - first) if arrival > first else None
-                image = cv2.cvtColor(draw_overlay(frame, keypoint, score, recog.slots, estimator.layout,
-                                                  _prediction_lines(last[0], fps)), cv2.COLOR_RGB2BGR)
+                image = cv2.cvtColor(
+                    draw_overlay(
+                        frame, keypoint, score, recog.slots, estimator.layout, _prediction_lines(last[0], fps)
+                    ),
+                    cv2.COLOR_RGB2BGR,
+                )
                 if out:
                     if writer is None:
                         from .visualize import open_mp4_writer
+
                         writer = open_mp4_writer(out, src.fps if 0 < src.fps <= 240 else 30.0, image.shape[:2])
                     writer.write(image)
                     written += 1
@@ -241,8 +272,7 @@ def run_live(model, source, estimator, window: Optional[int] = None, stride: Opt
                         shown = True
                         key = cv2.waitKey(1) & 0xFF
                     except cv2.error as e:
-                        raise OSError(f'--show needs a display and an OpenCV build with GUI support ({e})') \
-                            from None
+                        raise OSError(f'--show needs a display and an OpenCV build with GUI support ({e})') from None
                     if key in (ord('q'), 27):
                         break
     finally:
@@ -257,8 +287,17 @@ def run_live(model, source, estimator, window: Optional[int] = None, stride: Opt
     if recog is None:
         raise ValueError(f'{src.source}: no frame could be read')
     stats = recog.stats()
-    stats.update(source=src.source, source_fps=src.fps, frames_read=src.frames_read, frames_skipped=src.frames_skipped,
-                 decode_failures=src.decode_failures, frames_written=written, wall_fps=frames / wall if wall else None,
-                 pose_ms=1000 * pose_time / frames if frames else None, predictions=count['predictions'],
-                 last=last[0], out=out)
+    stats.update(
+        source=src.source,
+        source_fps=src.fps,
+        frames_read=src.frames_read,
+        frames_skipped=src.frames_skipped,
+        decode_failures=src.decode_failures,
+        frames_written=written,
+        wall_fps=frames / wall if wall else None,
+        pose_ms=1000 * pose_time / frames if frames else None,
+        predictions=count['predictions'],
+        last=last[0],
+        out=out,
+    )
     return stats

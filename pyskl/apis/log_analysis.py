@@ -13,6 +13,7 @@ Sources, per run:
 
 matplotlib is imported only for plotting, through ``matplotlib.figure.Figure`` (Agg, no pyplot state).
 """
+
 import glob
 import json
 import os.path as osp
@@ -110,9 +111,13 @@ def load_run(path: str) -> Dict[str, List[dict]]:
 
 def summarize_run(run: Dict[str, List[dict]], key: str = 'acc/top1') -> dict:
     """``iterations``, ``epochs``, ``final_loss``, ``best`` value of ``key`` and its ``best_epoch``."""
-    out = dict(iterations=run['train'][-1]['step'] if run['train'] else 0,
-               epochs=max([e.get('epoch', 0) for e in run['train']] + [e['step'] for e in run['val']] + [0]),
-               final_loss=run['train'][-1].get('loss') if run['train'] else None, best=None, best_epoch=None)
+    out = dict(
+        iterations=run['train'][-1]['step'] if run['train'] else 0,
+        epochs=max([e.get('epoch', 0) for e in run['train']] + [e['step'] for e in run['val']] + [0]),
+        final_loss=run['train'][-1].get('loss') if run['train'] else None,
+        best=None,
+        best_epoch=None,
+    )
     scored = [e for e in run['val'] if key in e]
     if scored:
         best = max(scored, key=lambda e: e[key])
@@ -120,8 +125,9 @@ def summarize_run(run: Dict[str, List[dict]], key: str = 'acc/top1') -> dict:
     return out
 
 
-def plot_curves(runs: Dict[str, Dict[str, List[dict]]], path: str,
-                keys: Sequence[str] = ('loss', 'lr', 'acc/top1'), dpi: int = 100) -> None:
+def plot_curves(
+    runs: Dict[str, Dict[str, List[dict]]], path: str, keys: Sequence[str] = ('loss', 'lr', 'acc/top1'), dpi: int = 100
+) -> None:
     """Save one panel per key (training keys against the iteration, ``acc/*`` validation keys against
     the epoch), one line per run, as a PNG.
 
@@ -146,8 +152,9 @@ def plot_curves(runs: Dict[str, Dict[str, List[dict]]], path: str,
                 ax.plot(xs, ys, marker='o' if part == 'val' else None, markersize=3, label=name)
                 plotted = True
         if not plotted:
-            raise ValueError(f'no run has the key {key!r} (in its {"validation" if part == "val" else "training"} '
-                             'entries)')
+            raise ValueError(
+                f'no run has the key {key!r} (in its {"validation" if part == "val" else "training"} entries)'
+            )
         ax.set_xlabel('epoch' if part == 'val' else 'iteration')
         ax.set_ylabel(key)
         ax.set_title(key + (' (validation)' if part == 'val' else ''))

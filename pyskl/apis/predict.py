@@ -23,6 +23,7 @@ Inputs (:func:`load_skeletons` picks by extension):
 - a video (:data:`VIDEO_EXTENSIONS`): 2D poses are estimated first with the MediaPipe backend
   (the ``pose`` extra), giving COCO-17 keypoints in pixels with scores.
 """
+
 import json
 import os
 import os.path as osp
@@ -30,25 +31,43 @@ from typing import List, Optional, Union
 
 import numpy as np
 
-__all__ = ['VIDEO_EXTENSIONS', 'JSON_SCHEMA', 'load_skeletons', 'load_npy', 'load_pickle', 'load_json',
-           'load_video', 'from_array', 'check_annotations', 'predict_clips']
+__all__ = [
+    'VIDEO_EXTENSIONS',
+    'JSON_SCHEMA',
+    'load_skeletons',
+    'load_npy',
+    'load_pickle',
+    'load_json',
+    'load_video',
+    'from_array',
+    'check_annotations',
+    'predict_clips',
+]
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v', '.mpg', '.mpeg')
 
 #: The JSON input format (see the module docstring), as a description users can print.
-JSON_SCHEMA = ('{"frames": [{"keypoints": [[[x, y(, z)] x V] x persons], "scores": [[s x V] x persons]}, ...], '
-               '"frame_dir": optional name}  (or the bare list of frames; scores required for 2D)')
+JSON_SCHEMA = (
+    '{"frames": [{"keypoints": [[[x, y(, z)] x V] x persons], "scores": [[s x V] x persons]}, ...], '
+    '"frame_dir": optional name}  (or the bare list of frames; scores required for 2D)'
+)
 
 
 def _num_node(layout: Optional[str]) -> Optional[int]:
     if layout is None:
         return None
     from pyskl.core.layout import get_layout
+
     return get_layout(layout).num_node
 
 
-def check_annotations(annotations: list, source: str, layout: Optional[str] = None,
-                      indices: Optional[List[int]] = None, context: str = 'the input') -> list:
+def check_annotations(
+    annotations: list,
+    source: str,
+    layout: Optional[str] = None,
+    indices: Optional[List[int]] = None,
+    context: str = 'the input',
+) -> list:
     """Check samples as the dataset does (:func:`pyskl.core.validation.check_sample`), ignoring labels;
     ``indices``: the samples' positions in the file (for messages), default 0, 1, ...
 
@@ -93,8 +112,9 @@ def load_npy(path: str, layout: Optional[str] = None) -> List[dict]:
     return [from_array(array, osp.splitext(osp.basename(path))[0], path, layout)]
 
 
-def load_pickle(path: str, frame_dir: Optional[str] = None, split: Optional[str] = None,
-                layout: Optional[str] = None) -> List[dict]:
+def load_pickle(
+    path: str, frame_dir: Optional[str] = None, split: Optional[str] = None, layout: Optional[str] = None
+) -> List[dict]:
     """Samples of an annotation pickle: all of them, those of ``split``, or the one named ``frame_dir``.
 
     Raises:
@@ -117,8 +137,11 @@ def load_pickle(path: str, frame_dir: Optional[str] = None, split: Optional[str]
         chosen = [(i, a) for i, a in chosen if isinstance(a, dict) and identifier(a) == frame_dir]
         if not chosen:
             names = [identifier(a) for a in annotations if isinstance(a, dict)][:5]
-            raise ValueError(f'{path}: no sample with frame_dir {frame_dir!r}'
-                             + (f' in split {split!r}' if split else '') + f' (e.g. {names})')
+            raise ValueError(
+                f'{path}: no sample with frame_dir {frame_dir!r}'
+                + (f' in split {split!r}' if split else '')
+                + f' (e.g. {names})'
+            )
     samples = [dict(a, label=a.get('label', -1)) if isinstance(a, dict) else a for _, a in chosen]
     return check_annotations(samples, path, layout, [i for i, _ in chosen], f'{len(samples)} selected sample(s)')
 
@@ -134,8 +157,10 @@ def _frame_array(path: str, i: int, frame: dict, key: str, depth: int):
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f'{where}: must hold numbers only, as persons of equal length '
-                         f'({"[[x, y(, z)] per joint]" if depth == 3 else "[s per joint]"} per person)') from None
+        raise ValueError(
+            f'{where}: must hold numbers only, as persons of equal length '
+            f'({"[[x, y(, z)] per joint]" if depth == 3 else "[s per joint]"} per person)'
+        ) from None
     if array.ndim != depth:
         shape = '(persons, V, 2 or 3)' if depth == 3 else '(persons, V)'
         raise ValueError(f'{where}: must be nested as {shape}, got shape {array.shape}')
@@ -152,8 +177,10 @@ def load_json(path: str, layout: Optional[str] = None) -> List[dict]:
     name = osp.splitext(osp.basename(path))[0]
     if isinstance(raw, dict):
         if 'frames' not in raw:
-            raise ValueError(f'{path}: expected {{"frames": [...]}} or a list of frames, got an object with keys '
-                             f'{sorted(raw)[:8]}; schema: {JSON_SCHEMA}')
+            raise ValueError(
+                f'{path}: expected {{"frames": [...]}} or a list of frames, got an object with keys '
+                f'{sorted(raw)[:8]}; schema: {JSON_SCHEMA}'
+            )
         name = raw.get('frame_dir', name)
         if not isinstance(name, str):
             raise ValueError(f"{path}: field 'frame_dir' must be a string, got {type(name).__name__}")
@@ -165,22 +192,30 @@ def load_json(path: str, layout: Optional[str] = None) -> List[dict]:
     kps, scores, joints, channels = [], [], None, None
     for i, frame in enumerate(frames):
         if not isinstance(frame, dict) or 'keypoints' not in frame:
-            raise ValueError(f"{path}: frames[{i}]: must be an object with field 'keypoints', got "
-                             f'{type(frame).__name__}; schema: {JSON_SCHEMA}')
+            raise ValueError(
+                f"{path}: frames[{i}]: must be an object with field 'keypoints', got "
+                f'{type(frame).__name__}; schema: {JSON_SCHEMA}'
+            )
         kp = _frame_array(path, i, frame, 'keypoints', 3)
         score = _frame_array(path, i, frame, 'scores', 2) if frame.get('scores') is not None else None
         if kp is not None:
             if kp.shape[2] not in (2, 3):
-                raise ValueError(f"{path}: frames[{i}]: field 'keypoints': each joint must be [x, y] or [x, y, z], "
-                                 f'got {kp.shape[2]} numbers')
+                raise ValueError(
+                    f"{path}: frames[{i}]: field 'keypoints': each joint must be [x, y] or [x, y, z], "
+                    f'got {kp.shape[2]} numbers'
+                )
             if joints is None:
                 joints, channels = kp.shape[1], kp.shape[2]
             elif (kp.shape[1], kp.shape[2]) != (joints, channels):
-                raise ValueError(f"{path}: frames[{i}]: field 'keypoints': {kp.shape[1]} joints x {kp.shape[2]} "
-                                 f'numbers, but earlier frames have {joints} x {channels}')
+                raise ValueError(
+                    f"{path}: frames[{i}]: field 'keypoints': {kp.shape[1]} joints x {kp.shape[2]} "
+                    f'numbers, but earlier frames have {joints} x {channels}'
+                )
             if score is not None and score.shape != kp.shape[:2]:
-                raise ValueError(f"{path}: frames[{i}]: field 'scores': shape {score.shape} does not match the "
-                                 f'keypoints (persons, V) = {kp.shape[:2]}')
+                raise ValueError(
+                    f"{path}: frames[{i}]: field 'scores': shape {score.shape} does not match the "
+                    f'keypoints (persons, V) = {kp.shape[:2]}'
+                )
         elif score is not None:
             raise ValueError(f"{path}: frames[{i}]: field 'scores' has persons but 'keypoints' has none")
         kps.append(kp)
@@ -190,19 +225,23 @@ def load_json(path: str, layout: Optional[str] = None) -> List[dict]:
     has_scores = [s is not None for k, s in zip(kps, scores) if k is not None]
     if any(has_scores) and not all(has_scores):
         first = next(i for i, (k, s) in enumerate(zip(kps, scores)) if k is not None and s is None)
-        raise ValueError(f"{path}: frames[{first}]: field 'scores' is missing, but other frames have scores "
-                         '(give scores in every frame with persons, or in none)')
+        raise ValueError(
+            f"{path}: frames[{first}]: field 'scores' is missing, but other frames have scores "
+            '(give scores in every frame with persons, or in none)'
+        )
     if channels == 2 and not any(has_scores):
-        raise ValueError(f"{path}: field 'scores': 2D keypoints need per-joint scores in every frame with "
-                         f'persons; schema: {JSON_SCHEMA}')
+        raise ValueError(
+            f"{path}: field 'scores': 2D keypoints need per-joint scores in every frame with "
+            f'persons; schema: {JSON_SCHEMA}'
+        )
     M, T = max(len(k) for k in kps if k is not None), len(frames)
     keypoint = np.zeros((M, T, joints, channels), np.float32)
     keypoint_score = np.zeros((M, T, joints), np.float32) if any(has_scores) else None
     for t, (k, s) in enumerate(zip(kps, scores)):
         if k is not None:
-            keypoint[:len(k), t] = k
+            keypoint[: len(k), t] = k
             if keypoint_score is not None:
-                keypoint_score[:len(k), t] = s
+                keypoint_score[: len(k), t] = s
     ann = dict(frame_dir=name, label=-1, total_frames=T, keypoint=keypoint)
     if keypoint_score is not None:
         ann['keypoint_score'] = keypoint_score
@@ -226,8 +265,9 @@ def load_video(path: str, estimator=None, model_complexity: int = 1) -> List[dic
     return [ann]
 
 
-def load_skeletons(path: str, frame_dir: Optional[str] = None, split: Optional[str] = None,
-                   layout: Optional[str] = None) -> List[dict]:
+def load_skeletons(
+    path: str, frame_dir: Optional[str] = None, split: Optional[str] = None, layout: Optional[str] = None
+) -> List[dict]:
     """Annotations of a skeleton file or video, chosen by extension (see the module docstring).
 
     Args:
@@ -242,11 +282,17 @@ def load_skeletons(path: str, frame_dir: Optional[str] = None, split: Optional[s
         raise ValueError(f'{path}: frame_dir / split select samples of an annotation pickle; this is a {ext} file')
     if ext in VIDEO_EXTENSIONS:
         return load_video(path)
-    loaders = {'.npy': lambda: load_npy(path, layout), '.pkl': lambda: load_pickle(path, frame_dir, split, layout),
-               '.pickle': lambda: load_pickle(path, frame_dir, split, layout), '.json': lambda: load_json(path, layout)}
+    loaders = {
+        '.npy': lambda: load_npy(path, layout),
+        '.pkl': lambda: load_pickle(path, frame_dir, split, layout),
+        '.pickle': lambda: load_pickle(path, frame_dir, split, layout),
+        '.json': lambda: load_json(path, layout),
+    }
     if ext not in loaders:
-        raise ValueError(f'{path}: unknown input type {ext!r}: give a .npy array (M, T, V, C), an annotation .pkl, '
-                         f'a .json list of frames or a video ({", ".join(VIDEO_EXTENSIONS)})')
+        raise ValueError(
+            f'{path}: unknown input type {ext!r}: give a .npy array (M, T, V, C), an annotation .pkl, '
+            f'a .json list of frames or a video ({", ".join(VIDEO_EXTENSIONS)})'
+        )
     if not osp.exists(path):
         raise FileNotFoundError(f'{path}: no such file')
     return loaders[ext]()

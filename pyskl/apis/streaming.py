@@ -32,6 +32,7 @@ Timing (:meth:`StreamingRecognizer.stats`): ``fps`` = frames pushed / seconds be
 arrival; recognition latency = pipeline + model time of one window; end-to-end latency of a frame = time from its
 arrival (``timestamp``, default the time ``push`` was called) to the end of the first recognition that covers it.
 """
+
 import collections
 import threading
 import time
@@ -49,6 +50,7 @@ class StreamPrediction(NamedTuple):
     ``topk``: ``[Prediction(label, score, name)]`` ranked by ``smoothed``; ``scores`` / ``smoothed`` float32
     ``(K,)``; ``latency``: seconds of pipeline + model; ``done``: ``time.perf_counter()`` when it finished.
     """
+
     frame: int
     start: int
     topk: list
@@ -62,8 +64,9 @@ def _percentiles(values) -> dict:
     if not len(values):
         return dict(mean=None, p50=None, p95=None, max=None)
     v = np.asarray(values, np.float64) * 1000
-    return dict(mean=float(v.mean()), p50=float(np.percentile(v, 50)), p95=float(np.percentile(v, 95)),
-                max=float(v.max()))
+    return dict(
+        mean=float(v.mean()), p50=float(np.percentile(v, 50)), p95=float(np.percentile(v, 95)), max=float(v.max())
+    )
 
 
 class StreamingRecognizer:
@@ -88,10 +91,21 @@ class StreamingRecognizer:
             ``threaded``).
     """
 
-    def __init__(self, model, window: Optional[int] = None, stride: Optional[int] = None, smooth: int = 1,
-                 max_persons: Optional[int] = None, topk: int = 5, img_shape=None, threaded: bool = False,
-                 clip_len: Optional[int] = None, track: bool = True, tracker=None,
-                 callback: Optional[Callable[[StreamPrediction], None]] = None):
+    def __init__(
+        self,
+        model,
+        window: Optional[int] = None,
+        stride: Optional[int] = None,
+        smooth: int = 1,
+        max_persons: Optional[int] = None,
+        topk: int = 5,
+        img_shape=None,
+        threaded: bool = False,
+        clip_len: Optional[int] = None,
+        track: bool = True,
+        tracker=None,
+        callback: Optional[Callable[[StreamPrediction], None]] = None,
+    ):
         from pyskl.core.layout import get_layout
         from pyskl.datasets.pose_extraction import PoseTracker
 
@@ -103,8 +117,10 @@ class StreamingRecognizer:
         self.window = default_window(model) if window is None else int(window)
         self.stride = max(1, self.window // 2) if stride is None else int(stride)
         if self.window < 1 or self.stride < 1 or int(smooth) < 1 or int(topk) < 1:
-            raise ValueError(f'window, stride, smooth and topk must be >= 1, got window={window}, stride={stride}, '
-                             f'smooth={smooth}, topk={topk}')
+            raise ValueError(
+                f'window, stride, smooth and topk must be >= 1, got window={window}, stride={stride}, '
+                f'smooth={smooth}, topk={topk}'
+            )
         self.smooth, self.topk, self.clip_len = int(smooth), int(topk), clip_len
         self.max_persons = self._num_person(model) if max_persons is None else int(max_persons)
         if self.max_persons < 1:
@@ -144,6 +160,7 @@ class StreamingRecognizer:
     @staticmethod
     def _num_person(model) -> int:
         from .windows import _test_pipeline_cfg
+
         for t in _test_pipeline_cfg(model):
             if t.get('type') == 'FormatGCNInput':
                 return int(t.get('num_person', 2))
@@ -155,10 +172,15 @@ class StreamingRecognizer:
         channels = (2, 3) if self.is_2d else (3,)
         if kp.ndim == 2:
             kp = kp[None]
-        if kp.ndim != 3 or kp.shape[-1] not in channels or (self.num_node and kp.shape[0] and
-                                                             kp.shape[1] != self.num_node):
-            raise ValueError(f'frame {self._count}: keypoint must be (P, V, C) with V={self.num_node} and C in '
-                             f'{channels}, got shape {kp.shape}')
+        if (
+            kp.ndim != 3
+            or kp.shape[-1] not in channels
+            or (self.num_node and kp.shape[0] and kp.shape[1] != self.num_node)
+        ):
+            raise ValueError(
+                f'frame {self._count}: keypoint must be (P, V, C) with V={self.num_node} and C in '
+                f'{channels}, got shape {kp.shape}'
+            )
         if score is None and self.is_2d and kp.shape[-1] == 3:
             kp, score = kp[..., :2], kp[..., 2]
         if score is None:
@@ -216,8 +238,10 @@ class StreamingRecognizer:
             self._kp = np.zeros((self.max_persons, self.window, kp.shape[1], kp.shape[2]), np.float32)
             self._score = np.zeros((self.max_persons, self.window, kp.shape[1]), np.float32)
         elif kp.shape[0] and kp.shape[1:] != self._kp.shape[2:]:
-            raise ValueError(f'frame {self._count}: keypoint (P, V, C) has (V, C) = {kp.shape[1:]}, earlier frames '
-                             f'{self._kp.shape[2:]}')
+            raise ValueError(
+                f'frame {self._count}: keypoint (P, V, C) has (V, C) = {kp.shape[1:]}, earlier frames '
+                f'{self._kp.shape[2:]}'
+            )
         pos = self._count % self.window
         self._kp[:, pos] = 0
         self._score[:, pos] = 0
@@ -264,22 +288,24 @@ class StreamingRecognizer:
         from .windows import window_inputs, window_scores
 
         t0 = time.perf_counter()
-        scores = window_scores(self.model, window_inputs(self.model, job['ann'], self.window, np.zeros(1, np.int64),
-                                                         self.clip_len))[0]
+        scores = window_scores(
+            self.model, window_inputs(self.model, job['ann'], self.window, np.zeros(1, np.int64), self.clip_len)
+        )[0]
         done = time.perf_counter()
         self._history.append(scores)
         smoothed = np.mean(np.stack(self._history), axis=0).astype(np.float32)
         classes = getattr(self.model, 'classes', None)
-        top = np.argsort(-smoothed, kind='stable')[:self.topk]
-        topk = [Prediction(int(c), float(smoothed[c]), classes[c] if classes and c < len(classes) else None)
-                for c in top]
+        top = np.argsort(-smoothed, kind='stable')[: self.topk]
+        topk = [
+            Prediction(int(c), float(smoothed[c]), classes[c] if classes and c < len(classes) else None) for c in top
+        ]
         frame = job['frame']
         pred = StreamPrediction(frame, frame - self.window + 1, topk, scores, smoothed, done - t0, done)
         with self._lock:
             start = frame - self.window + 1
             if self._covered < start - 1:
                 self._dropped_frames += start - 1 - self._covered
-            new = job['arrival'][max(0, self._covered - start + 1):]
+            new = job['arrival'][max(0, self._covered - start + 1) :]
             self._e2e.extend((done - new).tolist())
             self._fresh.append(done - job['arrival'][-1])
             self._covered = frame
@@ -352,8 +378,15 @@ class StreamingRecognizer:
         p50, p95, max (None when empty)."""
         with self._lock:
             span = (self._last - self._first) if self._count > 1 else 0.0
-            return dict(frames=self._count, fps=(self._count - 1) / span if span > 0 else None,
-                        windows_due=self._due, windows_run=self._run_count, windows_dropped=self._dropped_windows,
-                        frames_dropped=self._dropped_frames, frames_pending=self._count - 1 - self._covered,
-                        recognition_ms=_percentiles(self._recog), latency_ms=_percentiles(self._e2e),
-                        window_latency_ms=_percentiles(self._fresh))
+            return dict(
+                frames=self._count,
+                fps=(self._count - 1) / span if span > 0 else None,
+                windows_due=self._due,
+                windows_run=self._run_count,
+                windows_dropped=self._dropped_windows,
+                frames_dropped=self._dropped_frames,
+                frames_pending=self._count - 1 - self._covered,
+                recognition_ms=_percentiles(self._recog),
+                latency_ms=_percentiles(self._e2e),
+                window_latency_ms=_percentiles(self._fresh),
+            )

@@ -25,6 +25,7 @@ is one ``torchrun --nproc_per_node GPUS -m pyskl.cli.streams --stream ...`` laun
 
 The returned data (:func:`run_streams`) is formatted by :mod:`pyskl.cli.streams`.
 """
+
 import os
 import os.path as osp
 import sys
@@ -34,14 +35,23 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 STREAMS = ('j', 'b', 'jm', 'bm')
 
-__all__ = ['STREAMS', 'TrainOptions', 'find_stream_configs', 'default_work_root', 'stream_state', 'results_ready',
-           'run_stream', 'run_streams']
+__all__ = [
+    'STREAMS',
+    'TrainOptions',
+    'find_stream_configs',
+    'default_work_root',
+    'stream_state',
+    'results_ready',
+    'run_stream',
+    'run_streams',
+]
 
 
 @dataclass
 class TrainOptions:
     """The ``tools/train.py`` options a multi-stream run passes to every stream (see
     :func:`~pyskl.apis.train.setup_train_cfg`); ``cfg_options`` also applies to the tests."""
+
     seed: Optional[int] = None
     deterministic: bool = False
     amp: bool = False
@@ -52,9 +62,16 @@ class TrainOptions:
     def to_argv(self) -> List[str]:
         """The same options as ``pyskl streams`` arguments (for the torchrun workers)."""
         argv = [] if self.seed is None else ['--seed', str(self.seed)]
-        argv += [flag for flag, on in (('--deterministic', self.deterministic), ('--amp', self.amp),
-                                       ('--auto-scale-lr', self.auto_scale_lr), ('--no-validate', not self.validate))
-                 if on]
+        argv += [
+            flag
+            for flag, on in (
+                ('--deterministic', self.deterministic),
+                ('--amp', self.amp),
+                ('--auto-scale-lr', self.auto_scale_lr),
+                ('--no-validate', not self.validate),
+            )
+            if on
+        ]
         if self.cfg_options:
             argv += ['--cfg-options'] + [f'{k}={_option_text(v)}' for k, v in self.cfg_options.items()]
         return argv
@@ -92,6 +109,7 @@ def default_work_root(config_dir: str) -> str:
     """``work_dirs/<config_dir relative to configs>``: the folder holding one work dir per stream
     (PYSKL's layout, e.g. ``work_dirs/dgstgcn/ntu60_xsub_3dkp/j``)."""
     from .train import default_work_dir
+
     return osp.dirname(default_work_dir(osp.join(config_dir, 'j.py')))
 
 
@@ -121,8 +139,10 @@ def stream_state(work_dir: str, max_epochs: int) -> Tuple[str, Optional[str]]:
     if epoch == max_epochs:
         return 'finished', ckpt
     if isinstance(epoch, int) and epoch > max_epochs:
-        raise ValueError(f'{ckpt}: trained for {epoch} epochs but the config has max_epochs={max_epochs}; '
-                         'use another --work-root or the config it was trained with')
+        raise ValueError(
+            f'{ckpt}: trained for {epoch} epochs but the config has max_epochs={max_epochs}; '
+            'use another --work-root or the config it was trained with'
+        )
     return 'unfinished', ckpt
 
 
@@ -177,8 +197,15 @@ def _experiment_name(stream: str, phase: str) -> str:
     return f'{stream}_{phase}_{uuid.uuid4().hex[:8]}'
 
 
-def run_stream(config: str, work_dir: str, options: TrainOptions, train: bool, resume: bool,
-               launcher: str = 'none', stream: str = 'stream') -> str:
+def run_stream(
+    config: str,
+    work_dir: str,
+    options: TrainOptions,
+    train: bool,
+    resume: bool,
+    launcher: str = 'none',
+    stream: str = 'stream',
+) -> str:
     """Train (when ``train``; resuming from the work dir's checkpoint when ``resume``) and test one stream in this
     process (one rank of a torchrun launch when ``launcher='pytorch'``), writing ``result.pkl`` and ``dump.pkl``
     into ``work_dir``.
@@ -190,20 +217,36 @@ def run_stream(config: str, work_dir: str, options: TrainOptions, train: bool, r
     from .train import setup_train_cfg, train_model
 
     if train:
-        cfg = setup_train_cfg(config, work_dir=work_dir, resume='auto' if resume else None, no_resume=not resume,
-                              amp=options.amp, seed=options.seed, deterministic=options.deterministic,
-                              auto_scale_lr=options.auto_scale_lr, cfg_options=options.cfg_options,
-                              launcher=launcher, validate=options.validate)
+        cfg = setup_train_cfg(
+            config,
+            work_dir=work_dir,
+            resume='auto' if resume else None,
+            no_resume=not resume,
+            amp=options.amp,
+            seed=options.seed,
+            deterministic=options.deterministic,
+            auto_scale_lr=options.auto_scale_lr,
+            cfg_options=options.cfg_options,
+            launcher=launcher,
+            validate=options.validate,
+        )
         cfg.experiment_name = _experiment_name(stream, 'train')
         train_model(cfg)
         from mmengine.dist import barrier
+
         barrier()  # rank 0 has written the last checkpoint before any rank reads it
     state, ckpt = stream_state(work_dir, _max_epochs(config, options))
     if state != 'finished':
         raise RuntimeError(f'{stream}: training ended without a final checkpoint in {work_dir}')
-    cfg = setup_test_cfg(config, work_dir=work_dir, out=osp.join(work_dir, 'result.pkl'),
-                         dump=osp.join(work_dir, 'dump.pkl'), cfg_options=options.cfg_options, launcher=launcher,
-                         checkpoint=ckpt)
+    cfg = setup_test_cfg(
+        config,
+        work_dir=work_dir,
+        out=osp.join(work_dir, 'result.pkl'),
+        dump=osp.join(work_dir, 'dump.pkl'),
+        cfg_options=options.cfg_options,
+        launcher=launcher,
+        checkpoint=ckpt,
+    )
     cfg.experiment_name = _experiment_name(stream, 'test')
     run_test(cfg, ckpt)
     return ckpt
@@ -211,26 +254,45 @@ def run_stream(config: str, work_dir: str, options: TrainOptions, train: bool, r
 
 def _max_epochs(config: str, options: TrainOptions) -> int:
     from pyskl.core.config import load_config
+
     return int(load_config(config, options.cfg_options).train_cfg.max_epochs)
 
 
-def _torchrun(gpus: int, stream: str, config: str, work_dir: str, options: TrainOptions, train: bool,
-              resume: bool) -> List[str]:
+def _torchrun(
+    gpus: int, stream: str, config: str, work_dir: str, options: TrainOptions, train: bool, resume: bool
+) -> List[str]:
     """One torchrun launch that trains (if needed) and tests one stream on ``gpus`` processes. ``PORT``,
     ``MASTER_ADDR``, ``NNODES`` and ``NODE_RANK`` come from the environment, as for ``tools/torchrun.sh``."""
     env = os.environ
     port = env.get('PORT', '29500')
-    argv = [sys.executable, '-m', 'torch.distributed.run', f'--nnodes={env.get("NNODES", "1")}',
-            f'--node_rank={env.get("NODE_RANK", "0")}', f'--master_addr={env.get("MASTER_ADDR", "127.0.0.1")}',
-            f'--master_port={port}', f'--nproc_per_node={gpus}', '-m', 'pyskl.cli.streams',
-            '--worker', stream, config, work_dir]
+    argv = [
+        sys.executable,
+        '-m',
+        'torch.distributed.run',
+        f'--nnodes={env.get("NNODES", "1")}',
+        f'--node_rank={env.get("NODE_RANK", "0")}',
+        f'--master_addr={env.get("MASTER_ADDR", "127.0.0.1")}',
+        f'--master_port={port}',
+        f'--nproc_per_node={gpus}',
+        '-m',
+        'pyskl.cli.streams',
+        '--worker',
+        stream,
+        config,
+        work_dir,
+    ]
     argv += (['--train'] if train else []) + (['--resume'] if resume else [])
     return argv + options.to_argv()
 
 
-def run_streams(config_dir: str, gpus: int = 1, options: Optional[TrainOptions] = None,
-                work_root: Optional[str] = None, streams: Optional[Sequence[str]] = None,
-                progress: Optional[Callable[[str], None]] = None) -> dict:
+def run_streams(
+    config_dir: str,
+    gpus: int = 1,
+    options: Optional[TrainOptions] = None,
+    work_root: Optional[str] = None,
+    streams: Optional[Sequence[str]] = None,
+    progress: Optional[Callable[[str], None]] = None,
+) -> dict:
     """Train, test and fuse the streams of ``config_dir`` (see the module docstring).
 
     Args:
@@ -262,12 +324,21 @@ def run_streams(config_dir: str, gpus: int = 1, options: Optional[TrainOptions] 
     runs: Dict[str, _Stream] = {}
     for name, config in configs:
         from pyskl.core.config import load_config
+
         cfg = load_config(config, options.cfg_options)
         work_dir = osp.join(work_root, name)
         max_epochs = int(cfg.train_cfg.max_epochs)
         state, ckpt = stream_state(work_dir, max_epochs)
-        run = _Stream(name, config, work_dir, max_epochs, state, ckpt, osp.join(work_dir, 'result.pkl'),
-                      osp.join(work_dir, 'dump.pkl'))
+        run = _Stream(
+            name,
+            config,
+            work_dir,
+            max_epochs,
+            state,
+            ckpt,
+            osp.join(work_dir, 'result.pkl'),
+            osp.join(work_dir, 'dump.pkl'),
+        )
         train = state != 'finished'
         if train:
             say(f'{name}: ' + ('resuming' if state == 'unfinished' else 'training') + f' {config} in {work_dir}')
@@ -275,11 +346,11 @@ def run_streams(config_dir: str, gpus: int = 1, options: Optional[TrainOptions] 
             say(f'{name}: finished ({ckpt}: epoch {max_epochs} of {max_epochs}); training skipped')
         labels = load_split_labels(*_test_split(cfg))
         if not train and results_ready(run.result, run.dump, labels):
-            say(f'{name}: test results are up to date ({run.result}, {run.dump}: {len(labels)} samples); '
-                'test skipped')
+            say(f'{name}: test results are up to date ({run.result}, {run.dump}: {len(labels)} samples); test skipped')
         elif gpus == 1:
-            run.checkpoint = run_stream(config, work_dir, options, train=train, resume=state == 'unfinished',
-                                        stream=name)
+            run.checkpoint = run_stream(
+                config, work_dir, options, train=train, resume=state == 'unfinished', stream=name
+            )
             run.trained, run.tested = train, True
         else:
             cmd = _torchrun(gpus, name, config, work_dir, options, train, state == 'unfinished')
@@ -290,8 +361,10 @@ def run_streams(config_dir: str, gpus: int = 1, options: Optional[TrainOptions] 
             run.checkpoint = stream_state(work_dir, max_epochs)[1]
             run.trained, run.tested = train, True
         if run.tested and not results_ready(run.result, run.dump, labels):
-            raise RuntimeError(f'{name}: the test did not write predictions for the {len(labels)} samples of the '
-                               f'test split ({run.result}, {run.dump})')
+            raise RuntimeError(
+                f'{name}: the test did not write predictions for the {len(labels)} samples of the '
+                f'test split ({run.result}, {run.dump})'
+            )
         run.metrics = fuse_result_files([run.dump])['fused']
         runs[name] = run
 
@@ -300,7 +373,20 @@ def run_streams(config_dir: str, gpus: int = 1, options: Optional[TrainOptions] 
         if all(s in runs for s in weights):
             res = fuse_result_files([runs[s].dump for s in weights], list(weights.values()))
             fusions[fusion] = dict(streams=list(weights), weights=res['weights'], metrics=res['fused'])
-    return dict(streams={name: dict(config=r.config, work_dir=r.work_dir, checkpoint=r.checkpoint, result=r.result,
-                                    dump=r.dump, state=r.state, trained=r.trained, tested=r.tested,
-                                    metrics=r.metrics) for name, r in runs.items()},
-                fusions=fusions)
+    return dict(
+        streams={
+            name: dict(
+                config=r.config,
+                work_dir=r.work_dir,
+                checkpoint=r.checkpoint,
+                result=r.result,
+                dump=r.dump,
+                state=r.state,
+                trained=r.trained,
+                tested=r.tested,
+                metrics=r.metrics,
+            )
+            for name, r in runs.items()
+        },
+        fusions=fusions,
+    )

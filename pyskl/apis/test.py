@@ -1,4 +1,5 @@
 """Library entry points behind ``tools/test.py``."""
+
 import time
 from typing import Optional, Sequence
 
@@ -9,17 +10,19 @@ from .train import build_runner, default_work_dir
 AVERAGE_CLIPS = {'prob': 'prob', 'score': 'score', 'none': None}
 
 
-def setup_test_cfg(config: Optional[str],
-                   work_dir: Optional[str] = None,
-                   out: Optional[str] = None,
-                   dump: Optional[str] = None,
-                   eval: Optional[Sequence[str]] = None,  # noqa: A002 (PYSKL's option name)
-                   average_clips: Optional[str] = None,
-                   cfg_options: Optional[dict] = None,
-                   launcher: str = 'none',
-                   checkpoint: Optional[str] = None,
-                   loaded: Optional[dict] = None,
-                   force: bool = False) -> Config:
+def setup_test_cfg(
+    config: Optional[str],
+    work_dir: Optional[str] = None,
+    out: Optional[str] = None,
+    dump: Optional[str] = None,
+    eval: Optional[Sequence[str]] = None,  # noqa: A002 (PYSKL's option name)
+    average_clips: Optional[str] = None,
+    cfg_options: Optional[dict] = None,
+    launcher: str = 'none',
+    checkpoint: Optional[str] = None,
+    loaded: Optional[dict] = None,
+    force: bool = False,
+) -> Config:
     """Load ``config`` and apply ``tools/test.py``'s options.
 
     Args:
@@ -44,8 +47,9 @@ def setup_test_cfg(config: Optional[str],
 
     from .inference import load_config_for_checkpoint
 
-    cfg, _ = load_config_for_checkpoint(config, checkpoint if loaded is None else loaded, cfg_options, force,
-                                        source=checkpoint)
+    cfg, _ = load_config_for_checkpoint(
+        config, checkpoint if loaded is None else loaded, cfg_options, force, source=checkpoint
+    )
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
@@ -107,6 +111,8 @@ def run_test(cfg: Config, checkpoint: str, loaded: Optional[dict] = None) -> dic
     metrics = runner.test()
     seconds = time.perf_counter() - start
     num_samples = len(runner.test_dataloader.dataset)
-    runner.logger.info(f'Tested {num_samples} samples in {seconds:.1f} s: {num_samples / seconds:.1f} samples/s '
-                       '(data loading, every clip of the test pipeline and the metrics included)')
+    runner.logger.info(
+        f'Tested {num_samples} samples in {seconds:.1f} s: {num_samples / seconds:.1f} samples/s '
+        '(data loading, every clip of the test pipeline and the metrics included)'
+    )
     return metrics

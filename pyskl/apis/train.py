@@ -1,4 +1,5 @@
 """Library entry points behind ``tools/train.py``."""
+
 import os
 import os.path as osp
 from typing import Dict, Optional, Tuple
@@ -14,7 +15,7 @@ def default_work_dir(config_path: str) -> str:
     parts = osp.normpath(osp.abspath(config_path)).split(os.sep)
     if 'configs' in parts[:-1]:
         idx = len(parts) - 1 - parts[::-1].index('configs')
-        rel = parts[idx + 1:]
+        rel = parts[idx + 1 :]
     else:
         rel = parts[-1:]
     rel[-1] = osp.splitext(rel[-1])[0]
@@ -24,6 +25,7 @@ def default_work_dir(config_path: str) -> str:
 def build_runner(cfg: Config):
     """Build the runner named by ``cfg.runner_type`` (default ``PysklRunner``) in pyskl's scope."""
     from pyskl.registry import RUNNERS
+
     runner_cls = RUNNERS.get(cfg.get('runner_type', 'PysklRunner'))
     if runner_cls is None:
         raise KeyError(f'runner_type "{cfg.get("runner_type")}" is not registered')
@@ -35,6 +37,7 @@ def checkpoint_seed(path: str) -> Optional[int]:
     from pyskl.engine import resolve_checkpoint_path
     from pyskl.engine.checkpoint import load_checkpoint_file
     from pyskl.engine.checkpoint import FileFormatError
+
     checkpoint = load_checkpoint_file(resolve_checkpoint_path(path), map_location='cpu')
     meta = checkpoint.get('meta') or {}
     seed = meta.get('seed') if isinstance(meta, dict) else None
@@ -52,6 +55,7 @@ def enable_amp(cfg: Config, cuda: Optional[bool] = None) -> None:
         cuda (bool | None): Whether the model trains on CUDA; None: ``torch.cuda.is_available()``.
     """
     import torch
+
     if cuda is None:
         cuda = torch.cuda.is_available()
     optim_wrapper = cfg.optim_wrapper
@@ -64,8 +68,11 @@ def enable_amp(cfg: Config, cuda: Optional[bool] = None) -> None:
         optim_wrapper.type = 'AmpOptimWrapper'
         optim_wrapper.setdefault('loss_scale', 'dynamic')
     else:
-        print_log('--amp without CUDA: using bfloat16 autocast on CPU (CPUBF16OptimWrapper) '
-                  'instead of AmpOptimWrapper.', logger='current', level=30)
+        print_log(
+            '--amp without CUDA: using bfloat16 autocast on CPU (CPUBF16OptimWrapper) instead of AmpOptimWrapper.',
+            logger='current',
+            level=30,
+        )
         optim_wrapper.type = 'CPUBF16OptimWrapper'
 
 
@@ -104,26 +111,31 @@ def _resume_checkpoint(cfg: Config, resume: Optional[str], no_resume: bool) -> O
         cfg.resume = False
         return None
     if resume is None:
-        print_log(f'{cfg.work_dir} holds checkpoints of an earlier run: resuming from {ckpt} '
-                  '(--no-resume or another --work-dir starts afresh)', logger='current')
+        print_log(
+            f'{cfg.work_dir} holds checkpoints of an earlier run: resuming from {ckpt} '
+            '(--no-resume or another --work-dir starts afresh)',
+            logger='current',
+        )
     cfg.resume, cfg.load_from = True, ckpt
     return ckpt
 
 
-def setup_train_cfg(config: str,
-                    work_dir: Optional[str] = None,
-                    resume: Optional[str] = None,
-                    amp: bool = False,
-                    seed: Optional[int] = None,
-                    deterministic: bool = False,
-                    auto_scale_lr: bool = False,
-                    cfg_options: Optional[dict] = None,
-                    launcher: str = 'none',
-                    validate: bool = True,
-                    test_last: bool = False,
-                    test_best: bool = False,
-                    no_resume: bool = False,
-                    out: Optional[str] = None) -> Config:
+def setup_train_cfg(
+    config: str,
+    work_dir: Optional[str] = None,
+    resume: Optional[str] = None,
+    amp: bool = False,
+    seed: Optional[int] = None,
+    deterministic: bool = False,
+    auto_scale_lr: bool = False,
+    cfg_options: Optional[dict] = None,
+    launcher: str = 'none',
+    validate: bool = True,
+    test_last: bool = False,
+    test_best: bool = False,
+    no_resume: bool = False,
+    out: Optional[str] = None,
+) -> Config:
     """Load ``config`` (through :func:`pyskl.core.config.load_config`) and apply the
     command line options of ``tools/train.py``.
 
@@ -164,10 +176,12 @@ def setup_train_cfg(config: str,
         cfg.val_dataloader = None
         cfg.val_evaluator = None
     test_last, test_best = final_tests(test_last, test_best, out)
-    if (test_last or test_best) and not (cfg.get('test_dataloader') and cfg.get('test_cfg')
-                                         and cfg.get('test_evaluator')):
-        raise ValueError(f'{config}: --test-last / --test-best need test_dataloader, test_cfg and '
-                         'test_evaluator in the config')
+    if (test_last or test_best) and not (
+        cfg.get('test_dataloader') and cfg.get('test_cfg') and cfg.get('test_evaluator')
+    ):
+        raise ValueError(
+            f'{config}: --test-last / --test-best need test_dataloader, test_cfg and test_evaluator in the config'
+        )
     if test_best and not validate:
         raise ValueError('--test-best needs validation during training (remove --no-validate)')
 
@@ -175,8 +189,7 @@ def setup_train_cfg(config: str,
         enable_amp(cfg)
     if auto_scale_lr:
         if not cfg.get('auto_scale_lr') or 'base_batch_size' not in cfg.auto_scale_lr:
-            raise ValueError(f'{config}: --auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) '
-                             'in the config')
+            raise ValueError(f'{config}: --auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...) in the config')
         cfg.auto_scale_lr.enable = True
 
     randomness = dict(cfg.get('randomness') or {})
@@ -199,7 +212,8 @@ def _log_dist_env(runner) -> None:
         runner.logger.info(
             f'Distributed: launcher={runner.launcher}, world_size={runner.world_size}, '
             f'master={os.environ.get("MASTER_ADDR")}:{os.environ.get("MASTER_PORT")}, '
-            f'nnodes={os.environ.get("NNODES", os.environ.get("GROUP_WORLD_SIZE", "?"))}')
+            f'nnodes={os.environ.get("NNODES", os.environ.get("GROUP_WORLD_SIZE", "?"))}'
+        )
 
 
 def _test_with_predictions(runner, pred_file: str) -> dict:
@@ -218,8 +232,9 @@ def _test_with_predictions(runner, pred_file: str) -> dict:
     return runner.test()
 
 
-def train_model(cfg: Config, test_last: bool = False, test_best: bool = False,
-                out: Optional[str] = None) -> Dict[str, dict]:
+def train_model(
+    cfg: Config, test_last: bool = False, test_best: bool = False, out: Optional[str] = None
+) -> Dict[str, dict]:
     """Train with ``cfg`` (from :func:`setup_train_cfg`); optionally test the last and
     the best checkpoint afterwards.
 
@@ -245,8 +260,10 @@ def train_model(cfg: Config, test_last: bool = False, test_best: bool = False,
     if test_best:
         best = runner.message_hub.get_info('best_ckpt')
         if best is None:
-            runner.logger.warning('--test-best: no best checkpoint was saved (needs validation and '
-                                  "CheckpointHook(save_best='auto')); skipped")
+            runner.logger.warning(
+                '--test-best: no best checkpoint was saved (needs validation and '
+                "CheckpointHook(save_best='auto')); skipped"
+            )
         else:
             runner.logger.info(f'Testing the best checkpoint {best}')
             runner.load_checkpoint(best)
@@ -259,6 +276,7 @@ def train_model(cfg: Config, test_last: bool = False, test_best: bool = False,
             import shutil
 
             from pyskl.core.fileio import write_atomic
+
             os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
             write_atomic(out, lambda tmp: shutil.copyfile(final_pred, tmp))
             runner.logger.info(f'Predictions of the final test ({osp.basename(final_pred)}) written to {out}')

@@ -4,6 +4,7 @@ as GIF (Pillow) or MP4 (OpenCV ``VideoWriter``, ``mp4v``).
 Bones are the layout's graph edges; each person has its own colour. OpenCV (``cv2``, installed with
 mmcv-lite) is imported when drawing, never at ``import pyskl``.
 """
+
 import os
 import os.path as osp
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
@@ -38,10 +39,17 @@ def _project_3d(keypoint: np.ndarray, size: Tuple[int, int], azimuth: float, mar
     return out.astype(np.float32)
 
 
-def draw_skeletons(keypoint: np.ndarray, layout: Union[str, dict, None] = None,
-                   keypoint_score: Optional[np.ndarray] = None, frames: Optional[Iterable[np.ndarray]] = None,
-                   img_shape: Optional[Tuple[int, int]] = None, size: Optional[Tuple[int, int]] = None,
-                   score_thr: float = 0.3, azimuth: float = 0.0, thickness: Optional[int] = None) -> List[np.ndarray]:
+def draw_skeletons(
+    keypoint: np.ndarray,
+    layout: Union[str, dict, None] = None,
+    keypoint_score: Optional[np.ndarray] = None,
+    frames: Optional[Iterable[np.ndarray]] = None,
+    img_shape: Optional[Tuple[int, int]] = None,
+    size: Optional[Tuple[int, int]] = None,
+    score_thr: float = 0.3,
+    azimuth: float = 0.0,
+    thickness: Optional[int] = None,
+) -> List[np.ndarray]:
     """Render a skeleton sequence frame by frame.
 
     Args:
@@ -76,8 +84,10 @@ def draw_skeletons(keypoint: np.ndarray, layout: Union[str, dict, None] = None,
         raise ValueError(f'{len(frames)} background frames for {num_frames} skeleton frames')
     is_3d = channels == 3 and keypoint_score is None
     if is_3d and frames is not None:
-        raise ValueError('3D skeletons (C = 3 without keypoint_score) have no pixel coordinates to draw '
-                         'over a video; give 2D keypoints with keypoint_score')
+        raise ValueError(
+            '3D skeletons (C = 3 without keypoint_score) have no pixel coordinates to draw '
+            'over a video; give 2D keypoints with keypoint_score'
+        )
     if is_3d:
         size = tuple(size) if size is not None else (480, 480)
         pts = _project_3d(keypoint, size, azimuth)
@@ -114,8 +124,9 @@ def draw_skeletons(keypoint: np.ndarray, layout: Union[str, dict, None] = None,
             p = np.round(pts[m, t]).astype(np.int32)
             for i, j in lay.inward:
                 if ok[i] and ok[j]:
-                    cv2.line(canvas, (int(p[i, 0]), int(p[i, 1])), (int(p[j, 0]), int(p[j, 1])), color, thick,
-                             cv2.LINE_AA)
+                    cv2.line(
+                        canvas, (int(p[i, 0]), int(p[i, 1])), (int(p[j, 0]), int(p[j, 1])), color, thick, cv2.LINE_AA
+                    )
             for v in np.flatnonzero(ok):
                 cv2.circle(canvas, (int(p[v, 0]), int(p[v, 1])), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
         out.append(canvas)
@@ -134,11 +145,19 @@ def draw_text(frame: np.ndarray, lines: Sequence[str], origin: Tuple[int, int] =
     width = max(cv2.getTextSize(s, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)[0][0] for s in lines) if lines else 0
     x, y = origin
     if lines:
-        box = img[y:y + step * len(lines) + th // 2, x:x + width + 2 * th]
+        box = img[y : y + step * len(lines) + th // 2, x : x + width + 2 * th]
         box[:] = (box * 0.4).astype(np.uint8)
     for k, s in enumerate(lines):
-        cv2.putText(img, s, (x + th, y + step * (k + 1) - th // 3), cv2.FONT_HERSHEY_SIMPLEX, scale,
-                    (255, 255, 255), thick, cv2.LINE_AA)
+        cv2.putText(
+            img,
+            s,
+            (x + th, y + step * (k + 1) - th // 3),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            scale,
+            (255, 255, 255),
+            thick,
+            cv2.LINE_AA,
+        )
     return img
 
 
@@ -166,10 +185,12 @@ def write_video(frames: Sequence[np.ndarray], out: str, fps: float = 30.0) -> st
         os.makedirs(osp.dirname(out), exist_ok=True)
     if ext == '.gif':
         from PIL import Image
+
         images = [Image.fromarray(np.asarray(f, dtype=np.uint8)) for f in frames]
         images[0].save(out, save_all=True, append_images=images[1:], duration=max(1, round(1000 / fps)), loop=0)
     elif ext == '.mp4':
         import cv2
+
         h, w = frames[0].shape[:2]
         writer = open_mp4_writer(out, fps, (h, w))
         try:

@@ -17,6 +17,7 @@ Segments (:func:`segments_from_scores`): window ``i`` speaks for the frames clos
 ``dict(start, end, label, name, score)`` (frames, ``end`` exclusive; ``score`` = the mean smoothed score of the
 label over the merged windows). Segments tile ``[0, T)`` without gaps or overlaps.
 """
+
 import copy
 import csv
 import io
@@ -25,9 +26,20 @@ from typing import List, NamedTuple, Optional
 
 import numpy as np
 
-__all__ = ['SAMPLERS', 'WindowResult', 'default_window', 'window_starts', 'window_pipeline', 'window_inputs',
-           'window_scores', 'smooth_scores', 'segments_from_scores', 'sliding_window_predict', 'write_segments',
-           'plot_window_scores']
+__all__ = [
+    'SAMPLERS',
+    'WindowResult',
+    'default_window',
+    'window_starts',
+    'window_pipeline',
+    'window_inputs',
+    'window_scores',
+    'smooth_scores',
+    'segments_from_scores',
+    'sliding_window_predict',
+    'write_segments',
+    'plot_window_scores',
+]
 
 #: Frame samplers of test pipelines that :func:`window_pipeline` knows how to replace.
 SAMPLERS = ('UniformSampleFrames', 'UniformSample', 'UniformSampleDecode')
@@ -39,6 +51,7 @@ class WindowResult(NamedTuple):
     ``starts`` int64 ``(n,)`` first frame of each window; ``scores`` float32 ``(n, K)`` per window; ``smoothed``
     float32 ``(n, K)`` after the moving average; ``segments`` list of dicts (see the module docstring).
     """
+
     frame_dir: str
     total_frames: int
     window: int
@@ -54,8 +67,9 @@ def _sampler_index(pipeline_cfg) -> int:
     found = [i for i, t in enumerate(pipeline_cfg) if t.get('type') in SAMPLERS]
     if len(found) != 1:
         types = [t.get('type') for t in pipeline_cfg]
-        raise ValueError(f'sliding windows need a test pipeline with exactly one frame sampler ({", ".join(SAMPLERS)})'
-                         f', got {types}')
+        raise ValueError(
+            f'sliding windows need a test pipeline with exactly one frame sampler ({", ".join(SAMPLERS)}), got {types}'
+        )
     return found[0]
 
 
@@ -120,19 +134,28 @@ def window_inputs(model, ann: dict, window: int, starts: np.ndarray, clip_len: O
     out = None
     for i, s in enumerate(starts):
         s = int(s)
-        clip = dict(frame_dir=ann.get('frame_dir', 'inference'), label=-1, keypoint=kp[:, s:s + window],
-                    test_mode=True, rng=np.random.default_rng(0), sample_idx=0, modality='Pose', start_index=0)
+        clip = dict(
+            frame_dir=ann.get('frame_dir', 'inference'),
+            label=-1,
+            keypoint=kp[:, s : s + window],
+            test_mode=True,
+            rng=np.random.default_rng(0),
+            sample_idx=0,
+            modality='Pose',
+            start_index=0,
+        )
         clip['total_frames'] = clip['keypoint'].shape[1]
         if score is not None:
-            clip['keypoint_score'] = np.asarray(score)[:, s:s + window]
+            clip['keypoint_score'] = np.asarray(score)[:, s : s + window]
         for key in ('img_shape', 'original_shape'):
             if key in ann:
                 clip[key] = ann[key]
         try:
             x = pipeline(clip)['inputs']
         except ValueError as e:
-            raise ValueError(f"{ann.get('frame_dir')}: window at frames [{s}, {s + clip['total_frames']}): {e}") \
-                from None
+            raise ValueError(
+                f'{ann.get("frame_dir")}: window at frames [{s}, {s + clip["total_frames"]}): {e}'
+            ) from None
         x = np.asarray(x)[0]  # (1, M', W, V, C') -> (M', W, V, C')
         if out is None:
             out = np.empty((len(starts),) + x.shape, np.float32)
@@ -149,7 +172,7 @@ def window_scores(model, inputs: np.ndarray, batch_size: int = 64) -> np.ndarray
     outs = []
     with torch.no_grad():
         for i in range(0, len(inputs), batch_size):
-            batch = torch.from_numpy(np.ascontiguousarray(inputs[i:i + batch_size])).to(device)
+            batch = torch.from_numpy(np.ascontiguousarray(inputs[i : i + batch_size])).to(device)
             logits = model(batch, mode='tensor')
             outs.append(model.cls_head.average_clip_scores(logits, 1).float().cpu().numpy())
     return np.concatenate(outs) if outs else np.zeros((0, model.cls_head.num_classes), np.float32)
@@ -170,8 +193,9 @@ def smooth_scores(scores: np.ndarray, k: int) -> np.ndarray:
     return ((csum[hi] - csum[lo]) / (hi - lo)[:, None]).astype(np.float32)
 
 
-def segments_from_scores(starts: np.ndarray, window: int, total: int, smoothed: np.ndarray,
-                         classes: Optional[List[str]] = None) -> List[dict]:
+def segments_from_scores(
+    starts: np.ndarray, window: int, total: int, smoothed: np.ndarray, classes: Optional[List[str]] = None
+) -> List[dict]:
     """Action segments (see the module docstring): ``[dict(start, end, label, name, score)]`` tiling ``[0, T)``."""
     if len(starts) == 0:
         return []
@@ -182,15 +206,28 @@ def segments_from_scores(starts: np.ndarray, window: int, total: int, smoothed: 
     for i in range(1, len(labels) + 1):
         if i == len(labels) or labels[i] != labels[first]:
             label = int(labels[first])
-            segments.append(dict(start=int(bounds[first]), end=int(bounds[i]), label=label,
-                                 name=classes[label] if classes and label < len(classes) else None,
-                                 score=round(float(smoothed[first:i, label].mean()), 6)))
+            segments.append(
+                dict(
+                    start=int(bounds[first]),
+                    end=int(bounds[i]),
+                    label=label,
+                    name=classes[label] if classes and label < len(classes) else None,
+                    score=round(float(smoothed[first:i, label].mean()), 6),
+                )
+            )
             first = i
     return segments
 
 
-def sliding_window_predict(model, sample, window: Optional[int] = None, stride: Optional[int] = None,
-                           smooth: int = 1, batch_size: int = 64, clip_len: Optional[int] = None) -> WindowResult:
+def sliding_window_predict(
+    model,
+    sample,
+    window: Optional[int] = None,
+    stride: Optional[int] = None,
+    smooth: int = 1,
+    batch_size: int = 64,
+    clip_len: Optional[int] = None,
+) -> WindowResult:
     """Recognise actions along one sequence with sliding windows.
 
     Args:
@@ -224,8 +261,9 @@ def sliding_window_predict(model, sample, window: Optional[int] = None, stride: 
     scores = window_scores(model, window_inputs(model, ann, window, starts, clip_len), batch_size)
     smoothed = smooth_scores(scores, smooth_k)
     segments = segments_from_scores(starts, window, total, smoothed, getattr(model, 'classes', None))
-    return WindowResult(str(ann.get('frame_dir', 'inference')), total, window, stride, smooth_k, starts, scores,
-                        smoothed, segments)
+    return WindowResult(
+        str(ann.get('frame_dir', 'inference')), total, window, stride, smooth_k, starts, scores, smoothed, segments
+    )
 
 
 def write_segments(path: str, results: List[WindowResult]) -> None:
@@ -255,8 +293,9 @@ def write_rows(path: str, rows: List[dict], columns: List[str]) -> None:
     write_text_atomic(path, text)
 
 
-def plot_window_scores(path: str, result: WindowResult, classes: Optional[List[str]] = None,
-                       max_classes: int = 10, dpi: int = 100) -> None:
+def plot_window_scores(
+    path: str, result: WindowResult, classes: Optional[List[str]] = None, max_classes: int = 10, dpi: int = 100
+) -> None:
     """PNG of the smoothed per-class scores against the frame (window centres), with the segments as coloured
     bands; the ``max_classes`` classes with the highest peak score are drawn. matplotlib Agg (no pyplot state)."""
     from matplotlib.figure import Figure
@@ -272,9 +311,13 @@ def plot_window_scores(path: str, result: WindowResult, classes: Optional[List[s
         ax.plot(x, result.smoothed[:, c], color=colours[int(c)], label=f'{c}: {name}', lw=1.5)
     for seg in result.segments:
         ax.axvspan(seg['start'], seg['end'], color=colours.get(seg['label'], '0.8'), alpha=0.12, lw=0)
-    ax.set(xlim=(0, result.total_frames), ylim=(0, 1.02) if peak.size and peak.max() <= 1 else None,
-           xlabel='frame', ylabel='score',
-           title=f'{result.frame_dir}: window {result.window}, stride {result.stride}, smooth {result.smooth}')
+    ax.set(
+        xlim=(0, result.total_frames),
+        ylim=(0, 1.02) if peak.size and peak.max() <= 1 else None,
+        xlabel='frame',
+        ylabel='score',
+        title=f'{result.frame_dir}: window {result.window}, stride {result.stride}, smooth {result.smooth}',
+    )
     ax.legend(loc='upper left', bbox_to_anchor=(1.0, 1.0), fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)

@@ -7,6 +7,7 @@ RUN is a work dir (all its <timestamp>/vis_data/scalars.json, resumed runs merge
 or a PYSKL *.log.json. Prints a summary per run (iterations, final loss, best validation accuracy).
 See :mod:`pyskl.apis.log_analysis`.
 """
+
 from typing import List, Optional
 
 from .base import command_parser
@@ -16,8 +17,12 @@ def build_parser(parser=None):
     if parser is None:
         parser = command_parser('analyze-logs', 'Plot training curves of pyskl runs')
     parser.add_argument('runs', nargs='+', help='work dirs, scalars.json or PYSKL *.log.json files')
-    parser.add_argument('--keys', nargs='+', default=['loss', 'lr', 'acc/top1'],
-                        help='scalars to plot (acc/* are validation metrics, against the epoch)')
+    parser.add_argument(
+        '--keys',
+        nargs='+',
+        default=['loss', 'lr', 'acc/top1'],
+        help='scalars to plot (acc/* are validation metrics, against the epoch)',
+    )
     parser.add_argument('--legend', nargs='+', help='one name per run (default: the paths)')
     parser.add_argument('--out', default='curves.png', help='output PNG')
     return parser

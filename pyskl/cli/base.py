@@ -1,4 +1,5 @@
 """Command-line front doors: a user's mistake is one clear line on stderr, not a traceback."""
+
 import argparse
 import os
 import pickle
@@ -23,8 +24,9 @@ def passive_openmp_waits() -> None:
     os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
 
-def run_cli(main: Callable[[Optional[list]], Optional[int]], argv: Optional[list] = None,
-            passive_waits: bool = False) -> int:
+def run_cli(
+    main: Callable[[Optional[list]], Optional[int]], argv: Optional[list] = None, passive_waits: bool = False
+) -> int:
     """Run a tool's ``main(argv)``; on one of :data:`USER_ERRORS` print ``error: <message>`` to stderr and return 1.
 
     Set ``PYSKL_DEBUG=1`` to get the traceback instead. Other exceptions (bugs) propagate with their traceback.

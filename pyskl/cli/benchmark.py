@@ -16,6 +16,7 @@ changes, ``pyskl.apis.benchmark_compare.BASELINE_REV``; needs a git checkout), p
 joint configs), in alternating fresh processes on random inputs (no annotation file needed), and prints the
 eval-forward, train-step, peak-memory and data-pipeline ratios as a markdown table.
 """
+
 import sys
 from typing import List, Optional
 
@@ -36,30 +37,52 @@ def build_parser(parser=None):
     parser.add_argument('--compile', action='store_true', help='torch.compile the backbone')
     parser.add_argument('--cudnn-benchmark', action='store_true', help='torch.backends.cudnn.benchmark = True')
     parser.add_argument('--data-iters', type=int, help='samples timed through the pipeline (default iters x batch)')
-    parser.add_argument('--compare-rev', metavar='REV', nargs='?', const='baseline',
-                        help='time this tree against git revision REV (default: main before the speed changes)')
+    parser.add_argument(
+        '--compare-rev',
+        metavar='REV',
+        nargs='?',
+        const='baseline',
+        help='time this tree against git revision REV (default: main before the speed changes)',
+    )
     parser.add_argument('--backbones', nargs='+', help='with --compare-rev: backbones to compare (default all)')
     parser.add_argument('--reps', type=int, default=3, help='with --compare-rev: fresh processes per side')
     parser.add_argument('--threads', type=int, default=2, help='with --compare-rev: torch threads per process')
-    parser.add_argument('--shape', type=int, nargs=5, default=(8, 2, 100, 25, 3), metavar=('N', 'M', 'T', 'V', 'C'),
-                        help='with --compare-rev: the random input')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=5,
+        default=(8, 2, 100, 25, 3),
+        metavar=('N', 'M', 'T', 'V', 'C'),
+        help='with --compare-rev: the random input',
+    )
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
     return parser
 
 
 def format_benchmark(res: dict) -> str:
     """The results of :func:`pyskl.apis.benchmark.benchmark_config` as a table."""
-    rows = [('Training step', f'{res["train"]:.2f}',
-             f'batch {res["batch_size"]}, input {res["input_shape"]}, {res["train_tflops"]:.3g} TFLOP/s'),
-            ('Inference', f'{res["inference"]:.2f}',
-             f'batch {res["batch_size"]}, input {res["test_input_shape"]}, {res["inference_tflops"]:.3g} TFLOP/s'),
-            ('Data pipeline (1 worker)', f'{res["data"]:.2f}', 'training pipeline')]
-    w0 = max(len(r[0]) for r in rows + [('Measure', )])
+    rows = [
+        (
+            'Training step',
+            f'{res["train"]:.2f}',
+            f'batch {res["batch_size"]}, input {res["input_shape"]}, {res["train_tflops"]:.3g} TFLOP/s',
+        ),
+        (
+            'Inference',
+            f'{res["inference"]:.2f}',
+            f'batch {res["batch_size"]}, input {res["test_input_shape"]}, {res["inference_tflops"]:.3g} TFLOP/s',
+        ),
+        ('Data pipeline (1 worker)', f'{res["data"]:.2f}', 'training pipeline'),
+    ]
+    w0 = max(len(r[0]) for r in rows + [('Measure',)])
     w1 = max(len(r[1]) for r in rows + [('', 'Samples/s')])
     mode = [m for m, on in (('AMP', res['amp']), ('compiled', res.get('compile'))) if on]
-    lines = [f'Device: {res["device"]}' + (f' ({", ".join(mode)})' if mode else '')
-             + f'; {res["flops_per_clip"] / 1e9:.3f} GFLOPs (multiply-adds) per clip',
-             f'{"Measure":<{w0}}  {"Samples/s":>{w1}}  Notes']
+    lines = [
+        f'Device: {res["device"]}'
+        + (f' ({", ".join(mode)})' if mode else '')
+        + f'; {res["flops_per_clip"] / 1e9:.3f} GFLOPs (multiply-adds) per clip',
+        f'{"Measure":<{w0}}  {"Samples/s":>{w1}}  Notes',
+    ]
     lines += [f'{a:<{w0}}  {b:>{w1}}  {c}' for a, b, c in rows]
     return '\n'.join(lines)
 
@@ -70,12 +93,20 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.config:
             raise ValueError('--compare-rev measures the backbone configs itself; give no config')
         from pyskl.apis.benchmark_compare import BASELINE_REV, compare_revisions
+
         rev = BASELINE_REV if args.compare_rev == 'baseline' else args.compare_rev
-        res = compare_revisions(rev, backbones=args.backbones, reps=args.reps,
-                                iters=args.iters or 3, warmup=1 if args.warmup is None else args.warmup,
-                                threads=args.threads, shape=args.shape, cfg_options=args.cfg_options,
-                                data_iters=50 if args.data_iters is None else args.data_iters,
-                                log=lambda line: print(line, file=sys.stderr, flush=True))
+        res = compare_revisions(
+            rev,
+            backbones=args.backbones,
+            reps=args.reps,
+            iters=args.iters or 3,
+            warmup=1 if args.warmup is None else args.warmup,
+            threads=args.threads,
+            shape=args.shape,
+            cfg_options=args.cfg_options,
+            data_iters=50 if args.data_iters is None else args.data_iters,
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+        )
         print(format_comparison(res))
         return 0
     if not args.config:
@@ -83,10 +114,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     args.iters = 10 if args.iters is None else args.iters
     args.warmup = 2 if args.warmup is None else args.warmup
     from pyskl.apis.benchmark import benchmark_config
-    res = benchmark_config(args.config, batch_size=args.batch, iters=args.iters, warmup=args.warmup,
-                           device=args.device, amp=args.amp, data_iters=args.data_iters,
-                           cfg_options=args.cfg_options, compile=args.compile,
-                           cudnn_benchmark=args.cudnn_benchmark)
+
+    res = benchmark_config(
+        args.config,
+        batch_size=args.batch,
+        iters=args.iters,
+        warmup=args.warmup,
+        device=args.device,
+        amp=args.amp,
+        data_iters=args.data_iters,
+        cfg_options=args.cfg_options,
+        compile=args.compile,
+        cudnn_benchmark=args.cudnn_benchmark,
+    )
     print(format_benchmark(res))
     return 0
 
@@ -106,17 +146,20 @@ def _fmt(s: dict, unit: str, digits: int = 0) -> str:
 def format_comparison(res: dict) -> str:
     """A markdown table of :func:`compare_revisions`' result: A (baseline) / B (this tree) and the speed-up
     A / B for times (B / A for samples/s; for memory A / B, so > 1 means B uses less)."""
-    lines = [f'Baseline A: {res["rev"]} ({res["commit"][:12]}); B: this tree. threads {res["threads"]}, input '
-             f'{res["shape"]}, {res["reps"]} processes per side x {res["iters"]} iterations (medians; ± is half '
-             f'the spread of the process medians)',
-             '',
-             '| backbone | eval A / B (ms) | eval speed-up | train A / B (ms) | train speed-up '
-             '| train peak MB/sample A / B | memory A/B | data A / B (samples/s) | data speed-up |',
-             '|---|---|---|---|---|---|---|---|---|']
+    lines = [
+        f'Baseline A: {res["rev"]} ({res["commit"][:12]}); B: this tree. threads {res["threads"]}, input '
+        f'{res["shape"]}, {res["reps"]} processes per side x {res["iters"]} iterations (medians; ± is half '
+        f'the spread of the process medians)',
+        '',
+        '| backbone | eval A / B (ms) | eval speed-up | train A / B (ms) | train speed-up '
+        '| train peak MB/sample A / B | memory A/B | data A / B (samples/s) | data speed-up |',
+        '|---|---|---|---|---|---|---|---|---|',
+    ]
     for row in res['rows']:
         if 'missing' in row:
-            lines.append(f'| {row["backbone"]} | config {row["config"]} missing in {", ".join(row["missing"])} '
-                         '| | | | | | | |')
+            lines.append(
+                f'| {row["backbone"]} | config {row["config"]} missing in {", ".join(row["missing"])} | | | | | | | |'
+            )
             continue
         a, b = row['A'], row['B']
         lines.append(
@@ -127,5 +170,6 @@ def format_comparison(res: dict) -> str:
             f'| {_fmt(a["mem_mb_per_sample"], "", 1)} / {_fmt(b["mem_mb_per_sample"], "", 1)} '
             f'| {_ratio(a["mem_mb_per_sample"]["median"], b["mem_mb_per_sample"]["median"])} '
             f'| {_fmt(a["data_per_s"], "")} / {_fmt(b["data_per_s"], "")} '
-            f'| {_ratio(a["data_per_s"]["median"], b["data_per_s"]["median"], higher_is_better=True)} |')
+            f'| {_ratio(a["data_per_s"]["median"], b["data_per_s"]["median"], higher_is_better=True)} |'
+        )
     return '\n'.join(lines)

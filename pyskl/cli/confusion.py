@@ -10,6 +10,7 @@ MMAction2 dump (``--dump``; labels inside) - or a fused result of ``pyskl fuse -
 The CSV has one row per class: class, name, samples, correct, accuracy, most_confused_with.
 See :mod:`pyskl.evaluation.confusion`.
 """
+
 from typing import List, Optional
 
 from .base import command_parser
@@ -37,16 +38,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     from pyskl.evaluation.fusion import align_streams, evaluate_scores
 
     reference = load_split_labels(args.ann_file, args.split) if args.ann_file else None
-    (scores, ), labels, _ = align_streams([load_results(args.result)], reference)
+    (scores,), labels, _ = align_streams([load_results(args.result)], reference)
     names = None
     if args.label_map:
         from pyskl.core.label_map import load_label_map
+
         names = load_label_map(args.label_map, scores.shape[1])
     cm = confusion_matrix(scores, labels)
     plot_confusion_matrix(cm, args.out_png, names, normalize=not args.no_normalize)
     write_per_class_csv(cm, args.out_csv, names)
     m = evaluate_scores(scores, labels)
-    print(f'{len(labels)} samples, {scores.shape[1]} classes: Top-1 {100 * m["top1"]:.2f}%, '
-          f'mean class accuracy {100 * m["mean1"]:.2f}%')
+    print(
+        f'{len(labels)} samples, {scores.shape[1]} classes: Top-1 {100 * m["top1"]:.2f}%, '
+        f'mean class accuracy {100 * m["mean1"]:.2f}%'
+    )
     print(f'Confusion matrix written to {args.out_png}, per-class accuracy to {args.out_csv}')
     return 0

@@ -10,6 +10,7 @@ lines ``<video name> <split name>`` (e.g. ``clip01 train``); without it all vide
 (``pip install -e '.[pose]'`` or ``bash tools/setup_env.sh pose``). Keypoints are in pixels with
 ``img_shape`` (like the HRNet pickles), ready for the ``coco`` configs (``PreNormalize2D``).
 """
+
 import os
 import os.path as osp
 import sys
@@ -19,8 +20,11 @@ from .base import command_parser
 
 
 def build_parser(parser=None):
-    p = parser if parser is not None else command_parser(
-        'extract-2d', 'Extract 2D COCO-17 skeletons from videos with MediaPipe Pose.')
+    p = (
+        parser
+        if parser is not None
+        else command_parser('extract-2d', 'Extract 2D COCO-17 skeletons from videos with MediaPipe Pose.')
+    )
     p.add_argument('--video-list', required=True, help='text file: "<video path> <label>" per line')
     p.add_argument('--out', required=True, help='output annotation pickle')
     p.add_argument('--split-file', help='text file: "<video name> <split>" per line (default: one split "all")')
@@ -34,10 +38,10 @@ def build_parser(parser=None):
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from pyskl.datasets.pose_extraction import build_pose_estimator, make_annotation_file
+
     kwargs = {}
     if args.backend == 'mediapipe':
-        kwargs = dict(model_complexity=args.model_complexity,
-                      min_detection_confidence=args.min_detection_confidence)
+        kwargs = dict(model_complexity=args.model_complexity, min_detection_confidence=args.min_detection_confidence)
     try:
         estimator = build_pose_estimator(args.backend, **kwargs)
     except ImportError as e:  # the pose extra is not installed: one line, not a traceback
@@ -46,9 +50,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if osp.dirname(args.out):
         os.makedirs(osp.dirname(args.out), exist_ok=True)
     with estimator:
-        summary = make_annotation_file(args.video_list, args.out, estimator, split_file=args.split_file,
-                                       progress=not args.no_progress)
+        summary = make_annotation_file(
+            args.video_list, args.out, estimator, split_file=args.split_file, progress=not args.no_progress
+        )
     for name, frac in summary['detected'].items():
         print(f'{name}: person found in {100 * frac:.0f}% of the frames')
-    print(f"wrote {summary['num_videos']} videos to {summary['out']}")
+    print(f'wrote {summary["num_videos"]} videos to {summary["out"]}')
     return 0

@@ -7,6 +7,7 @@
 Pooled features ``(N, C)`` are the classification head's input after its pooling; ``--unpooled`` adds the
 backbone output ``(N, M, C, T', V)``. File formats: :mod:`pyskl.apis.features` and docs/predict.md.
 """
+
 import argparse
 from typing import List, Optional
 
@@ -21,7 +22,7 @@ def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.A
     p.add_argument('--split', help="split to extract (default: the config's test split)")
     p.add_argument('--all', action='store_true', help='every sample of the file, ignoring its splits')
     p.add_argument('--out', required=True, help='features file: .pkl (dict) or .npy (+ .frame_dir.txt)')
-    p.add_argument('--unpooled', action='store_true', help='also write the unpooled (N, M, C, T\', V) features')
+    p.add_argument('--unpooled', action='store_true', help="also write the unpooled (N, M, C, T', V) features")
     p.add_argument('--batch-size', type=int, default=16, help='samples per forward pass (default 16)')
     p.add_argument('--device', default='cpu', help="'cpu', 'cuda', 'cuda:1', ...")
     return p
@@ -50,10 +51,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     split = None if args.all else (args.split or test.get('split'))
     samples = load_pickle(ann_file, split=split, layout=model_layout(model))
     feats = extract_features(model, samples, unpooled=args.unpooled, batch_size=args.batch_size)
-    meta = dict(checkpoint=checkpoint, config=config, ann_file=ann_file, split=split,
-                classes=list(model.classes) if model.classes else None)
+    meta = dict(
+        checkpoint=checkpoint,
+        config=config,
+        ann_file=ann_file,
+        split=split,
+        classes=list(model.classes) if model.classes else None,
+    )
     written = save_features(args.out, feats, meta)
-    shapes = f"pooled {feats['pooled'].shape}" + (f", unpooled {feats['unpooled'].shape}" if args.unpooled else '')
+    shapes = f'pooled {feats["pooled"].shape}' + (f', unpooled {feats["unpooled"].shape}' if args.unpooled else '')
     print(f'{len(feats["frame_dir"])} samples of {ann_file}' + (f' [{split}]' if split else '') + f': {shapes}')
     for path in written:
         print(f'wrote {path}')

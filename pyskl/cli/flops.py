@@ -8,6 +8,7 @@ The default input is ``(1, 2, 100, V, C)``, V from the config's skeleton layout 
 ``--include-norm`` also counts normalisation layers (MMAction2's published figures do).
 See :mod:`pyskl.apis.complexity`.
 """
+
 from typing import List, Optional
 
 from .base import command_parser
@@ -19,21 +20,33 @@ def build_parser(parser=None):
     if parser is None:
         parser = command_parser('flops', 'Count the parameters and FLOPs of a pyskl recognizer')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--shape', type=int, nargs=5, metavar=('N', 'M', 'T', 'V', 'C'),
-                        help='input shape (default: 1 2 100 V C from the config)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=5,
+        metavar=('N', 'M', 'T', 'V', 'C'),
+        help='input shape (default: 1 2 100 V C from the config)',
+    )
     parser.add_argument('--include-norm', action='store_true', help='also count normalisation layers')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, e.g. model.backbone.gcn_attention=False')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. model.backbone.gcn_attention=False',
+    )
     return parser
 
 
 def format_flops(res: dict, include_norm: bool = False) -> str:
     """The result of :func:`pyskl.apis.complexity.get_flops` as text."""
-    return '\n'.join([
-        f'Input shape: {res["shape"]}',
-        f'Params: {res["params"] / 1e6:.2f} M ({res["params"]} trainable)',
-        f'GFLOPs: {res["flops"] / 1e9:.4f}' + (' (norm layers included)' if include_norm else ''),
-        'By operator (GFLOPs): ' + ', '.join(f'{k} {v / 1e9:.4f}' for k, v in sorted(res['by_operator'].items()))])
+    return '\n'.join(
+        [
+            f'Input shape: {res["shape"]}',
+            f'Params: {res["params"] / 1e6:.2f} M ({res["params"]} trainable)',
+            f'GFLOPs: {res["flops"] / 1e9:.4f}' + (' (norm layers included)' if include_norm else ''),
+            'By operator (GFLOPs): ' + ', '.join(f'{k} {v / 1e9:.4f}' for k, v in sorted(res['by_operator'].items())),
+        ]
+    )
 
 
 def main(argv: Optional[List[str]] = None) -> int:

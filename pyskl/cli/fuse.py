@@ -14,6 +14,7 @@ split's results (same streams, same order) and applies the best ones to ``--pred
 the fused scores as a PYSKL result.pkl (list of float32 (K,) arrays in the reference order).
 The library: :mod:`pyskl.core.results` (reading) and :mod:`pyskl.evaluation.fusion` (fusion).
 """
+
 import argparse
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -32,12 +33,14 @@ def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.A
     parser.add_argument('--split', help='split of --ann-file, e.g. xsub_val')
     parser.add_argument('--out', help='write the fused scores (PYSKL result.pkl format)')
     parser.add_argument('--label-map', help='class names (one per line): print per-class accuracy of the fusion')
-    parser.add_argument('--search-preds', nargs='+', help='result files of the streams on the split where the '
-                        'weights are searched')
+    parser.add_argument(
+        '--search-preds', nargs='+', help='result files of the streams on the split where the weights are searched'
+    )
     parser.add_argument('--search-ann-file', help='annotation file of --search-preds (default: --ann-file)')
     parser.add_argument('--search-split', help='split of --search-preds')
-    parser.add_argument('--grid', nargs='+', type=float, default=[0, 0.5, 1, 1.5, 2, 3],
-                        help='candidate weights of the search')
+    parser.add_argument(
+        '--grid', nargs='+', type=float, default=[0, 0.5, 1, 1.5, 2, 3], help='candidate weights of the search'
+    )
     return parser
 
 
@@ -48,8 +51,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error(f'{len(args.preds)} files in --preds need {len(args.preds)} --weights, got {len(args.weights)}')
     if args.search_preds is not None:
         if len(args.search_preds) != len(args.preds):
-            parser.error(f'--search-preds needs one file per stream of --preds ({len(args.preds)}), '
-                         f'got {len(args.search_preds)}')
+            parser.error(
+                f'--search-preds needs one file per stream of --preds ({len(args.preds)}), got {len(args.search_preds)}'
+            )
         if args.weights is not None:
             parser.error('--weights and --search-preds exclude each other (the search chooses the weights)')
     return args
@@ -67,11 +71,11 @@ def format_table(rows: Sequence[Tuple[str, str, Dict[str, float]]]) -> str:
     wwidth = max([len('Weight')] + [len(r[1]) for r in rows])
     lines = [f'{"Stream":<{width}}  {"Weight":>{wwidth}}  {"Top-1":>7}  {"Top-5":>7}  {"Mean-class":>10}']
     for name, weight, m in rows:
-        lines.append(f'{name:<{width}}  {weight:>{wwidth}}  {100 * m["top1"]:>7.2f}  {100 * m["top5"]:>7.2f}  '
-                     f'{100 * m["mean1"]:>10.2f}')
+        lines.append(
+            f'{name:<{width}}  {weight:>{wwidth}}  {100 * m["top1"]:>7.2f}  {100 * m["top5"]:>7.2f}  '
+            f'{100 * m["mean1"]:>10.2f}'
+        )
     return '\n'.join(lines)
-
-
 
 
 def main(argv=None) -> int:
@@ -88,8 +92,7 @@ def main(argv=None) -> int:
         scores, labels, _ = align_streams([load_results(p) for p in args.search_preds], reference)
         weights, found = search_weights(scores, labels, args.grid)
         where = args.search_split or ', '.join(args.search_preds)
-        print(f'Searched weights on {where}: {format_weights(weights)} '
-              f'(Top-1 {100 * found["top1"]:.2f} there)')
+        print(f'Searched weights on {where}: {format_weights(weights)} (Top-1 {100 * found["top1"]:.2f} there)')
     res = fuse_result_files(args.preds, weights, args.ann_file, args.split)
     rows = [(name, f'{w:g}', m) for (name, m), w in zip(res['streams'], res['weights'])]
     rows.append(('Fusion', format_weights(res['weights']), res['fused']))
@@ -97,11 +100,13 @@ def main(argv=None) -> int:
 
     if args.label_map:
         from pyskl.core.label_map import load_label_map
+
         names = load_label_map(args.label_map, res['fused_scores'].shape[1])
         print('Per-class Top-1 of the fusion:')
         print(format_per_class(res['fused_scores'], res['labels'], names))
     if args.out:
         from pyskl.core.io import dump_pickle
+
         dump_pickle([row.astype(np.float32) for row in res['fused_scores']], args.out)
         print(f'Fused scores of {len(res["labels"])} samples written to {args.out}')
     return 0
@@ -119,8 +124,12 @@ def format_per_class(scores, labels, class_names: Sequence[str]) -> str:
     import numpy as np
 
     from pyskl.evaluation.functional import per_class_accuracy
+
     acc = per_class_accuracy(scores, labels)
     count = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(class_names))
     width = max(len(n) for n in class_names)
-    return '\n'.join(f'{i:>4}  {name:<{width}}  {100 * acc[i]:6.2f}  ({count[i]} samples)'
-                     for i, name in enumerate(class_names) if count[i])
+    return '\n'.join(
+        f'{i:>4}  {name:<{width}}  {100 * acc[i]:6.2f}  ({count[i]} samples)'
+        for i, name in enumerate(class_names)
+        if count[i]
+    )

@@ -11,6 +11,7 @@ Recognition runs in a worker thread; when it is slower than the frames, windows 
 the capture never stalls (``--sync`` recognises every window, as ``pyskl predict --window`` does). Library:
 :mod:`pyskl.apis.live`, :mod:`pyskl.apis.streaming`; docs/predict.md.
 """
+
 import argparse
 from typing import List, Optional
 
@@ -31,9 +32,12 @@ def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.A
     p.add_argument('--show', action='store_true', help='show the overlaid frames in a window (q / Esc quits)')
     p.add_argument('--max-frames', type=int, help='stop after N frames')
     p.add_argument('--sync', action='store_true', help='recognise every window in the capture loop (no dropping)')
-    p.add_argument('--pose', default='mediapipe',
-                   help="pose estimator: a registered name (default 'mediapipe', the pose extra) or MODULE:CLASS, "
-                        'an importable PoseEstimator subclass')
+    p.add_argument(
+        '--pose',
+        default='mediapipe',
+        help="pose estimator: a registered name (default 'mediapipe', the pose extra) or MODULE:CLASS, "
+        'an importable PoseEstimator subclass',
+    )
     p.add_argument('--model-complexity', type=int, default=1, choices=(0, 1), help='MediaPipe model (default 1)')
     p.add_argument('--device', default='cpu', help="'cpu', 'cuda', 'cuda:1', ...")
     return p
@@ -47,6 +51,7 @@ def build_estimator(name: str, model_complexity: int = 1):
     if ':' not in name:
         return build_pose_estimator(name, **({'model_complexity': model_complexity} if name == 'mediapipe' else {}))
     import importlib
+
     module, _, cls_name = name.partition(':')
     try:
         cls = getattr(importlib.import_module(module), cls_name)
@@ -60,25 +65,27 @@ def build_estimator(name: str, model_complexity: int = 1):
 def _ms(d: dict) -> str:
     if d['mean'] is None:
         return 'n/a'
-    return f"mean {d['mean']:.1f} ms, p50 {d['p50']:.1f}, p95 {d['p95']:.1f}, max {d['max']:.1f}"
+    return f'mean {d["mean"]:.1f} ms, p50 {d["p50"]:.1f}, p95 {d["p95"]:.1f}, max {d["max"]:.1f}'
 
 
 def format_stats(s: dict) -> List[str]:
     """The end-of-run report of :func:`pyskl.apis.live.run_live`'s statistics."""
-    fps = f"{s['fps']:.1f}" if s['fps'] else 'n/a'
-    lines = [f"{s['frames']} frames from {s['source']}: {fps} fps processed (source {s['source_fps']:.1f} fps; "
-             f"{s['frames_skipped']} skipped at the source, {s['decode_failures']} failed to decode)",
-             f"pose estimation: mean {s['pose_ms']:.1f} ms/frame",
-             f"windows: {s['windows_run']} recognised, {s['windows_dropped']} dropped (model busy) of "
-             f"{s['windows_due']}; frames covered by no recognised window: {s['frames_dropped']}",
-             f"recognition latency per window: {_ms(s['recognition_ms'])}",
-             f"end-to-end latency per frame (arrival -> first prediction covering it): {_ms(s['latency_ms'])}",
-             f"latency of a window's newest frame (arrival -> its prediction): {_ms(s['window_latency_ms'])}"]
+    fps = f'{s["fps"]:.1f}' if s['fps'] else 'n/a'
+    lines = [
+        f'{s["frames"]} frames from {s["source"]}: {fps} fps processed (source {s["source_fps"]:.1f} fps; '
+        f'{s["frames_skipped"]} skipped at the source, {s["decode_failures"]} failed to decode)',
+        f'pose estimation: mean {s["pose_ms"]:.1f} ms/frame',
+        f'windows: {s["windows_run"]} recognised, {s["windows_dropped"]} dropped (model busy) of '
+        f'{s["windows_due"]}; frames covered by no recognised window: {s["frames_dropped"]}',
+        f'recognition latency per window: {_ms(s["recognition_ms"])}',
+        f'end-to-end latency per frame (arrival -> first prediction covering it): {_ms(s["latency_ms"])}',
+        f"latency of a window's newest frame (arrival -> its prediction): {_ms(s['window_latency_ms'])}",
+    ]
     if s['last'] is not None:
         top = ', '.join(f'{p.name if p.name is not None else p.label}: {p.score:.3f}' for p in s['last'].topk)
-        lines.append(f"last prediction (frames {s['last'].start}-{s['last'].frame}): {top}")
+        lines.append(f'last prediction (frames {s["last"].start}-{s["last"].frame}): {top}')
     if s['out']:
-        lines.append(f"wrote {s['frames_written']} frames to {s['out']}")
+        lines.append(f'wrote {s["frames_written"]} frames to {s["out"]}')
     return lines
 
 
@@ -89,15 +96,26 @@ def main(argv: Optional[List[str]] = None) -> int:
     for name in ('window', 'stride', 'smooth', 'topk', 'max_persons', 'max_frames'):
         value = getattr(args, name)
         if value is not None and value < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
+            raise ValueError(f'--{name.replace("_", "-")} must be >= 1, got {value}')
 
     from pyskl.apis.inference import init_recognizer
     from pyskl.apis.live import run_live
 
     model = init_recognizer(args.config, args.checkpoint, device=args.device)
     with build_estimator(args.pose, args.model_complexity) as estimator:
-        stats = run_live(model, args.source, estimator, window=args.window, stride=args.stride, smooth=args.smooth,
-                         topk=args.topk, max_persons=args.max_persons, out=args.out, show=args.show,
-                         max_frames=args.max_frames, threaded=not args.sync)
+        stats = run_live(
+            model,
+            args.source,
+            estimator,
+            window=args.window,
+            stride=args.stride,
+            smooth=args.smooth,
+            topk=args.topk,
+            max_persons=args.max_persons,
+            out=args.out,
+            show=args.show,
+            max_frames=args.max_frames,
+            threaded=not args.sync,
+        )
     print('\n'.join(format_stats(stats)))
     return 0

@@ -2,6 +2,7 @@
 :mod:`pyskl.cli` with ``build_parser(parser=None) -> argparse.ArgumentParser`` (adds its arguments to
 ``parser``, or to a new parser when None) and ``main(argv=None) -> int``. Modules are imported only when
 their command runs (``pyskl --help`` imports no torch)."""
+
 import importlib
 import sys
 from typing import List, Optional
@@ -21,11 +22,13 @@ COMMANDS = {
     'flops': ('flops', 'parameters and GFLOPs of a config (tools/analysis/get_flops.py)', False),
     'benchmark': ('benchmark', 'training / inference / data throughput (tools/analysis/benchmark.py)', True),
     'analyze-logs': ('analyze_logs', 'plot training curves (tools/analysis/analyze_logs.py)', False),
-    'confusion': ('confusion', 'confusion matrix and per-class accuracy (tools/analysis/confusion_matrix.py)',
-                  False),
+    'confusion': ('confusion', 'confusion matrix and per-class accuracy (tools/analysis/confusion_matrix.py)', False),
     'print-config': ('print_config', 'print the resolved config (tools/misc/print_config.py)', False),
-    'ntu-preproc': ('ntu_preproc', 'NTU RGB+D .skeleton files -> annotation pickles (tools/data/ntu_preproc.py)',
-                    False),
+    'ntu-preproc': (
+        'ntu_preproc',
+        'NTU RGB+D .skeleton files -> annotation pickles (tools/data/ntu_preproc.py)',
+        False,
+    ),
     'extract-2d': ('extract_2d', '2D COCO-17 skeletons from videos (tools/data/extract_2d_skeleton.py)', False),
     'make-demo-data': ('make_demo_data', 'the synthetic demo dataset (tools/data/make_demo_data.py)', False),
     'export': ('export', 'export a checkpoint to ONNX', False),
@@ -49,6 +52,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0 if argv else 2
     if argv[0] in ('-V', '--version'):
         from pyskl import __version__
+
         print(f'pyskl {__version__}')
         return 0
     name, rest = argv[0], argv[1:]

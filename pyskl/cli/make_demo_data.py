@@ -10,6 +10,7 @@ same samples as PYSKL's NTU HRNet format (17 COCO joints in pixels of a 1920x108
 
 Class names (index = label) are in ``tools/data/label_map/demo.txt`` and printed by the command.
 """
+
 from typing import List, Optional
 
 from .base import command_parser
@@ -22,15 +23,27 @@ def build_parser(parser=None):
 
     if parser is None:
         parser = command_parser('make-demo-data', 'Generate the synthetic NTU RGB+D-format demo dataset.')
-    parser.add_argument('--kind', choices=KINDS, default='3d',
-                        help='3d: NTU 3D format (25 joints, metres); 2d: NTU HRNet format (COCO-17, pixels)')
-    parser.add_argument('--out', help='output pickle (parent folders are created); default: '
-                        + ', '.join(f'{v} for --kind {k}' for k, v in DEFAULT_OUT.items()))
+    parser.add_argument(
+        '--kind',
+        choices=KINDS,
+        default='3d',
+        help='3d: NTU 3D format (25 joints, metres); 2d: NTU HRNet format (COCO-17, pixels)',
+    )
+    parser.add_argument(
+        '--out',
+        help='output pickle (parent folders are created); default: '
+        + ', '.join(f'{v} for --kind {k}' for k, v in DEFAULT_OUT.items()),
+    )
     parser.add_argument('--seed', type=int, default=0, help='random seed (same seed, same file)')
-    parser.add_argument('--num-subjects', type=int, default=20,
-                        help='number of subjects; about 30%% of them form xsub_val')
-    parser.add_argument('--samples-per-class', type=int, default=6,
-                        help='samples of each class per subject (2 replications x 3 cameras = 6)')
+    parser.add_argument(
+        '--num-subjects', type=int, default=20, help='number of subjects; about 30%% of them form xsub_val'
+    )
+    parser.add_argument(
+        '--samples-per-class',
+        type=int,
+        default=6,
+        help='samples of each class per subject (2 replications x 3 cameras = 6)',
+    )
     return parser
 
 
@@ -39,11 +52,15 @@ def format_summary(summary: dict) -> str:
     names = summary['class_names']
     width = max(len(n) for n in names)
     splits = list(summary['splits'])
-    lines = [f"wrote {summary['num_samples']} samples of {summary['num_classes']} classes to {summary['out_file']}",
-             f"{'class':<{width + 4}}" + ''.join(f'{s:>12}' for s in splits)]
-    lines += [f'{label:>2}  {name:<{width}}' + ''.join(f"{summary['per_class'][s][label]:>12}" for s in splits)
-              for label, name in enumerate(names)]
-    lines.append(f"{'total':<{width + 4}}" + ''.join(f"{summary['splits'][s]:>12}" for s in splits))
+    lines = [
+        f'wrote {summary["num_samples"]} samples of {summary["num_classes"]} classes to {summary["out_file"]}',
+        f'{"class":<{width + 4}}' + ''.join(f'{s:>12}' for s in splits),
+    ]
+    lines += [
+        f'{label:>2}  {name:<{width}}' + ''.join(f'{summary["per_class"][s][label]:>12}' for s in splits)
+        for label, name in enumerate(names)
+    ]
+    lines.append(f'{"total":<{width + 4}}' + ''.join(f'{summary["splits"][s]:>12}' for s in splits))
     return '\n'.join(lines)
 
 
@@ -51,8 +68,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from pyskl.datasets.synthetic import make_demo_dataset
 
-    summary = make_demo_dataset(args.out or DEFAULT_OUT[args.kind], num_subjects=args.num_subjects,
-                                samples_per_class_per_subject=args.samples_per_class, seed=args.seed,
-                                kind=args.kind)
+    summary = make_demo_dataset(
+        args.out or DEFAULT_OUT[args.kind],
+        num_subjects=args.num_subjects,
+        samples_per_class_per_subject=args.samples_per_class,
+        seed=args.seed,
+        kind=args.kind,
+    )
     print(format_summary(summary))
     return 0

@@ -9,6 +9,7 @@ Sliding windows run when ``--window``, ``--stride``, ``--smooth`` or ``--plot`` 
 the config's clip length; ``--stride`` default ``W // 2``). Formats: :mod:`pyskl.apis.predict` (inputs) and
 :mod:`pyskl.apis.windows` (windows, segments, output files); docs/predict.md.
 """
+
 import argparse
 import os.path as osp
 from typing import List, Optional
@@ -19,30 +20,48 @@ from .main import command_parser
 def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.ArgumentParser:
     p = parser or command_parser('predict', description=__doc__.split('\n\n')[0])
     p.add_argument('checkpoint', help='pyskl checkpoint (its stored config is used) or released weights with --config')
-    p.add_argument('input', help='skeletons: .npy (M, T, V, C) or (T, V, C), annotation .pkl, .json frames, '
-                                 'or a video (2D poses by MediaPipe, the pose extra)')
+    p.add_argument(
+        'input',
+        help='skeletons: .npy (M, T, V, C) or (T, V, C), annotation .pkl, .json frames, '
+        'or a video (2D poses by MediaPipe, the pose extra)',
+    )
     p.add_argument('--config', help='config file (needed for weights that store none)')
     p.add_argument('--frame-dir', help='annotation pickle: predict only this sample')
     p.add_argument('--split', help='annotation pickle: predict the samples of this split (default: all)')
     p.add_argument('--topk', type=int, default=5, help='classes printed per clip (default 5)')
-    p.add_argument('--window', type=int, nargs='?', const=0, default=None,
-                   help="sliding windows of W frames (no value: the config's clip_len)")
+    p.add_argument(
+        '--window',
+        type=int,
+        nargs='?',
+        const=0,
+        default=None,
+        help="sliding windows of W frames (no value: the config's clip_len)",
+    )
     p.add_argument('--stride', type=int, help='frames between window starts (default W // 2)')
     p.add_argument('--smooth', type=int, help='moving average over K windows (odd; default 1 = none)')
-    p.add_argument('--resample', action='store_true',
-                   help="windows: give the model the config's clip_len frames uniformly sampled from each window "
-                        '(as the test pipeline samples a whole clip) instead of the W frames as they are')
+    p.add_argument(
+        '--resample',
+        action='store_true',
+        help="windows: give the model the config's clip_len frames uniformly sampled from each window "
+        '(as the test pipeline samples a whole clip) instead of the W frames as they are',
+    )
     p.add_argument('--batch-size', type=int, default=64, help='windows per forward pass (default 64)')
     p.add_argument('--out', help='write the results: .json or .csv (clip top-k, or the segments with windows)')
-    p.add_argument('--plot', help='sliding windows: PNG of the per-class scores over time (one sample; with '
-                                  'several, NAME.png becomes NAME_<frame_dir>.png)')
+    p.add_argument(
+        '--plot',
+        help='sliding windows: PNG of the per-class scores over time (one sample; with '
+        'several, NAME.png becomes NAME_<frame_dir>.png)',
+    )
     p.add_argument('--device', default='cpu', help="'cpu', 'cuda', 'cuda:1', ...")
     return p
 
 
 def _clip_rows(results: List[dict]) -> List[dict]:
-    return [dict(frame_dir=r['frame_dir'], rank=k + 1, label=p.label, name=p.name, score=round(p.score, 6))
-            for r in results for k, p in enumerate(r['topk'])]
+    return [
+        dict(frame_dir=r['frame_dir'], rank=k + 1, label=p.label, name=p.name, score=round(p.score, 6))
+        for r in results
+        for k, p in enumerate(r['topk'])
+    ]
 
 
 def _plot_path(path: str, frame_dir: str, several: bool) -> str:
@@ -66,12 +85,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not windows:
         results = predict_clips(model, samples, topk=args.topk)
         for r in results:
-            print(f"{r['frame_dir']} ({r['total_frames']} frames):")
+            print(f'{r["frame_dir"]} ({r["total_frames"]} frames):')
             for k, p in enumerate(r['topk'], 1):
-                print(f'  {k}. {p.name if p.name is not None else "class " + str(p.label)} '
-                      f'(label {p.label}): {p.score:.4f}')
+                print(
+                    f'  {k}. {p.name if p.name is not None else "class " + str(p.label)} '
+                    f'(label {p.label}): {p.score:.4f}'
+                )
         if args.out:
             from pyskl.apis.windows import write_rows
+
             write_rows(args.out, _clip_rows(results), ['frame_dir', 'rank', 'label', 'name', 'score'])
             print(f'wrote {args.out}')
         return 0
@@ -84,15 +106,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     clip_len = default_window(model) if args.resample else None
     results = []
     for sample in samples:
-        r = sliding_window_predict(model, sample, window=window, stride=args.stride, smooth=args.smooth or 1,
-                                   batch_size=args.batch_size, clip_len=clip_len)
+        r = sliding_window_predict(
+            model,
+            sample,
+            window=window,
+            stride=args.stride,
+            smooth=args.smooth or 1,
+            batch_size=args.batch_size,
+            clip_len=clip_len,
+        )
         results.append(r)
-        print(f'{r.frame_dir} ({r.total_frames} frames): {len(r.starts)} windows of {r.window} frames, '
-              f'stride {r.stride}, smooth {r.smooth}' + (f', each resampled to {clip_len}' if clip_len else '')
-              + f'; {len(r.segments)} segment(s):')
+        print(
+            f'{r.frame_dir} ({r.total_frames} frames): {len(r.starts)} windows of {r.window} frames, '
+            f'stride {r.stride}, smooth {r.smooth}'
+            + (f', each resampled to {clip_len}' if clip_len else '')
+            + f'; {len(r.segments)} segment(s):'
+        )
         for seg in r.segments:
-            name = seg['name'] if seg['name'] is not None else f"class {seg['label']}"
-            print(f"  [{seg['start']:>6}, {seg['end']:>6})  {name} (label {seg['label']}): {seg['score']:.4f}")
+            name = seg['name'] if seg['name'] is not None else f'class {seg["label"]}'
+            print(f'  [{seg["start"]:>6}, {seg["end"]:>6})  {name} (label {seg["label"]}): {seg["score"]:.4f}')
         if args.plot:
             path = _plot_path(args.plot, r.frame_dir, len(samples) > 1)
             plot_window_scores(path, r, model.classes)

@@ -8,6 +8,7 @@ merged, ``--cfg-options`` applied, then pyskl's top-level keys resolved (``feats
 ``--out FILE`` also writes the resolved config to FILE (``.py``, ``.json`` or ``.yaml``), a
 self-contained config that the tools accept in place of CONFIG.
 """
+
 from typing import List, Optional
 
 from .base import command_parser
@@ -19,8 +20,12 @@ def build_parser(parser=None):
     if parser is None:
         parser = command_parser('print-config', 'Print the resolved pyskl config')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, e.g. feats=[j,b] model.backbone.base_channels=32')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. feats=[j,b] model.backbone.base_channels=32',
+    )
     parser.add_argument('--out', help='also write the resolved config to this file (.py, .json or .yaml)')
     return parser
 

@@ -8,11 +8,13 @@ GPUS = 1 runs every stream in this process; GPUS > 1 launches torchrun once per 
 ``MASTER_ADDR``, ``NNODES``, ``NODE_RANK`` from the environment). The training options go to every stream,
 ``--cfg-options`` to its test too. The library: :func:`pyskl.apis.streams.run_streams`.
 """
+
 import argparse
 import sys
 from typing import List, Optional
 
 __all__ = ['build_parser', 'main', 'format_streams', 'markdown_row']
+
 
 def _add_train_options(parser: argparse.ArgumentParser) -> None:
     from mmengine.config import DictAction
@@ -24,8 +26,12 @@ def _add_train_options(parser: argparse.ArgumentParser) -> None:
     val = parser.add_mutually_exclusive_group()
     val.add_argument('--validate', action='store_true', help='(PYSKL compatibility; validation is the default)')
     val.add_argument('--no-validate', action='store_true', help='do not validate during training')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='config overrides key=value for every stream (training and test)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='config overrides key=value for every stream (training and test)',
+    )
 
 
 def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.ArgumentParser:
@@ -34,12 +40,15 @@ def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.A
 
     if parser is None:
         parser = argparse.ArgumentParser(
-            prog='pyskl streams', allow_abbrev=False,
-            description='Train, test and fuse the j/b/jm/bm stream configs of a folder')
+            prog='pyskl streams',
+            allow_abbrev=False,
+            description='Train, test and fuse the j/b/jm/bm stream configs of a folder',
+        )
     parser.add_argument('config_dir', help='folder with j.py, b.py, jm.py, bm.py')
     parser.add_argument('gpus', type=int, help='processes per stream (1: in this process, >1: torchrun)')
-    parser.add_argument('--work-root', help='parent of the per-stream work dirs '
-                        '(default: work_dirs/<config dir relative to configs>)')
+    parser.add_argument(
+        '--work-root', help='parent of the per-stream work dirs (default: work_dirs/<config dir relative to configs>)'
+    )
     parser.add_argument('--streams', nargs='+', choices=STREAMS, help='only these streams')
     _add_train_options(parser)
     return parser
@@ -60,8 +69,15 @@ def _worker_parser() -> argparse.ArgumentParser:
 
 def _options(args):
     from pyskl.apis.streams import TrainOptions
-    return TrainOptions(seed=args.seed, deterministic=args.deterministic, amp=args.amp,
-                        auto_scale_lr=args.auto_scale_lr, validate=not args.no_validate, cfg_options=args.cfg_options)
+
+    return TrainOptions(
+        seed=args.seed,
+        deterministic=args.deterministic,
+        amp=args.amp,
+        auto_scale_lr=args.auto_scale_lr,
+        validate=not args.no_validate,
+        cfg_options=args.cfg_options,
+    )
 
 
 def format_streams(result: dict) -> str:
@@ -79,27 +95,44 @@ def markdown_row(result: dict, config_dir: str) -> str:
     """The model-zoo table: a header, a rule and one row of Top-1 (%) per stream and fusion."""
     columns = [s.upper() for s in result['streams']] + list(result['fusions'])
     values = [s['metrics'] for s in result['streams'].values()] + [f['metrics'] for f in result['fusions'].values()]
-    return '\n'.join([
-        '| Config | ' + ' | '.join(f'{c} Top-1' for c in columns) + ' |',
-        '| ' + ' | '.join(['---'] * (len(columns) + 1)) + ' |',
-        f'| {config_dir.rstrip("/")} | ' + ' | '.join(f'{100 * m["top1"]:.2f}' for m in values) + ' |'])
+    return '\n'.join(
+        [
+            '| Config | ' + ' | '.join(f'{c} Top-1' for c in columns) + ' |',
+            '| ' + ' | '.join(['---'] * (len(columns) + 1)) + ' |',
+            f'| {config_dir.rstrip("/")} | ' + ' | '.join(f'{100 * m["top1"]:.2f}' for m in values) + ' |',
+        ]
+    )
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == '--worker':
         from pyskl.apis.streams import run_stream
+
         args = _worker_parser().parse_args(argv)
-        run_stream(args.config, args.work_dir, _options(args), train=args.train, resume=args.resume,
-                   launcher='pytorch', stream=args.worker)
+        run_stream(
+            args.config,
+            args.work_dir,
+            _options(args),
+            train=args.train,
+            resume=args.resume,
+            launcher='pytorch',
+            stream=args.worker,
+        )
         return 0
     from pyskl.apis.streams import run_streams
 
     args = build_parser().parse_args(argv)
     if args.gpus < 1:
         raise ValueError(f'GPUS must be >= 1, got {args.gpus}')
-    result = run_streams(args.config_dir, args.gpus, _options(args), work_root=args.work_root,
-                         streams=args.streams, progress=lambda line: print(f'[streams] {line}', flush=True))
+    result = run_streams(
+        args.config_dir,
+        args.gpus,
+        _options(args),
+        work_root=args.work_root,
+        streams=args.streams,
+        progress=lambda line: print(f'[streams] {line}', flush=True),
+    )
     print(format_streams(result))
     print(markdown_row(result, args.config_dir), flush=True)
     return 0
@@ -107,4 +140,5 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 if __name__ == '__main__':  # tools/dist_run_streams.sh, and the torchrun workers (-m pyskl.cli.streams --worker ...)
     from .base import run_cli
+
     sys.exit(run_cli(main, passive_waits=True))

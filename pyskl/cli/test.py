@@ -14,6 +14,7 @@ checkpoint is used; with both, they must agree on feats, layout, num_classes, in
 Distributed: ``bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [args]``, or
 ``torchrun --nproc_per_node=GPUS -m pyskl test CONFIG CHECKPOINT --launcher pytorch [args]``.
 """
+
 import os
 from typing import List, Optional
 
@@ -25,23 +26,35 @@ def build_parser(parser=None):
 
     if parser is None:
         parser = command_parser('test', 'Test a pyskl recognizer')
-    parser.add_argument('config', help='test config file path (optional: omit it to use the config stored in a '
-                        'pyskl checkpoint)')
+    parser.add_argument(
+        'config', help='test config file path (optional: omit it to use the config stored in a pyskl checkpoint)'
+    )
     parser.add_argument('checkpoint', nargs='?', help='checkpoint file')
-    parser.add_argument('--force', action='store_true',
-                        help='test even when CONFIG disagrees with the config stored in the checkpoint')
+    parser.add_argument(
+        '--force', action='store_true', help='test even when CONFIG disagrees with the config stored in the checkpoint'
+    )
     parser.add_argument('--work-dir', help='the dir for the test logs')
     parser.add_argument('--out', help="write PYSKL's result.pkl (list of float32 (K,) arrays)")
     parser.add_argument('--dump', help="write MMAction2's dump (list of dicts with pred_score, gt_label, ...)")
-    parser.add_argument('--eval', nargs='*', choices=['top_k_accuracy', 'mean_class_accuracy'],
-                        help="metrics (default: the config's test_evaluator); '--eval' alone: none")
-    parser.add_argument('--average-clips', choices=['prob', 'score', 'none'],
-                        help='how clip scores are combined (model.cls_head.average_clips)')
+    parser.add_argument(
+        '--eval',
+        nargs='*',
+        choices=['top_k_accuracy', 'mean_class_accuracy'],
+        help="metrics (default: the config's test_evaluator); '--eval' alone: none",
+    )
+    parser.add_argument(
+        '--average-clips',
+        choices=['prob', 'score', 'none'],
+        help='how clip scores are combined (model.cls_head.average_clips)',
+    )
     parser.add_argument('--label-map', help='class names (one per line): print per-class Top-1 accuracy')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, e.g. test_dataloader.batch_size=8')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-                        help='job launcher')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. test_dataloader.batch_size=8',
+    )
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     return parser
 
@@ -71,14 +84,26 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from pyskl.apis import run_test, setup_test_cfg
     from pyskl.apis.inference import read_checkpoint
+
     dump = args.dump
     if args.label_map:
         from pyskl.core.label_map import load_label_map
+
         load_label_map(args.label_map)  # fail before testing on a bad map
     path, loaded = read_checkpoint(args.checkpoint)  # read once: its stored config and its weights
-    cfg = setup_test_cfg(args.config, work_dir=args.work_dir, out=args.out, dump=dump, eval=args.eval,
-                         average_clips=args.average_clips, cfg_options=args.cfg_options, launcher=args.launcher,
-                         checkpoint=path, loaded=loaded, force=args.force)
+    cfg = setup_test_cfg(
+        args.config,
+        work_dir=args.work_dir,
+        out=args.out,
+        dump=dump,
+        eval=args.eval,
+        average_clips=args.average_clips,
+        cfg_options=args.cfg_options,
+        launcher=args.launcher,
+        checkpoint=path,
+        loaded=loaded,
+        force=args.force,
+    )
     if args.label_map and not dump:  # the per-class report reads the predictions from a temporary dump
         dump = os.path.join(cfg.work_dir, f'.label_map_dump_{os.getpid()}.pkl')
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=dump, fmt='mmaction'))
@@ -89,6 +114,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if is_main_process() and args.label_map:
             print_per_class(dump, args.label_map)
         from pyskl.engine.dist import finish_dist
+
         finish_dist()  # every rank waits for the others, then the process group ends cleanly
     finally:
         if dump != args.dump and os.path.exists(dump):
@@ -101,6 +127,7 @@ def print_per_class(dump: str, label_map: str) -> None:
     from pyskl.core.label_map import load_label_map
     from pyskl.cli.fuse import format_per_class
     from pyskl.core.results import load_results
+
     res = load_results(dump)
     names = load_label_map(label_map, res.num_classes)
     print('Per-class Top-1:')

@@ -16,6 +16,7 @@ starts afresh, and checkpoints of an earlier run are never deleted or overwritte
 Distributed: ``bash tools/dist_train.sh CONFIG GPUS [args]``, or
 ``torchrun --nproc_per_node=GPUS -m pyskl train CONFIG --launcher pytorch [args]``.
 """
+
 import os
 from typing import List, Optional
 
@@ -28,31 +29,47 @@ def build_parser(parser=None):
     if parser is None:
         parser = command_parser('train', 'Train a pyskl recognizer')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and checkpoints '
-                        '(default: work_dirs/<config path relative to configs/>)')
+    parser.add_argument(
+        '--work-dir',
+        help='the dir to save logs and checkpoints (default: work_dirs/<config path relative to configs/>)',
+    )
     resume = parser.add_mutually_exclusive_group()
-    resume.add_argument('--resume', nargs='?', type=str, const='auto',
-                        help='resume from CKPT, or from the latest checkpoint in the work dir if no '
-                        'CKPT is given (the default when the work dir holds checkpoints)')
-    resume.add_argument('--no-resume', action='store_true',
-                        help='start afresh even if the work dir holds checkpoints (they are kept)')
-    parser.add_argument('--amp', action='store_true',
-                        help='mixed precision (AmpOptimWrapper on GPU, bfloat16 autocast on CPU)')
+    resume.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from CKPT, or from the latest checkpoint in the work dir if no '
+        'CKPT is given (the default when the work dir holds checkpoints)',
+    )
+    resume.add_argument(
+        '--no-resume', action='store_true', help='start afresh even if the work dir holds checkpoints (they are kept)'
+    )
+    parser.add_argument(
+        '--amp', action='store_true', help='mixed precision (AmpOptimWrapper on GPU, bfloat16 autocast on CPU)'
+    )
     parser.add_argument('--seed', type=int, default=None, help='random seed')
     parser.add_argument('--deterministic', action='store_true', help='deterministic cuDNN')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale lr by total batch size / auto_scale_lr.base_batch_size')
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true', help='scale lr by total batch size / auto_scale_lr.base_batch_size'
+    )
     val = parser.add_mutually_exclusive_group()
     val.add_argument('--validate', action='store_true', help='(PYSKL compatibility; validation is the default)')
     val.add_argument('--no-validate', action='store_true', help='do not validate during training')
     parser.add_argument('--test-last', action='store_true', help='test the last checkpoint after training')
     parser.add_argument('--test-best', action='store_true', help='test the best checkpoint after training')
-    parser.add_argument('--out', help='write the final test\'s predictions (tools/test.py --out format) to this '
-                        '.pkl file (tests the last checkpoint unless --test-best is given)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, e.g. train_dataloader.batch_size=8')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-                        help='job launcher')
+    parser.add_argument(
+        '--out',
+        help="write the final test's predictions (tools/test.py --out format) to this "
+        '.pkl file (tests the last checkpoint unless --test-best is given)',
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. train_dataloader.batch_size=8',
+    )
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     return parser
 
@@ -68,15 +85,28 @@ def main(argv: Optional[List[str]] = None) -> int:
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     from pyskl.apis import setup_train_cfg, train_model
+
     cfg = setup_train_cfg(
-        args.config, work_dir=args.work_dir, resume=args.resume, amp=args.amp, seed=args.seed,
-        deterministic=args.deterministic, auto_scale_lr=args.auto_scale_lr, cfg_options=args.cfg_options,
-        launcher=args.launcher, validate=not args.no_validate, test_last=args.test_last,
-        test_best=args.test_best, no_resume=args.no_resume, out=args.out)
+        args.config,
+        work_dir=args.work_dir,
+        resume=args.resume,
+        amp=args.amp,
+        seed=args.seed,
+        deterministic=args.deterministic,
+        auto_scale_lr=args.auto_scale_lr,
+        cfg_options=args.cfg_options,
+        launcher=args.launcher,
+        validate=not args.no_validate,
+        test_last=args.test_last,
+        test_best=args.test_best,
+        no_resume=args.no_resume,
+        out=args.out,
+    )
     results = train_model(cfg, test_last=args.test_last, test_best=args.test_best, out=args.out)
     from mmengine.dist import is_main_process
 
     from pyskl.engine.dist import finish_dist
+
     main_process = is_main_process()
     finish_dist()  # every rank waits for rank 0's last save, then the process group ends cleanly
     for name, metrics in results.items() if main_process else ():

@@ -12,6 +12,7 @@ user-defined layout as JSON (a file, or the text itself): ``{"num_node": 5, "inw
 (``pyskl test --out`` / ``--dump``) for this sample and its true class; the sample's row is found by
 ``frame_dir`` (dumps) or by its position in ``--split`` (PYSKL result files hold the split's samples in order).
 """
+
 import json
 from typing import List, Optional
 
@@ -19,16 +20,22 @@ from .base import command_parser
 
 
 def build_parser(parser=None):
-    p = parser if parser is not None else command_parser(
-        'visualize', 'Draw a skeleton sequence from an annotation pickle.')
+    p = (
+        parser
+        if parser is not None
+        else command_parser('visualize', 'Draw a skeleton sequence from an annotation pickle.')
+    )
     p.add_argument('ann_file', help='PYSKL annotation pickle')
     p.add_argument('--frame-dir', required=True, help='the sample to draw (its frame_dir)')
     p.add_argument('--out', required=True, help='output .gif or .mp4')
     p.add_argument('--video', help='source video to draw on (2D only)')
-    p.add_argument('--layout', help='skeleton layout: a name, or a JSON file / JSON text with num_node, inward, '
-                   'center (default: guessed from the joint count)')
+    p.add_argument(
+        '--layout',
+        help='skeleton layout: a name, or a JSON file / JSON text with num_node, inward, '
+        'center (default: guessed from the joint count)',
+    )
     p.add_argument('--pred', help='result file (tools/test.py --out or --dump) to caption the frames with')
-    p.add_argument('--split', help='the split the result file was tested on (to find the sample\'s row)')
+    p.add_argument('--split', help="the split the result file was tested on (to find the sample's row)")
     p.add_argument('--label-map', help='class names, one per line (captions show names instead of indices)')
     p.add_argument('--topk', type=int, default=3, help='predictions shown in the caption')
     p.add_argument('--fps', type=float, default=30.0)
@@ -62,8 +69,10 @@ def caption(args, frame_dir, label):
     else:
         split = load_split_labels(args.ann_file, args.split)
         if len(split) != len(res):
-            raise ValueError(f'{args.pred} has {len(res)} rows but {split.source} has {len(split)} samples: '
-                             'give the --split the results were tested on')
+            raise ValueError(
+                f'{args.pred} has {len(res)} rows but {split.source} has {len(split)} samples: '
+                'give the --split the results were tested on'
+            )
         names = split.names
     if frame_dir not in names:
         raise ValueError(f'{args.pred}: no prediction for frame_dir={frame_dir!r}')
@@ -73,7 +82,7 @@ def caption(args, frame_dir, label):
     def name(k):
         return classes[k] if classes else f'class {k}'
 
-    lines = [f'{i + 1}. {name(k)}: {scores[k]:.2f}' for i, k in enumerate(scores.argsort()[::-1][:args.topk])]
+    lines = [f'{i + 1}. {name(k)}: {scores[k]:.2f}' for i, k in enumerate(scores.argsort()[::-1][: args.topk])]
     if label is not None:
         lines.append(f'true: {name(int(label))}')
     return lines
@@ -94,12 +103,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     frames = None
     if args.video:
         from pyskl.datasets.pose_extraction import VideoFrames
+
         frames = list(VideoFrames(args.video, size=args.size))
     lines = caption(args, args.frame_dir, ann.get('label')) if args.pred else None
     try:
-        images = draw_skeletons(ann['keypoint'], layout=layout, keypoint_score=ann.get('keypoint_score'),
-                                frames=frames, img_shape=ann.get('img_shape') if 'keypoint_score' in ann else None,
-                                size=args.size, score_thr=args.score_thr, azimuth=args.azimuth)
+        images = draw_skeletons(
+            ann['keypoint'],
+            layout=layout,
+            keypoint_score=ann.get('keypoint_score'),
+            frames=frames,
+            img_shape=ann.get('img_shape') if 'keypoint_score' in ann else None,
+            size=args.size,
+            score_thr=args.score_thr,
+            azimuth=args.azimuth,
+        )
         if lines:
             images = [draw_text(img, lines) for img in images]
         write_video(images, args.out, fps=args.fps)

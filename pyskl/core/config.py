@@ -19,6 +19,7 @@ The same step runs in two places: inside a leaf config (``resolve_leaf(globals()
 that plain ``mmengine.config.Config.fromfile`` already yields the resolved config) and in
 :func:`load_config` (the file's own consistency, then ``--cfg-options``).
 """
+
 import copy
 import types
 import warnings
@@ -28,17 +29,20 @@ from mmengine.config import Config
 
 FACTS = ('feats', 'kp_channels', 'layout', 'num_classes', 'ann_file', 'clip_len')
 SAMPLERS = ('UniformSampleFrames', 'UniformSample', 'UniformSampleDecode')
-DATASETS = ('PoseDataset', )
+DATASETS = ('PoseDataset',)
 LAYOUT_TRANSFORMS = ('GenSkeFeat', 'Spatial_Flip')  # transforms whose `dataset` / `layout` follow `layout`
 _MISSING = object()
 
-HINT = ('Set the top-level key instead (e.g. `--cfg-options num_classes=5`, `layout=coco`, `feats=[b]`, '
-        '`ann_file=PATH`, `clip_len=64`): every place follows it. A leaf config that changes a top-level key '
-        'ends with `from pyskl.core.config import resolve_leaf` + `resolve_leaf(globals())` (docs/config.md).')
+HINT = (
+    'Set the top-level key instead (e.g. `--cfg-options num_classes=5`, `layout=coco`, `feats=[b]`, '
+    '`ann_file=PATH`, `clip_len=64`): every place follows it. A leaf config that changes a top-level key '
+    'ends with `from pyskl.core.config import resolve_leaf` + `resolve_leaf(globals())` (docs/config.md).'
+)
 
 
 class Slot(NamedTuple):
     """A place in the config that follows a top-level fact."""
+
     path: tuple  # keys / list indices from the config's root
     fact: str  # the top-level key it follows
     fill: bool  # may be filled in when missing
@@ -88,10 +92,10 @@ def _walk(obj, path=()):
     if isinstance(obj, dict):
         yield path, obj
         for k, v in obj.items():
-            yield from _walk(v, path + (k, ))
+            yield from _walk(v, path + (k,))
     elif isinstance(obj, (list, tuple)):
         for i, v in enumerate(obj):
-            yield from _walk(v, path + (i, ))
+            yield from _walk(v, path + (i,))
 
 
 def slots(cfg) -> List[Slot]:
@@ -101,19 +105,20 @@ def slots(cfg) -> List[Slot]:
     for key in list(cfg):
         if key in FACTS:
             continue
-        for path, d in _walk(cfg[key], (key, )):
+        for path, d in _walk(cfg[key], (key,)):
             kind = d.get('type')
             if kind in LAYOUT_TRANSFORMS:
                 if kind == 'GenSkeFeat':
-                    found.append(Slot(path + ('feats', ), 'feats', True))
+                    found.append(Slot(path + ('feats',), 'feats', True))
                 named = [k for k in ('layout', 'dataset') if d.get(k) is not None]
-                found += [Slot(path + (k, ), 'layout', False) for k in named] or [
-                    Slot(path + ('dataset', ), 'layout', True)]
+                found += [Slot(path + (k,), 'layout', False) for k in named] or [
+                    Slot(path + ('dataset',), 'layout', True)
+                ]
             elif kind in SAMPLERS:
-                found.append(Slot(path + ('clip_len', ), 'clip_len', False))
+                found.append(Slot(path + ('clip_len',), 'clip_len', False))
             elif kind in DATASETS or (isinstance(kind, str) and 'ann_file' in d):
                 fill = kind in DATASETS
-                found += [Slot(path + (k, ), k, fill) for k in ('ann_file', 'num_classes', 'layout') if fill or k in d]
+                found += [Slot(path + (k,), k, fill) for k in ('ann_file', 'num_classes', 'layout') if fill or k in d]
     model = cfg.get('model')
     if isinstance(model, dict):
         backbone, head = model.get('backbone'), model.get('cls_head')
@@ -135,6 +140,7 @@ def facts_of(cfg, where: str = 'config') -> Dict[str, object]:
         feats = facts['feats']
         feats = [feats] if isinstance(feats, str) else feats
         from pyskl.core.layout import FEATS
+
         if not isinstance(feats, list) or not feats or any(f not in FEATS for f in feats):
             raise ValueError(f'{where}: feats must be a non-empty list of {FEATS}; got {cfg.get("feats")!r}')
         facts['feats'] = feats
@@ -148,8 +154,10 @@ def facts_of(cfg, where: str = 'config') -> Dict[str, object]:
 
 def _describe(fact, facts):
     if fact == 'in_channels':
-        return (f"feats={facts['feats']} (kp_channels {facts['kp_channels']} x {len(facts['feats'])} "
-                f"feature(s) = {facts['in_channels']} channels)")
+        return (
+            f'feats={facts["feats"]} (kp_channels {facts["kp_channels"]} x {len(facts["feats"])} '
+            f'feature(s) = {facts["in_channels"]} channels)'
+        )
     return f'{fact}={facts[fact]!r}'
 
 
@@ -169,8 +177,14 @@ def resolve_facts(cfg, old_facts: Dict[str, object], explicit: Callable[[tuple],
     for fact in ('layout', 'num_classes', 'ann_file', 'clip_len'):
         mine = [s for s in found if s.fact == fact and _get(cfg, s.path) is not _MISSING]
         values = [_plain(_get(cfg, s.path)) for s in mine]
-        if (mine and not explicit((fact, )) and all(explicit(s.path) for s in mine) and cfg.get(fact) is not None
-                and all(v == values[0] for v in values) and values[0] != _plain(cfg.get(fact))):
+        if (
+            mine
+            and not explicit((fact,))
+            and all(explicit(s.path) for s in mine)
+            and cfg.get(fact) is not None
+            and all(v == values[0] for v in values)
+            and values[0] != _plain(cfg.get(fact))
+        ):
             cfg[fact] = values[0]
             changed.add(fact)
     facts = facts_of(cfg, where)
@@ -198,9 +212,13 @@ def resolve_facts(cfg, old_facts: Dict[str, object], explicit: Callable[[tuple],
         else:
             problems.append(f'{_path_str(slot.path)}={have!r} disagrees with {_describe(slot.fact, facts)}')
     if problems:
-        raise ValueError(f'{where}: {len(problems)} setting(s) disagree with the top-level facts '
-                         '(feats / kp_channels / layout / num_classes / ann_file / clip_len):\n  '
-                         + '\n  '.join(problems) + '\n' + HINT)
+        raise ValueError(
+            f'{where}: {len(problems)} setting(s) disagree with the top-level facts '
+            '(feats / kp_channels / layout / num_classes / ann_file / clip_len):\n  '
+            + '\n  '.join(problems)
+            + '\n'
+            + HINT
+        )
     return changed
 
 
@@ -217,13 +235,15 @@ def resolve_leaf(namespace: dict) -> None:
     base = namespace.get('_base_')
     if not isinstance(base, dict):
         raise ValueError('resolve_leaf(globals()) belongs in a config file with `_base_`')
-    leaf = {k: _plain(v) for k, v in namespace.items()
-            if not k.startswith('__') and k != '_base_' and not isinstance(v, (types.FunctionType, types.ModuleType))}
+    leaf = {
+        k: _plain(v)
+        for k, v in namespace.items()
+        if not k.startswith('__') and k != '_base_' and not isinstance(v, (types.FunctionType, types.ModuleType))
+    }
     base = _plain(base)
     merged = Config._merge_a_into_b(copy.deepcopy(leaf), copy.deepcopy(base))
     merged = _plain(merged)
-    changed = resolve_facts(merged, facts_of(base, 'the base config'), lambda p: _tree_has(leaf, p),
-                            'this config')
+    changed = resolve_facts(merged, facts_of(base, 'the base config'), lambda p: _tree_has(leaf, p), 'this config')
     for key in changed:
         value = merged[key]
         namespace[key] = dict(value, _delete_=True) if isinstance(value, dict) else value
@@ -237,9 +257,11 @@ def check_schedule(cfg, where: str = 'config') -> None:
         if not isinstance(s, dict) or s.get('T_max') is None or max_epochs is None or not s.get('by_epoch', True):
             continue
         if s.get('begin', 0) + s['T_max'] != max_epochs:
-            warnings.warn(f'{where}: param_scheduler[{i}] ({s.get("type")}) has T_max={s["T_max"]} but '
-                          f'train_cfg.max_epochs={max_epochs}: the schedule does not end with training. '
-                          "Use type='CosineToEndLR' (no T_max) to follow max_epochs.")
+            warnings.warn(
+                f'{where}: param_scheduler[{i}] ({s.get("type")}) has T_max={s["T_max"]} but '
+                f'train_cfg.max_epochs={max_epochs}: the schedule does not end with training. '
+                "Use type='CosineToEndLR' (no T_max) to follow max_epochs."
+            )
 
 
 def resolve_config(cfg: Config, cfg_options: Optional[dict] = None, where: str = 'config') -> Config:

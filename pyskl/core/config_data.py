@@ -7,11 +7,19 @@ dicts / lists / strings / numbers (:func:`config_to_data`), and ``meta['classes'
 only builtin values and nothing that makes mmengine import modules (``custom_imports``, ``_scope_``, a
 ``default_scope`` other than ``pyskl``, or a dotted ``type`` name). Torch-free.
 """
+
 import re
 from typing import Any, Dict, List, Optional
 
-__all__ = ['CONFIG_KEY', 'CLASSES_KEY', 'FACT_KEYS', 'config_to_data', 'config_from_data', 'config_facts',
-           'compare_facts']
+__all__ = [
+    'CONFIG_KEY',
+    'CLASSES_KEY',
+    'FACT_KEYS',
+    'config_to_data',
+    'config_from_data',
+    'config_facts',
+    'compare_facts',
+]
 
 #: ``meta`` keys of a pyskl checkpoint.
 CONFIG_KEY = 'pyskl_config'
@@ -66,19 +74,22 @@ def _check(obj: Any, path: str, source: str, depth: int = 0) -> None:
             if not isinstance(k, str):
                 raise ValueError(f'{source}: the stored config has a non-string key at {path}')
             if k in ('_scope_', 'custom_imports'):
-                raise ValueError(f'{source}: the stored config sets {path}.{k}, which would make mmengine import '
-                                 'modules; refusing it (pass a config file you trust instead)')
+                raise ValueError(
+                    f'{source}: the stored config sets {path}.{k}, which would make mmengine import '
+                    'modules; refusing it (pass a config file you trust instead)'
+                )
             if k == 'type' and not (isinstance(v, str) and _TYPE_NAME.match(v)):
-                raise ValueError(f'{source}: the stored config has {path}.type = {v!r}; only plain registered '
-                                 'names are accepted from a checkpoint')
+                raise ValueError(
+                    f'{source}: the stored config has {path}.type = {v!r}; only plain registered '
+                    'names are accepted from a checkpoint'
+                )
             _check(v, f'{path}.{k}', source, depth + 1)
         return
     if isinstance(obj, (list, tuple)):
         for i, v in enumerate(obj):
             _check(v, f'{path}[{i}]', source, depth + 1)
         return
-    raise ValueError(f'{source}: the stored config holds a {type(obj).__name__} at {path}; only plain data is '
-                     'accepted')
+    raise ValueError(f'{source}: the stored config holds a {type(obj).__name__} at {path}; only plain data is accepted')
 
 
 def config_from_data(data: Any, source: str = '<checkpoint>'):
@@ -111,17 +122,24 @@ def config_facts(cfg) -> Dict[str, Any]:
     head = model.get('cls_head') or {}
     graph = backbone.get('graph_cfg') or {}
     feats = cfg.get('feats')
-    return dict(feats=None if feats is None else list(feats), layout=graph.get('layout', cfg.get('layout')),
-                num_classes=head.get('num_classes', cfg.get('num_classes')),
-                in_channels=backbone.get('in_channels'), backbone=backbone.get('type'))
+    return dict(
+        feats=None if feats is None else list(feats),
+        layout=graph.get('layout', cfg.get('layout')),
+        num_classes=head.get('num_classes', cfg.get('num_classes')),
+        in_channels=backbone.get('in_channels'),
+        backbone=backbone.get('type'),
+    )
 
 
 def compare_facts(stored, given, keys=FACT_KEYS) -> List[str]:
     """``'key: checkpoint X, config Y'`` for every fact of ``keys`` on which two configs disagree (a fact that one
     of them does not state is not compared)."""
     a, b = config_facts(stored), config_facts(given)
-    return [f'{k}: checkpoint {a[k]!r}, config {b[k]!r}' for k in keys
-            if a[k] is not None and b[k] is not None and a[k] != b[k]]
+    return [
+        f'{k}: checkpoint {a[k]!r}, config {b[k]!r}'
+        for k in keys
+        if a[k] is not None and b[k] is not None and a[k] != b[k]
+    ]
 
 
 def stored_classes(meta: Optional[dict]) -> Optional[List[str]]:

@@ -10,6 +10,7 @@ name, plus at most one temporary file, which :func:`remove_stale_temp_files` cle
 Temporary names are ``.<final name>.<pid>.<random>.tmp``: hidden, never ending in ``.pth``, so
 nothing that looks for checkpoints picks them up.
 """
+
 import os
 import os.path as osp
 import re
@@ -19,8 +20,17 @@ from typing import Callable, List
 
 TEMP_RE = re.compile(r'^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$')
 
-__all__ = ['temp_path', 'fsync_file', 'fsync_dir', 'commit_temp', 'write_atomic', 'write_text_atomic',
-           'link_or_copy_atomic', 'remove_stale_temp_files', 'TEMP_RE']
+__all__ = [
+    'temp_path',
+    'fsync_file',
+    'fsync_dir',
+    'commit_temp',
+    'write_atomic',
+    'write_text_atomic',
+    'link_or_copy_atomic',
+    'remove_stale_temp_files',
+    'TEMP_RE',
+]
 
 
 def temp_path(path: str) -> str:
@@ -80,6 +90,7 @@ def _write_text(text: str) -> Callable[[str], None]:
     def write(tmp: str) -> None:
         with open(tmp, 'w') as f:
             f.write(text)
+
     return write
 
 

@@ -12,17 +12,34 @@ pickle protocols 2 to 5, are read; both spellings resolve to the running numpy's
 (the deprecated ``numpy.core`` alias is never imported). The numpy and builtin callables are guarded
 (:mod:`pyskl.core.unpickle_guard`): no object or structured dtypes, bounded allocation and nesting.
 """
+
 import codecs
 import os
 import os.path as osp
 import pickle
 from typing import Any, Dict, Tuple, Union
 
-from .unpickle_guard import (FileFormatError, LoadContext, LoadError, LoadLimitError, UnsafePickleError,
-                             current, finalize, guarded_builtin_globals, guarded_numpy_globals)
+from .unpickle_guard import (
+    FileFormatError,
+    LoadContext,
+    LoadError,
+    LoadLimitError,
+    UnsafePickleError,
+    current,
+    finalize,
+    guarded_builtin_globals,
+    guarded_numpy_globals,
+)
 
-__all__ = ['LoadError', 'UnsafePickleError', 'FileFormatError', 'LoadLimitError', 'safe_load_pickle',
-           'dump_pickle', 'numpy_globals']
+__all__ = [
+    'LoadError',
+    'UnsafePickleError',
+    'FileFormatError',
+    'LoadLimitError',
+    'safe_load_pickle',
+    'dump_pickle',
+    'numpy_globals',
+]
 
 PathLike = Union[str, 'os.PathLike[str]']
 
@@ -34,8 +51,10 @@ def _latin1_encode(obj, encoding='utf-8', errors='strict'):
     not needed and not admitted.
     """
     if not isinstance(obj, str) or codecs.lookup(encoding).name != 'iso8859-1':
-        raise current().unsafe(f'_codecs.encode is admitted only for str with the latin1 encoding, '
-                               f'got {type(obj).__name__} with encoding {encoding!r}')
+        raise current().unsafe(
+            f'_codecs.encode is admitted only for str with the latin1 encoding, '
+            f'got {type(obj).__name__} with encoding {encoding!r}'
+        )
     return codecs.encode(obj, encoding, errors)
 
 
@@ -70,7 +89,8 @@ class _SafeUnpickler(pickle.Unpickler):
             raise self._context.unsafe(
                 f'the file names the global {module}.{name}: annotation and result pickles may hold only '
                 'numeric/str numpy arrays and scalars and builtin containers (a pickle that names other '
-                'globals could run code). Nothing from the file was run.')
+                'globals could run code). Nothing from the file was run.'
+            )
         return obj
 
     def persistent_load(self, pid: Any) -> Any:

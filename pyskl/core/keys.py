@@ -4,6 +4,7 @@
 passes on ``(index, seed, epoch, rng_index)``; :func:`resolve_key` validates a key and :func:`make_rng` turns its
 seeds into the per-sample ``numpy.random.Generator`` (``results['rng']``). Nothing touches numpy's global RNG.
 """
+
 from typing import Optional, Tuple
 
 import numpy as np
@@ -37,8 +38,7 @@ def resolve_key(key, length: int) -> Tuple[int, Optional[Tuple[int, int, int]]]:
     elif isinstance(key, tuple) and len(key) in (3, 4) and all(is_int(k) for k in key):
         index = int(key[0])
     else:
-        raise TypeError(f'dataset key must be an int or a tuple of ints (index, seed, epoch[, rng_index]), '
-                        f'got {key!r}')
+        raise TypeError(f'dataset key must be an int or a tuple of ints (index, seed, epoch[, rng_index]), got {key!r}')
     if not -length <= index < length:
         raise IndexError(f'dataset index {index} out of range for a dataset of {length} samples')
     index %= length

@@ -1,5 +1,6 @@
 """Label maps: plain text files with one class name per line, line ``i`` naming class ``i``
 (``tools/data/label_map/*.txt``, the PYSKL / MMAction2 format)."""
+
 import os.path as osp
 from typing import List, Optional
 

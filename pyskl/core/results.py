@@ -10,6 +10,7 @@ Result files (read with :func:`pyskl.core.io.safe_load_pickle`, so no file can r
 
 The fusion of several such files is :mod:`pyskl.evaluation.fusion`.
 """
+
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import List, Optional
@@ -32,6 +33,7 @@ class StreamResult:
         source (str): where the predictions came from (a file path), for messages.
         fmt (str): ``'pyskl'`` (list of arrays) or ``'mmaction'`` (list of dicts).
     """
+
     scores: np.ndarray
     labels: Optional[np.ndarray] = None
     names: Optional[List[str]] = None
@@ -76,19 +78,22 @@ def load_results(path: str) -> StreamResult:
         raise FileNotFoundError(f'result file not found: {path}')
     data = safe_load_pickle(path)
     if not isinstance(data, (list, tuple)) or len(data) == 0:
-        raise ValueError(f'{path}: expected a non-empty list of (K,) score arrays (PYSKL result.pkl) or of dicts '
-                         f'with pred_score (MMAction2 dump), got {type(data).__name__}'
-                         + (' of length 0' if isinstance(data, (list, tuple)) else ''))
+        raise ValueError(
+            f'{path}: expected a non-empty list of (K,) score arrays (PYSKL result.pkl) or of dicts '
+            f'with pred_score (MMAction2 dump), got {type(data).__name__}'
+            + (' of length 0' if isinstance(data, (list, tuple)) else '')
+        )
     is_dump = isinstance(data[0], dict)
     rows, labels, names = [], [], []
     for i, item in enumerate(data):
         if isinstance(item, dict) != is_dump:
-            raise ValueError(f'{path}: sample {i} is a {type(item).__name__} but sample 0 is a '
-                             f'{type(data[0]).__name__}: mixed formats')
+            raise ValueError(
+                f'{path}: sample {i} is a {type(item).__name__} but sample 0 is a '
+                f'{type(data[0]).__name__}: mixed formats'
+            )
         if is_dump:
             if 'pred_score' not in item:
-                raise ValueError(f"{path}: sample {i}: field 'pred_score' is missing "
-                                 f'(keys: {sorted(map(str, item))})')
+                raise ValueError(f"{path}: sample {i}: field 'pred_score' is missing (keys: {sorted(map(str, item))})")
             rows.append(_score_row(item['pred_score'], path, i, "field 'pred_score'"))
             label = item.get('gt_label')
             if label is not None:
@@ -102,16 +107,19 @@ def load_results(path: str) -> StreamResult:
         else:
             rows.append(_score_row(item, path, i, 'the score array'))
         if rows[-1].shape[0] != rows[0].shape[0]:
-            raise ValueError(f'{path}: sample {i} has {rows[-1].shape[0]} class scores but sample 0 has '
-                             f'{rows[0].shape[0]}')
+            raise ValueError(
+                f'{path}: sample {i} has {rows[-1].shape[0]} class scores but sample 0 has {rows[0].shape[0]}'
+            )
     scores = np.stack(rows)
     result = StreamResult(scores=scores, source=str(path), fmt='mmaction' if is_dump else 'pyskl')
     if is_dump and all(lb is not None for lb in labels):
         result.labels = np.asarray(labels, dtype=np.int64)
         bad = np.flatnonzero((result.labels < 0) | (result.labels >= scores.shape[1]))
         if bad.size:
-            raise ValueError(f"{path}: sample {int(bad[0])}: field 'gt_label' = {int(result.labels[bad[0]])} is "
-                             f'outside [0, {scores.shape[1]}) (the number of class scores)')
+            raise ValueError(
+                f"{path}: sample {int(bad[0])}: field 'gt_label' = {int(result.labels[bad[0]])} is "
+                f'outside [0, {scores.shape[1]}) (the number of class scores)'
+            )
     if is_dump and all(n is not None for n in names):
         if len(set(names)) != len(names):
             dup = next(n for n in names if names.count(n) > 1)
@@ -134,9 +142,14 @@ def load_split_labels(ann_file: str, split: Optional[str] = None) -> StreamResul
     infos, _ = load_annotations(ann_file, split, value_checks='ignore')
     labels = np.asarray([int(x['label']) for x in infos], dtype=np.int64)
     source = f'{ann_file}' + (f' (split {split!r})' if split is not None else '')
-    return StreamResult(scores=np.zeros((len(infos), 0)), labels=labels,
-                        names=[str(x['frame_dir']) for x in infos], source=source, fmt='annotation',
-                        extra=dict(num_classes=int(labels.max()) + 1))
+    return StreamResult(
+        scores=np.zeros((len(infos), 0)),
+        labels=labels,
+        names=[str(x['frame_dir']) for x in infos],
+        source=source,
+        fmt='annotation',
+        extra=dict(num_classes=int(labels.max()) + 1),
+    )
 
 
 def stream_name(path: str) -> str:

@@ -25,6 +25,7 @@ Limits of one load (:class:`LoadContext`): the bytes created by these callables 
 are stored in the file itself, so it needs about ``1 * size``), and containers may nest at most
 :data:`MAX_DEPTH` levels.
 """
+
 import collections
 import operator
 import os
@@ -36,9 +37,22 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 import numpy as np
 
-__all__ = ['LoadError', 'UnsafePickleError', 'FileFormatError', 'LoadLimitError', 'LoadContext',
-           'max_load_bytes', 'guarded_numpy_globals', 'finalize', 'ArrayProxy', 'DtypeProxy',
-           'ALLOWED_KINDS', 'MAX_DEPTH', 'SIZE_FACTOR', 'DEFAULT_MAX_LOAD_BYTES']
+__all__ = [
+    'LoadError',
+    'UnsafePickleError',
+    'FileFormatError',
+    'LoadLimitError',
+    'LoadContext',
+    'max_load_bytes',
+    'guarded_numpy_globals',
+    'finalize',
+    'ArrayProxy',
+    'DtypeProxy',
+    'ALLOWED_KINDS',
+    'MAX_DEPTH',
+    'SIZE_FACTOR',
+    'DEFAULT_MAX_LOAD_BYTES',
+]
 
 #: dtype kinds a loaded array or numpy scalar may have: bool, signed/unsigned int, float, complex, str, bytes.
 ALLOWED_KINDS = 'biufcUS'
@@ -122,11 +136,14 @@ class LoadContext:
         load would exceed its budget."""
         self.used += max(int(nbytes), 0)
         if self.used > self.budget:
-            raise self.fail(LoadLimitError(
-                f'{self.path}: too large: {what} would bring what this file allocates to {self.used} bytes, '
-                f'more than the limit of {self.budget} bytes ({SIZE_FACTOR} x the file size + '
-                f'PYSKL_MAX_LOAD_BYTES={self.extra}). A genuine file stores its arrays itself; raise '
-                'PYSKL_MAX_LOAD_BYTES only if you trust this one.'))
+            raise self.fail(
+                LoadLimitError(
+                    f'{self.path}: too large: {what} would bring what this file allocates to {self.used} bytes, '
+                    f'more than the limit of {self.budget} bytes ({SIZE_FACTOR} x the file size + '
+                    f'PYSKL_MAX_LOAD_BYTES={self.extra}). A genuine file stores its arrays itself; raise '
+                    'PYSKL_MAX_LOAD_BYTES only if you trust this one.'
+                )
+            )
 
     def unsafe(self, what: str) -> UnsafePickleError:
         return self.fail(UnsafePickleError(f'{self.path}: refusing to load: {what}'))
@@ -145,8 +162,10 @@ _DTYPE_SPEC = re.compile(r'^[<>=|]?([biufcUS?])(\d{0,9})$')
 
 def _checked_dtype(dt: np.dtype, ctx: LoadContext) -> np.dtype:
     if dt.kind not in ALLOWED_KINDS or dt.hasobject or dt.fields is not None or dt.subdtype is not None:
-        raise ctx.unsafe(f'the numpy dtype {dt!r} is not admitted: only bool, integer, float, complex, str and '
-                         'bytes dtypes are (no object, structured or void dtypes)')
+        raise ctx.unsafe(
+            f'the numpy dtype {dt!r} is not admitted: only bool, integer, float, complex, str and '
+            'bytes dtypes are (no object, structured or void dtypes)'
+        )
     return dt
 
 
@@ -159,12 +178,15 @@ def resolve_dtype(spec: Any, ctx: LoadContext) -> np.dtype:
         spec = spec.decode('latin1')
     if isinstance(spec, str) and _DTYPE_SPEC.match(spec):
         return _checked_dtype(np.dtype(spec), ctx)
-    raise ctx.unsafe(f'the numpy dtype {spec!r} is not admitted: only bool, integer, float, complex, str and '
-                     'bytes dtypes are (no object, structured or void dtypes)')
+    raise ctx.unsafe(
+        f'the numpy dtype {spec!r} is not admitted: only bool, integer, float, complex, str and '
+        'bytes dtypes are (no object, structured or void dtypes)'
+    )
 
 
 class DtypeProxy:
     """Stands for ``numpy.dtype(spec)`` while a file is read; :func:`finalize` puts the dtype in its place."""
+
     __slots__ = ('dtype', 'built')
 
     def __new__(cls, *args, **kwargs):
@@ -177,12 +199,20 @@ class DtypeProxy:
         ctx = current()
         if self.dtype is None or self.built:
             raise ctx.unsafe('a numpy dtype state applied twice or to nothing')
-        if not (isinstance(state, tuple) and len(state) in (8, 9) and state[0] in (3, 4)
-                and state[1] in ('<', '>', '|', '=') and state[2] is None and state[3] is None
-                and state[4] is None and all(type(v) is int for v in state[5:8])
-                and (len(state) == 8 or state[8] is None)):
-            raise ctx.unsafe(f'unexpected numpy dtype state {state!r:.200} (subarrays, fields and metadata are '
-                             'not admitted)')
+        if not (
+            isinstance(state, tuple)
+            and len(state) in (8, 9)
+            and state[0] in (3, 4)
+            and state[1] in ('<', '>', '|', '=')
+            and state[2] is None
+            and state[3] is None
+            and state[4] is None
+            and all(type(v) is int for v in state[5:8])
+            and (len(state) == 8 or state[8] is None)
+        ):
+            raise ctx.unsafe(
+                f'unexpected numpy dtype state {state!r:.200} (subarrays, fields and metadata are not admitted)'
+            )
         dt, elsize = self.dtype, state[5]
         if dt.kind in 'US' and elsize >= 0:
             unit = 4 if dt.kind == 'U' else 1
@@ -223,6 +253,7 @@ class _NdarrayToken:
 
 class ArrayProxy:
     """Stands for an ndarray while a file is read; its state is checked before numpy's ``__setstate__``."""
+
     __slots__ = ('array',)
 
     def __new__(cls, *args, **kwargs):
@@ -236,8 +267,7 @@ class ArrayProxy:
             raise ctx.unsafe('a numpy array state applied twice')
         if isinstance(state, tuple) and len(state) == 4:
             state = (1,) + state
-        if not (isinstance(state, tuple) and len(state) == 5 and type(state[0]) is int
-                and type(state[3]) is bool):
+        if not (isinstance(state, tuple) and len(state) == 5 and type(state[0]) is int and type(state[3]) is bool):
             raise ctx.unsafe(f'unexpected numpy array state {state!r:.200}')
         version, shape, dt, fortran, raw = state
         shape, dt = _shape(shape, ctx), resolve_dtype(dt, ctx)
@@ -245,8 +275,12 @@ class ArrayProxy:
             raise ctx.unsafe(f'numpy array data of type {type(raw).__name__} (only raw bytes are admitted)')
         nbytes = _nbytes(shape, dt)
         if nbytes != len(raw):
-            raise ctx.fail(FileFormatError(f'{ctx.path}: corrupt numpy array: shape {shape} of {dt} needs '
-                                           f'{nbytes} bytes, the file holds {len(raw)}'))
+            raise ctx.fail(
+                FileFormatError(
+                    f'{ctx.path}: corrupt numpy array: shape {shape} of {dt} needs '
+                    f'{nbytes} bytes, the file holds {len(raw)}'
+                )
+            )
         ctx.charge(nbytes, f'a {dt} array of shape {shape}')
         array = _REAL['_reconstruct'](np.ndarray, (0,), b'b')
         array.__setstate__((version, shape, dt, fortran, raw))
@@ -279,8 +313,12 @@ def _frombuffer(buf: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray:
         raise ctx.unsafe(f'numpy _frombuffer from {type(buf).__name__} with order {order!r:.20}')
     nbytes = _nbytes(shape, dt)
     if nbytes != memoryview(buf).nbytes:
-        raise ctx.fail(FileFormatError(f'{ctx.path}: corrupt numpy array: shape {shape} of {dt} needs {nbytes} '
-                                       f'bytes, the file holds {memoryview(buf).nbytes}'))
+        raise ctx.fail(
+            FileFormatError(
+                f'{ctx.path}: corrupt numpy array: shape {shape} of {dt} needs {nbytes} '
+                f'bytes, the file holds {memoryview(buf).nbytes}'
+            )
+        )
     ctx.charge(nbytes, f'a {dt} array of shape {shape}')
     if nbytes == 0:
         return np.zeros(shape, dt)
@@ -289,6 +327,7 @@ def _frombuffer(buf: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray:
 
 def _numpy_core(name: str):
     import importlib
+
     try:
         return importlib.import_module(f'numpy._core.{name}')
     except ImportError:  # numpy 1.x
@@ -334,6 +373,7 @@ def _guard_builtin(kind: type) -> Callable:
             size = 4 * len(args[0])
         ctx.charge(size, f'{kind.__name__}() of {size} bytes')
         return kind(*args)
+
     construct.__name__ = construct.__qualname__ = kind.__name__
     construct.wrapped = kind
     return construct
@@ -369,6 +409,7 @@ def finalize(obj: Any, ctx: LoadContext, converters: Optional[Dict[type, Callabl
         ctx (LoadContext): The load (for its path).
         converters (dict | None): ``{proxy type: fn(proxy) -> object}`` for loader-specific proxies.
     """
+
     def array_of(proxy: ArrayProxy) -> np.ndarray:
         if proxy.array is None:
             raise ctx.fail(FileFormatError(f'{ctx.path}: corrupt numpy array: reconstructed without data'))
@@ -413,4 +454,3 @@ def finalize(obj: Any, ctx: LoadContext, converters: Optional[Dict[type, Callabl
         return value
 
     return walk(obj, 0)
-

@@ -31,6 +31,7 @@ counterpart (``*train*`` vs ``*val*`` / ``*test*`` with the same prefix, e.g. ``
 Every check is a handful of whole-array reductions per sample (no Python loop over frames or
 joints), so the 114k samples of NTU-120 validate in seconds.
 """
+
 import os
 import os.path as osp
 from collections import Counter, defaultdict
@@ -38,10 +39,26 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ['IDENTIFIER_KEYS', 'MAX_LISTED_PROBLEMS', 'VALUE_BOUND_2D', 'VALUE_BOUND_3D', 'VALUE_CHECKS',
-           'Problems', 'check_ann_path', 'identifier', 'is_int', 'parse_file', 'split_names', 'select_split',
-           'check_sample', 'check_duplicates', 'check_consistency', 'counterpart_splits', 'check_split_overlap',
-           'value_bound_for']
+__all__ = [
+    'IDENTIFIER_KEYS',
+    'MAX_LISTED_PROBLEMS',
+    'VALUE_BOUND_2D',
+    'VALUE_BOUND_3D',
+    'VALUE_CHECKS',
+    'Problems',
+    'check_ann_path',
+    'identifier',
+    'is_int',
+    'parse_file',
+    'split_names',
+    'select_split',
+    'check_sample',
+    'check_duplicates',
+    'check_consistency',
+    'counterpart_splits',
+    'check_split_overlap',
+    'value_bound_for',
+]
 
 #: Keys that name a sample, in order of preference. PYSKL uses ``frame_dir``; some MMAction2
 #: annotation files use ``filename`` (MMAction2 calls the chosen key the "identifier").
@@ -154,8 +171,11 @@ def check_ann_path(path: str) -> None:
             pickles = sorted(n for n in os.listdir(path) if n.endswith('.pkl'))
         except OSError:
             pickles = []
-        inside = f'; pickles in it: {", ".join(pickles[:5])}' + (' ...' if len(pickles) > 5 else '') \
-            if pickles else '; it holds no .pkl file'
+        inside = (
+            f'; pickles in it: {", ".join(pickles[:5])}' + (' ...' if len(pickles) > 5 else '')
+            if pickles
+            else '; it holds no .pkl file'
+        )
         raise IsADirectoryError(f'{path}: is a directory, not an annotation pickle: give the .pkl file{inside}')
 
 
@@ -167,19 +187,24 @@ def parse_file(raw, source: str) -> Tuple[list, Optional[dict]]:
     """
     if isinstance(raw, dict):
         if 'annotations' not in raw:
-            raise ValueError(f'{source}: expected dict(split=..., annotations=[...]) or a list of annotation '
-                             f'dicts, got a dict with keys {sorted(map(str, raw))}')
+            raise ValueError(
+                f'{source}: expected dict(split=..., annotations=[...]) or a list of annotation '
+                f'dicts, got a dict with keys {sorted(map(str, raw))}'
+            )
         annotations, splits = raw['annotations'], raw.get('split')
     elif isinstance(raw, (list, tuple)):
         annotations, splits = raw, None
     else:
-        raise ValueError(f'{source}: expected dict(split=..., annotations=[...]) or a list of annotation '
-                         f'dicts, got {type(raw).__name__}')
+        raise ValueError(
+            f'{source}: expected dict(split=..., annotations=[...]) or a list of annotation '
+            f'dicts, got {type(raw).__name__}'
+        )
     if not isinstance(annotations, (list, tuple)):
         raise ValueError(f"{source}: field 'annotations' must be a list of dicts, got {type(annotations).__name__}")
     if splits is not None and not isinstance(splits, dict):
-        raise ValueError(f"{source}: field 'split' must be a dict {{name: [frame_dir, ...]}}, "
-                         f'got {type(splits).__name__}')
+        raise ValueError(
+            f"{source}: field 'split' must be a dict {{name: [frame_dir, ...]}}, got {type(splits).__name__}"
+        )
     return list(annotations), splits
 
 
@@ -193,24 +218,30 @@ def split_names(splits: dict, name: str, source: str) -> List[str]:
     names = splits[name]
     if isinstance(names, (str, bytes, dict)):
         shown = repr(names) if len(names) <= 60 else repr(names[:60]) + '...'
-        raise ValueError(f"{source}: field 'split': split {name!r} is a {type(names).__name__} ({shown}); "
-                         'it must be a list of frame_dir names, e.g. split=dict(train=[\'S001C001P001R001A001\', '
-                         '...])')
+        raise ValueError(
+            f"{source}: field 'split': split {name!r} is a {type(names).__name__} ({shown}); "
+            "it must be a list of frame_dir names, e.g. split=dict(train=['S001C001P001R001A001', "
+            '...])'
+        )
     if isinstance(names, np.ndarray):
         names = names.tolist()
     if not isinstance(names, (list, tuple, set, frozenset)):
-        raise ValueError(f"{source}: field 'split': split {name!r} must be a list of frame_dir names, "
-                         f'got {type(names).__name__}')
+        raise ValueError(
+            f"{source}: field 'split': split {name!r} must be a list of frame_dir names, got {type(names).__name__}"
+        )
     names = list(names)
     for value in names:
         if not isinstance(value, str):
-            raise ValueError(f"{source}: field 'split': split {name!r} must list frame_dir names (str), "
-                             f'got {value!r} ({type(value).__name__})')
+            raise ValueError(
+                f"{source}: field 'split': split {name!r} must list frame_dir names (str), "
+                f'got {value!r} ({type(value).__name__})'
+            )
     return names
 
 
-def select_split(annotations: list, splits: Optional[dict], split: Optional[str], source: str,
-                 problems: Problems) -> List[Tuple[int, object]]:
+def select_split(
+    annotations: list, splits: Optional[dict], split: Optional[str], source: str, problems: Problems
+) -> List[Tuple[int, object]]:
     """``(index in the annotation list, annotation)`` of the samples of ``split``, in file order.
 
     Structural errors raise at once (``ValueError``); a split name listed twice, a split none of whose
@@ -220,14 +251,18 @@ def select_split(annotations: list, splits: Optional[dict], split: Optional[str]
     """
     if split is None:
         if splits:
-            raise ValueError(f'{source}: the file has the splits {sorted(splits)}; choose one with split=<name> '
-                             '(split=None would mix training and evaluation samples)')
+            raise ValueError(
+                f'{source}: the file has the splits {sorted(splits)}; choose one with split=<name> '
+                '(split=None would mix training and evaluation samples)'
+            )
         if not annotations:
             raise ValueError(f'{source}: the file holds no annotations')
         return list(enumerate(annotations))
     if splits is None:
-        raise ValueError(f'{source}: the file is a bare list of annotations (old format) and has no '
-                         f'splits; use split=None instead of split={split!r}')
+        raise ValueError(
+            f'{source}: the file is a bare list of annotations (old format) and has no '
+            f'splits; use split=None instead of split={split!r}'
+        )
     if not splits:
         raise ValueError(f"{source}: split={split!r} requested but the file has no 'split' dict; use split=None")
     if split not in splits:
@@ -238,8 +273,12 @@ def select_split(annotations: list, splits: Optional[dict], split: Optional[str]
     names = set(listed)
     if len(names) < len(listed):
         repeated = [n for n, c in Counter(listed).items() if c > 1]
-        problems.add('', 'split', 'repeated name',
-                     f'split {split!r} lists {len(repeated)} name(s) more than once (e.g. {repeated[0]!r})')
+        problems.add(
+            '',
+            'split',
+            'repeated name',
+            f'split {split!r} lists {len(repeated)} name(s) more than once (e.g. {repeated[0]!r})',
+        )
     selected, found = [], set()
     for i, ann in enumerate(annotations):
         if not isinstance(ann, dict):
@@ -247,19 +286,33 @@ def select_split(annotations: list, splits: Optional[dict], split: Optional[str]
             continue
         name = identifier(ann)
         if name is None:
-            problems.add(f'sample annotations[{i}] (frame_dir=None)', 'frame_dir', 'missing',
-                         'missing (no frame_dir, filename or identifier): no split can select it')
+            problems.add(
+                f'sample annotations[{i}] (frame_dir=None)',
+                'frame_dir',
+                'missing',
+                'missing (no frame_dir, filename or identifier): no split can select it',
+            )
         elif isinstance(name, str) and name in names:
             selected.append((i, ann))
             found.add(name)
     if not found:
-        problems.add('', 'split', 'no match', f'none of the {len(names)} names of split {split!r} matches the '
-                                              f'frame_dir of an annotation (e.g. {min(names)!r})')
+        problems.add(
+            '',
+            'split',
+            'no match',
+            f'none of the {len(names)} names of split {split!r} matches the '
+            f'frame_dir of an annotation (e.g. {min(names)!r})',
+        )
     elif len(found) < len(names):
         missing = sorted(names - found)
-        problems.add('', 'split', 'no annotation',
-                     f'{len(missing)} of the {len(names)} names of split {split!r} have no annotation '
-                     f'(e.g. {missing[0]!r}); they are skipped', level='warning')
+        problems.add(
+            '',
+            'split',
+            'no annotation',
+            f'{len(missing)} of the {len(names)} names of split {split!r} have no annotation '
+            f'(e.g. {missing[0]!r}); they are skipped',
+            level='warning',
+        )
     return selected
 
 
@@ -272,8 +325,9 @@ def _first_index(mask: np.ndarray) -> Tuple[int, ...]:
     return tuple(int(x) for x in np.unravel_index(int(np.argmax(mask)), mask.shape))
 
 
-def _check_values(array: np.ndarray, field: str, bad, value_checks: str = 'ignore',
-                  bound: Optional[float] = None) -> None:
+def _check_values(
+    array: np.ndarray, field: str, bad, value_checks: str = 'ignore', bound: Optional[float] = None
+) -> None:
     """NaN/Inf (error); all zero and ``|x| > bound`` (per ``value_checks``). Two reductions
     (max, min) on a clean array; the costlier counts run only when something is wrong."""
     if array.size == 0 or array.dtype.kind not in 'fiu':
@@ -281,26 +335,39 @@ def _check_values(array: np.ndarray, field: str, bad, value_checks: str = 'ignor
     hi, lo = float(np.max(array)), float(np.min(array))  # NaN propagates through max/min
     if not (np.isfinite(hi) and np.isfinite(lo)):
         not_finite = ~np.isfinite(array)
-        bad(field, 'not finite', f'has {int(np.count_nonzero(not_finite))} NaN/Inf value(s), '
-                                 f'the first at index {_first_index(not_finite)}')
+        bad(
+            field,
+            'not finite',
+            f'has {int(np.count_nonzero(not_finite))} NaN/Inf value(s), the first at index {_first_index(not_finite)}',
+        )
         return
     if value_checks == 'ignore':
         return
     level = 'error' if value_checks == 'error' else 'warning'
     if hi == 0 and lo == 0:
-        bad(field, 'all zero', f'all coordinates are zero (shape {array.shape}): the sample holds no skeleton',
-            level)
+        bad(field, 'all zero', f'all coordinates are zero (shape {array.shape}): the sample holds no skeleton', level)
     elif bound is not None and max(hi, -lo) > bound:
         large = np.abs(array) > bound
         first = _first_index(large)
-        bad(field, 'magnitude', f'{int(np.count_nonzero(large))} value(s) with |x| > {bound:g}, the first at '
-                                f'index {first} = {float(array[first]):.4g} (of {array.size}, shape {array.shape})',
-            level)
+        bad(
+            field,
+            'magnitude',
+            f'{int(np.count_nonzero(large))} value(s) with |x| > {bound:g}, the first at '
+            f'index {first} = {float(array[first]):.4g} (of {array.size}, shape {array.shape})',
+            level,
+        )
 
 
-def check_sample(i: int, ann, problems: Problems, num_node: Optional[int] = None, layout=None,
-                 num_classes: Optional[int] = None, value_checks: str = 'warn',
-                 value_bound: Optional[float] = None) -> object:
+def check_sample(
+    i: int,
+    ann,
+    problems: Problems,
+    num_node: Optional[int] = None,
+    layout=None,
+    num_classes: Optional[int] = None,
+    value_checks: str = 'warn',
+    value_bound: Optional[float] = None,
+) -> object:
     """Check annotation ``i`` (see the module docstring), reporting to ``problems``; fill in the derived
     ``frame_dir`` (from ``filename`` / ``identifier``) and ``total_frames``. Returns ``ann``.
 
@@ -311,8 +378,12 @@ def check_sample(i: int, ann, problems: Problems, num_node: Optional[int] = None
         value_bound: the bound; default :func:`value_bound_for` the sample.
     """
     if not isinstance(ann, dict):
-        problems.add(f'sample annotations[{i}]', '<annotation>', 'type',
-                     f'an annotation must be a dict, got {type(ann).__name__}')
+        problems.add(
+            f'sample annotations[{i}]',
+            '<annotation>',
+            'type',
+            f'an annotation must be a dict, got {type(ann).__name__}',
+        )
         return ann
     name = identifier(ann)
     sample = f'sample annotations[{i}] (frame_dir={name!r})'
@@ -351,8 +422,7 @@ def check_sample(i: int, ann, problems: Problems, num_node: Optional[int] = None
     if num_person == 0:
         bad('keypoint', 'persons', f'has no persons (M=0, shape {kp.shape})')
     if num_node is not None and num_joints != num_node:
-        bad('keypoint', 'joints', f'has V={num_joints} joints (shape {kp.shape}) but layout {layout!r} '
-                                  f'has {num_node}')
+        bad('keypoint', 'joints', f'has V={num_joints} joints (shape {kp.shape}) but layout {layout!r} has {num_node}')
     if num_frames == 0:
         bad('keypoint', 'empty', f'has no frames (shape {kp.shape})')
     bound = value_bound if value_bound is not None else value_bound_for(ann, channels)
@@ -370,8 +440,11 @@ def check_sample(i: int, ann, problems: Problems, num_node: Optional[int] = None
         if not isinstance(score, np.ndarray) or score.dtype.kind not in 'fiu':
             bad('keypoint_score', 'type', f'must be a numeric numpy array (M, T, V), got {type(score).__name__}')
         elif score.shape != kp.shape[:3]:
-            bad('keypoint_score', 'shape', f'must be (M, T, V) = {kp.shape[:3]} to match keypoint, '
-                                           f'got shape {score.shape}')
+            bad(
+                'keypoint_score',
+                'shape',
+                f'must be (M, T, V) = {kp.shape[:3]} to match keypoint, got shape {score.shape}',
+            )
         else:
             _check_values(score, 'keypoint_score', bad)
     elif channels == 2:
@@ -395,27 +468,40 @@ def check_duplicates(selected: Sequence[Tuple[int, object]], problems: Problems)
         j, label = first[name]
         other = ann.get('label')
         agree = f'same label {label!r}' if other == label else f'conflicting labels ({label!r} vs {other!r})'
-        problems.add(f'sample annotations[{i}] (frame_dir={name!r})', 'frame_dir', 'duplicate',
-                     f'duplicate of annotations[{j}] ({agree}): each sample must appear once')
+        problems.add(
+            f'sample annotations[{i}] (frame_dir={name!r})',
+            'frame_dir',
+            'duplicate',
+            f'duplicate of annotations[{j}] ({agree}): each sample must appear once',
+        )
 
 
 def check_consistency(selected: Sequence[Tuple[int, object]], problems: Problems, joints: bool = True) -> None:
     """Report (as errors) samples whose joint count ``V`` (when ``joints``; a layout's ``num_node`` checks
     it otherwise) or channel count ``C`` differs from that of most samples: one split must stack into one
     batch. Shapes that :func:`check_sample` already refused are skipped."""
-    shapes = [(i, identifier(ann), ann['keypoint'].shape) for i, ann in selected
-              if isinstance(ann, dict) and isinstance(ann.get('keypoint'), np.ndarray) and ann['keypoint'].ndim == 4
-              and ann['keypoint'].shape[-1] in (2, 3)]
-    for axis, letter in ((2, 'V'), (3, 'C'))[0 if joints else 1:]:
+    shapes = [
+        (i, identifier(ann), ann['keypoint'].shape)
+        for i, ann in selected
+        if isinstance(ann, dict)
+        and isinstance(ann.get('keypoint'), np.ndarray)
+        and ann['keypoint'].ndim == 4
+        and ann['keypoint'].shape[-1] in (2, 3)
+    ]
+    for axis, letter in ((2, 'V'), (3, 'C'))[0 if joints else 1 :]:
         counts = Counter(shape[axis] for _, _, shape in shapes)
         if len(counts) < 2:
             continue
         common, n = counts.most_common(1)[0]
         for i, name, shape in shapes:
             if shape[axis] != common:
-                problems.add(f'sample annotations[{i}] (frame_dir={name!r})', 'keypoint', 'mixed shapes',
-                             f'has {letter}={shape[axis]} (shape {shape}) but {n} of the {len(shapes)} samples have '
-                             f'{letter}={common}')
+                problems.add(
+                    f'sample annotations[{i}] (frame_dir={name!r})',
+                    'keypoint',
+                    'mixed shapes',
+                    f'has {letter}={shape[axis]} (shape {shape}) but {n} of the {len(shapes)} samples have '
+                    f'{letter}={common}',
+                )
 
 
 def counterpart_splits(split: str, splits: dict) -> List[str]:
@@ -429,8 +515,9 @@ def counterpart_splits(split: str, splits: dict) -> List[str]:
     return [name for name in candidates if name != split and name in splits]
 
 
-def check_split_overlap(splits: Optional[dict], split: Optional[str], source: str, problems: Problems,
-                        max_examples: int = 3) -> None:
+def check_split_overlap(
+    splits: Optional[dict], split: Optional[str], source: str, problems: Problems, max_examples: int = 3
+) -> None:
     """Warn when ``split`` shares sample names with a counterpart split (:func:`counterpart_splits`).
     Counterparts that are not valid lists of names are skipped here (their own loading reports them)."""
     if not splits or split is None or split not in splits:
@@ -446,6 +533,11 @@ def check_split_overlap(splits: Optional[dict], split: Optional[str], source: st
             continue
         if shared:
             examples = ', '.join(repr(n) for n in sorted(shared)[:max_examples])
-            problems.add('', 'split', 'overlap',
-                         f'split {split!r} shares {len(shared)} sample(s) with split {other!r} (e.g. {examples}): '
-                         'they are trained on and evaluated', level='warning')
+            problems.add(
+                '',
+                'split',
+                'overlap',
+                f'split {split!r} shares {len(shared)} sample(s) with split {other!r} (e.g. {examples}): '
+                'they are trained on and evaluated',
+                level='warning',
+            )

@@ -6,6 +6,7 @@ more). The registering modules (the registries' ``locations`` in :mod:`pyskl.reg
 transforms in ``TRANSFORMS``) are imported by the registries' ``locations`` when a config is built, by
 :func:`pyskl.registry.register_all_modules`, or on first access of a name below.
 """
+
 import importlib
 
 _LAZY = {

@@ -1,4 +1,5 @@
 """``RepeatDataset`` that keeps the per-sample generators of repeats distinct."""
+
 from typing import Union
 
 from mmengine.dataset import BaseDataset
@@ -41,8 +42,10 @@ class RepeatDataset(_MMEngineRepeatDataset):
         if isinstance(dataset, dict):
             dataset = build_in_pyskl_scope(DATASETS, dataset)
         if not all(hasattr(dataset, attr) for attr in ('full_init', 'metainfo', '__getitem__', '__len__')):
-            raise TypeError(f'RepeatDataset: dataset must be a config dict or a dataset with full_init and '
-                            f'metainfo (a BaseDataset or a wrapper), got {type(dataset).__name__}')
+            raise TypeError(
+                f'RepeatDataset: dataset must be a config dict or a dataset with full_init and '
+                f'metainfo (a BaseDataset or a wrapper), got {type(dataset).__name__}'
+            )
         # mmengine's __init__ admits only BaseDataset; wrappers (nested repeats) are fine here
         self.dataset = dataset
         self.times = times
@@ -67,4 +70,3 @@ class RepeatDataset(_MMEngineRepeatDataset):
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(times={self.times}, dataset={self.dataset!r})'
-

@@ -8,6 +8,7 @@ persons ``M``, joint count ``V`` and channels ``C`` with a layout guess, keypoin
 every problem :mod:`pyskl.core.validation` knows (errors and warnings, with counts and the first
 examples) — the same checks :class:`~pyskl.datasets.PoseDataset` runs before training.
 """
+
 import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -17,8 +18,18 @@ import numpy as np
 
 from pyskl.core.io import safe_load_pickle
 from pyskl.core.layout import guess_layout
-from pyskl.core.validation import (Problems, check_ann_path, check_consistency, check_duplicates, check_sample,
-                         check_split_overlap, identifier, parse_file, select_split, split_names)
+from pyskl.core.validation import (
+    Problems,
+    check_ann_path,
+    check_consistency,
+    check_duplicates,
+    check_sample,
+    check_split_overlap,
+    identifier,
+    parse_file,
+    select_split,
+    split_names,
+)
 
 __all__ = ['DataReport', 'inspect_annotations', 'guess_layout_name', 'plot_report']
 
@@ -97,9 +108,15 @@ class DataReport:
         return out
 
 
-def inspect_annotations(ann_file: str, split: Optional[str] = None, num_classes: Optional[int] = None,
-                        num_node: Optional[int] = None, value_checks: str = 'warn',
-                        value_bound: Optional[float] = None, examples: int = 3) -> DataReport:
+def inspect_annotations(
+    ann_file: str,
+    split: Optional[str] = None,
+    num_classes: Optional[int] = None,
+    num_node: Optional[int] = None,
+    value_checks: str = 'warn',
+    value_bound: Optional[float] = None,
+    examples: int = 3,
+) -> DataReport:
     """Inspect an annotation pickle.
 
     Args:
@@ -140,8 +157,12 @@ def inspect_annotations(ann_file: str, split: Optional[str] = None, num_classes:
         selected = []
         for i, ann in enumerate(annotations):
             if isinstance(ann, dict) and splits and identifier(ann) is None:
-                problems.add(f'sample annotations[{i}] (frame_dir=None)', 'frame_dir', 'missing',
-                             'missing (no frame_dir, filename or identifier): no split can select it')
+                problems.add(
+                    f'sample annotations[{i}] (frame_dir=None)',
+                    'frame_dir',
+                    'missing',
+                    'missing (no frame_dir, filename or identifier): no split can select it',
+                )
                 continue
             selected.append((i, ann))
         if not selected and not problems.errors:
@@ -158,16 +179,24 @@ def inspect_annotations(ann_file: str, split: Optional[str] = None, num_classes:
             for level, items in (('error', split_problems.errors), ('warning', split_problems.warnings)):
                 for kind, _, message in items:
                     if kind.startswith('split:'):  # per-sample problems are found once, below
-                        problems.add('', 'split', kind.split(': ', 1)[1], message.split("field 'split': ", 1)[-1],
-                                     level)
+                        problems.add(
+                            '', 'split', kind.split(': ', 1)[1], message.split("field 'split': ", 1)[-1], level
+                        )
             if 'train' in name:
                 check_split_overlap(splits, name, ann_file, problems)
 
     frames, persons, labels = [], [], []
     joints, channels = Counter(), Counter()
     for i, ann in selected:
-        check_sample(i, ann, problems, num_node=num_node, num_classes=num_classes, value_checks=value_checks,
-                     value_bound=value_bound)
+        check_sample(
+            i,
+            ann,
+            problems,
+            num_node=num_node,
+            num_classes=num_classes,
+            value_checks=value_checks,
+            value_bound=value_bound,
+        )
         if not isinstance(ann, dict):
             continue
         label = ann.get('label')
@@ -216,18 +245,30 @@ def plot_report(report: DataReport, path: str, dpi: int = 100) -> None:
         ax_m.bar([str(m) for m in sorted(persons)], [persons[m] for m in sorted(persons)], color='#c44e52')
     ax_m.set(title='persons M per sample', xlabel='M', ylabel='samples')
     ax_txt.axis('off')
-    text = [f"T: min {report.frames.get('min')}, median {report.frames.get('median')}, max {report.frames.get('max')}",
-            'V: ' + ', '.join(f'{k} ({v})' for k, v in report.joints.items()) + f'  layout: {report.layout_guess}',
-            'C: ' + ', '.join(f'{k} ({v})' for k, v in report.channels.items()),
-            f'keypoint_score: {report.with_score} of {report.num_samples}']
+    text = [
+        f'T: min {report.frames.get("min")}, median {report.frames.get("median")}, max {report.frames.get("max")}',
+        'V: ' + ', '.join(f'{k} ({v})' for k, v in report.joints.items()) + f'  layout: {report.layout_guess}',
+        'C: ' + ', '.join(f'{k} ({v})' for k, v in report.channels.items()),
+        f'keypoint_score: {report.with_score} of {report.num_samples}',
+    ]
     if report.splits:
         text.append(f'splits: {report.split_summary()}')
     text.append(f'errors: {sum(report.errors.values())}')
     text += [f'  {k} x{n}' for k, n in list(report.errors.items())[:8]]
     text.append(f'warnings: {sum(report.warnings.values())}')
     text += [f'  {k} x{n}' for k, n in list(report.warnings.items())[:6]]
-    ax_txt.text(0, 1, '\n'.join(text), va='top', ha='left', family='monospace', fontsize=9,
-                color='black' if report.ok else '#b00000', transform=ax_txt.transAxes, wrap=True)
+    ax_txt.text(
+        0,
+        1,
+        '\n'.join(text),
+        va='top',
+        ha='left',
+        family='monospace',
+        fontsize=9,
+        color='black' if report.ok else '#b00000',
+        transform=ax_txt.transAxes,
+        wrap=True,
+    )
     fig.tight_layout()
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)

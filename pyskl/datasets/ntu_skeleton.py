@@ -19,6 +19,7 @@ slots by non-overlapping frame intervals; finally frames where both actors are e
 A sample name ``SsssCcccPpppRrrrAaaa`` gives setup, camera, performer (subject), replication and
 action (label = action - 1).
 """
+
 import os
 import os.path as osp
 import re
@@ -28,25 +29,67 @@ import numpy as np
 
 from pyskl.core.layout import get_layout
 
-__all__ = ['NTU60_XSUB_TRAIN', 'NTU120_XSUB_TRAIN', 'XVIEW_TRAIN_CAMERAS', 'DEFAULT_MISSING_LIST',
-           'parse_ntu_name', 'read_skeleton_file', 'denoise_bodies', 'bodies_to_keypoint',
-           'skeleton_to_annotation', 'load_missing_list', 'ntu_splits', 'NoBodyError']
+__all__ = [
+    'NTU60_XSUB_TRAIN',
+    'NTU120_XSUB_TRAIN',
+    'XVIEW_TRAIN_CAMERAS',
+    'DEFAULT_MISSING_LIST',
+    'parse_ntu_name',
+    'read_skeleton_file',
+    'denoise_bodies',
+    'bodies_to_keypoint',
+    'skeleton_to_annotation',
+    'load_missing_list',
+    'ntu_splits',
+    'NoBodyError',
+]
 
 NUM_JOINTS = get_layout('nturgb+d').num_node  # Kinect v2's 25 joints
 
 #: Training subjects (performers) of the cross-subject benchmarks.
 NTU60_XSUB_TRAIN = (1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38)
 NTU120_XSUB_TRAIN = NTU60_XSUB_TRAIN + (
-    45, 46, 47, 49, 50, 52, 53, 54, 55, 56, 57, 58, 59, 70, 74, 78, 80, 81, 82, 83, 84, 85, 86, 89, 91, 92,
-    93, 94, 95, 97, 98, 100, 103)
+    45,
+    46,
+    47,
+    49,
+    50,
+    52,
+    53,
+    54,
+    55,
+    56,
+    57,
+    58,
+    59,
+    70,
+    74,
+    78,
+    80,
+    81,
+    82,
+    83,
+    84,
+    85,
+    86,
+    89,
+    91,
+    92,
+    93,
+    94,
+    95,
+    97,
+    98,
+    100,
+    103,
+)
 #: Training cameras of NTU60 cross-view (camera 1 is the validation view).
 XVIEW_TRAIN_CAMERAS = (2, 3)
 # cross-setup (NTU120): even setup ids train, odd ones validate
 
 #: The official lists of samples with missing or incomplete skeletons (NTU60: 302 names,
 #: S001-S017; NTU120: 535 names in all, the 302 included), one name per line.
-DEFAULT_MISSING_LIST = osp.join(osp.dirname(osp.abspath(__file__)), 'data',
-                                'ntu_samples_with_missing_skeletons.txt')
+DEFAULT_MISSING_LIST = osp.join(osp.dirname(osp.abspath(__file__)), 'data', 'ntu_samples_with_missing_skeletons.txt')
 
 # denoising thresholds of PYSKL / SGN
 NOISE_LEN_THR = 11
@@ -95,8 +138,9 @@ def read_skeleton_file(path: str) -> Tuple[Dict[str, dict], int]:
     def read_int(what):
         fields = next_line()
         if len(fields) != 1 or not fields[0].lstrip('-').isdigit() or int(fields[0]) < 0:
-            raise ValueError(f'{path}: line {pos}: expected the {what} (one non-negative int), '
-                             f'got {" ".join(fields)!r}')
+            raise ValueError(
+                f'{path}: line {pos}: expected the {what} (one non-negative int), got {" ".join(fields)!r}'
+            )
         return int(fields[0])
 
     num_raw_frames = read_int('frame count')
@@ -129,8 +173,9 @@ def read_skeleton_file(path: str) -> Tuple[Dict[str, dict], int]:
         valid += 1
     if any(ln.strip() for ln in lines[pos:]):
         raise ValueError(f'{path}: line {pos + 1}: unexpected data after the {num_raw_frames} frames')
-    bodies = {b: dict(joints=np.stack(joints_of[b]), frames=np.asarray(frames_of[b], dtype=np.int64))
-              for b in joints_of}
+    bodies = {
+        b: dict(joints=np.stack(joints_of[b]), frames=np.asarray(frames_of[b], dtype=np.int64)) for b in joints_of
+    }
     return bodies, valid
 
 
@@ -149,8 +194,7 @@ def denoise_bodies(bodies: Dict[str, dict]) -> List[dict]:
     """
     if len(bodies) <= 1:
         return list(bodies.values())
-    kept = {b: dict(d, motion=_motion(d['joints'])) for b, d in bodies.items()
-            if len(d['frames']) > NOISE_LEN_THR}
+    kept = {b: dict(d, motion=_motion(d['joints'])) for b, d in bodies.items() if len(d['frames']) > NOISE_LEN_THR}
     for b in list(kept):
         if len(kept) <= 1:
             break
@@ -207,7 +251,7 @@ def skeleton_to_annotation(path: str) -> dict:
     """
     name = osp.basename(path)
     if name.endswith('.skeleton'):
-        name = name[:-len('.skeleton')]
+        name = name[: -len('.skeleton')]
     meta = parse_ntu_name(name)
     bodies, num_frames = read_skeleton_file(path)
     if not bodies:
@@ -216,8 +260,7 @@ def skeleton_to_annotation(path: str) -> dict:
         keypoint = bodies_to_keypoint(denoise_bodies(bodies), num_frames)
     except NoBodyError as e:
         raise NoBodyError(f'{path}: {e}') from None
-    return dict(frame_dir=name, label=meta['action'] - 1, keypoint=keypoint,
-                total_frames=int(keypoint.shape[1]))
+    return dict(frame_dir=name, label=meta['action'] - 1, keypoint=keypoint, total_frames=int(keypoint.shape[1]))
 
 
 def load_missing_list(path: Optional[str] = DEFAULT_MISSING_LIST) -> Set[str]:
@@ -269,9 +312,13 @@ def _convert_one(path: str):
         return 'skip', str(e)
 
 
-def convert_ntu_skeletons(data_path: str, out_dir: str, num_workers: int = 0,
-                          missing_list: Optional[str] = DEFAULT_MISSING_LIST,
-                          progress: bool = True) -> dict:
+def convert_ntu_skeletons(
+    data_path: str,
+    out_dir: str,
+    num_workers: int = 0,
+    missing_list: Optional[str] = DEFAULT_MISSING_LIST,
+    progress: bool = True,
+) -> dict:
     """Convert every ``<name>.skeleton`` in ``data_path`` and write ``ntu60_3danno.pkl`` (samples
     of setups 1-17 with actions 1-60) and, when actions 61+ are present, ``ntu120_3danno.pkl``
     (all samples), each ``dict(split=..., annotations=[...])`` sorted by name.
@@ -287,20 +334,22 @@ def convert_ntu_skeletons(data_path: str, out_dir: str, num_workers: int = 0,
     missing = load_missing_list(missing_list)
     files = sorted(f for f in os.listdir(data_path) if f.endswith('.skeleton'))
     for f in files:
-        parse_ntu_name(f[:-len('.skeleton')])  # fail early, naming the file
+        parse_ntu_name(f[: -len('.skeleton')])  # fail early, naming the file
     if not files:
         raise FileNotFoundError(f'{data_path}: no .skeleton files')
-    todo = [osp.join(data_path, f) for f in files if f[:-len('.skeleton')] not in missing]
+    todo = [osp.join(data_path, f) for f in files if f[: -len('.skeleton')] not in missing]
     excluded = len(files) - len(todo)
 
     def iterate(results):
         if not progress:
             return results
         from tqdm import tqdm
+
         return tqdm(results, total=len(todo), desc='ntu_preproc', unit='file')
 
     if num_workers > 0:
         import multiprocessing
+
         with multiprocessing.get_context('spawn').Pool(num_workers) as pool:
             results = list(iterate(pool.imap(_convert_one, todo, chunksize=16)))
     else:
@@ -310,8 +359,11 @@ def convert_ntu_skeletons(data_path: str, out_dir: str, num_workers: int = 0,
 
     os.makedirs(out_dir, exist_ok=True)
     summary = dict(written=[], num_samples={}, skipped=skipped, excluded=excluded)
-    ntu60 = [a for a in annotations if parse_ntu_name(a['frame_dir'])['setup'] <= 17
-             and parse_ntu_name(a['frame_dir'])['action'] <= 60]
+    ntu60 = [
+        a
+        for a in annotations
+        if parse_ntu_name(a['frame_dir'])['setup'] <= 17 and parse_ntu_name(a['frame_dir'])['action'] <= 60
+    ]
     outputs = [('ntu60', ntu60)]
     if any(parse_ntu_name(a['frame_dir'])['action'] > 60 for a in annotations):
         outputs.append(('ntu120', annotations))

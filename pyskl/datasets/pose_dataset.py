@@ -1,4 +1,5 @@
 """``PoseDataset``: skeleton annotations of PYSKL / MMAction2 pickles, validated at load time."""
+
 import logging
 from typing import Callable, List, Optional, Sequence, Tuple, Union
 
@@ -90,23 +91,25 @@ class PoseDataset(BaseDataset):
     ``metainfo`` holds ``num_classes``, ``layout`` and ``split``.
     """
 
-    def __init__(self,
-                 ann_file: str,
-                 pipeline: Sequence[Union[dict, Callable]],
-                 split: Optional[str] = None,
-                 valid_ratio: Optional[float] = None,
-                 box_thr: Optional[float] = None,
-                 memcached: bool = False,
-                 test_mode: bool = False,
-                 layout: Union[str, dict, None] = None,
-                 num_classes: Optional[int] = None,
-                 value_checks: str = 'warn',
-                 value_bound: Optional[float] = None,
-                 metainfo: Optional[dict] = None,
-                 data_root: str = '',
-                 indices: Union[int, Sequence[int], None] = None,
-                 serialize_data: bool = True,
-                 lazy_init: bool = False):
+    def __init__(
+        self,
+        ann_file: str,
+        pipeline: Sequence[Union[dict, Callable]],
+        split: Optional[str] = None,
+        valid_ratio: Optional[float] = None,
+        box_thr: Optional[float] = None,
+        memcached: bool = False,
+        test_mode: bool = False,
+        layout: Union[str, dict, None] = None,
+        num_classes: Optional[int] = None,
+        value_checks: str = 'warn',
+        value_bound: Optional[float] = None,
+        metainfo: Optional[dict] = None,
+        data_root: str = '',
+        indices: Union[int, Sequence[int], None] = None,
+        serialize_data: bool = True,
+        lazy_init: bool = False,
+    ):
         if split is not None and not isinstance(split, str):
             raise TypeError(f'PoseDataset: split must be a str or None, got {split!r}')
         if valid_ratio is not None:
@@ -118,8 +121,9 @@ class PoseDataset(BaseDataset):
             raise ValueError(f'PoseDataset: num_classes must be a positive int or None, got {num_classes!r}')
         if value_checks not in VALUE_CHECKS:
             raise ValueError(f'PoseDataset: value_checks must be one of {VALUE_CHECKS}, got {value_checks!r}')
-        if value_bound is not None and (isinstance(value_bound, bool) or not isinstance(value_bound, (int, float))
-                                        or not value_bound > 0):
+        if value_bound is not None and (
+            isinstance(value_bound, bool) or not isinstance(value_bound, (int, float)) or not value_bound > 0
+        ):
             raise ValueError(f'PoseDataset: value_bound must be a positive number or None, got {value_bound!r}')
         self.split = split
         self.value_checks = value_checks
@@ -133,6 +137,7 @@ class PoseDataset(BaseDataset):
         self.num_node = None
         if layout is not None:
             from pyskl.core.layout import get_layout
+
             self.num_node = get_layout(layout).stored_num_node
         self.num_classes = None if num_classes is None else int(num_classes)
         transforms = []
@@ -142,9 +147,17 @@ class PoseDataset(BaseDataset):
             if not callable(transform):
                 raise TypeError(f'PoseDataset: pipeline entries must be dicts or callables, got {transform!r}')
             transforms.append(transform)
-        super().__init__(ann_file=ann_file, metainfo=metainfo, data_root=data_root, data_prefix=dict(),
-                         indices=indices, serialize_data=serialize_data, pipeline=transforms,
-                         test_mode=test_mode, lazy_init=lazy_init)
+        super().__init__(
+            ann_file=ann_file,
+            metainfo=metainfo,
+            data_root=data_root,
+            data_prefix=dict(),
+            indices=indices,
+            serialize_data=serialize_data,
+            pipeline=transforms,
+            test_mode=test_mode,
+            lazy_init=lazy_init,
+        )
         # set here, not through `metainfo=`: mmengine would try to open the strings as meta files
         self._metainfo.update(layout=layout, split=split)
         if self.num_classes is not None:
@@ -162,9 +175,15 @@ class PoseDataset(BaseDataset):
             IsADirectoryError: if ``ann_file`` is a directory.
             ValueError: listing the problems found (see the class docstring).
         """
-        data_list, report = load_annotations(self.ann_file, self.split, num_node=self.num_node, layout=self.layout,
-                                             num_classes=self.num_classes, value_checks=self.value_checks,
-                                             value_bound=self.value_bound)
+        data_list, report = load_annotations(
+            self.ann_file,
+            self.split,
+            num_node=self.num_node,
+            layout=self.layout,
+            num_classes=self.num_classes,
+            value_checks=self.value_checks,
+            value_bound=self.value_bound,
+        )
         self.data_warnings = [report] if report else []
         if report:
             print_log(report, logger='current', level=logging.WARNING)
@@ -175,8 +194,9 @@ class PoseDataset(BaseDataset):
 
     def filter_data(self) -> List[dict]:
         """Apply PYSKL's ``valid_ratio`` / ``box_thr`` filter and drop ``valid`` / ``box_score``."""
-        data_list, report = filter_valid_ratio(self.data_list, self.valid_ratio, self.box_thr, self.ann_file,
-                                               self.split)
+        data_list, report = filter_valid_ratio(
+            self.data_list, self.valid_ratio, self.box_thr, self.ann_file, self.split
+        )
         if report:
             print_log(report, logger='current')
         for info in data_list:
@@ -214,21 +234,28 @@ class PoseDataset(BaseDataset):
         results.update(test_mode=self.test_mode, rng=make_rng(seeds), modality='Pose', start_index=0)
         data = self.pipeline(results)
         if data is None:
-            raise RuntimeError(f'{self.ann_file}: the pipeline returned None for sample {index} '
-                               f'(frame_dir={results.get("frame_dir")!r}); skeleton transforms must not drop samples')
+            raise RuntimeError(
+                f'{self.ann_file}: the pipeline returned None for sample {index} '
+                f'(frame_dir={results.get("frame_dir")!r}); skeleton transforms must not drop samples'
+            )
         return data
 
     def __getitem__(self, key) -> dict:
         """``pipeline(results)`` of the sample named by ``key`` (int, ``(index, seed, epoch)`` or
         ``(index, seed, epoch, rng_index)``; see :func:`resolve_key` and :func:`make_rng`)."""
         if not self._fully_initialized:
-            print_log('PoseDataset: call full_init() before handing a lazily initialised dataset to '
-                      'dataloader workers, or each worker loads the annotations again',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                'PoseDataset: call full_init() before handing a lazily initialised dataset to '
+                'dataloader workers, or each worker loads the annotations again',
+                logger='current',
+                level=logging.WARNING,
+            )
             self.full_init()
         return self.prepare_data(key)
 
     def __repr__(self) -> str:
         n = len(self) if self._fully_initialized else 'not loaded'
-        return (f'{type(self).__name__}(ann_file={self.ann_file!r}, split={self.split!r}, samples={n}, '
-                f'test_mode={self.test_mode}, layout={self.layout!r})')
+        return (
+            f'{type(self).__name__}(ann_file={self.ann_file!r}, split={self.split!r}, samples={n}, '
+            f'test_mode={self.test_mode}, layout={self.layout!r})'
+        )

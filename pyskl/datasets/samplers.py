@@ -1,4 +1,5 @@
 """``SeededSampler``: mmengine's ``DefaultSampler`` that also hands out the augmentation seed."""
+
 import math
 from typing import Iterator, Optional, Sized, Tuple
 
@@ -41,13 +42,15 @@ class SeededSampler(DefaultSampler):
         world_size (int | None): Number of processes. Defaults to None (see ``rank``).
     """
 
-    def __init__(self,
-                 dataset: Sized,
-                 shuffle: bool = True,
-                 seed: Optional[int] = None,
-                 round_up: bool = True,
-                 rank: Optional[int] = None,
-                 world_size: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        dataset: Sized,
+        shuffle: bool = True,
+        seed: Optional[int] = None,
+        round_up: bool = True,
+        rank: Optional[int] = None,
+        world_size: Optional[int] = None,
+    ) -> None:
         super().__init__(dataset, shuffle=shuffle, seed=seed, round_up=round_up)
         if (rank is None) != (world_size is None):
             raise ValueError('SeededSampler: give both rank and world_size, or neither')

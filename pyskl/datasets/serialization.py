@@ -1,4 +1,5 @@
 """Holding a dataset's annotations as one pickled buffer shared by dataloader workers (numpy only)."""
+
 import pickle
 from typing import List, Tuple
 

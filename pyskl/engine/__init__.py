@@ -1,4 +1,5 @@
 """Runner glue: weights_only-safe checkpoints, CPU/gloo distributed launch, hooks."""
+
 from .checkpoint import PysklPretrainedInit, resolve_checkpoint_path, restore_history_buffers, to_weights_only
 from .checkpoint_hook import SafeCheckpointHook, WeightsOnlyCheckpointHook, find_resume_checkpoint
 from .dist import init_dist_env
@@ -8,7 +9,16 @@ from .runner import PysklRunner
 from .schedulers import CosineToEndLR
 
 __all__ = [
-    'WeightsOnlyCheckpointHook', 'to_weights_only', 'restore_history_buffers', 'init_dist_env',
-    'EvalProgressBarHook', 'CPUBF16OptimWrapper', 'PysklRunner', 'resolve_checkpoint_path', 'CosineToEndLR',
-    'SafeCheckpointHook', 'find_resume_checkpoint', 'PysklPretrainedInit'
+    'WeightsOnlyCheckpointHook',
+    'to_weights_only',
+    'restore_history_buffers',
+    'init_dist_env',
+    'EvalProgressBarHook',
+    'CPUBF16OptimWrapper',
+    'PysklRunner',
+    'resolve_checkpoint_path',
+    'CosineToEndLR',
+    'SafeCheckpointHook',
+    'find_resume_checkpoint',
+    'PysklPretrainedInit',
 ]

@@ -25,6 +25,7 @@ epochs 1..N: a run killed during validation resumes from ``epoch_{N-1}.pth`` and
 Temporary files of a killed save (``.<name>.<pid>.<hex>.tmp``) are never taken for checkpoints and
 are removed by the next ``before_train`` or save. :func:`find_resume_checkpoint` picks the checkpoint a re-run resumes.
 """
+
 import os
 import os.path as osp
 import re
@@ -61,8 +62,10 @@ def find_resume_checkpoint(work_dir: str) -> Optional[str]:
         with open(record) as f:
             recorded = f.read().strip()
         if recorded:
-            for candidate in (recorded if osp.isabs(recorded) else osp.join(work_dir, recorded),
-                              osp.join(work_dir, osp.basename(recorded))):
+            for candidate in (
+                recorded if osp.isabs(recorded) else osp.join(work_dir, recorded),
+                osp.join(work_dir, osp.basename(recorded)),
+            ):
                 if osp.isfile(candidate):
                     return candidate
     latest = osp.join(work_dir, LATEST)
@@ -110,11 +113,14 @@ class SafeCheckpointHook(CheckpointHook):
             self.max_keep_ckpts = max_keep
         if max_keep > 0:
             from collections import deque
+
             self.keep_ckpt_ids = deque(runner.message_hub.get_info('keep_ckpt_ids', []), max_keep)
         self._local = self.file_client_args is None and isinstance(self.file_backend, LocalBackend)
         if self._local and not getattr(runner, 'saves_atomically', False):
-            runner.logger.warning(f'{type(runner).__name__} writes checkpoints in place: a kill during a save '
-                                  "can leave a truncated file (use runner_type='PysklRunner')")
+            runner.logger.warning(
+                f'{type(runner).__name__} writes checkpoints in place: a kill during a save '
+                "can leave a truncated file (use runner_type='PysklRunner')"
+            )
         if self._local and is_main_process():
             self._repair(runner)
 
@@ -131,8 +137,12 @@ class SafeCheckpointHook(CheckpointHook):
         with open(record) as f:
             last = f.read().strip()
         latest = self._path(LATEST)
-        if (last and osp.dirname(osp.abspath(last)) == out_dir and osp.isfile(last)
-                and not (osp.isfile(latest) and osp.samefile(last, latest))):
+        if (
+            last
+            and osp.dirname(osp.abspath(last)) == out_dir
+            and osp.isfile(last)
+            and not (osp.isfile(latest) and osp.samefile(last, latest))
+        ):
             link_or_copy_atomic(last, latest)
 
     # -- file operations ------------------------------------------------------------------------
@@ -162,8 +172,7 @@ class SafeCheckpointHook(CheckpointHook):
                 runner.logger.info(f'Removed {tmp}, left by an interrupted save')
             if osp.lexists(path) and self._key(path) not in self._written:
                 self._set_aside(runner, path)
-        runner.save_checkpoint(self.out_dir, filename, self.file_client_args, backend_args=self.backend_args,
-                               **kwargs)
+        runner.save_checkpoint(self.out_dir, filename, self.file_client_args, backend_args=self.backend_args, **kwargs)
         self._written.add(self._key(path))
         return path
 
@@ -197,7 +206,8 @@ class SafeCheckpointHook(CheckpointHook):
         """Whether mmengine's ``EpochBasedTrainLoop`` validates right after the current epoch."""
         loop = runner.train_loop
         if getattr(runner, '_val_loop', None) is None or not all(
-                hasattr(loop, k) for k in ('val_begin', 'val_interval', 'max_epochs')):
+            hasattr(loop, k) for k in ('val_begin', 'val_interval', 'max_epochs')
+        ):
             return False
         epoch = runner.epoch + 1  # the loop counts the epoch after the after_train_epoch hooks
         return epoch >= loop.val_begin and (epoch % loop.val_interval == 0 or epoch == loop.max_epochs)
@@ -206,7 +216,8 @@ class SafeCheckpointHook(CheckpointHook):
         if not self.by_epoch:
             return
         if self.every_n_epochs(runner, self.interval, self.save_begin) or (
-                self.save_last and self.is_last_train_epoch(runner)):
+            self.save_last and self.is_last_train_epoch(runner)
+        ):
             if self._validates_after_this_epoch(runner):
                 self._pending_epoch_save = True  # saved in after_val_epoch, with the validation's outcome
                 return
@@ -237,8 +248,15 @@ class SafeCheckpointHook(CheckpointHook):
         filename = self.filename_tmpl.format(step)
         self.last_ckpt = self._path(filename)
         runner.message_hub.update_info('last_ckpt', self.last_ckpt)
-        self._save(runner, filename, save_optimizer=self.save_optimizer,
-                   save_param_scheduler=self.save_param_scheduler, meta=meta, by_epoch=self.by_epoch, **self.args)
+        self._save(
+            runner,
+            filename,
+            save_optimizer=self.save_optimizer,
+            save_param_scheduler=self.save_param_scheduler,
+            meta=meta,
+            by_epoch=self.by_epoch,
+            **self.args,
+        )
         self._publish_pointers(runner)
         if drop is not None:
             self._remove(runner, self._path(self.filename_tmpl.format(drop)), keep=self.last_ckpt)
@@ -275,10 +293,11 @@ class SafeCheckpointHook(CheckpointHook):
             else:
                 self.best_ckpt_path_dict[key_indicator] = new_path
             runner.message_hub.update_info(ckpt_key, new_path)
-            self._save(runner, best_name, save_optimizer=False, save_param_scheduler=False, meta=meta,
-                       by_epoch=False)
-            runner.logger.info(f'The best checkpoint with {key_score:0.4f} {key_indicator} '
-                               f'at {cur_time} {cur_type} is saved to {best_name}.')
+            self._save(runner, best_name, save_optimizer=False, save_param_scheduler=False, meta=meta, by_epoch=False)
+            runner.logger.info(
+                f'The best checkpoint with {key_score:0.4f} {key_indicator} '
+                f'at {cur_time} {cur_type} is saved to {best_name}.'
+            )
             replaced.append((old_path, new_path))
 
         if replaced and resave_last and self.last_ckpt is not None:
@@ -294,6 +313,7 @@ class WeightsOnlyCheckpointHook(Hook):
     Runs with the lowest priority so that it sees what other hooks add in
     ``before_save_checkpoint``. ``PysklRunner`` registers it when a config does not.
     """
+
     priority = 'LOWEST'
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:

@@ -6,6 +6,7 @@ initialises the default process group itself with the ``gloo`` backend when CUDA
 absent, before the Runner's ``setup_env`` (which skips its own initialisation when a
 process group already exists). With CUDA it defers to mmengine (``nccl`` by default).
 """
+
 import datetime
 import os
 import subprocess
@@ -22,7 +23,7 @@ LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 def _require_env(names, launcher):
     missing = [n for n in names if n not in os.environ]
     if missing:
-        hint = (' Start the job with torchrun / tools/dist_train.sh.' if launcher == 'pytorch' else '')
+        hint = ' Start the job with torchrun / tools/dist_train.sh.' if launcher == 'pytorch' else ''
         raise RuntimeError(f'--launcher {launcher}: environment variable(s) {", ".join(missing)} not set.{hint}')
 
 
@@ -37,8 +38,9 @@ def _slurm_env(port: Optional[int] = None) -> None:
     os.environ.setdefault('MASTER_PORT', '29500')
     if 'MASTER_ADDR' not in os.environ:
         node_list = os.environ['SLURM_NODELIST']
-        addr = subprocess.run(['scontrol', 'show', 'hostname', node_list], capture_output=True,
-                              text=True, check=True).stdout.split()[0]
+        addr = subprocess.run(
+            ['scontrol', 'show', 'hostname', node_list], capture_output=True, text=True, check=True
+        ).stdout.split()[0]
         os.environ['MASTER_ADDR'] = addr
     os.environ['WORLD_SIZE'] = str(ntasks)
     os.environ['RANK'] = str(proc_id)
@@ -89,8 +91,9 @@ def init_dist_env(launcher: str, backend: Optional[str] = None, **kwargs) -> boo
         _mpi_env(port)
     _require_env(('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'), launcher)
     os.environ.setdefault('LOCAL_RANK', '0')
-    torch_dist.init_process_group(backend='gloo', rank=int(os.environ['RANK']),
-                                  world_size=int(os.environ['WORLD_SIZE']), **kwargs)
+    torch_dist.init_process_group(
+        backend='gloo', rank=int(os.environ['RANK']), world_size=int(os.environ['WORLD_SIZE']), **kwargs
+    )
     return True
 
 

@@ -1,4 +1,5 @@
 """Runtime hooks: progress of the validation / test loops."""
+
 import sys
 import time
 from typing import Optional
@@ -59,6 +60,7 @@ class EvalProgressBarHook(Hook):
         mininterval (float): minimum seconds between bar refreshes on a terminal.
         line_interval (float): minimum seconds between progress lines when stderr is not a terminal.
     """
+
     priority = 'VERY_LOW'
 
     def __init__(self, enable: bool = True, mininterval: float = 1.0, line_interval: float = 10.0) -> None:
@@ -81,8 +83,16 @@ class EvalProgressBarHook(Hook):
             self._bar = _LineProgress(total, desc, stream, self.line_interval)
             return
         from tqdm import tqdm
-        self._bar = tqdm(total=total, desc=desc, unit='batch', file=stream, dynamic_ncols=True,
-                         mininterval=self.mininterval, leave=False)
+
+        self._bar = tqdm(
+            total=total,
+            desc=desc,
+            unit='batch',
+            file=stream,
+            dynamic_ncols=True,
+            mininterval=self.mininterval,
+            leave=False,
+        )
 
     def _step(self) -> None:
         if self._bar is not None:

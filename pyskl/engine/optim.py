@@ -1,4 +1,5 @@
 """Mixed precision on CPU: bfloat16 autocast (no loss scaling is needed for bfloat16)."""
+
 from contextlib import contextmanager
 
 import torch

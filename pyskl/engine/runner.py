@@ -1,4 +1,5 @@
 """``PysklRunner``: mmengine's Runner with weights_only checkpoint loading and CPU DDP."""
+
 import copy
 import os
 import pickle
@@ -29,8 +30,10 @@ def _safe_checkpoint_hook(hook, logger):
         if hook_type is CheckpointHook or hook_type in ('CheckpointHook', 'mmengine.CheckpointHook'):
             hook = dict(hook, type=SafeCheckpointHook)
     elif type(hook) is CheckpointHook:
-        logger.warning('A CheckpointHook object was passed: it deletes old checkpoints before writing new ones; '
-                       "pass dict(type='CheckpointHook', ...) to get pyskl's crash-safe SafeCheckpointHook")
+        logger.warning(
+            'A CheckpointHook object was passed: it deletes old checkpoints before writing new ones; '
+            "pass dict(type='CheckpointHook', ...) to get pyskl's crash-safe SafeCheckpointHook"
+        )
     return hook
 
 
@@ -97,8 +100,11 @@ class PysklRunner(Runner):
     def wrap_model(self, model_wrapper_cfg: Optional[Dict], model: torch.nn.Module):
         if self.distributed and not torch.cuda.is_available() and not is_model_wrapper(model):
             if model_wrapper_cfg is None:
-                model_wrapper_cfg = dict(type='MMDistributedDataParallel', broadcast_buffers=False,
-                                         find_unused_parameters=self.cfg.get('find_unused_parameters', False))
+                model_wrapper_cfg = dict(
+                    type='MMDistributedDataParallel',
+                    broadcast_buffers=False,
+                    find_unused_parameters=self.cfg.get('find_unused_parameters', False),
+                )
             model_wrapper_cfg = copy.deepcopy(dict(model_wrapper_cfg))
             model_wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
             wrapper = model_wrapper_cfg['type']
@@ -109,9 +115,17 @@ class PysklRunner(Runner):
         return super().wrap_model(model_wrapper_cfg, model)
 
     @master_only
-    def save_checkpoint(self, out_dir: str, filename: str, file_client_args: Optional[dict] = None,
-                        save_optimizer: bool = True, save_param_scheduler: bool = True, meta: Optional[dict] = None,
-                        by_epoch: bool = True, backend_args: Optional[dict] = None):
+    def save_checkpoint(
+        self,
+        out_dir: str,
+        filename: str,
+        file_client_args: Optional[dict] = None,
+        save_optimizer: bool = True,
+        save_param_scheduler: bool = True,
+        meta: Optional[dict] = None,
+        by_epoch: bool = True,
+        backend_args: Optional[dict] = None,
+    ):
         """:meth:`mmengine.runner.Runner.save_checkpoint` (same arguments and contents), written
         crash-safely when ``out_dir`` is local: into a temporary file beside the target, fsynced,
         renamed over ``<out_dir>/<filename>`` with ``os.replace`` and the directory fsynced
@@ -120,20 +134,24 @@ class PysklRunner(Runner):
         from pyskl.core.fileio import write_atomic
 
         save = super().save_checkpoint
-        kwargs = dict(save_optimizer=save_optimizer, save_param_scheduler=save_param_scheduler, meta=meta,
-                      by_epoch=by_epoch)
-        if file_client_args is not None or not isinstance(get_file_backend(out_dir, backend_args=backend_args),
-                                                          LocalBackend):
+        kwargs = dict(
+            save_optimizer=save_optimizer, save_param_scheduler=save_param_scheduler, meta=meta, by_epoch=by_epoch
+        )
+        if file_client_args is not None or not isinstance(
+            get_file_backend(out_dir, backend_args=backend_args), LocalBackend
+        ):
             return save(out_dir, filename, file_client_args, backend_args=backend_args, **kwargs)
         path = osp.join(out_dir, filename)
         os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
         write_atomic(path, lambda tmp: save(out_dir, osp.relpath(tmp, out_dir), backend_args=backend_args, **kwargs))
 
-    def load_checkpoint(self,
-                        filename: str,
-                        map_location: Union[str, Callable] = 'cpu',
-                        strict: bool = False,
-                        revise_keys: Optional[List[Tuple[str, str]]] = None) -> dict:
+    def load_checkpoint(
+        self,
+        filename: str,
+        map_location: Union[str, Callable] = 'cpu',
+        strict: bool = False,
+        revise_keys: Optional[List[Tuple[str, str]]] = None,
+    ) -> dict:
         """Load ``filename`` with ``weights_only=True``, run the ``after_load_checkpoint``
         hooks (which restore the message hub's HistoryBuffers) and load the weights.
 
@@ -151,16 +169,24 @@ class PysklRunner(Runner):
         model = self.model.module if is_model_wrapper(self.model) else self.model
         state_dict = model_weights(checkpoint, path, revise_keys)
         if not self.cfg.get('allow_partial_load', False):
-            check_loaded_fraction(match_summary(model, state_dict), path,
-                                  float(self.cfg.get('min_load_fraction', 0.5)),
-                                  what='resume' if self._resume else 'load_from')
+            check_loaded_fraction(
+                match_summary(model, state_dict),
+                path,
+                float(self.cfg.get('min_load_fraction', 0.5)),
+                what='resume' if self._resume else 'load_from',
+            )
         load_state_dict(model, state_dict, strict=strict, logger=self.logger)
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint
 
-    def resume(self, filename: str, resume_optimizer: bool = True, resume_param_scheduler: bool = True,
-               map_location: Union[str, Callable] = 'default') -> None:
+    def resume(
+        self,
+        filename: str,
+        resume_optimizer: bool = True,
+        resume_param_scheduler: bool = True,
+        map_location: Union[str, Callable] = 'default',
+    ) -> None:
         """mmengine's ``Runner.resume`` without executing anything from the file.
 
         mmengine hands ``checkpoint['meta']['config']`` to ``Config.fromstring`` (which runs it as Python) to
@@ -178,10 +204,13 @@ class PysklRunner(Runner):
         meta = checkpoint.get('meta')
         epoch, it = (meta.get('epoch'), meta.get('iter')) if isinstance(meta, dict) else (None, None)
         if not all(type(v) is int and v >= 0 for v in (epoch, it)) or not isinstance(
-                checkpoint.get('message_hub'), dict):
-            raise FileFormatError(f'{filename}: not a training checkpoint that can be resumed (needs meta.epoch, '
-                                  'meta.iter as non-negative ints and message_hub); to start from its weights use '
-                                  'load_from without --resume')
+            checkpoint.get('message_hub'), dict
+        ):
+            raise FileFormatError(
+                f'{filename}: not a training checkpoint that can be resumed (needs meta.epoch, '
+                'meta.iter as non-negative ints and message_hub); to start from its weights use '
+                'load_from without --resume'
+            )
         self.train_loop._epoch, self.train_loop._iter = epoch, it
 
         resumed_seed = meta.get('seed', None)
@@ -190,16 +219,20 @@ class PysklRunner(Runner):
         current_seed = self._randomness_cfg.get('seed')
         if resumed_seed is not None and resumed_seed != current_seed:
             if current_seed is not None:
-                self.logger.warning(f'The value of random seed in the checkpoint "{resumed_seed}" is different '
-                                    f'from the value in `randomness` config "{current_seed}"')
+                self.logger.warning(
+                    f'The value of random seed in the checkpoint "{resumed_seed}" is different '
+                    f'from the value in `randomness` config "{current_seed}"'
+                )
             self._randomness_cfg.update(seed=resumed_seed)
             self.set_randomness(**self._randomness_cfg)
 
         dataset_meta = getattr(self.train_dataloader.dataset, 'metainfo', None)
         if pickle.dumps(meta.get('dataset_meta', None)) != pickle.dumps(dataset_meta):
-            self.logger.warning('The dataset metainfo from the resumed checkpoint is different from the current '
-                                'training dataset, please check the correctness of the checkpoint or the training '
-                                'dataset.')
+            self.logger.warning(
+                'The dataset metainfo from the resumed checkpoint is different from the current '
+                'training dataset, please check the correctness of the checkpoint or the training '
+                'dataset.'
+            )
 
         self.message_hub.load_state_dict(checkpoint['message_hub'])
 
@@ -208,8 +241,10 @@ class PysklRunner(Runner):
             self.optim_wrapper.load_state_dict(checkpoint['optimizer'])
 
         if resume_param_scheduler and self.param_schedulers is None:
-            self.logger.warning('`resume_param_scheduler` is True but `self.param_schedulers` is None, so skip '
-                                'resuming parameter schedulers')
+            self.logger.warning(
+                '`resume_param_scheduler` is True but `self.param_schedulers` is None, so skip '
+                'resuming parameter schedulers'
+            )
             resume_param_scheduler = False
         if 'param_schedulers' in checkpoint and resume_param_scheduler:
             self.param_schedulers = self.build_param_scheduler(self.param_schedulers)

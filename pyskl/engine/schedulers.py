@@ -6,6 +6,7 @@ schedulers; times the epoch length with ``convert_to_iter_based=True``) when it 
 anneals from the optimizer's lr at ``begin`` to ``eta_min`` at the *last* step of training. On resume the
 length comes from the current ``train_cfg``, not from the checkpoint, so a changed ``max_epochs`` takes effect.
 """
+
 from mmengine.logging import print_log
 from mmengine.optim.scheduler import CosineAnnealingLR
 from mmengine.optim.scheduler.param_scheduler import INF
@@ -34,16 +35,39 @@ class CosineToEndLR(CosineAnnealingLR):
         T_max: not accepted (use mmengine's ``CosineAnnealingLR`` for a fixed length).
     """
 
-    def __init__(self, optimizer, eta_min=None, begin=0, end=INF, last_step=-1, by_epoch=True, verbose=False,
-                 eta_min_ratio=None, T_max=None):
+    def __init__(
+        self,
+        optimizer,
+        eta_min=None,
+        begin=0,
+        end=INF,
+        last_step=-1,
+        by_epoch=True,
+        verbose=False,
+        eta_min_ratio=None,
+        T_max=None,
+    ):
         if T_max is not None:
-            raise ValueError(f'CosineToEndLR takes its length from the training (train_cfg.max_epochs); got '
-                             f'T_max={T_max}. Remove T_max, or use CosineAnnealingLR for a fixed length.')
+            raise ValueError(
+                f'CosineToEndLR takes its length from the training (train_cfg.max_epochs); got '
+                f'T_max={T_max}. Remove T_max, or use CosineAnnealingLR for a fixed length.'
+            )
         if end >= INF:
-            raise ValueError('CosineToEndLR needs `end`: the runner sets it to the training length when the '
-                             'config leaves it out; built by hand, pass end=number of steps.')
-        super().__init__(optimizer, T_max=self._length(begin, end), eta_min=eta_min, begin=begin, end=end,
-                         last_step=last_step, by_epoch=by_epoch, verbose=verbose, eta_min_ratio=eta_min_ratio)
+            raise ValueError(
+                'CosineToEndLR needs `end`: the runner sets it to the training length when the '
+                'config leaves it out; built by hand, pass end=number of steps.'
+            )
+        super().__init__(
+            optimizer,
+            T_max=self._length(begin, end),
+            eta_min=eta_min,
+            begin=begin,
+            end=end,
+            last_step=last_step,
+            by_epoch=by_epoch,
+            verbose=verbose,
+            eta_min_ratio=eta_min_ratio,
+        )
 
     @staticmethod
     def _length(begin, end):
@@ -58,10 +82,16 @@ class CosineToEndLR(CosineAnnealingLR):
         self.__dict__.update(keep)
         saved_end, saved_tmax = state_dict.get('end'), state_dict.get('T_max')
         if saved_end != self.end:
-            print_log(f'CosineToEndLR: the saved schedule ended at step {saved_end}; this run ends at step '
-                      f'{self.end}: the lr anneals from its current value to eta_min at step {self.end - 1}.',
-                      logger='current')
+            print_log(
+                f'CosineToEndLR: the saved schedule ended at step {saved_end}; this run ends at step '
+                f'{self.end}: the lr anneals from its current value to eta_min at step {self.end - 1}.',
+                logger='current',
+            )
             if saved_tmax is not None and self.last_step >= saved_tmax and self.last_step < self.T_max:
-                print_log('CosineToEndLR: the resumed schedule had already reached eta_min, so the added steps '
-                          'train at eta_min. To anneal again, start a new run from the weights '
-                          '(load_from=CKPT) instead of resuming.', logger='current', level=30)
+                print_log(
+                    'CosineToEndLR: the resumed schedule had already reached eta_min, so the added steps '
+                    'train at eta_min. To anneal again, start a new run from the weights '
+                    '(load_from=CKPT) instead of resuming.',
+                    logger='current',
+                    level=30,
+                )

@@ -1,4 +1,5 @@
 """Evaluation: accuracy functions and the metrics registered in ``pyskl.registry.METRICS``."""
+
 from .functional import label_ranks, mean_class_accuracy, top_k_accuracy
 from .metrics import AccMetric, DumpResults
 

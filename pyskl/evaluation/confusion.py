@@ -1,6 +1,7 @@
 """Confusion matrix and per-class accuracy of test predictions, as PNG and CSV (the library behind
 ``tools/analysis/confusion_matrix.py``). matplotlib is imported only when plotting; figures are drawn
 with ``matplotlib.figure.Figure`` (Agg rendering, no pyplot state, no display needed)."""
+
 import csv
 from typing import Optional, Sequence
 
@@ -23,7 +24,7 @@ def confusion_matrix(scores: np.ndarray, labels: np.ndarray, num_classes: Option
     scores = np.asarray(scores)
     labels = np.asarray(labels, dtype=np.int64)
     k = scores.shape[1] if num_classes is None else int(num_classes)
-    if scores.ndim != 2 or labels.shape != (scores.shape[0], ):
+    if scores.ndim != 2 or labels.shape != (scores.shape[0],):
         raise ValueError(f'scores must be (N, K) and labels (N,), got {scores.shape} and {labels.shape}')
     if labels.size and (labels.min() < 0 or labels.max() >= k):
         raise ValueError(f'labels must lie in [0, {k}), got {labels.min()}..{labels.max()}')
@@ -53,8 +54,14 @@ def write_per_class_csv(cm: np.ndarray, path: str, class_names: Optional[Sequenc
             writer.writerow([i, names[i], total, correct, acc, confused])
 
 
-def plot_confusion_matrix(cm: np.ndarray, path: str, class_names: Optional[Sequence[str]] = None,
-                          normalize: bool = True, title: str = 'Confusion matrix', dpi: int = 100) -> None:
+def plot_confusion_matrix(
+    cm: np.ndarray,
+    path: str,
+    class_names: Optional[Sequence[str]] = None,
+    normalize: bool = True,
+    title: str = 'Confusion matrix',
+    dpi: int = 100,
+) -> None:
     """Save ``cm`` (``(K, K)``, rows = true class) as a PNG heat map; rows are normalised to sum 1
     when ``normalize``. Class names label the axes (ticks are thinned out beyond 60 classes)."""
     from matplotlib.figure import Figure
@@ -82,7 +89,14 @@ def plot_confusion_matrix(cm: np.ndarray, path: str, class_names: Optional[Seque
         for i in range(k):
             for j in range(k):
                 if cm[i, j]:
-                    ax.text(j, i, f'{data[i, j]:.2f}' if normalize else str(cm[i, j]), ha='center',
-                            va='center', fontsize=7, color='white' if data[i, j] > 0.5 * data.max() else 'black')
+                    ax.text(
+                        j,
+                        i,
+                        f'{data[i, j]:.2f}' if normalize else str(cm[i, j]),
+                        ha='center',
+                        va='center',
+                        fontsize=7,
+                        color='white' if data[i, j] > 0.5 * data.max() else 'black',
+                    )
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)

@@ -9,6 +9,7 @@ and ``c < l``. In other words classes are ordered by descending score with ties 
 towards the lower class index, which is what ``np.argmax`` does, so top-1 accuracy
 agrees with ``argmax(scores) == label``.
 """
+
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -21,8 +22,9 @@ def _check_scores_labels(scores, labels):
     if scores.ndim != 2:
         raise ValueError(f'scores must have shape (N, K), got {scores.shape}')
     if labels.ndim != 1 or labels.shape[0] != scores.shape[0]:
-        raise ValueError(f'labels must have shape (N,) with N = {scores.shape[0]} '
-                         f'(the number of score rows), got {labels.shape}')
+        raise ValueError(
+            f'labels must have shape (N,) with N = {scores.shape[0]} (the number of score rows), got {labels.shape}'
+        )
     if scores.shape[0] == 0:
         raise ValueError('scores and labels are empty: no sample to evaluate')
     if not np.issubdtype(labels.dtype, np.integer):
@@ -32,8 +34,10 @@ def _check_scores_labels(scores, labels):
     num_classes = scores.shape[1]
     bad = np.flatnonzero((labels < 0) | (labels >= num_classes))
     if bad.size:
-        raise ValueError(f'labels must lie in [0, {num_classes}) (the number of score columns); '
-                         f'sample {int(bad[0])} has label {int(labels[bad[0]])}')
+        raise ValueError(
+            f'labels must lie in [0, {num_classes}) (the number of score columns); '
+            f'sample {int(bad[0])} has label {int(labels[bad[0]])}'
+        )
     if not np.all(np.isfinite(scores)):
         row = int(np.flatnonzero(~np.isfinite(scores).all(axis=1))[0])
         raise ValueError(f'scores contain NaN or inf (first at sample {row})')
@@ -72,7 +76,7 @@ def top_k_accuracy(scores, labels, topk: Sequence[int] = (1, 5)) -> List[float]:
         list[float]: one accuracy in ``[0, 1]`` per ``k``, in the order of ``topk``.
     """
     if isinstance(topk, int):
-        topk = (topk, )
+        topk = (topk,)
     for k in topk:
         if not isinstance(k, (int, np.integer)) or k < 1:
             raise ValueError(f'topk values must be integers >= 1, got {k!r}')

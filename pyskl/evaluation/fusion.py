@@ -10,6 +10,7 @@ Fusion is the weighted sum ``sum_i w_i * scores_i`` of the stored scores (probab
 default ``average_clips='prob'``), as in PYSKL's model-zoo 2-stream (J:B = 1:1) and 4-stream
 (J:B:JM:BM = 2:2:1:1) numbers.
 """
+
 import itertools
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -19,15 +20,15 @@ from pyskl.core.results import StreamResult, load_results, load_split_labels, st
 
 from .functional import mean_class_accuracy, top_k_accuracy
 
-__all__ = ['align_streams', 'fuse_scores', 'evaluate_scores', 'search_weights', 'STREAM_WEIGHTS',
-           'fuse_result_files']
+__all__ = ['align_streams', 'fuse_scores', 'evaluate_scores', 'search_weights', 'STREAM_WEIGHTS', 'fuse_result_files']
 
 #: PYSKL's model-zoo fusion weights.
 STREAM_WEIGHTS = {'2s': {'j': 1, 'b': 1}, '4s': {'j': 2, 'b': 2, 'jm': 1, 'bm': 1}}
 
 
-def align_streams(streams: Sequence[StreamResult],
-                  reference: Optional[StreamResult] = None) -> Tuple[List[np.ndarray], np.ndarray, Optional[List[str]]]:
+def align_streams(
+    streams: Sequence[StreamResult], reference: Optional[StreamResult] = None
+) -> Tuple[List[np.ndarray], np.ndarray, Optional[List[str]]]:
     """Check that ``streams`` predict the same samples and return their rows in one order.
 
     Args:
@@ -51,31 +52,40 @@ def align_streams(streams: Sequence[StreamResult],
     if ref is None:
         ref = next((s for s in streams if s.labels is not None), None)
         if ref is None:
-            raise ValueError('no labels: ' + ', '.join(s.source for s in streams) + ' carry no gt_label '
-                             '(PYSKL result.pkl files); give the annotation file and split (--ann-file, --split)')
+            raise ValueError(
+                'no labels: ' + ', '.join(s.source for s in streams) + ' carry no gt_label '
+                '(PYSKL result.pkl files); give the annotation file and split (--ann-file, --split)'
+            )
     n = len(ref)
     k = streams[0].num_classes
     for s in streams:
         if s.num_classes != k:
-            raise ValueError(f'different class counts: {streams[0].source} has {k} class scores per sample, '
-                             f'{s.source} has {s.num_classes}')
+            raise ValueError(
+                f'different class counts: {streams[0].source} has {k} class scores per sample, '
+                f'{s.source} has {s.num_classes}'
+            )
     num_classes = ref.extra.get('num_classes')
     if num_classes is not None and num_classes > k:
-        raise ValueError(f'{ref.source} has labels up to {num_classes - 1} but the results have only {k} '
-                         f'class scores ({streams[0].source})')
+        raise ValueError(
+            f'{ref.source} has labels up to {num_classes - 1} but the results have only {k} '
+            f'class scores ({streams[0].source})'
+        )
     out = []
     for s in streams:
         if len(s) != n:
-            raise ValueError(f'different lengths: {s.source} has {len(s)} samples, {ref.source} has {n}; '
-                             'were they tested on the same split?')
+            raise ValueError(
+                f'different lengths: {s.source} has {len(s)} samples, {ref.source} has {n}; '
+                'were they tested on the same split?'
+            )
         if ref.names is not None and s.names is not None:
             index = {name: i for i, name in enumerate(s.names)}
             missing = [name for name in ref.names if name not in index]
             if missing:
                 extra = sorted(set(s.names) - set(ref.names))
-                raise ValueError(f'different sample sets: {len(missing)} samples of {ref.source} are not in '
-                                 f'{s.source} (e.g. {missing[0]!r})' + (f'; it has {extra[0]!r} instead' if extra
-                                                                        else ''))
+                raise ValueError(
+                    f'different sample sets: {len(missing)} samples of {ref.source} are not in '
+                    f'{s.source} (e.g. {missing[0]!r})' + (f'; it has {extra[0]!r} instead' if extra else '')
+                )
             order = np.asarray([index[name] for name in ref.names])
         else:
             order = np.arange(n)
@@ -84,9 +94,11 @@ def align_streams(streams: Sequence[StreamResult],
             if diff.size:
                 i = int(diff[0])
                 name = f' ({ref.names[i]!r})' if ref.names is not None else ''
-                raise ValueError(f'labels disagree: sample {i}{name} has label {int(ref.labels[i])} in {ref.source} '
-                                 f'but {int(s.labels[order[i]])} in {s.source} ({diff.size} samples differ); '
-                                 'the files are misaligned or come from different splits')
+                raise ValueError(
+                    f'labels disagree: sample {i}{name} has label {int(ref.labels[i])} in {ref.source} '
+                    f'but {int(s.labels[order[i]])} in {s.source} ({diff.size} samples differ); '
+                    'the files are misaligned or come from different splits'
+                )
         out.append(s.scores[order])
     return out, ref.labels.copy(), (list(ref.names) if ref.names is not None else None)
 
@@ -95,7 +107,7 @@ def _check_weights(num_streams: int, weights: Optional[Sequence[float]]) -> np.n
     if weights is None:
         return np.ones(num_streams)
     weights = np.asarray(weights, dtype=np.float64)
-    if weights.shape != (num_streams, ):
+    if weights.shape != (num_streams,):
         raise ValueError(f'{num_streams} streams need {num_streams} weights, got {weights.tolist()}')
     if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
         raise ValueError(f'weights must be finite, >= 0 and not all 0, got {weights.tolist()}')
@@ -128,8 +140,9 @@ def evaluate_scores(scores: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
     return dict(top1=top1, top5=top5, mean1=mean_class_accuracy(scores, labels))
 
 
-def search_weights(scores: Sequence[np.ndarray], labels: np.ndarray,
-                   grid: Sequence[float] = (0, 0.5, 1, 1.5, 2, 3)) -> Tuple[Tuple[float, ...], Dict[str, float]]:
+def search_weights(
+    scores: Sequence[np.ndarray], labels: np.ndarray, grid: Sequence[float] = (0, 0.5, 1, 1.5, 2, 3)
+) -> Tuple[Tuple[float, ...], Dict[str, float]]:
     """Exhaustive search of fusion weights on one split.
 
     Every combination of ``grid`` values is tried (all-zero excluded; a combination proportional to
@@ -170,8 +183,12 @@ def search_weights(scores: Sequence[np.ndarray], labels: np.ndarray,
     return tuple(best), evaluate_scores(fuse_scores(scores, best), labels)
 
 
-def fuse_result_files(paths: Sequence[str], weights: Optional[Sequence[float]] = None,
-                      ann_file: Optional[str] = None, split: Optional[str] = None) -> dict:
+def fuse_result_files(
+    paths: Sequence[str],
+    weights: Optional[Sequence[float]] = None,
+    ann_file: Optional[str] = None,
+    split: Optional[str] = None,
+) -> dict:
     """Read, align, evaluate and fuse result files (the core of ``tools/analysis/fuse_results.py``).
 
     Args:
@@ -192,6 +209,12 @@ def fuse_result_files(paths: Sequence[str], weights: Optional[Sequence[float]] =
         raise ValueError('--split needs --ann-file')
     scores, labels, names = align_streams(streams, reference)
     fused = fuse_scores(scores, weights)
-    return dict(streams=[(stream_name(p), evaluate_scores(s, labels)) for p, s in zip(paths, scores)],
-                weights=[float(w) for w in weights], fused=evaluate_scores(fused, labels), scores=scores,
-                fused_scores=fused, labels=labels, names=names)
+    return dict(
+        streams=[(stream_name(p), evaluate_scores(s, labels)) for p, s in zip(paths, scores)],
+        weights=[float(w) for w in weights],
+        fused=evaluate_scores(fused, labels),
+        scores=scores,
+        fused_scores=fused,
+        labels=labels,
+        names=names,
+    )

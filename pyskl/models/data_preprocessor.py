@@ -20,8 +20,10 @@ class SkeletonDataPreprocessor(BaseDataPreprocessor):
         if isinstance(inputs, (list, tuple)):
             shapes = {tuple(x.shape) for x in inputs}
             if len(shapes) != 1:
-                raise ValueError(f'cannot batch skeleton inputs of different shapes {sorted(shapes)}; '
-                                 'use a fixed clip_len / num_person in the pipeline')
+                raise ValueError(
+                    f'cannot batch skeleton inputs of different shapes {sorted(shapes)}; '
+                    'use a fixed clip_len / num_person in the pipeline'
+                )
             inputs = torch.stack(list(inputs))
         samples = data.get('data_samples')
         if isinstance(samples, dict):

@@ -19,8 +19,9 @@ class CrossEntropyLoss(nn.Module):
         super().__init__()
         self.loss_weight = loss_weight
         self.label_smoothing = label_smoothing
-        self.register_buffer('class_weight', None if class_weight is None else torch.tensor(class_weight),
-                             persistent=False)
+        self.register_buffer(
+            'class_weight', None if class_weight is None else torch.tensor(class_weight), persistent=False
+        )
 
     def forward(self, cls_score: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         loss = F.cross_entropy(cls_score, label, weight=self.class_weight, label_smoothing=self.label_smoothing)
@@ -45,10 +46,11 @@ class ClassSpecificContrastiveLoss(nn.Module):
         temperature (float): Defaults to 0.125.
     """
 
-    optional_state_keys = ('avg_f', )
+    optional_state_keys = ('avg_f',)
 
-    def __init__(self, in_features: int, num_classes: int, feat_dim: int = 256, momentum: float = 0.9,
-                 temperature: float = 0.125):
+    def __init__(
+        self, in_features: int, num_classes: int, feat_dim: int = 256, momentum: float = 0.9, temperature: float = 0.125
+    ):
         super().__init__()
         self.momentum = momentum
         self.temperature = temperature

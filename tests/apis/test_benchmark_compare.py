@@ -1,4 +1,5 @@
 """tools/analysis/benchmark.py --compare-rev: this tree against a git revision, in fresh processes (a real run)."""
+
 import os
 import re
 import subprocess
@@ -12,9 +13,31 @@ TINY = ['model.backbone.base_channels=8', 'model.cls_head.in_channels=32']
 
 
 def test_compare_mode_prints_the_table_against_head():
-    cmd = [sys.executable, os.path.join(REPO_ROOT, 'tools', 'analysis', 'benchmark.py'), '--compare-rev', 'HEAD',
-           '--backbones', 'ST-GCN++', '--reps', '1', '--iters', '2', '--warmup', '0', '--threads', '1',
-           '--shape', '2', '2', '16', '25', '3', '--data-iters', '4', '--cfg-options'] + TINY
+    cmd = [
+        sys.executable,
+        os.path.join(REPO_ROOT, 'tools', 'analysis', 'benchmark.py'),
+        '--compare-rev',
+        'HEAD',
+        '--backbones',
+        'ST-GCN++',
+        '--reps',
+        '1',
+        '--iters',
+        '2',
+        '--warmup',
+        '0',
+        '--threads',
+        '1',
+        '--shape',
+        '2',
+        '2',
+        '16',
+        '25',
+        '3',
+        '--data-iters',
+        '4',
+        '--cfg-options',
+    ] + TINY
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
     assert res.returncode == 0, res.stderr[-3000:]
     head = subprocess.run(['git', '-C', REPO_ROOT, 'rev-parse', 'HEAD'], capture_output=True, text=True).stdout
@@ -35,5 +58,6 @@ def test_unknown_revision_and_backbone_are_clear_errors():
 
 def test_default_baseline_is_a_known_commit():
     from pyskl.apis.benchmark_compare import BASELINE_REV
+
     res = subprocess.run(['git', '-C', REPO_ROOT, 'cat-file', '-t', BASELINE_REV], capture_output=True, text=True)
     assert res.stdout.strip() == 'commit', res.stderr

@@ -1,4 +1,5 @@
 """Parameter / FLOP counting (pyskl.apis.complexity, tools/analysis/get_flops.py) vs the reference schemas."""
+
 import json
 import os
 import subprocess
@@ -13,11 +14,9 @@ CASES = [
     ('pyskl_stgcn_ntu60_xsub_3dkp', 'configs/stgcn/stgcn_pyskl_ntu60_xsub_3dkp/j.py', None),
     ('pyskl_stgcnpp_ntu60_xsub_3dkp', 'configs/stgcn++/stgcn++_ntu60_xsub_3dkp/j.py', None),
     ('pyskl_aagcn_ntu60_xsub_3dkp', 'configs/aagcn/aagcn_pyskl_ntu60_xsub_3dkp/j.py', None),
-    ('pyskl_aagcn_ntu60_xsub_hrnet', 'configs/aagcn/aagcn_pyskl_ntu60_xsub_3dkp/j.py',
-     {'layout': 'coco'}),
+    ('pyskl_aagcn_ntu60_xsub_hrnet', 'configs/aagcn/aagcn_pyskl_ntu60_xsub_3dkp/j.py', {'layout': 'coco'}),
     ('pyskl_msg3d_ntu60_xsub_3dkp', 'configs/msg3d/msg3d_pyskl_ntu60_xsub_3dkp/j.py', None),
-    ('pyskl_msg3d_ntu60_xsub_hrnet', 'configs/msg3d/msg3d_pyskl_ntu60_xsub_3dkp/j.py',
-     {'layout': 'coco'}),
+    ('pyskl_msg3d_ntu60_xsub_hrnet', 'configs/msg3d/msg3d_pyskl_ntu60_xsub_3dkp/j.py', {'layout': 'coco'}),
     ('pyskl_dgstgcn_ntu60_xsub_3dkp', 'configs/dgstgcn/ntu60_xsub_3dkp/j.py', None),
     ('pyskl_ctrgcn_ntu60_xsub_3dkp', 'configs/ctrgcn/ctrgcn_pyskl_ntu60_xsub_3dkp/j.py', None),
     ('pyskl_ctrgcn_ntu60_xsub_hrnet', 'configs/ctrgcn/ctrgcn_pyskl_ntu60_xsub_hrnet/j.py', None),

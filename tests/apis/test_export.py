@@ -1,6 +1,7 @@
 """ONNX export: every backbone exports and matches PyTorch in ONNX Runtime, the axes N, M, T are really dynamic
 (M fixed for 'MVC' models), MS-G3D's export twin is exact, and ``pyskl export --check`` works on a checkpoint
 saved by the training runner."""
+
 import os
 import subprocess
 import sys
@@ -44,7 +45,7 @@ def small_model(name):
     with torch.no_grad():
         for _ in range(2):
             model(torch.randn(4, 2, 40, 25, 3, generator=g), mode='tensor')
-        model.cls_head.fc_cls.weight.normal_(0, model.cls_head.in_channels ** -0.5, generator=g)
+        model.cls_head.fc_cls.weight.normal_(0, model.cls_head.in_channels**-0.5, generator=g)
     return model.eval()
 
 
@@ -96,6 +97,7 @@ def test_fixed_persons_model_rejects_another_m(tmp_path):
 @pytest.mark.parametrize('window,stride,dilation,T', [(3, 1, 1, 50), (5, 2, 1, 51), (3, 2, 2, 20), (5, 1, 3, 7)])
 def test_slice_windows_equal_unfold(window, stride, dilation, T):
     from pyskl.models.gcns.msg3d import UnfoldWindows
+
     x = torch.randn(2, 3, T, 25, generator=torch.Generator().manual_seed(0))
     expected = UnfoldWindows(window, stride, dilation)(x)
     assert torch.equal(SliceWindows(window, stride, dilation)(x), expected)
@@ -106,6 +108,7 @@ def trained(tmp_path_factory):
     """One epoch of the ST-GCN++ demo config (width 16) on a synthetic NTU-format annotation, saved by the
     training runner (tools/train.py)."""
     from pyskl.datasets.synthetic import make_demo_dataset
+
     root = tmp_path_factory.mktemp('export_trained')
     ann = str(root / 'demo.pkl')
     make_demo_dataset(ann, num_subjects=2, samples_per_class_per_subject=1, seed=0)
@@ -113,15 +116,27 @@ def trained(tmp_path_factory):
     for loader in ('train', 'val', 'test'):
         options += [f'{loader}_dataloader.num_workers=0', f'{loader}_dataloader.persistent_workers=False']
     config = os.path.join(REPO, 'configs', 'stgcn++', 'stgcn++_demo_3dkp', 'j.py')
-    run([sys.executable, os.path.join(REPO, 'tools', 'train.py'), config, '--work-dir', str(root / 'work'),
-         '--seed', '0', '--cfg-options', *options])
+    run(
+        [
+            sys.executable,
+            os.path.join(REPO, 'tools', 'train.py'),
+            config,
+            '--work-dir',
+            str(root / 'work'),
+            '--seed',
+            '0',
+            '--cfg-options',
+            *options,
+        ]
+    )
     return str(root / 'work' / 'epoch_1.pth')
 
 
 def run(cmd, ok=True):
     env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600
+    )
     assert (proc.returncode == 0) == ok, f'{cmd}\nexit {proc.returncode}\n{proc.stdout[-4000:]}'
     return proc.stdout
 
@@ -129,8 +144,23 @@ def run(cmd, ok=True):
 @pytest.mark.slow
 def test_cli_export_check_on_a_trained_checkpoint(trained, tmp_path):
     out = str(tmp_path / 'model.onnx')
-    text = run([sys.executable, '-m', 'pyskl', 'export', trained, '--format', 'onnx', '--out', out, '--check',
-                '--shapes', '1,1,50', '2,2,100'])
+    text = run(
+        [
+            sys.executable,
+            '-m',
+            'pyskl',
+            'export',
+            trained,
+            '--format',
+            'onnx',
+            '--out',
+            out,
+            '--check',
+            '--shapes',
+            '1,1,50',
+            '2,2,100',
+        ]
+    )
     assert "input skeleton ('batch', 'persons', 'frames', 25, 3)" in text and '(batch, 10) logits' in text
     lines = [line for line in text.splitlines() if line.startswith('  input')]
     assert len(lines) == 2 and all(line.endswith('ok') for line in lines), text
@@ -144,13 +174,29 @@ def test_cli_export_check_on_a_trained_checkpoint(trained, tmp_path):
 
 
 def test_cli_user_errors(tmp_path):
-    text = run([sys.executable, '-m', 'pyskl', 'export', str(tmp_path / 'missing.pth'), '--out',
-                str(tmp_path / 'm.onnx')], ok=False)
+    text = run(
+        [sys.executable, '-m', 'pyskl', 'export', str(tmp_path / 'missing.pth'), '--out', str(tmp_path / 'm.onnx')],
+        ok=False,
+    )
     assert 'error: checkpoint not found' in text and 'missing.pth' in text
     torch.save({'state_dict': {}}, tmp_path / 'bare.pth')
-    text = run([sys.executable, '-m', 'pyskl', 'export', str(tmp_path / 'bare.pth'), '--out',
-                str(tmp_path / 'm.onnx'), '--shapes', '1,2'], ok=False)
+    text = run(
+        [
+            sys.executable,
+            '-m',
+            'pyskl',
+            'export',
+            str(tmp_path / 'bare.pth'),
+            '--out',
+            str(tmp_path / 'm.onnx'),
+            '--shapes',
+            '1,2',
+        ],
+        ok=False,
+    )
     assert 'error: a shape is N,M,T' in text
-    text = run([sys.executable, '-m', 'pyskl', 'export', str(tmp_path / 'bare.pth'), '--out',
-                str(tmp_path / 'm.onnx')], ok=False)
+    text = run(
+        [sys.executable, '-m', 'pyskl', 'export', str(tmp_path / 'bare.pth'), '--out', str(tmp_path / 'm.onnx')],
+        ok=False,
+    )
     assert 'error:' in text and 'stores no pyskl config' in text

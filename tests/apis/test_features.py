@@ -1,4 +1,5 @@
 """Backbone features: keyed by frame_dir, shaped as documented, pooled as the head pools them."""
+
 import os
 import subprocess
 import sys
@@ -26,8 +27,12 @@ def test_features_are_the_head_input_and_keyed_by_frame_dir(demo_model, demo_tra
     assert feats['unpooled'].shape == (N, 2, C, 8, 25)
     np.testing.assert_allclose(feats['unpooled'].mean(axis=(3, 4)).mean(axis=1), feats['pooled'], atol=1e-5)
     # the classifier on the pooled features gives the model's scores for the same one-clip input
-    x = torch.stack([feature_pipeline(demo_model)(dict(a, test_mode=True, start_index=0, modality='Pose'))['inputs'][0]
-                     for a in samples[:4]])
+    x = torch.stack(
+        [
+            feature_pipeline(demo_model)(dict(a, test_mode=True, start_index=0, modality='Pose'))['inputs'][0]
+            for a in samples[:4]
+        ]
+    )
     with torch.no_grad():
         expected = demo_model(x, mode='tensor')
         got = demo_model.cls_head.fc_cls(torch.from_numpy(feats['pooled'][:4]))
@@ -51,17 +56,49 @@ def test_features_are_the_head_input_and_keyed_by_frame_dir(demo_model, demo_tra
 
 def test_extract_features_command(demo_trained, tmp_path):
     out = tmp_path / 'train.npy'
-    proc = subprocess.run([sys.executable, '-m', 'pyskl', 'extract-features', demo_trained['ckpt'], '--ann-file',
-                           demo_trained['ann_file'], '--split', 'xsub_train', '--out', str(out)],
-                          env=dict(os.environ, OMP_NUM_THREADS='1'), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'pyskl',
+            'extract-features',
+            demo_trained['ckpt'],
+            '--ann-file',
+            demo_trained['ann_file'],
+            '--split',
+            'xsub_train',
+            '--out',
+            str(out),
+        ],
+        env=dict(os.environ, OMP_NUM_THREADS='1'),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     names = demo_trained['data']['split']['xsub_train']
     assert np.load(out).shape == (len(names), 32)
     assert (tmp_path / 'train.frame_dir.txt').read_text().split() == names
     assert f'{len(names)} samples of' in proc.stdout and not (tmp_path / 'train.unpooled.npy').exists()
-    proc = subprocess.run([sys.executable, '-m', 'pyskl', 'extract-features', demo_trained['ckpt'], '--ann-file',
-                           demo_trained['ann_file'], '--split', 'nope', '--out', str(out)],
-                          env=dict(os.environ, OMP_NUM_THREADS='1'), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'pyskl',
+            'extract-features',
+            demo_trained['ckpt'],
+            '--ann-file',
+            demo_trained['ann_file'],
+            '--split',
+            'nope',
+            '--out',
+            str(out),
+        ],
+        env=dict(os.environ, OMP_NUM_THREADS='1'),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1 and "split 'nope' not found" in proc.stderr

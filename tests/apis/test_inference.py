@@ -41,6 +41,7 @@ def test_inference_recognizer_topk(repo_root, sample):
 def test_init_recognizer_from_a_config_object_resolves_like_a_path(repo_root):
     """A Config object gets the same resolution as a path (feats, layout and num_classes from the dataset)."""
     from mmengine.config import Config
+
     path = f'{repo_root}/configs/stgcn/stgcn_pyskl_ntu120_xset_3dkp/b.py'
     from_obj = init_recognizer(Config.fromfile(path), cfg_options={'model.backbone.base_channels': 8})
     from_path = init_recognizer(path, cfg_options={'model.backbone.base_channels': 8})

@@ -1,5 +1,6 @@
 """Predictions from .npy / annotation pickle / JSON frames / arrays agree with inference_recognizer; every bad
 input gets an error naming the file, the sample or frame, and the field."""
+
 import importlib.util
 import json
 import os
@@ -30,8 +31,9 @@ def test_npy_pickle_json_and_arrays_give_the_top1_of_inference_recognizer(demo_m
         (tmp_path / 'a.json').write_text(json.dumps(_frames_json(ann['keypoint'])))
         from_npy = predict_clips(demo_model, load_skeletons(str(tmp_path / 'a.npy')), topk=3)[0]
         from_json = predict_clips(demo_model, load_skeletons(str(tmp_path / 'a.json')), topk=3)[0]
-        from_pkl = predict_clips(demo_model, load_skeletons(demo_trained['ann_file'],
-                                                            frame_dir=ann['frame_dir']), topk=3)[0]
+        from_pkl = predict_clips(
+            demo_model, load_skeletons(demo_trained['ann_file'], frame_dir=ann['frame_dir']), topk=3
+        )[0]
         from_array = predict_clips(demo_model, [ann['keypoint']], topk=3)[0]
         for got in (from_npy, from_json, from_pkl, from_array):
             assert got['topk'][0].label == expected[0].label
@@ -54,8 +56,11 @@ def test_one_person_npy_and_whole_pickle_and_split(demo_trained, tmp_path):
 def test_json_frames_with_varying_persons_and_scores(tmp_path):
     """Persons may come and go; absent persons are zeros with score 0; 2D needs scores."""
     person = [[float(v), float(v) + 0.5] for v in range(17)]
-    frames = [dict(keypoints=[person], scores=[[0.9] * 17]), dict(keypoints=[], scores=[]),
-              dict(keypoints=[person, person], scores=[[0.8] * 17, [0.7] * 17])]
+    frames = [
+        dict(keypoints=[person], scores=[[0.9] * 17]),
+        dict(keypoints=[], scores=[]),
+        dict(keypoints=[person, person], scores=[[0.8] * 17, [0.7] * 17]),
+    ]
     path = tmp_path / 'f.json'
     path.write_text(json.dumps(frames))
     ann = load_json(str(path), layout='coco')[0]
@@ -108,8 +113,13 @@ def test_bad_inputs_name_file_sample_frame_and_field(tmp_path):
 
     pkl = str(tmp_path / 'bad.pkl')
     good = dict(frame_dir='ok', keypoint=np.ones((1, 10, 25, 3), np.float32))
-    dump_pickle(dict(split=dict(all=['ok', 'broken']), annotations=[
-        good, dict(frame_dir='broken', keypoint=np.ones((1, 10, 25, 3), np.float32), total_frames=12)]), pkl)
+    dump_pickle(
+        dict(
+            split=dict(all=['ok', 'broken']),
+            annotations=[good, dict(frame_dir='broken', keypoint=np.ones((1, 10, 25, 3), np.float32), total_frames=12)],
+        ),
+        pkl,
+    )
     msg = _error(load_skeletons, pkl)
     assert pkl in msg and "annotations[1] (frame_dir='broken')" in msg and "'total_frames'" in msg
     assert load_skeletons(pkl, frame_dir='ok')[0]['frame_dir'] == 'ok'  # labels are not needed
@@ -125,11 +135,29 @@ def test_predict_command_prints_topk_with_names_and_writes_csv(demo_trained, tmp
     ann = demo_trained['data']['annotations'][3]
     np.save(tmp_path / 's.npy', ann['keypoint'])
     env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run([sys.executable, '-m', 'pyskl', 'predict', demo_trained['ckpt'], str(tmp_path / 's.npy'),
-                           '--topk', '2', '--out', str(tmp_path / 'top.csv')], env=env, cwd=str(tmp_path),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'pyskl',
+            'predict',
+            demo_trained['ckpt'],
+            str(tmp_path / 's.npy'),
+            '--topk',
+            '2',
+            '--out',
+            str(tmp_path / 'top.csv'),
+        ],
+        env=env,
+        cwd=str(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     from pyskl.datasets.synthetic import CLASS_NAMES
+
     assert 's (%d frames):' % ann['keypoint'].shape[1] in proc.stdout
     assert any(name in proc.stdout for name in CLASS_NAMES) and '  2. ' in proc.stdout
     lines = (tmp_path / 'top.csv').read_text().splitlines()
@@ -137,8 +165,14 @@ def test_predict_command_prints_topk_with_names_and_writes_csv(demo_trained, tmp
     # a user's mistake: one line on stderr, exit 1 (the tools/ front door too)
     bad = tmp_path / 'bad.npy'
     np.save(bad, np.ones((1, 10, 17, 3), np.float32))
-    proc = subprocess.run([sys.executable, os.path.join(REPO, 'tools', 'predict.py'), demo_trained['ckpt'],
-                           str(bad)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, os.path.join(REPO, 'tools', 'predict.py'), demo_trained['ckpt'], str(bad)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 1 and proc.stderr.startswith('error: ') and 'V=17' in proc.stderr
     assert 'Traceback' not in proc.stderr
 
@@ -146,22 +180,45 @@ def test_predict_command_prints_topk_with_names_and_writes_csv(demo_trained, tmp
 HAS_MEDIAPIPE = importlib.util.find_spec('mediapipe') is not None
 
 
-@pytest.mark.skipif(not HAS_MEDIAPIPE, reason="SKIPPED: the 'pose' extra (mediapipe) is not installed in this "
-                                              'environment; CI runs these tests in .venv-pose')
+@pytest.mark.skipif(
+    not HAS_MEDIAPIPE,
+    reason="SKIPPED: the 'pose' extra (mediapipe) is not installed in this "
+    'environment; CI runs these tests in .venv-pose',
+)
 @pytest.mark.skipif(not os.path.isfile(VIDEO), reason='../shared/data/ntu_sample.avi not found')
 def test_predict_on_the_real_video_clip_with_windows(tmp_path):
     """A video goes through MediaPipe poses first (COCO-17, a 2D model; fresh weights: the shapes are the point)."""
     import torch
 
     from pyskl.apis import init_recognizer
+
     config = os.path.join(REPO, 'configs', 'stgcn++', 'stgcn++_demo_hrnet', 'j.py')
     model = init_recognizer(config)
     torch.save({'state_dict': model.state_dict()}, tmp_path / 'm.pth')
     out = tmp_path / 'seg.csv'
-    proc = subprocess.run([sys.executable, '-m', 'pyskl', 'predict', str(tmp_path / 'm.pth'), VIDEO, '--config',
-                           config, '--window', '30', '--stride', '15', '--out', str(out)],
-                          env=dict(os.environ, OMP_NUM_THREADS='1'), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'pyskl',
+            'predict',
+            str(tmp_path / 'm.pth'),
+            VIDEO,
+            '--config',
+            config,
+            '--window',
+            '30',
+            '--stride',
+            '15',
+            '--out',
+            str(out),
+        ],
+        env=dict(os.environ, OMP_NUM_THREADS='1'),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     assert 'ntu_sample (72 frames): 4 windows of 30 frames' in proc.stdout
     rows = out.read_text().splitlines()[1:]
@@ -191,6 +248,7 @@ def test_video_input_goes_through_pose_extraction_then_windows():
     from pyskl.apis import init_recognizer
     from pyskl.apis.predict import load_video
     from pyskl.apis.windows import sliding_window_predict
+
     config = os.path.join(REPO, 'configs', 'stgcn++', 'stgcn++_demo_hrnet', 'j.py')
     model = init_recognizer(config, cfg_options={'model.backbone.base_channels': 8, 'model.cls_head.in_channels': 32})
     ann = load_video(VIDEO, estimator=CentroidPose())[0]

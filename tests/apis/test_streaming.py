@@ -1,5 +1,6 @@
 """Live recognition on the repository clip read as a stream: frame-by-frame predictions equal the offline sliding
 windows for the same frames; the threaded mode drops windows instead of stalling; person slots; `pyskl live`."""
+
 import importlib.util
 import os
 import subprocess
@@ -49,14 +50,17 @@ def _estimator(kind) -> PoseEstimator:
         if not HAS_MEDIAPIPE:
             pytest.skip("SKIPPED: the 'pose' extra (mediapipe) is not installed; CI runs this in .venv-pose")
         from pyskl.datasets.pose_extraction import build_pose_estimator
+
         return build_pose_estimator('mediapipe')
     return CentroidPose()
 
 
 def _model(width=8):
     from pyskl.apis import init_recognizer
-    return init_recognizer(CONFIG, cfg_options={'model.backbone.base_channels': width,
-                                                'model.cls_head.in_channels': 4 * width})
+
+    return init_recognizer(
+        CONFIG, cfg_options={'model.backbone.base_channels': width, 'model.cls_head.in_channels': 4 * width}
+    )
 
 
 @pytest.fixture(scope='module')
@@ -71,8 +75,9 @@ def test_stream_equals_offline_windows_frame_by_frame(small_model, kind):
     whose scores are the offline windows' scores for the same frames; smoothing is the causal mean."""
     with _estimator(kind) as estimator:
         video = VideoFrames(VIDEO)
-        stream = StreamingRecognizer(small_model, window=30, stride=10, smooth=3, topk=2, img_shape=video.shape,
-                                     track=False)
+        stream = StreamingRecognizer(
+            small_model, window=30, stride=10, smooth=3, topk=2, img_shape=video.shape, track=False
+        )
         preds = []
         estimator.reset()
         for t, frame in enumerate(video):
@@ -87,7 +92,7 @@ def test_stream_equals_offline_windows_frame_by_frame(small_model, kind):
     scores = np.stack([p.scores for p in got])
     np.testing.assert_allclose(scores, offline.scores[:5], atol=1e-6)
     for i, p in enumerate(got):
-        np.testing.assert_allclose(p.smoothed, offline.scores[max(0, i - 2):i + 1].mean(0), atol=1e-6)
+        np.testing.assert_allclose(p.smoothed, offline.scores[max(0, i - 2) : i + 1].mean(0), atol=1e-6)
         assert [q.label for q in p.topk] == np.argsort(-p.smoothed, kind='stable')[:2].tolist()
     centred = smooth_scores(offline.scores, 3)  # the offline centred average, one window later
     np.testing.assert_allclose(np.stack([p.smoothed for p in got[2:]]), centred[1:4], atol=1e-6)
@@ -107,8 +112,9 @@ def test_threaded_mode_drops_windows_instead_of_stalling():
     poses = [estimator(frame) for frame in video]
     poses = poses * 3  # 216 frames
     recognised = []
-    stream = StreamingRecognizer(model, window=50, stride=1, img_shape=video.shape, threaded=True, track=False,
-                                 callback=recognised.append)
+    stream = StreamingRecognizer(
+        model, window=50, stride=1, img_shape=video.shape, threaded=True, track=False, callback=recognised.append
+    )
     returned = [stream.push(kp, score) for kp, score in poses]
     last = stream.close()
     stats = stream.stats()
@@ -162,15 +168,34 @@ def test_live_command_writes_the_overlaid_video_and_reports_fps_and_latency(tmp_
 
     (tmp_path / 'centroid_pose.py').write_text(textwrap.dedent(CENTROID_POSE))
     torch.save({'state_dict': _model(32).state_dict()}, tmp_path / 'm.pth')  # the config as it is
-    env = dict(os.environ, OMP_NUM_THREADS='1',
-               PYTHONPATH=os.pathsep.join([str(tmp_path), REPO, os.environ.get('PYTHONPATH', '')]))
-    base = [str(tmp_path / 'm.pth'), '--config', CONFIG, '--pose', 'centroid_pose:CentroidPose', '--window', '20',
-            '--stride', '5', '--smooth', '3']
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=os.pathsep.join([str(tmp_path), REPO, os.environ.get('PYTHONPATH', '')]),
+    )
+    base = [
+        str(tmp_path / 'm.pth'),
+        '--config',
+        CONFIG,
+        '--pose',
+        'centroid_pose:CentroidPose',
+        '--window',
+        '20',
+        '--stride',
+        '5',
+        '--smooth',
+        '3',
+    ]
     out = tmp_path / 'out.mp4'
-    proc = subprocess.run([sys.executable, '-m', 'pyskl', 'live'] + base + ['--source', VIDEO, '--out', str(out),
-                                                                           '--max-frames', '40'],
-                          env=env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable, '-m', 'pyskl', 'live'] + base + ['--source', VIDEO, '--out', str(out), '--max-frames', '40'],
+        env=env,
+        cwd=str(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     assert f'40 frames from {VIDEO}: ' in proc.stdout and ' fps processed (source 30.0 fps' in proc.stdout
     assert 'end-to-end latency per frame' in proc.stdout and 'recognition latency per window: mean' in proc.stdout
@@ -188,17 +213,31 @@ def test_live_command_writes_the_overlaid_video_and_reports_fps_and_latency(tmp_
     # a truncated file: the frames that decode are processed, then the run ends normally
     broken = tmp_path / 'broken.avi'
     broken.write_bytes(open(VIDEO, 'rb').read()[:600_000])
-    proc = subprocess.run([sys.executable, os.path.join(REPO, 'demo', 'webcam_demo.py')] + base
-                          + ['--source', str(broken), '--sync'], env=env, cwd=str(tmp_path), stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, os.path.join(REPO, 'demo', 'webcam_demo.py')] + base + ['--source', str(broken), '--sync'],
+        env=env,
+        cwd=str(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     processed = int(proc.stdout.split(' frames from ')[0])
     assert 20 <= processed < 72 and 'dropped (model busy)' in proc.stdout
 
     # a user's mistakes: one line on stderr
-    for source, message in ((str(tmp_path / 'absent.mp4'), 'no such video file'),
-                            (str(tmp_path / 'centroid_pose.py'), 'cannot open')):
-        proc = subprocess.run([sys.executable, '-m', 'pyskl', 'live'] + base + ['--source', source], env=env,
-                              cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              timeout=300)
+    for source, message in (
+        (str(tmp_path / 'absent.mp4'), 'no such video file'),
+        (str(tmp_path / 'centroid_pose.py'), 'cannot open'),
+    ):
+        proc = subprocess.run(
+            [sys.executable, '-m', 'pyskl', 'live'] + base + ['--source', source],
+            env=env,
+            cwd=str(tmp_path),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
         assert proc.returncode == 1 and proc.stderr.startswith('error: ') and message in proc.stderr, proc.stderr

@@ -1,6 +1,7 @@
 """pyskl.apis.streams in-process (GPUS = 1): the joint and bone streams of CTR-GCN and ProtoGCN are trained for one
 epoch on tiny synthetic data, tested, and their result files fused by ``pyskl fuse`` (issue 12: multi-stream fusion
 works for their result files); the streams of one process share no runner state."""
+
 import glob
 import os
 import pickle
@@ -23,6 +24,7 @@ FAMILIES = {
 def ann(tmp_path_factory):
     """3 subjects x 10 classes, one sample each: xsub_train 20, xsub_val 10."""
     from pyskl.datasets.synthetic import make_demo_dataset
+
     path = str(tmp_path_factory.mktemp('streams_data') / 'demo_3danno.pkl')
     make_demo_dataset(path, num_subjects=3, samples_per_class_per_subject=1, seed=0)
     return path
@@ -31,10 +33,12 @@ def ann(tmp_path_factory):
 def tiny_family(repo, folder, backbone, head, ann_file, out_dir):
     """j.py and b.py of a real family, shrunk: 16-frame clips, one clip, batch 4, one epoch, 10 classes."""
     from pyskl.core.config import load_config
+
     os.makedirs(out_dir)
     for stream in ('j', 'b'):
-        cfg = load_config(os.path.join(repo, folder, f'{stream}.py'),
-                          dict(num_classes=10, ann_file=ann_file, clip_len=16))
+        cfg = load_config(
+            os.path.join(repo, folder, f'{stream}.py'), dict(num_classes=10, ann_file=ann_file, clip_len=16)
+        )
         cfg.model.backbone.update(backbone)
         cfg.model.cls_head.in_channels = head
         for name in ('train', 'val', 'test'):
@@ -69,7 +73,7 @@ def test_two_streams_train_test_and_fuse(family, ann, tmp_path, repo_root, capsy
         assert stream_state(info['work_dir'], 1) == ('finished', info['checkpoint'])
         with open(info['result'], 'rb') as f:
             result = pickle.load(f)
-        assert len(result) == 10 and result[0].shape == (10, ) and abs(float(result[0].sum()) - 1) < 1e-4
+        assert len(result) == 10 and result[0].shape == (10,) and abs(float(result[0].sum()) - 1) < 1e-4
         # each runner logged to its own file, nothing of the other stream (no shared MessageHub / logger)
         logs = sorted(glob.glob(os.path.join(info['work_dir'], '*', '*.log')))
         assert len(logs) == 2, logs  # training, test

@@ -1,4 +1,5 @@
 """Sliding windows: the test pipeline per window, batched scores, smoothing, segments at the right places."""
+
 import json
 import os
 import subprocess
@@ -8,8 +9,14 @@ import numpy as np
 import pytest
 
 from pyskl.apis import inference_recognizer
-from pyskl.apis.windows import (segments_from_scores, sliding_window_predict, smooth_scores, window_inputs,
-                                window_scores, window_starts)
+from pyskl.apis.windows import (
+    segments_from_scores,
+    sliding_window_predict,
+    smooth_scores,
+    window_inputs,
+    window_scores,
+    window_starts,
+)
 
 W = 30  # the demo config's clip_len
 
@@ -23,11 +30,11 @@ def test_window_starts_cover_every_frame():
 
 
 def test_smoothing_is_a_centred_moving_average_without_edge_loss():
-    scores = np.array([[1., 0.], [0., 1.], [1., 0.], [1., 0.]])
+    scores = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
     out = smooth_scores(scores, 3)
     np.testing.assert_allclose(out[0], [0.5, 0.5])  # mean of the two windows that exist
     np.testing.assert_allclose(out[1], [2 / 3, 1 / 3])
-    np.testing.assert_allclose(out[3], [1., 0.])
+    np.testing.assert_allclose(out[3], [1.0, 0.0])
     np.testing.assert_array_equal(smooth_scores(scores, 1), scores.astype(np.float32))
     with pytest.raises(ValueError, match='odd'):
         smooth_scores(scores, 2)
@@ -39,20 +46,26 @@ def test_segments_tile_the_sequence():
     scores[:3, 2] = 1
     scores[3:, 0] = 0.5
     segs = segments_from_scores(starts, 30, 100, scores, ['a', 'b', 'c'])
-    assert segs == [dict(start=0, end=52, label=2, name='c', score=1.0),
-                    dict(start=52, end=100, label=0, name='a', score=0.5)]
+    assert segs == [
+        dict(start=0, end=52, label=2, name='c', score=1.0),
+        dict(start=52, end=100, label=0, name='a', score=0.5),
+    ]
 
 
 @pytest.mark.slow
 def test_each_window_is_what_the_test_pipeline_makes_of_a_w_frame_clip(demo_model, demo_trained):
     """Window scores equal inference_recognizer (the config's 10-clip test pipeline) on the window's frames."""
-    ann = next(a for a in demo_trained['data']['annotations']
-               if a['keypoint'].shape[0] == 1 and a['keypoint'].shape[1] >= 90 and np.all(a['keypoint'].any(-1)))
+    ann = next(
+        a
+        for a in demo_trained['data']['annotations']
+        if a['keypoint'].shape[0] == 1 and a['keypoint'].shape[1] >= 90 and np.all(a['keypoint'].any(-1))
+    )
     result = sliding_window_predict(demo_model, ann, window=W, stride=20)
-    assert result.starts.tolist() == list(range(0, ann['total_frames'] - W + 1, 20)) + \
-        ([ann['total_frames'] - W] if (ann['total_frames'] - W) % 20 else [])
+    assert result.starts.tolist() == list(range(0, ann['total_frames'] - W + 1, 20)) + (
+        [ann['total_frames'] - W] if (ann['total_frames'] - W) % 20 else []
+    )
     for s, row in zip(result.starts, result.scores):
-        top = inference_recognizer(demo_model, ann['keypoint'][:, s:s + W], topk=10)
+        top = inference_recognizer(demo_model, ann['keypoint'][:, s : s + W], topk=10)
         np.testing.assert_allclose(row[[p.label for p in top]], [p.score for p in top], atol=1e-5)
     # batch size does not change the scores
     inputs = window_inputs(demo_model, ann, W, result.starts)
@@ -66,14 +79,21 @@ def test_resampled_windows_are_what_the_val_pipeline_makes_of_the_window(demo_mo
     from mmengine.dataset import Compose
 
     from pyskl.registry import TRANSFORMS
+
     ann = next(a for a in demo_trained['data']['annotations'] if a['keypoint'].shape[1] >= 100)
     val = Compose([TRANSFORMS.build(t) for t in demo_model.cfg.val_dataloader.dataset.pipeline])
     starts = window_starts(ann['total_frames'], 60, 25)
     inputs = window_inputs(demo_model, ann, 60, starts, clip_len=W)
     assert inputs.shape == (len(starts), 2, W, 25, 3)
     for s, x in zip(starts, inputs):
-        clip = dict(keypoint=ann['keypoint'][:, s:s + 60], total_frames=60, test_mode=True, start_index=0, label=-1,
-                    modality='Pose')
+        clip = dict(
+            keypoint=ann['keypoint'][:, s : s + 60],
+            total_frames=60,
+            test_mode=True,
+            start_index=0,
+            label=-1,
+            modality='Pose',
+        )
         np.testing.assert_array_equal(val(clip)['inputs'][0].numpy(), x)
     result = sliding_window_predict(demo_model, ann, window=60, stride=25, clip_len=W)
     np.testing.assert_allclose(result.scores, window_scores(demo_model, inputs), atol=1e-6)
@@ -122,10 +142,10 @@ def test_segments_of_concatenated_actions_are_recovered(demo_model, demo_trained
         assert all(a['end'] == b['start'] for a, b in zip(segs, segs[1:]))
         owner = np.empty(270, int)
         for s in segs:
-            owner[s['start']:s['end']] = s['label']
+            owner[s['start'] : s['end']] = s['label']
         margin = W // 2 + W // 4 + (smooth // 2) * (W // 2)  # frames owned by windows that see one action only
         for start, end, label in truth:
-            assert (owner[start + (margin if start else 0):end - (margin if end < 270 else 0)] == label).all()
+            assert (owner[start + (margin if start else 0) : end - (margin if end < 270 else 0)] == label).all()
         main = [s for s in segs if s['end'] - s['start'] >= W]
         assert [s['label'] for s in main] == labels
         for (_, end, _), seg in zip(truth, main[:-1]):
@@ -134,10 +154,29 @@ def test_segments_of_concatenated_actions_are_recovered(demo_model, demo_trained
     # the command on the same sequence: segments JSON and the plot
     np.save(tmp_path / 'seq.npy', sequence)
     out, png = tmp_path / 'seg.json', tmp_path / 'scores.png'
-    proc = subprocess.run([sys.executable, '-m', 'pyskl', 'predict', demo_trained['ckpt'], str(tmp_path / 'seq.npy'),
-                           '--window', str(W), '--stride', str(W), '--out', str(out), '--plot', str(png)],
-                          env=dict(os.environ, OMP_NUM_THREADS='1'), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'pyskl',
+            'predict',
+            demo_trained['ckpt'],
+            str(tmp_path / 'seq.npy'),
+            '--window',
+            str(W),
+            '--stride',
+            str(W),
+            '--out',
+            str(out),
+            '--plot',
+            str(png),
+        ],
+        env=dict(os.environ, OMP_NUM_THREADS='1'),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(out.read_text())
     assert [(r['start'], r['end'], r['label']) for r in rows] == truth

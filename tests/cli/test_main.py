@@ -1,5 +1,6 @@
 """The ``pyskl`` dispatcher (pyskl.cli.main): its table, --help / --version / unknown commands, the tools/*.py
 front doors that share each command's parser, and ``python -m pyskl``."""
+
 import importlib.util
 import os
 import subprocess
@@ -11,19 +12,36 @@ from pyskl.cli.main import COMMANDS, main
 
 #: command -> its tools/ front door
 TOOLS = {
-    'train': 'train.py', 'test': 'test.py', 'inspect': 'misc/inspect_data.py',
-    'visualize': 'visualize_skeleton.py', 'flops': 'analysis/get_flops.py', 'benchmark': 'analysis/benchmark.py',
-    'analyze-logs': 'analysis/analyze_logs.py', 'confusion': 'analysis/confusion_matrix.py',
-    'print-config': 'misc/print_config.py', 'ntu-preproc': 'data/ntu_preproc.py',
-    'extract-2d': 'data/extract_2d_skeleton.py', 'make-demo-data': 'data/make_demo_data.py',
-    'fuse': 'analysis/fuse_results.py', 'export': 'deployment/export_onnx.py', 'predict': 'predict.py',
-    'extract-features': 'extract_features.py', 'live': '../demo/webcam_demo.py',
+    'train': 'train.py',
+    'test': 'test.py',
+    'inspect': 'misc/inspect_data.py',
+    'visualize': 'visualize_skeleton.py',
+    'flops': 'analysis/get_flops.py',
+    'benchmark': 'analysis/benchmark.py',
+    'analyze-logs': 'analysis/analyze_logs.py',
+    'confusion': 'analysis/confusion_matrix.py',
+    'print-config': 'misc/print_config.py',
+    'ntu-preproc': 'data/ntu_preproc.py',
+    'extract-2d': 'data/extract_2d_skeleton.py',
+    'make-demo-data': 'data/make_demo_data.py',
+    'fuse': 'analysis/fuse_results.py',
+    'export': 'deployment/export_onnx.py',
+    'predict': 'predict.py',
+    'extract-features': 'extract_features.py',
+    'live': '../demo/webcam_demo.py',
 }  # `streams`' front door is tools/dist_run_streams.sh
 
 
 def python(code, cwd=None, **env):
-    return subprocess.run([sys.executable, '-c', code], cwd=cwd, env=dict(os.environ, **env),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, '-c', code],
+        cwd=cwd,
+        env=dict(os.environ, **env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_help_lists_every_command(capsys):
@@ -43,6 +61,7 @@ def test_unknown_command_exits_2_with_a_message(capsys):
 
 def test_version(capsys):
     from pyskl import __version__
+
     assert main(['--version']) == 0 and capsys.readouterr().out.strip() == f'pyskl {__version__}'
     assert main(['-V']) == 0 and capsys.readouterr().out.strip() == f'pyskl {__version__}'
 
@@ -58,6 +77,7 @@ def test_each_command_help_exits_0(name, capsys):
 @pytest.mark.parametrize('name', list(COMMANDS))
 def test_command_module_follows_the_contract(name):
     import argparse
+
     module = importlib.import_module(f'pyskl.cli.{COMMANDS[name][0]}')
     parser = argparse.ArgumentParser(prog='outer')
     assert module.build_parser(parser) is parser  # adds its arguments to a given parser
@@ -65,14 +85,16 @@ def test_command_module_follows_the_contract(name):
 
 
 def test_top_level_help_and_command_help_import_no_torch():
-    code = ('import sys\nfrom pyskl.cli.main import COMMANDS, main\nassert main(["--help"]) == 0\n'
-            'assert "torch" not in sys.modules, "pyskl --help imported torch"\n'
-            'import importlib, importlib.util\n'
-            'for entry in COMMANDS.values():\n'
-            '    name = "pyskl.cli." + entry[0]\n'
-            '    if importlib.util.find_spec(name) is not None:\n'
-            '        importlib.import_module(name).build_parser()\n'
-            '        assert "torch" not in sys.modules, name + " imported torch"\n')
+    code = (
+        'import sys\nfrom pyskl.cli.main import COMMANDS, main\nassert main(["--help"]) == 0\n'
+        'assert "torch" not in sys.modules, "pyskl --help imported torch"\n'
+        'import importlib, importlib.util\n'
+        'for entry in COMMANDS.values():\n'
+        '    name = "pyskl.cli." + entry[0]\n'
+        '    if importlib.util.find_spec(name) is not None:\n'
+        '        importlib.import_module(name).build_parser()\n'
+        '        assert "torch" not in sys.modules, name + " imported torch"\n'
+    )
     proc = python(code)
     assert proc.returncode == 0, proc.stderr
 
@@ -80,14 +102,15 @@ def test_top_level_help_and_command_help_import_no_torch():
 def test_python_m_pyskl_is_the_same_command():
     proc = subprocess.run([sys.executable, '-m', 'pyskl', '--help'], stdout=subprocess.PIPE, text=True, timeout=120)
     assert proc.returncode == 0 and all(f'  {name}' in proc.stdout for name in COMMANDS)
-    proc = subprocess.run([sys.executable, '-m', 'pyskl', 'print-config', '--help'], stdout=subprocess.PIPE,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, '-m', 'pyskl', 'print-config', '--help'], stdout=subprocess.PIPE, text=True, timeout=120
+    )
     assert proc.returncode == 0 and proc.stdout.startswith('usage: pyskl print-config ')
 
 
 def test_tools_front_doors_take_the_commands_arguments(repo_root):
     """``python tools/X.py --help`` is ``pyskl <cmd> --help`` with the script's name as prog: same arguments."""
-    code = '''
+    code = """
 import contextlib, io, json, runpy, sys
 from pyskl.cli.main import main
 tools = json.loads(sys.argv[1])
@@ -106,12 +129,18 @@ for name, path in tools.items():
         helps.append(buf.getvalue())
     out[name] = helps
 print(json.dumps(out))
-'''
+"""
     import json
+
     tools = {name: os.path.join(repo_root, 'tools', path) for name, path in TOOLS.items()}
     assert set(TOOLS) == {n for n in COMMANDS if n != 'streams'}
-    proc = subprocess.run([sys.executable, '-c', code, json.dumps(tools)], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, '-c', code, json.dumps(tools)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     for name, (tool_help, cmd_help) in json.loads(proc.stdout).items():
         script = os.path.basename(TOOLS[name])
@@ -120,28 +149,42 @@ print(json.dumps(out))
 
         def options(text):
             return sorted(w for w in text.split() if w.startswith('--'))
+
         assert options(tool_help) == options(cmd_help) and options(cmd_help), name
 
 
 def test_user_error_is_one_line_not_a_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, '-m', 'pyskl', 'inspect', str(tmp_path / 'missing.pkl')],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, '-m', 'pyskl', 'inspect', str(tmp_path / 'missing.pkl')],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1 and proc.stderr.startswith('error: ') and 'missing.pkl' in proc.stderr
     assert 'Traceback' not in proc.stderr
-    proc = subprocess.run([sys.executable, '-m', 'pyskl', 'inspect'], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, '-m', 'pyskl', 'inspect'],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and 'usage: pyskl inspect' in proc.stderr  # argparse: bad arguments
 
 
 @pytest.mark.parametrize('name', ['train', 'inspect'])
 def test_long_cpu_commands_choose_passive_openmp_waits(name):
     """``passive`` commands set OMP_WAIT_POLICY=PASSIVE unless the environment sets it; the others leave it alone."""
-    code = ('import os, sys\nfrom pyskl.cli.main import main\n'
-            f'try:\n    main([{name!r}, "--help"])\nexcept SystemExit:\n    pass\n'
-            'print(os.environ.get("OMP_WAIT_POLICY"))\n')
+    code = (
+        'import os, sys\nfrom pyskl.cli.main import main\n'
+        f'try:\n    main([{name!r}, "--help"])\nexcept SystemExit:\n    pass\n'
+        'print(os.environ.get("OMP_WAIT_POLICY"))\n'
+    )
     env = {k: v for k, v in os.environ.items() if k != 'OMP_WAIT_POLICY'}
-    proc = subprocess.run([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     expected = 'PASSIVE' if COMMANDS[name][2] else 'None'
     assert proc.stdout.strip().splitlines()[-1] == expected

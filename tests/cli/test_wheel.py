@@ -1,6 +1,7 @@
 """The ``pyskl`` command from an installed wheel, without a checkout: the wheel is built from this tree, installed
 with ``pip install --target``, and run from a directory outside the repository with only the wheel's pyskl on
 ``PYTHONPATH`` (no ``tools/``, no ``configs/``)."""
+
 import os
 import shutil
 import subprocess
@@ -16,8 +17,9 @@ SOURCES = ('pyproject.toml', 'README.md', 'LICENSE', 'requirements.txt', 'requir
 
 
 def _run(cmd, cwd, env, timeout=600):
-    proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout
+    )
     assert proc.returncode == 0, f'{" ".join(map(str, cmd))}\nexit {proc.returncode}\n{proc.stdout[-6000:]}'
     return proc.stdout
 
@@ -36,12 +38,29 @@ def wheel_site(tmp_path_factory, repo_root):
         elif os.path.exists(path):
             shutil.copy(path, src / name)
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    _run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', str(tmp / 'dist'),
-          str(src)], cwd=str(tmp), env=env)
-    (wheel, ) = (tmp / 'dist').glob('pyskl-*.whl')
+    _run(
+        [
+            sys.executable,
+            '-m',
+            'pip',
+            'wheel',
+            '--no-deps',
+            '--no-build-isolation',
+            '-q',
+            '-w',
+            str(tmp / 'dist'),
+            str(src),
+        ],
+        cwd=str(tmp),
+        env=env,
+    )
+    (wheel,) = (tmp / 'dist').glob('pyskl-*.whl')
     site = tmp / 'site'
-    _run([sys.executable, '-m', 'pip', 'install', '--no-deps', '-q', '--target', str(site), str(wheel)],
-         cwd=str(tmp), env=env)
+    _run(
+        [sys.executable, '-m', 'pip', 'install', '--no-deps', '-q', '--target', str(site), str(wheel)],
+        cwd=str(tmp),
+        env=env,
+    )
     return wheel, site
 
 
@@ -74,23 +93,57 @@ def test_installed_command_runs_without_a_checkout(wheel_site, tmp_path, repo_ro
     # a real pipeline: demo data, its inspection, a config resolved from the checkout's configs/ into one
     # self-contained file, one epoch of training and a test of the checkpoint, all by the installed command
     ann = work / 'demo.pkl'
-    out = _run(pyskl + ['make-demo-data', '--out', str(ann), '--num-subjects', '3', '--samples-per-class', '1'],
-               cwd=str(work), env=env)
+    out = _run(
+        pyskl + ['make-demo-data', '--out', str(ann), '--num-subjects', '3', '--samples-per-class', '1'],
+        cwd=str(work),
+        env=env,
+    )
     assert f'to {ann}' in out and ann.is_file()
     out = _run(pyskl + ['inspect', str(ann), '--split', 'xsub_train'], cwd=str(work), env=env)
     assert 'Result: OK' in out
 
     config = work / 'tiny.py'
-    opts = ['model.backbone.base_channels=6', 'model.cls_head.in_channels=24', f'ann_file={ann}', 'clip_len=16',
-            'train_cfg.max_epochs=1', 'train_dataloader.dataset.times=1',
-            'test_dataloader.dataset.pipeline.2.num_clips=1']
+    opts = [
+        'model.backbone.base_channels=6',
+        'model.cls_head.in_channels=24',
+        f'ann_file={ann}',
+        'clip_len=16',
+        'train_cfg.max_epochs=1',
+        'train_dataloader.dataset.times=1',
+        'test_dataloader.dataset.pipeline.2.num_clips=1',
+    ]
     for loader in ('train', 'val', 'test'):
-        opts += [f'{loader}_dataloader.batch_size=4', f'{loader}_dataloader.num_workers=0',
-                 f'{loader}_dataloader.persistent_workers=False']
-    _run(pyskl + ['print-config', os.path.join(repo_root, 'configs', 'stgcn++', 'stgcn++_ntu60_xsub_3dkp', 'j.py'),
-                  '--out', str(config), '--cfg-options'] + opts, cwd=str(work), env=env)
+        opts += [
+            f'{loader}_dataloader.batch_size=4',
+            f'{loader}_dataloader.num_workers=0',
+            f'{loader}_dataloader.persistent_workers=False',
+        ]
+    _run(
+        pyskl
+        + [
+            'print-config',
+            os.path.join(repo_root, 'configs', 'stgcn++', 'stgcn++_ntu60_xsub_3dkp', 'j.py'),
+            '--out',
+            str(config),
+            '--cfg-options',
+        ]
+        + opts,
+        cwd=str(work),
+        env=env,
+    )
     _run(pyskl + ['train', str(config), '--work-dir', str(work / 'wd'), '--no-validate'], cwd=str(work), env=env)
     assert (work / 'wd' / 'epoch_1.pth').is_file()
-    out = _run(pyskl + ['test', str(work / 'wd' / 'epoch_1.pth'), '--out', str(work / 'result.pkl'),
-                        '--work-dir', str(work / 'test_wd')], cwd=str(work), env=env)
+    out = _run(
+        pyskl
+        + [
+            'test',
+            str(work / 'wd' / 'epoch_1.pth'),
+            '--out',
+            str(work / 'result.pkl'),
+            '--work-dir',
+            str(work / 'test_wd'),
+        ],
+        cwd=str(work),
+        env=env,
+    )
     assert 'Top-1:' in out and (work / 'result.pkl').is_file()

@@ -3,6 +3,7 @@ leaves inherit the PYSKL-named leaf they equal (and resolve to exactly its confi
 joined to each NTU benchmark once, so the DG-STGCN / ProtoGCN leaves only list bases and resolve to PYSKL's
 DG-STGCN recipe; ProtoGCN's 2D (FineGYM, Kinetics-400) leaves follow the original's per-modality settings.
 Loading only (no data, no training) except one model build per 2D dataset."""
+
 import ast
 import json
 import os
@@ -16,10 +17,20 @@ from repo_paths import CONFIG_DIR, REPO
 
 NTU = ['ntu60_xsub', 'ntu60_xview', 'ntu120_xsub', 'ntu120_xset']
 MMA_MODALITY = {'joint': 'j', 'bone': 'b', 'joint-motion': 'jm', 'bone-motion': 'bm'}
-DG_BASES = ['../../_base_/models/{model}.py', '../../_base_/datasets/{ds}_3dkp_dgstgcn.py',
-            '../../_base_/schedules/sgd_cosine_150e.py', '../../_base_/default_runtime.py']
-PROTOGCN_HEAD = {'j': (400, 0.2), 'jm': (400, 0.2), 'b': (100, 0.3), 'bm': (100, 0.3), 'k': (100, 0.1),
-                 'km': (100, 0.1)}
+DG_BASES = [
+    '../../_base_/models/{model}.py',
+    '../../_base_/datasets/{ds}_3dkp_dgstgcn.py',
+    '../../_base_/schedules/sgd_cosine_150e.py',
+    '../../_base_/default_runtime.py',
+]
+PROTOGCN_HEAD = {
+    'j': (400, 0.2),
+    'jm': (400, 0.2),
+    'b': (100, 0.3),
+    'bm': (100, 0.3),
+    'k': (100, 0.1),
+    'km': (100, 0.1),
+}
 
 
 def rel(path):
@@ -55,8 +66,11 @@ def assigned(path):
 
 def alias_target(path):
     """The PYSKL-named leaf an MMAction2-named leaf's name promises (from the name, not from its comment)."""
-    m = re.fullmatch(r'configs/skeleton/(stgcnpp|stgcn)/\1_8xb16-([a-z-]+)-u100-80e_(ntu60|ntu120)-xsub-keypoint-'
-                     r'(2d|3d)\.py', path)
+    m = re.fullmatch(
+        r'configs/skeleton/(stgcnpp|stgcn)/\1_8xb16-([a-z-]+)-u100-80e_(ntu60|ntu120)-xsub-keypoint-'
+        r'(2d|3d)\.py',
+        path,
+    )
     assert m, path
     model, modality, bench, dim = m.groups()
     ann = 'hrnet' if dim == '2d' else '3dkp'
@@ -96,8 +110,12 @@ def dg_pipeline(feats, kind):
     sampler = dict(type='UniformSampleDecode', clip_len=100)
     if kind != 'train':
         sampler['num_clips'] = 1 if kind == 'val' else 10
-    return pipe + [dict(type='GenSkeFeat', dataset='nturgb+d', feats=feats), sampler,
-                   dict(type='FormatGCNInput', num_person=2), dict(type='PackSkeletonInputs')]
+    return pipe + [
+        dict(type='GenSkeFeat', dataset='nturgb+d', feats=feats),
+        sampler,
+        dict(type='FormatGCNInput', num_person=2),
+        dict(type='PackSkeletonInputs'),
+    ]
 
 
 def test_dgstgcn_recipe_is_joined_once_per_benchmark():
@@ -116,8 +134,9 @@ def test_dgstgcn_leaves_list_bases_only(ds, model):
     folder = f'configs/{model}/{ds}_3dkp'
     bases = [b.format(model=model, ds=ds) for b in DG_BASES]
     if model == 'protogcn' and ds == 'ntu120_xsub':  # the original's j / jm add Spatial_Flip here
-        assert bases_of(f'{folder}/j.py') == bases[:2] + ['../../_base_/datasets/skeleton_3d_protogcn_flip.py'] + \
-            bases[2:]
+        assert (
+            bases_of(f'{folder}/j.py') == bases[:2] + ['../../_base_/datasets/skeleton_3d_protogcn_flip.py'] + bases[2:]
+        )
         assert assigned(f'{folder}/j.py') == ['train_pipeline', 'train_dataloader']
     else:
         assert bases_of(f'{folder}/j.py') == bases and assigned(f'{folder}/j.py') == []
@@ -137,15 +156,25 @@ def test_dgstgcn_leaf_resolves_to_pyskl_recipe(ds, feat):
     assert cfg.feats == [feat] and cfg.layout == 'nturgb+d' and cfg.num_classes == classes
     assert cfg.model.to_dict() == dict(
         type='RecognizerGCN',
-        backbone=dict(type='DGSTGCN', gcn_ratio=0.125, gcn_ctr='T', gcn_ada='T', in_channels=3,
-                      tcn_ms_cfg=[[3, 1], [3, 2], [3, 3], [3, 4], ['max', 3], '1x1'],
-                      graph_cfg=dict(layout='nturgb+d', mode='random', num_filter=8, init_off=.04, init_std=.02)),
-        cls_head=dict(type='GCNHead', in_channels=256, num_classes=classes))
+        backbone=dict(
+            type='DGSTGCN',
+            gcn_ratio=0.125,
+            gcn_ctr='T',
+            gcn_ada='T',
+            in_channels=3,
+            tcn_ms_cfg=[[3, 1], [3, 2], [3, 3], [3, 4], ['max', 3], '1x1'],
+            graph_cfg=dict(layout='nturgb+d', mode='random', num_filter=8, init_off=0.04, init_std=0.02),
+        ),
+        cls_head=dict(type='GCNHead', in_channels=256, num_classes=classes),
+    )
     ann = f'data/nturgbd/{bench}_3danno.pkl'
     train = cfg.train_dataloader.dataset
     assert train.type == 'RepeatDataset' and train.times == 1
-    for kind, ds_cfg, part in (('train', train.dataset, 'train'), ('val', cfg.val_dataloader.dataset, 'val'),
-                               ('test', cfg.test_dataloader.dataset, 'val')):
+    for kind, ds_cfg, part in (
+        ('train', train.dataset, 'train'),
+        ('val', cfg.val_dataloader.dataset, 'val'),
+        ('test', cfg.test_dataloader.dataset, 'val'),
+    ):
         assert (ds_cfg.ann_file, ds_cfg.split, ds_cfg.num_classes) == (ann, f'{split}_{part}', classes)
         assert ds_cfg.pipeline == dg_pipeline([feat], kind), kind
         assert cfg[f'{kind}_pipeline'] == dg_pipeline([feat], kind), kind
@@ -168,14 +197,21 @@ def test_protogcn_2d_leaf(ds, feat):
     train = cfg.train_dataloader.dataset
     assert train.type == 'RepeatDataset' and train.times == 1
     assert cfg.train_dataloader.batch_size == (16 if gym else 64)
-    for ds_cfg, split in ((train.dataset, 'train'), (cfg.val_dataloader.dataset, 'val'),
-                          (cfg.test_dataloader.dataset, 'val')):
+    for ds_cfg, split in (
+        (train.dataset, 'train'),
+        (cfg.val_dataloader.dataset, 'val'),
+        (cfg.test_dataloader.dataset, 'val'),
+    ):
         assert (ds_cfg.ann_file, ds_cfg.split, ds_cfg.num_classes, ds_cfg.layout) == (ann, split, classes, 'coco_new')
         assert ds_cfg.get('box_thr') == (None if gym else 0.5)
         types = [t['type'] for t in ds_cfg.pipeline]
         flip = ['Flip'] if split == 'train' else []
         assert types == ['UniformSampleFrames', 'PoseDecode'] + flip + [
-            'Kinetics_Transform', 'GenSkeFeat', 'FormatGCNInput', 'PackSkeletonInputs']
+            'Kinetics_Transform',
+            'GenSkeFeat',
+            'FormatGCNInput',
+            'PackSkeletonInputs',
+        ]
         assert [t.feats for t in ds_cfg.pipeline if t['type'] == 'GenSkeFeat'] == [[feat]]
     assert train.dataset.get('valid_ratio') == (None if gym else 0.0)
     assert cfg.optim_wrapper.optimizer.lr == 0.1 and cfg.auto_scale_lr.base_batch_size == 64

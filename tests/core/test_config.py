@@ -1,6 +1,7 @@
 """The experiment's top-level facts (feats, kp_channels, layout, num_classes, ann_file, clip_len): one
 resolution step, in a leaf (``resolve_leaf(globals())``, so plain mmengine sees the same config) and for
 ``--cfg-options`` (``load_config``); every disagreement is an error naming both keys."""
+
 import os
 import textwrap
 
@@ -33,16 +34,19 @@ def summary(cfg):
     """What a run is made of: every GenSkeFeat's feats and layout, every sampler's clip_len (in the dataloaders
     and the top-level pipeline variables), the backbone's channels and layout, the head's classes, and each
     dataset's ann_file / num_classes / layout."""
-    out = dict(in_channels=cfg.model.backbone.get('in_channels'),
-               graph_layout=cfg.model.backbone.get('graph_cfg', {}).get('layout'),
-               head_classes=cfg.model.cls_head.get('num_classes'))
+    out = dict(
+        in_channels=cfg.model.backbone.get('in_channels'),
+        graph_layout=cfg.model.backbone.get('graph_cfg', {}).get('layout'),
+        head_classes=cfg.model.cls_head.get('num_classes'),
+    )
     pipes = {name: cfg[name] for name in ('train_pipeline', 'val_pipeline', 'test_pipeline') if name in cfg}
     for loader, ds in datasets(cfg):
         out[loader] = (ds.get('ann_file'), ds.get('num_classes'), ds.get('layout'))
         pipes[loader] = ds.pipeline
     for name, pipe in pipes.items():
-        out[name + '.GenSkeFeat'] = [(list(t.get('feats', ['j'])), t.get('layout', t.get('dataset')))
-                                     for t in pipe if t['type'] == 'GenSkeFeat']
+        out[name + '.GenSkeFeat'] = [
+            (list(t.get('feats', ['j'])), t.get('layout', t.get('dataset'))) for t in pipe if t['type'] == 'GenSkeFeat'
+        ]
         out[name + '.clip_len'] = [t['clip_len'] for t in pipe if t['type'].startswith('UniformSample')]
     return out
 
@@ -82,8 +86,17 @@ def test_cfg_options_facts_reach_everything(config, tmp_path):
     """``--cfg-options num_classes=5 layout=coco feats=[j,b] ann_file=... clip_len=16`` reach the model, every
     dataset and every pipeline (on the demo too, whose leaf sets num_classes and ann_file itself)."""
     ann = str(tmp_path / 'mine.pkl')
-    cfg = load_config(config, cfg_options=dict(num_classes=5, layout='coco', feats=['j', 'b'], ann_file=ann,
-                                               clip_len=16, **{'train_dataloader.batch_size': 4}))
+    cfg = load_config(
+        config,
+        cfg_options=dict(
+            num_classes=5,
+            layout='coco',
+            feats=['j', 'b'],
+            ann_file=ann,
+            clip_len=16,
+            **{'train_dataloader.batch_size': 4},
+        ),
+    )
     s = summary(cfg)
     assert (s['in_channels'], s['graph_layout'], s['head_classes']) == (6, 'coco', 5)
     for loader in LOADERS:
@@ -96,22 +109,39 @@ def test_cfg_options_facts_reach_everything(config, tmp_path):
     assert cfg.train_dataloader.batch_size == 4
 
 
-@pytest.mark.parametrize('options,message', [
-    # issue 9: an explicit in_channels that disagrees with feats (was silently reset to 3)
-    ({'model.backbone.in_channels': 6},
-     r"model\.backbone\.in_channels=6 disagrees with feats=\['j'\] \(kp_channels 3 x 1 feature\(s\) = 3 channels\)"),
-    ({'feats': ['j', 'b'], 'model.backbone.in_channels': 3}, r"model\.backbone\.in_channels=3 disagrees with feats"),
-    ({'num_classes': 5, 'model.cls_head.num_classes': 7},
-     r'model\.cls_head\.num_classes=7 disagrees with num_classes=5'),
-    ({'model.cls_head.num_classes': 7}, r'model\.cls_head\.num_classes=7 disagrees with num_classes=10'),
-    ({'layout': 'coco', 'train_dataloader.dataset.dataset.layout': 'nturgb+d'},
-     r"train_dataloader\.dataset\.dataset\.layout='nturgb\+d' disagrees with layout='coco'"),
-    ({'val_dataloader.dataset.ann_file': 'other.pkl'},
-     r"val_dataloader\.dataset\.ann_file='other\.pkl' disagrees with ann_file='data/demo/demo_3danno\.pkl'"),
-    ({'test_dataloader.dataset.pipeline.2.clip_len': 40},
-     r'test_dataloader\.dataset\.pipeline\.2\.clip_len=40 disagrees with clip_len=30'),
-    ({'feats': ['x']}, r'feats must be a non-empty list'),
-])
+@pytest.mark.parametrize(
+    'options,message',
+    [
+        # issue 9: an explicit in_channels that disagrees with feats (was silently reset to 3)
+        (
+            {'model.backbone.in_channels': 6},
+            r"model\.backbone\.in_channels=6 disagrees with feats=\['j'\] "
+            r'\(kp_channels 3 x 1 feature\(s\) = 3 channels\)',
+        ),
+        (
+            {'feats': ['j', 'b'], 'model.backbone.in_channels': 3},
+            r'model\.backbone\.in_channels=3 disagrees with feats',
+        ),
+        (
+            {'num_classes': 5, 'model.cls_head.num_classes': 7},
+            r'model\.cls_head\.num_classes=7 disagrees with num_classes=5',
+        ),
+        ({'model.cls_head.num_classes': 7}, r'model\.cls_head\.num_classes=7 disagrees with num_classes=10'),
+        (
+            {'layout': 'coco', 'train_dataloader.dataset.dataset.layout': 'nturgb+d'},
+            r"train_dataloader\.dataset\.dataset\.layout='nturgb\+d' disagrees with layout='coco'",
+        ),
+        (
+            {'val_dataloader.dataset.ann_file': 'other.pkl'},
+            r"val_dataloader\.dataset\.ann_file='other\.pkl' disagrees with ann_file='data/demo/demo_3danno\.pkl'",
+        ),
+        (
+            {'test_dataloader.dataset.pipeline.2.clip_len': 40},
+            r'test_dataloader\.dataset\.pipeline\.2\.clip_len=40 disagrees with clip_len=30',
+        ),
+        ({'feats': ['x']}, r'feats must be a non-empty list'),
+    ],
+)
 def test_disagreements_are_errors(options, message):
     with pytest.raises(ValueError, match=message) as err:
         load_config(DEMO_J, cfg_options=options)
@@ -121,12 +151,20 @@ def test_disagreements_are_errors(options, message):
 def test_every_dataset_set_alike_moves_the_fact():
     """Setting one fact in all of its places (the documented three ann_file overrides) is the same as
     setting it at the top level; ``ann_file=None`` lets the datasets differ."""
-    cfg = load_config(DEMO_J, cfg_options={f'{p}.ann_file': 'x.pkl' for p in (
-        'train_dataloader.dataset.dataset', 'val_dataloader.dataset', 'test_dataloader.dataset')})
+    cfg = load_config(
+        DEMO_J,
+        cfg_options={
+            f'{p}.ann_file': 'x.pkl'
+            for p in ('train_dataloader.dataset.dataset', 'val_dataloader.dataset', 'test_dataloader.dataset')
+        },
+    )
     assert cfg.ann_file == 'x.pkl'
     cfg = load_config(DEMO_J, cfg_options={'ann_file': None, 'val_dataloader.dataset.ann_file': 'v.pkl'})
-    assert [ds.ann_file for _, ds in datasets(cfg)] == ['data/demo/demo_3danno.pkl', 'v.pkl',
-                                                        'data/demo/demo_3danno.pkl']
+    assert [ds.ann_file for _, ds in datasets(cfg)] == [
+        'data/demo/demo_3danno.pkl',
+        'v.pkl',
+        'data/demo/demo_3danno.pkl',
+    ]
 
 
 def write(tmp_path, name, text):
@@ -137,7 +175,10 @@ def write(tmp_path, name, text):
 
 def test_user_leaf_with_resolve_leaf(tmp_path):
     """A user's leaf over a zoo config: its facts reach everything under plain mmengine too."""
-    path = write(tmp_path, 'mine.py', f"""
+    path = write(
+        tmp_path,
+        'mine.py',
+        f"""
         _base_ = [{ZOO_J!r}]
         feats = ['bm']
         num_classes = 7
@@ -146,7 +187,8 @@ def test_user_leaf_with_resolve_leaf(tmp_path):
 
         from pyskl.core.config import resolve_leaf  # noqa: E402
         resolve_leaf(globals())
-        """)
+        """,
+    )
     plain = Config.fromfile(path)
     assert plain.to_dict() == load_config(path).to_dict()
     s = summary(plain)
@@ -157,14 +199,18 @@ def test_user_leaf_with_resolve_leaf(tmp_path):
 
 def test_user_leaf_contradicting_itself(tmp_path):
     """A leaf that sets a fact and an explicit value contradicting it fails while loading, naming both."""
-    path = write(tmp_path, 'bad.py', f"""
+    path = write(
+        tmp_path,
+        'bad.py',
+        f"""
         _base_ = [{ZOO_J!r}]
         num_classes = 7
         model = dict(cls_head=dict(num_classes=60))
 
         from pyskl.core.config import resolve_leaf  # noqa: E402
         resolve_leaf(globals())
-        """)
+        """,
+    )
     with pytest.raises(ValueError, match=r'model\.cls_head\.num_classes=60 disagrees with num_classes=7'):
         Config.fromfile(path)
 
@@ -172,21 +218,34 @@ def test_user_leaf_contradicting_itself(tmp_path):
 def test_leaf_without_resolve_leaf_is_refused(tmp_path):
     """The thin leaf of the old convention means feats=['j'] pipelines under plain mmengine: pyskl refuses it
     (naming the places) instead of training something else than plain mmengine would."""
-    path = write(tmp_path, 'b.py', f"""
+    path = write(
+        tmp_path,
+        'b.py',
+        f"""
         _base_ = [{ZOO_J!r}]
         feats = ['b']
-        """)
+        """,
+    )
     assert Config.fromfile(path).train_dataloader.dataset.dataset.pipeline[1].feats == ['j']
-    with pytest.raises(ValueError, match=r"train_dataloader\.dataset\.dataset\.pipeline\.1\.feats=\['j'\] disagrees "
-                                         r"with feats=\['b'\]") as err:
+    with pytest.raises(
+        ValueError,
+        match=r"train_dataloader\.dataset\.dataset\.pipeline\.1\.feats=\['j'\] disagrees "
+        r"with feats=\['b'\]",
+    ) as err:
         load_config(path)
     assert path in str(err.value) and 'resolve_leaf(globals())' in str(err.value)
 
 
 def test_stale_cosine_length_warns():
     with pytest.warns(UserWarning, match=r'T_max=16 but train_cfg\.max_epochs=8'):
-        load_config(DEMO_J, cfg_options={'param_scheduler': [dict(type='CosineAnnealingLR', T_max=16, eta_min=0,
-                                                                  by_epoch=True, convert_to_iter_based=True)]})
+        load_config(
+            DEMO_J,
+            cfg_options={
+                'param_scheduler': [
+                    dict(type='CosineAnnealingLR', T_max=16, eta_min=0, by_epoch=True, convert_to_iter_based=True)
+                ]
+            },
+        )
 
 
 def test_mmengine_runner_from_plain_config(tmp_path):

@@ -1,4 +1,5 @@
 """Safe pickle loading: real malicious payloads are refused before they run; real annotations load."""
+
 import builtins
 import collections
 import io
@@ -83,9 +84,18 @@ def _rich_annotation(annfac):
     ann['label'] = np.int64(ann['label'])
     ann['valid'] = collections.OrderedDict([(0.5, np.int64(10)), (0.6, 8)])
     ann['box_score'] = np.float32(0.75)
-    ann['extra'] = dict(s={1, 2}, fs=frozenset({3}), c=1 + 2j, b=b'\x00\xffraw', sl=slice(1, 5),
-                        ba=bytearray(b'xy'), names=np.array(['a', 'bc']), big=np.arange(3, dtype=np.int64),
-                        flag=np.bool_(True), dd=collections.defaultdict(list, a=[1]))
+    ann['extra'] = dict(
+        s={1, 2},
+        fs=frozenset({3}),
+        c=1 + 2j,
+        b=b'\x00\xffraw',
+        sl=slice(1, 5),
+        ba=bytearray(b'xy'),
+        names=np.array(['a', 'bc']),
+        big=np.arange(3, dtype=np.int64),
+        flag=np.bool_(True),
+        dd=collections.defaultdict(list, a=[1]),
+    )
     return data
 
 
@@ -107,7 +117,7 @@ class _Numpy1Pickler(pickle._Pickler):
     def save_global(self, obj, name=None):
         module = getattr(obj, '__module__', None) or ''
         if module.startswith('numpy._core'):
-            module = 'numpy.core' + module[len('numpy._core'):]
+            module = 'numpy.core' + module[len('numpy._core') :]
             name = name or obj.__qualname__
             if self.proto >= 4:
                 self.save(module)

@@ -1,5 +1,6 @@
 """The layout definition (pyskl/core/layout.py): joint names, flip pairs, score flags, the joint-count table and
 the name-based joint maps every other layout fact derives from."""
+
 import numpy as np
 import pytest
 
@@ -22,13 +23,43 @@ def test_ntu_and_coco_joint_names_follow_the_datasets_order():
     # 9 right shoulder, 13 left hip, 17 right hip, 21 spine at the shoulders, 22 tip of the left hand,
     # 23 left thumb, 24 tip of the right hand, 25 right thumb
     assert [ntu[i - 1] for i in (1, 2, 3, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 22, 23, 24, 25)] == [
-        'spine_base', 'spine_mid', 'neck', 'head', 'left_shoulder', 'left_hand', 'right_shoulder', 'right_hand',
-        'left_hip', 'left_foot', 'right_hip', 'right_foot', 'spine_shoulder', 'left_hand_tip', 'left_thumb',
-        'right_hand_tip', 'right_thumb']
+        'spine_base',
+        'spine_mid',
+        'neck',
+        'head',
+        'left_shoulder',
+        'left_hand',
+        'right_shoulder',
+        'right_hand',
+        'left_hip',
+        'left_foot',
+        'right_hip',
+        'right_foot',
+        'spine_shoulder',
+        'left_hand_tip',
+        'left_thumb',
+        'right_hand_tip',
+        'right_thumb',
+    ]
     assert get_layout('coco').joint_names == (
-        'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear', 'left_shoulder', 'right_shoulder', 'left_elbow',
-        'right_elbow', 'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee', 'right_knee',
-        'left_ankle', 'right_ankle')
+        'nose',
+        'left_eye',
+        'right_eye',
+        'left_ear',
+        'right_ear',
+        'left_shoulder',
+        'right_shoulder',
+        'left_elbow',
+        'right_elbow',
+        'left_wrist',
+        'right_wrist',
+        'left_hip',
+        'right_hip',
+        'left_knee',
+        'right_knee',
+        'left_ankle',
+        'right_ankle',
+    )
     # the graph agrees with the names: the centre of NTU is the spine at the shoulders, COCO's the nose
     assert ntu[get_layout('nturgb+d').center] == 'spine_shoulder'
     assert get_layout('openpose').joint_names[get_layout('openpose').center] == 'neck'
@@ -44,10 +75,13 @@ def test_flip_pairs_are_the_left_right_joints_of_the_names(name):
     pairs = set()
     for left, right in lay.flip_pairs:
         assert names[left].startswith('left_'), (name, names[left], names[right])
-        assert names[right] == 'right_' + names[left][len('left_'):], (name, names[left], names[right])
+        assert names[right] == 'right_' + names[left][len('left_') :], (name, names[left], names[right])
         pairs.add((left, right))
-    twins = {(i, names.index('right_' + n[5:])) for i, n in enumerate(names)
-             if n.startswith('left_') and 'right_' + n[5:] in names}
+    twins = {
+        (i, names.index('right_' + n[5:]))
+        for i, n in enumerate(names)
+        if n.startswith('left_') and 'right_' + n[5:] in names
+    }
     assert pairs == twins
     # every joint named neither left nor right lies on the midline: the flip keeps it
     idx = lay.flip_index
@@ -104,8 +138,14 @@ def test_mediapipe_layout_is_a_tree_rooted_at_its_centre():
 
 
 def test_user_layout_dict_and_bone_pairs():
-    toy = dict(name='toy', num_node=5, inward=[(1, 0), (2, 1), (3, 0), (4, 3)], center=0,
-               joint_names=['root', 'left_a', 'left_b', 'right_a', 'right_b'], flip_pairs=[(1, 3), (2, 4)])
+    toy = dict(
+        name='toy',
+        num_node=5,
+        inward=[(1, 0), (2, 1), (3, 0), (4, 3)],
+        center=0,
+        joint_names=['root', 'left_a', 'left_b', 'right_a', 'right_b'],
+        flip_pairs=[(1, 3), (2, 4)],
+    )
     lay = get_layout(toy)
     assert lay.bone_pairs == ((0, 0), (1, 0), (2, 1), (3, 0), (4, 3))
     assert lay.joint_names == ('root', 'left_a', 'left_b', 'right_a', 'right_b')
@@ -113,14 +153,17 @@ def test_user_layout_dict_and_bone_pairs():
     assert get_layout(lay) is lay
 
 
-@pytest.mark.parametrize('bad,match', [
-    (dict(joint_names=['a', 'b']), '3 unique names'),
-    (dict(joint_names=['a', 'b', 'a']), '3 unique names'),
-    (dict(flip_pairs=[(1, 3)]), 'flip pair'),
-    (dict(flip_pairs=[(1, 1)]), 'flip pair'),
-    (dict(flip_pairs=[(1, 2), (2, 0)]), 'more than one flip pair'),
-    (dict(score_motion='sum'), 'score_motion'),
-])
+@pytest.mark.parametrize(
+    'bad,match',
+    [
+        (dict(joint_names=['a', 'b']), '3 unique names'),
+        (dict(joint_names=['a', 'b', 'a']), '3 unique names'),
+        (dict(flip_pairs=[(1, 3)]), 'flip pair'),
+        (dict(flip_pairs=[(1, 1)]), 'flip pair'),
+        (dict(flip_pairs=[(1, 2), (2, 0)]), 'more than one flip pair'),
+        (dict(score_motion='sum'), 'score_motion'),
+    ],
+)
 def test_bad_layout_definitions(bad, match):
     with pytest.raises(ValueError, match=match):
         get_layout(dict(dict(name='bad', num_node=3, inward=[(1, 0), (2, 0)], center=0), **bad))
@@ -134,4 +177,4 @@ def test_bad_layout_lookups():
     with pytest.raises(TypeError, match='name, a dict or a Layout'):
         get_layout(17)
     with pytest.raises(ValueError, match='edge'):
-        Layout(name='x', num_node=2, inward=((2, 0), ), center=0)
+        Layout(name='x', num_node=2, inward=((2, 0),), center=0)

@@ -1,4 +1,5 @@
 """pyskl.core.results: result files and split labels read without torch and without building a dataset."""
+
 import subprocess
 import sys
 
@@ -13,21 +14,25 @@ from pyskl.core.results import load_results, load_split_labels, stream_name
 def ann(tmp_path):
     """Two splits; 'val' lists its samples in another order than the file (the file order wins, as in PoseDataset)."""
     names = ['S001C001P001R001A001', 'S001C001P002R001A002', 'S001C001P003R001A003', 'S001C001P004R001A002']
-    anns = [dict(frame_dir=n, label=lb, total_frames=2, keypoint=np.ones((1, 2, 25, 3), np.float32))
-            for n, lb in zip(names, [0, 1, 4, 1])]
+    anns = [
+        dict(frame_dir=n, label=lb, total_frames=2, keypoint=np.ones((1, 2, 25, 3), np.float32))
+        for n, lb in zip(names, [0, 1, 4, 1])
+    ]
     path = str(tmp_path / 'ann.pkl')
     dump_pickle(dict(split=dict(train=[names[0]], val=names[:0:-1]), annotations=anns), path)
     return path
 
 
 def test_split_labels_in_file_order_without_torch_or_a_dataset(ann):
-    code = ('import sys\n'
-            'from pyskl.core.results import load_split_labels\n'
-            f'ref = load_split_labels({ann!r}, "val")\n'
-            'print(ref.names, ref.labels.tolist(), ref.extra["num_classes"])\n'
-            'heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "mmengine", "mmcv")\n'
-            '               or m.startswith("pyskl.datasets"))\n'
-            'print(heavy)\n')
+    code = (
+        'import sys\n'
+        'from pyskl.core.results import load_split_labels\n'
+        f'ref = load_split_labels({ann!r}, "val")\n'
+        'print(ref.names, ref.labels.tolist(), ref.extra["num_classes"])\n'
+        'heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "mmengine", "mmcv")\n'
+        '               or m.startswith("pyskl.datasets"))\n'
+        'print(heavy)\n'
+    )
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out[0] == ("['S001C001P002R001A002', 'S001C001P003R001A003', 'S001C001P004R001A002'] [1, 4, 1] 5")
     assert out[1] == '[]'

@@ -1,6 +1,7 @@
 """Load-time validation of what used to train silently: duplicate / missing ``frame_dir``, M=0,
 all-zero and absurd coordinates, train/val overlap, a directory as ``ann_file``, a split given
 as a string (issue 9, item 5)."""
+
 import numpy as np
 import pytest
 
@@ -31,7 +32,7 @@ def test_duplicate_frame_dir_with_conflicting_labels_is_an_error(annfac):
     message = _error(path, split='train')
     assert f"{path}: sample annotations[8] (frame_dir='{anns[1]['frame_dir']}'): field 'frame_dir': " in message
     assert 'duplicate of annotations[1]' in message
-    assert f"conflicting labels ({anns[1]['label']} vs {copy['label']})" in message
+    assert f'conflicting labels ({anns[1]["label"]} vs {copy["label"]})' in message
     assert f"annotations[9] (frame_dir='{anns[3]['frame_dir']}')" in message
     assert 'duplicate of annotations[3] (same label' in message
     assert 'frame_dir: duplicate x2' in message
@@ -99,8 +100,9 @@ def test_all_zero_and_absurd_values_warn_by_default(annfac, kind):
     assert text.startswith(f"{path}: 2 warning(s) in 2 sample(s) of split 'train':")
     assert f"annotations[1] (frame_dir='{anns[1]['frame_dir']}'): field 'keypoint': all coordinates are zero" in text
     bound = VALUE_BOUND_3D if kind == 'ntu' else VALUE_BOUND_2D
-    assert (f"annotations[2] (frame_dir='{anns[2]['frame_dir']}'): field 'keypoint': 2 value(s) with "
-            f"|x| > {bound:g}") in text
+    assert (
+        f"annotations[2] (frame_dir='{anns[2]['frame_dir']}'): field 'keypoint': 2 value(s) with |x| > {bound:g}"
+    ) in text
     assert 'the first at index (0, 4, 3, 1)' in text and '3e+38' in text
     assert 'keypoint: all zero x1' in text and 'keypoint: magnitude x1' in text
     assert "value_checks='error'" in text  # says how to make them errors
@@ -144,7 +146,7 @@ def test_train_val_overlap_warns(annfac):
     for split, other in (('train', 'val'), ('val', 'train')):
         dataset = _pose(path, split=split)
         text = '\n'.join(dataset.data_warnings)
-        assert f"split {split!r} shares 3 sample(s) with split {other!r}" in text, text
+        assert f'split {split!r} shares 3 sample(s) with split {other!r}' in text, text
         assert repr(shared[0]) in text
     # a test split pairs with train too
     data['split']['test'] = [data['split']['train'][0]]
@@ -155,6 +157,7 @@ def test_train_val_overlap_warns(annfac):
 def test_protocols_do_not_count_as_overlap(tmp_path):
     """xsub_train and xview_val share samples by design (different protocols): no warning."""
     from pyskl.datasets.synthetic import make_demo_dataset
+
     path = str(tmp_path / 'demo.pkl')
     make_demo_dataset(path, num_subjects=3, samples_per_class_per_subject=3)
     for split in ('xsub_train', 'xsub_val', 'xview_train', 'xview_val'):
@@ -202,8 +205,13 @@ def test_all_new_problems_reported_at_once(annfac):
     anns.append({k: v for k, v in anns[4].items() if k != 'frame_dir'})
     message = _error(annfac.write(data), split='train', value_checks='error')
     assert message.count('  - ') == 5, message
-    for kind in ('keypoint: persons x1', 'label: range x1', 'keypoint: not finite x1',
-                 'frame_dir: duplicate x1', 'frame_dir: missing x1'):
+    for kind in (
+        'keypoint: persons x1',
+        'label: range x1',
+        'keypoint: not finite x1',
+        'frame_dir: duplicate x1',
+        'frame_dir: missing x1',
+    ):
         assert kind in message
 
 
@@ -218,7 +226,7 @@ def test_mixed_joint_or_channel_counts_are_errors(annfac):
     message = _error(path, split='train')
     assert f"annotations[3] (frame_dir='{anns[3]['frame_dir']}'): field 'keypoint': has V=17" in message
     assert 'but 4 of the 5 samples have V=25' in message
-    assert "annotations[4]" in message and 'has C=2' in message and 'have C=3' in message
+    assert 'annotations[4]' in message and 'has C=2' in message and 'have C=3' in message
     # with a layout, V is checked against it (one message per sample, not two)
     message = _error(path, split='train', layout='nturgb+d')
     assert message.count('V=17') == 1 and "layout 'nturgb+d' has 25" in message
@@ -227,8 +235,11 @@ def test_mixed_joint_or_channel_counts_are_errors(annfac):
 def test_validation_and_inspection_import_neither_torch_nor_mmengine():
     import subprocess
     import sys
-    code = ('import sys, pyskl.core.validation, pyskl.datasets.inspection; '
-            'print(sorted(m for m in ("torch", "mmengine") if m in sys.modules))')
+
+    code = (
+        'import sys, pyskl.core.validation, pyskl.datasets.inspection; '
+        'print(sorted(m for m in ("torch", "mmengine") if m in sys.modules))'
+    )
     out = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, text=True, check=True).stdout
     assert out.strip() == '[]'
 

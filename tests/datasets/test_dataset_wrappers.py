@@ -1,4 +1,5 @@
 """RepeatDataset: length, keys, distinct generators per repeat; the data flow under mmengine's Runner."""
+
 import numpy as np
 import pytest
 import torch
@@ -18,13 +19,17 @@ class _TestWrapperDraw:
 
     def __call__(self, results):
         draw = float(results['rng'].random())
-        return dict(inputs=torch.tensor([draw]),
-                    data_samples=dict(sample_idx=results['sample_idx'], frame_dir=results['frame_dir'], draw=draw))
+        return dict(
+            inputs=torch.tensor([draw]),
+            data_samples=dict(sample_idx=results['sample_idx'], frame_dir=results['frame_dir'], draw=draw),
+        )
 
 
 def _repeat(path, times=3, **kwargs):
-    return RepeatDataset(dict(type='PoseDataset', ann_file=path, pipeline=[dict(type='_TestWrapperDraw')],
-                              split='train', **kwargs), times=times)
+    return RepeatDataset(
+        dict(type='PoseDataset', ann_file=path, pipeline=[dict(type='_TestWrapperDraw')], split='train', **kwargs),
+        times=times,
+    )
 
 
 def test_length_and_keys(annfac):
@@ -67,9 +72,20 @@ def test_repeats_get_distinct_generators(annfac):
 
 def test_registry_lazy_init_and_collate(annfac):
     path, _ = annfac.file(n_train=4, n_val=2)
-    dataset = DATASETS.build(dict(type='RepeatDataset', times=2, lazy_init=True,
-                                  dataset=dict(type='PoseDataset', ann_file=path, split='train', lazy_init=True,
-                                               pipeline=[dict(type='_TestWrapperDraw')])))
+    dataset = DATASETS.build(
+        dict(
+            type='RepeatDataset',
+            times=2,
+            lazy_init=True,
+            dataset=dict(
+                type='PoseDataset',
+                ann_file=path,
+                split='train',
+                lazy_init=True,
+                pipeline=[dict(type='_TestWrapperDraw')],
+            ),
+        )
+    )
     assert type(dataset) is RepeatDataset and not dataset._fully_initialized
     assert 'num_classes' not in dataset.metainfo  # derived from the labels when loaded
     dataset.full_init()
@@ -113,15 +129,23 @@ def _runner(work_dir, path):
         model=_RecordingModel(),
         work_dir=str(work_dir),
         train_dataloader=dict(
-            batch_size=4, num_workers=0, collate_fn=dict(type='pseudo_collate'),
+            batch_size=4,
+            num_workers=0,
+            collate_fn=dict(type='pseudo_collate'),
             sampler=dict(type=SeededSampler, shuffle=True),
-            dataset=dict(type=RepeatDataset, times=2,
-                         dataset=dict(type='PoseDataset', ann_file=path, split='train',
-                                      pipeline=[dict(type='_TestWrapperDraw')]))),
+            dataset=dict(
+                type=RepeatDataset,
+                times=2,
+                dataset=dict(
+                    type='PoseDataset', ann_file=path, split='train', pipeline=[dict(type='_TestWrapperDraw')]
+                ),
+            ),
+        ),
         train_cfg=dict(by_epoch=True, max_epochs=2),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
         default_hooks=dict(checkpoint=None),
-        randomness=dict(seed=11))
+        randomness=dict(seed=11),
+    )
 
 
 @pytest.mark.slow

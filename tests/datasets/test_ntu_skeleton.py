@@ -1,4 +1,5 @@
 """NTU RGB+D raw skeleton conversion on .skeleton files written here in the official format."""
+
 import os
 import os.path as osp
 import subprocess
@@ -9,8 +10,16 @@ import pytest
 
 from pyskl.datasets import PoseDataset
 from pyskl.core.io import safe_load_pickle
-from pyskl.datasets.ntu_skeleton import (DEFAULT_MISSING_LIST, NoBodyError, convert_ntu_skeletons, load_missing_list,
-                                         ntu_splits, parse_ntu_name, read_skeleton_file, skeleton_to_annotation)
+from pyskl.datasets.ntu_skeleton import (
+    DEFAULT_MISSING_LIST,
+    NoBodyError,
+    convert_ntu_skeletons,
+    load_missing_list,
+    ntu_splits,
+    parse_ntu_name,
+    read_skeleton_file,
+    skeleton_to_annotation,
+)
 from repo_paths import REPO
 
 
@@ -55,8 +64,13 @@ def test_single_body_round_trip_and_empty_frames_dropped(tmp_path):
     rng = np.random.default_rng(0)
     joints = upright(rng, 30)
     # two leading and one trailing frame without a body, one inside: all dropped
-    frames = [[], []] + [[('72057594037931101', j)] for j in joints[:10]] + [[]] + \
-             [[('72057594037931101', j)] for j in joints[10:]] + [[]]
+    frames = (
+        [[], []]
+        + [[('72057594037931101', j)] for j in joints[:10]]
+        + [[]]
+        + [[('72057594037931101', j)] for j in joints[10:]]
+        + [[]]
+    )
     path = tmp_path / 'S001C001P001R001A010.skeleton'
     write_skeleton(path, frames)
     ann = skeleton_to_annotation(str(path))
@@ -69,10 +83,10 @@ def test_single_body_round_trip_and_empty_frames_dropped(tmp_path):
 def test_two_persons_noise_and_short_tracks(tmp_path):
     rng = np.random.default_rng(1)
     t = 40
-    active = upright(rng, t, offset=-0.6, amp=0.3)   # most motion -> actor 1
-    calm = upright(rng, t, offset=0.6, amp=0.01)     # -> actor 2
-    noise = lying(rng, t)                            # spread noise -> dropped
-    short = upright(rng, 11, offset=2.0, amp=0.5)    # 11 frames -> dropped
+    active = upright(rng, t, offset=-0.6, amp=0.3)  # most motion -> actor 1
+    calm = upright(rng, t, offset=0.6, amp=0.01)  # -> actor 2
+    noise = lying(rng, t)  # spread noise -> dropped
+    short = upright(rng, 11, offset=2.0, amp=0.5)  # 11 frames -> dropped
     path = tmp_path / 'S001C002P002R001A050.skeleton'
     write_skeleton(path, tracks(t, ('1', 0, calm), ('2', 0, noise), ('3', 5, short), ('4', 0, active)))
     bodies, num_frames = read_skeleton_file(str(path))
@@ -120,8 +134,12 @@ def test_empty_and_malformed_files(tmp_path):
 def test_splits_and_missing_list():
     names = ['S001C001P001R001A001', 'S001C002P003R001A001', 'S018C003P045R002A061', 'S019C001P044R001A120']
     s60 = ntu_splits(names[:2], 'ntu60')
-    assert s60 == dict(xsub_train=['S001C001P001R001A001'], xsub_val=['S001C002P003R001A001'],
-                       xview_train=['S001C002P003R001A001'], xview_val=['S001C001P001R001A001'])
+    assert s60 == dict(
+        xsub_train=['S001C001P001R001A001'],
+        xsub_val=['S001C002P003R001A001'],
+        xview_train=['S001C002P003R001A001'],
+        xview_val=['S001C001P001R001A001'],
+    )
     s120 = ntu_splits(names, 'ntu120')
     assert s120['xsub_train'] == ['S001C001P001R001A001', 'S018C003P045R002A061']
     assert s120['xset_train'] == ['S018C003P045R002A061']
@@ -135,8 +153,15 @@ def test_splits_and_missing_list():
 def make_folder(root, rng):
     """A small raw folder: 6 good NTU60 files, one NTU120 file, one empty, one on the missing list."""
     os.makedirs(root, exist_ok=True)
-    good = ['S001C001P001R001A001', 'S001C002P001R001A002', 'S001C003P003R001A001', 'S002C002P004R002A002',
-            'S002C001P007R001A060', 'S003C003P008R002A003', 'S018C001P045R001A061']
+    good = [
+        'S001C001P001R001A001',
+        'S001C002P001R001A002',
+        'S001C003P003R001A001',
+        'S002C002P004R002A002',
+        'S002C001P007R001A060',
+        'S003C003P008R002A003',
+        'S018C001P045R001A061',
+    ]
     for i, name in enumerate(good):
         frames = tracks(20 + i, ('1', 0, upright(rng, 20 + i)))
         write_skeleton(osp.join(root, name + '.skeleton'), frames)
@@ -148,8 +173,9 @@ def make_folder(root, rng):
 @pytest.mark.parametrize('num_workers', [0, 2])
 def test_convert_folder_loads_through_pose_dataset(tmp_path, num_workers):
     good = make_folder(tmp_path / 'raw', np.random.default_rng(4))
-    summary = convert_ntu_skeletons(str(tmp_path / 'raw'), str(tmp_path / 'out'), num_workers=num_workers,
-                                    progress=False)
+    summary = convert_ntu_skeletons(
+        str(tmp_path / 'raw'), str(tmp_path / 'out'), num_workers=num_workers, progress=False
+    )
     assert summary['excluded'] == 1
     assert len(summary['skipped']) == 1 and 'S001C001P002R001A005' in summary['skipped'][0]
     ntu60 = safe_load_pickle(tmp_path / 'out' / 'ntu60_3danno.pkl')
@@ -161,20 +187,45 @@ def test_convert_folder_loads_through_pose_dataset(tmp_path, num_workers):
     ds = PoseDataset(str(tmp_path / 'out' / 'ntu60_3danno.pkl'), pipeline=[], split='xsub_train', layout='nturgb+d')
     assert len(ds) == 4  # subjects 1, 1, 4, 8 train; 3 and 7 validate
     ds = PoseDataset(str(tmp_path / 'out' / 'ntu120_3danno.pkl'), pipeline=[], split='xset_train', num_classes=120)
-    assert [ds.get_data_info(i)['frame_dir'] for i in range(len(ds))] == ['S002C001P007R001A060',
-                                                                          'S002C002P004R002A002',
-                                                                          'S018C001P045R001A061']
+    assert [ds.get_data_info(i)['frame_dir'] for i in range(len(ds))] == [
+        'S002C001P007R001A060',
+        'S002C002P004R002A002',
+        'S018C001P045R001A061',
+    ]
 
 
 def test_cli(tmp_path):
     make_folder(tmp_path / 'raw', np.random.default_rng(5))
-    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'data', 'ntu_preproc.py'), '--data-path',
-                           str(tmp_path / 'raw'), '--out-dir', str(tmp_path / 'out'), '--no-missing-list'],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            osp.join(REPO, 'tools', 'data', 'ntu_preproc.py'),
+            '--data-path',
+            str(tmp_path / 'raw'),
+            '--out-dir',
+            str(tmp_path / 'out'),
+            '--no-missing-list',
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert 'skipped: ' in proc.stderr and 'S001C001P002R001A005' in proc.stderr
     assert 'wrote 7 samples' in proc.stdout and 'wrote 8 samples' in proc.stdout  # missing list off
-    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'data', 'ntu_preproc.py'), '--data-path',
-                           str(tmp_path / 'nowhere'), '--out-dir', str(tmp_path / 'out')],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            osp.join(REPO, 'tools', 'data', 'ntu_preproc.py'),
+            '--data-path',
+            str(tmp_path / 'nowhere'),
+            '--out-dir',
+            str(tmp_path / 'out'),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode != 0 and 'nowhere' in proc.stderr

@@ -1,4 +1,5 @@
 """PoseDataset: formats, split selection, validation errors, keys and generators, copies."""
+
 import pickle
 import re
 
@@ -123,12 +124,14 @@ def test_unsafe_annotation_file_refused(annfac, tmp_path):
 def _set(key, value):
     def mutate(ann):
         ann[key] = value(ann) if callable(value) else value
+
     return mutate
 
 
 def _delete(key):
     def mutate(ann):
         del ann[key]
+
     return mutate
 
 
@@ -150,20 +153,50 @@ CASES = {
     'label float': ('ntu', _set('label', 2.0), 'label', 'must be an int', {}),
     'keypoint missing': ('ntu', _delete('keypoint'), 'keypoint', 'missing', {}),
     'keypoint 3-D': ('ntu', _set('keypoint', lambda a: a['keypoint'][0]), 'keypoint', r'must be \(M, T, V, C\)', {}),
-    'keypoint C=4': ('ntu', _set('keypoint', lambda a: np.concatenate([a['keypoint']] * 2, -1)[..., :4]),
-                     'keypoint', r'C in \{2, 3\}', {}),
+    'keypoint C=4': (
+        'ntu',
+        _set('keypoint', lambda a: np.concatenate([a['keypoint']] * 2, -1)[..., :4]),
+        'keypoint',
+        r'C in \{2, 3\}',
+        {},
+    ),
     'keypoint list': ('ntu', _set('keypoint', lambda a: a['keypoint'].tolist()), 'keypoint', 'numeric numpy array', {}),
-    'keypoint V vs layout': ('ntu', _set('keypoint', lambda a: a['keypoint'][:, :, :17]), 'keypoint',
-                             r"V=17 joints .* layout 'nturgb\+d' has 25", dict(layout='nturgb+d')),
+    'keypoint V vs layout': (
+        'ntu',
+        _set('keypoint', lambda a: a['keypoint'][:, :, :17]),
+        'keypoint',
+        r"V=17 joints .* layout 'nturgb\+d' has 25",
+        dict(layout='nturgb+d'),
+    ),
     'keypoint NaN': ('ntu', _nan_keypoint, 'keypoint', r'1 NaN/Inf value\(s\), the first at index \(0, 3, 4, 1\)', {}),
-    'keypoint no frames': ('ntu', lambda a: a.update(keypoint=a['keypoint'][:, :0], total_frames=0), 'keypoint',
-                           'no frames', {}),
-    'total_frames mismatch': ('ntu', _set('total_frames', lambda a: a['total_frames'] + 1), 'total_frames',
-                              'but keypoint has T=', {}),
-    'score missing in 2D': ('coco', _delete('keypoint_score'), 'keypoint_score',
-                            '2D keypoints .* need keypoint_score', {}),
-    'score shape': ('coco', _set('keypoint_score', lambda a: a['keypoint_score'][:, :-1]), 'keypoint_score',
-                    r'must be \(M, T, V\)', {}),
+    'keypoint no frames': (
+        'ntu',
+        lambda a: a.update(keypoint=a['keypoint'][:, :0], total_frames=0),
+        'keypoint',
+        'no frames',
+        {},
+    ),
+    'total_frames mismatch': (
+        'ntu',
+        _set('total_frames', lambda a: a['total_frames'] + 1),
+        'total_frames',
+        'but keypoint has T=',
+        {},
+    ),
+    'score missing in 2D': (
+        'coco',
+        _delete('keypoint_score'),
+        'keypoint_score',
+        '2D keypoints .* need keypoint_score',
+        {},
+    ),
+    'score shape': (
+        'coco',
+        _set('keypoint_score', lambda a: a['keypoint_score'][:, :-1]),
+        'keypoint_score',
+        r'must be \(M, T, V\)',
+        {},
+    ),
     'score Inf': ('coco', _inf_score, 'keypoint_score', r'NaN/Inf value\(s\), the first at index \(0, 1, 2\)', {}),
 }
 
@@ -209,8 +242,8 @@ def test_all_problem_kinds_reported_at_once(annfac):
         _pose(path, split='train', num_classes=5)
     message = str(info.value)
     assert message.startswith(f"{path}: 22 problem(s) in 22 sample(s) of split 'train':")
-    assert "annotations[25] (frame_dir=" in message and "field 'keypoint'" in message
-    assert "annotations[27]" in message and "field 'total_frames'" in message
+    assert 'annotations[25] (frame_dir=' in message and "field 'keypoint'" in message
+    assert 'annotations[27]' in message and "field 'total_frames'" in message
     assert message.count('  - ') == 10 and '... and 12 more' in message
     assert 'label: range x20' in message and 'keypoint: not finite x1' in message
 
@@ -248,16 +281,23 @@ def test_valid_ratio_filter(annfac):
     with pytest.raises(ValueError, match=r"field 'valid': no entry for box_thr=0.9"):
         _pose(path, split='train', valid_ratio=0.5, box_thr=0.9)
     with pytest.raises(ValueError, match='no sample .* is left'):
-        _pose(annfac.write(dict(split=dict(train=[anns[0]['frame_dir']]), annotations=anns)), split='train',
-              valid_ratio=0.5, box_thr=0.7)
+        _pose(
+            annfac.write(dict(split=dict(train=[anns[0]['frame_dir']]), annotations=anns)),
+            split='train',
+            valid_ratio=0.5,
+            box_thr=0.7,
+        )
 
 
 # ------------------------------------------------------------------ keys and generators
 def test_pipeline_from_registry_and_callables(annfac):
     path, _ = annfac.file()
     calls = []
-    dataset = _pose(path, split='train', pipeline=[dict(type='_TestDrawTransform', n=2),
-                                                   lambda r: calls.append(r['sample_idx']) or r])
+    dataset = _pose(
+        path,
+        split='train',
+        pipeline=[dict(type='_TestDrawTransform', n=2), lambda r: calls.append(r['sample_idx']) or r],
+    )
     assert dataset[3]['draws'].shape == (2,)
     assert calls == [3]
 
@@ -269,9 +309,9 @@ def test_seeded_keys_are_deterministic(annfac):
     assert a['sample_idx'] == 2
     np.testing.assert_array_equal(a['draws'], dataset[(2, 7, 0)]['draws'])
     np.testing.assert_array_equal(a['draws'], np.random.default_rng([7, 0, 2]).random(3))
-    assert not np.allclose(a['draws'], dataset[(2, 7, 1)]['draws'])   # other epoch
-    assert not np.allclose(a['draws'], dataset[(2, 8, 0)]['draws'])   # other seed
-    assert not np.allclose(a['draws'], dataset[(3, 7, 0)]['draws'])   # other sample
+    assert not np.allclose(a['draws'], dataset[(2, 7, 1)]['draws'])  # other epoch
+    assert not np.allclose(a['draws'], dataset[(2, 8, 0)]['draws'])  # other seed
+    assert not np.allclose(a['draws'], dataset[(3, 7, 0)]['draws'])  # other sample
     # 4-tuple: the generator follows rng_index (RepeatDataset's outer index), the data index
     b = dataset[(2, 7, 0, 20)]
     assert b['sample_idx'] == 2 and b['frame_dir'] == a['frame_dir']
@@ -325,8 +365,9 @@ def test_lazy_init_and_registry_build(annfac, tmp_path):
     with pytest.raises(FileNotFoundError, match='later.pkl'):
         lazy.full_init()
     path, _ = annfac.file()
-    dataset = DATASETS.build(dict(type='PoseDataset', ann_file=path, pipeline=[], split='val',
-                                  lazy_init=True, layout='nturgb+d'))
+    dataset = DATASETS.build(
+        dict(type='PoseDataset', ann_file=path, pipeline=[], split='val', lazy_init=True, layout='nturgb+d')
+    )
     assert isinstance(dataset, PoseDataset) and not dataset._fully_initialized
     assert len(dataset) == 4 and dataset.metainfo['num_classes'] == 5
     assert dataset.get_cat_ids(1) == [dataset[1]['label']]

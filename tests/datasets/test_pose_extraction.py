@@ -1,4 +1,5 @@
 """Video skeleton extraction. The MediaPipe tests need the `pose` extra; CI runs them in .venv-pose."""
+
 import importlib.util
 import os.path as osp
 import subprocess
@@ -9,15 +10,24 @@ import pytest
 
 from pyskl.datasets import PoseDataset
 from pyskl.core.io import safe_load_pickle
-from pyskl.datasets.pose_extraction import (MEDIAPIPE_TO_COCO, PoseEstimator, VideoFrames, build_pose_estimator,
-                                            extract_video, make_annotation_file, read_video_list)
+from pyskl.datasets.pose_extraction import (
+    MEDIAPIPE_TO_COCO,
+    PoseEstimator,
+    VideoFrames,
+    build_pose_estimator,
+    extract_video,
+    make_annotation_file,
+    read_video_list,
+)
 from pyskl.core.layout import get_layout
 from repo_paths import REPO, VIDEO
 
 HAS_MEDIAPIPE = importlib.util.find_spec('mediapipe') is not None
 needs_mediapipe = pytest.mark.skipif(
-    not HAS_MEDIAPIPE, reason="SKIPPED: the 'pose' extra (mediapipe) is not installed in this environment; "
-                              "CI runs these tests in .venv-pose (bash tools/setup_env.sh tests,pose)")
+    not HAS_MEDIAPIPE,
+    reason="SKIPPED: the 'pose' extra (mediapipe) is not installed in this environment; "
+    'CI runs these tests in .venv-pose (bash tools/setup_env.sh tests,pose)',
+)
 
 
 class BrightSpots(PoseEstimator):
@@ -73,8 +83,9 @@ def test_video_list_and_split_file(tmp_path):
         read_video_list(str(tmp_path / 'bad.txt'))
     (tmp_path / 'split.txt').write_text('ntu_sample train\n')
     out = str(tmp_path / 'x.pkl')
-    summary = make_annotation_file(str(tmp_path / 'list.txt'), out, BrightSpots(),
-                                   split_file=str(tmp_path / 'split.txt'), progress=False)
+    summary = make_annotation_file(
+        str(tmp_path / 'list.txt'), out, BrightSpots(), split_file=str(tmp_path / 'split.txt'), progress=False
+    )
     assert summary['num_videos'] == 1
     ds = PoseDataset(out, pipeline=[], split='train', layout='coco')
     assert ds.get_data_info(0)['label'] == 3
@@ -98,9 +109,21 @@ def test_coco_mapping_covers_the_layout():
 def test_mediapipe_on_the_real_clip(tmp_path):
     (tmp_path / 'videos.txt').write_text(f'{VIDEO} 7\n')
     out = tmp_path / 'custom.pkl'
-    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'data', 'extract_2d_skeleton.py'),
-                           '--video-list', str(tmp_path / 'videos.txt'), '--out', str(out), '--no-progress'],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            osp.join(REPO, 'tools', 'data', 'extract_2d_skeleton.py'),
+            '--video-list',
+            str(tmp_path / 'videos.txt'),
+            '--out',
+            str(out),
+            '--no-progress',
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     ds = PoseDataset(str(out), pipeline=[], split='all', layout='coco', num_classes=60)
     ann = ds.get_data_info(0)

@@ -1,4 +1,5 @@
 """SeededSampler: DefaultSampler's order plus (seed, epoch); rank split; determinism with workers."""
+
 import numpy as np
 import pytest
 from mmengine.dataset import DefaultSampler, pseudo_collate
@@ -10,7 +11,6 @@ from pyskl.registry import DATA_SAMPLERS, TRANSFORMS
 
 @TRANSFORMS.register_module(name='_TestSamplerDraw', force=True)
 class _TestSamplerDraw:
-
     def __call__(self, results):
         return dict(sample_idx=results['sample_idx'], draw=float(results['rng'].random()))
 
@@ -43,7 +43,7 @@ def test_two_ranks_partition_the_epoch(size, round_up):
     single = SeededSampler(data, seed=9, round_up=round_up)
     single.set_epoch(2)
     order = [k[0] for k in single]
-    padded = (order * 2)[:sum(len(k) for k in keys)] if round_up else order
+    padded = (order * 2)[: sum(len(k) for k in keys)] if round_up else order
     assert [k[0] for k in keys[0]] == padded[0::2]
     assert [k[0] for k in keys[1]] == padded[1::2]
     assert set(k[0] for k in keys[0]) | set(k[0] for k in keys[1]) == set(data)
@@ -64,8 +64,7 @@ def test_arguments_and_registry():
 
 
 def _draws(dataset, sampler, num_workers):
-    loader = DataLoader(dataset, batch_size=3, sampler=sampler, num_workers=num_workers,
-                        collate_fn=pseudo_collate)
+    loader = DataLoader(dataset, batch_size=3, sampler=sampler, num_workers=num_workers, collate_fn=pseudo_collate)
     return [(i, d) for batch in loader for i, d in zip(batch['sample_idx'], batch['draw'])]
 
 

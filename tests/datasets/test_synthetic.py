@@ -1,4 +1,5 @@
 """Tests of the synthetic NTU-format demo dataset (pyskl/datasets/synthetic/) and its CLI."""
+
 import io
 import os
 import pickle
@@ -202,8 +203,10 @@ def test_deterministic_and_seed_dependent():
         assert x['frame_dir'] == y['frame_dir'] and x['total_frames'] == y['total_frames']
         assert x['keypoint'].tobytes() == y['keypoint'].tobytes()
     assert [x['frame_dir'] for x in a['annotations']] == [x['frame_dir'] for x in c['annotations']]
-    differ = [x['keypoint'].shape != y['keypoint'].shape or not np.array_equal(x['keypoint'], y['keypoint'])
-              for x, y in zip(a['annotations'], c['annotations'])]
+    differ = [
+        x['keypoint'].shape != y['keypoint'].shape or not np.array_equal(x['keypoint'], y['keypoint'])
+        for x, y in zip(a['annotations'], c['annotations'])
+    ]
     assert all(differ)
 
 
@@ -235,6 +238,7 @@ def test_classes_are_separable_from_motion_not_from_the_first_pose(default):
 
 def test_fk_tree_matches_the_nturgbd_layout():
     from pyskl.core.layout import get_layout
+
     layout = get_layout('nturgb+d')
     assert layout.num_node == synthetic.NUM_JOINTS
     fk_edges = {frozenset((j, p)) for j, p in enumerate(synthetic.FK_PARENTS) if j != p}
@@ -245,10 +249,12 @@ def test_fk_tree_matches_the_nturgbd_layout():
 def test_module_imports_only_numpy_and_stdlib():
     """``import pyskl.datasets.synthetic`` (the real package import, as the CLI does) loads no torch / mmengine /
     mmcv / scipy."""
-    code = ('import sys\n'
-            'import pyskl.datasets.synthetic\n'
-            'heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "mmengine", "mmcv", "scipy"))\n'
-            'print(heavy)\n')
+    code = (
+        'import sys\n'
+        'import pyskl.datasets.synthetic\n'
+        'heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "mmengine", "mmcv", "scipy"))\n'
+        'print(heavy)\n'
+    )
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == '[]'
 
@@ -257,8 +263,12 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
     """Refuses every global but the three numpy needs to rebuild an ndarray."""
 
     def find_class(self, module, name):
-        if module in ('numpy.core.multiarray', 'numpy._core.multiarray') and name == '_reconstruct' \
-                or module == 'numpy' and name in ('ndarray', 'dtype'):
+        if (
+            module in ('numpy.core.multiarray', 'numpy._core.multiarray')
+            and name == '_reconstruct'
+            or module == 'numpy'
+            and name in ('ndarray', 'dtype')
+        ):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f'global {module}.{name} is not allowed')
 
@@ -294,12 +304,15 @@ def test_make_demo_dataset_writes_a_plain_pickle(tmp_path):
     assert summary['per_class']['xsub_val'] == [2] * NUM_CLASSES  # 1 of 3 subjects is val
 
 
-@pytest.mark.parametrize('kwargs, field', [
-    (dict(num_subjects=1), 'num_subjects'),
-    (dict(samples_per_class_per_subject=0), 'samples_per_class_per_subject'),
-    (dict(seed=-1), 'seed'),
-    (dict(num_subjects=2.5), 'num_subjects'),
-])
+@pytest.mark.parametrize(
+    'kwargs, field',
+    [
+        (dict(num_subjects=1), 'num_subjects'),
+        (dict(samples_per_class_per_subject=0), 'samples_per_class_per_subject'),
+        (dict(seed=-1), 'seed'),
+        (dict(num_subjects=2.5), 'num_subjects'),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, field):
     with pytest.raises(ValueError, match=field):
         make_demo_data(**kwargs)
@@ -313,8 +326,12 @@ def test_label_map_lists_the_classes(repo_root):
 def test_cli_writes_the_dataset_and_prints_counts(tmp_path, repo_root):
     out = tmp_path / 'a' / 'b' / 'demo_3danno.pkl'
     script = os.path.join(repo_root, 'tools', 'data', 'make_demo_data.py')
-    proc = subprocess.run([sys.executable, script, '--out', str(out), '--seed', '2', '--num-subjects', '3',
-                           '--samples-per-class', '2'], capture_output=True, text=True, cwd=str(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, script, '--out', str(out), '--seed', '2', '--num-subjects', '3', '--samples-per-class', '2'],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+    )
     assert proc.returncode == 0, proc.stderr
     expected = make_demo_data(num_subjects=3, samples_per_class_per_subject=2, seed=2)
     _assert_same(_load(out), expected)
@@ -324,8 +341,12 @@ def test_cli_writes_the_dataset_and_prints_counts(tmp_path, repo_root):
         assert name in proc.stdout
     assert re.search(r'total\s+40\s+20\s+30\s+30', proc.stdout), proc.stdout
 
-    bad = subprocess.run([sys.executable, script, '--out', str(tmp_path / 'x.pkl'), '--num-subjects', '1'],
-                         capture_output=True, text=True, cwd=str(tmp_path))
+    bad = subprocess.run(
+        [sys.executable, script, '--out', str(tmp_path / 'x.pkl'), '--num-subjects', '1'],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+    )
     assert bad.returncode != 0 and 'num_subjects' in bad.stderr
     assert not (tmp_path / 'x.pkl').exists()
 
@@ -336,8 +357,19 @@ def test_cli_writes_the_dataset_and_prints_counts(tmp_path, repo_root):
 ANNO_KEYS_2D = ANNO_KEYS | {'keypoint_score'}
 H, W = 1080, 1920
 NTU_HEAD = 3
-COCO = dict(nose=0, l_eye=1, r_eye=2, l_ear=3, r_ear=4, l_shoulder=5, r_shoulder=6, l_wrist=9, r_wrist=10,
-            l_ankle=15, r_ankle=16)
+COCO = dict(
+    nose=0,
+    l_eye=1,
+    r_eye=2,
+    l_ear=3,
+    r_ear=4,
+    l_shoulder=5,
+    r_shoulder=6,
+    l_wrist=9,
+    r_wrist=10,
+    l_ankle=15,
+    r_ankle=16,
+)
 
 
 @pytest.fixture(scope='module')
@@ -394,8 +426,20 @@ def test_2d_joints_lie_in_the_image_with_scores_and_padding_stays_zero(small, sm
 
 
 def test_2d_body_joints_are_the_pinhole_projection_of_the_3d_ones(small, small2d):
-    assert synthetic.COCO_FROM_NTU == {5: 4, 6: 8, 7: 5, 8: 9, 9: 6, 10: 10, 11: 12, 12: 16, 13: 13, 14: 17,
-                                       15: 14, 16: 18}
+    assert synthetic.COCO_FROM_NTU == {
+        5: 4,
+        6: 8,
+        7: 5,
+        8: 9,
+        9: 6,
+        10: 10,
+        11: 12,
+        12: 16,
+        13: 13,
+        14: 17,
+        15: 14,
+        16: 18,
+    }
     coco, ntu = zip(*sorted(synthetic.COCO_FROM_NTU.items()))
     checked = 0
     for a, a3 in zip(small2d['annotations'], small['annotations']):
@@ -410,6 +454,7 @@ def test_2d_body_joints_are_the_pinhole_projection_of_the_3d_ones(small, small2d
 
 def test_coco_map_keeps_sides_of_the_layouts():
     from pyskl.core.layout import get_layout
+
     ntu_pairs = set(get_layout('nturgb+d').flip_pairs)
     coco_pairs = get_layout('coco').flip_pairs
     for left, right in coco_pairs:
@@ -434,8 +479,9 @@ def test_2d_front_camera_shows_the_subjects_left_on_the_image_right(small2d):
         face = kp[:, :5]
         assert (np.ptp(face[..., 0], axis=1) < shoulder_w).all(), a['frame_dir']
         if a['label'] != CLASS_NAMES.index('bow'):  # a bow brings the head down in front of the shoulders
-            between = (face[..., 0].min(1) > kp[:, COCO['r_shoulder'], 0]) \
-                & (face[..., 0].max(1) < kp[:, COCO['l_shoulder'], 0])
+            between = (face[..., 0].min(1) > kp[:, COCO['r_shoulder'], 0]) & (
+                face[..., 0].max(1) < kp[:, COCO['l_shoulder'], 0]
+            )
             assert between.mean() > 0.95, a['frame_dir']
             assert (face[..., 1].max(1) < kp[:, [5, 6], 1].min(1)).mean() > 0.95, a['frame_dir']  # above (v down)
         n += 1
@@ -456,6 +502,7 @@ def test_2d_face_is_built_on_the_head_joint(small, small2d):
 def test_2d_left_and_right_limbs_follow_the_3d_source(small2d):
     """wave-left moves the left wrist in the image, wave-right the right one, the right-leg kick
     the right ankle (pixel excursions relative to the hip centre)."""
+
     def excursion(kp, joint):
         x = kp[0][_tracked(kp)[0]].astype(np.float64)
         rel = x[:, joint] - x[:, [11, 12]].mean(1)
@@ -501,6 +548,7 @@ def test_bad_kind_and_bad_keypoint_shape_are_named():
 
 def test_2d_pickle_loads_through_pose_dataset_with_the_coco_pipeline(tmp_path):
     from pyskl.datasets import PoseDataset
+
     out = tmp_path / 'demo_hrnet.pkl'
     summary = make_demo_dataset(str(out), num_subjects=3, samples_per_class_per_subject=1, seed=1, kind='2d')
     assert summary['splits']['xsub_val'] == NUM_CLASSES
@@ -512,8 +560,9 @@ def test_2d_pickle_loads_through_pose_dataset_with_the_coco_pipeline(tmp_path):
         dict(type='FormatGCNInput', num_person=2),
         dict(type='PackSkeletonInputs'),
     ]
-    ds = PoseDataset(str(out), pipeline=pipeline, split='xsub_val', layout='coco', num_classes=NUM_CLASSES,
-                     test_mode=True)
+    ds = PoseDataset(
+        str(out), pipeline=pipeline, split='xsub_val', layout='coco', num_classes=NUM_CLASSES, test_mode=True
+    )
     assert len(ds) == NUM_CLASSES
     item = ds[0]
     x = item['inputs']
@@ -527,17 +576,37 @@ def test_2d_pickle_loads_through_pose_dataset_with_the_coco_pipeline(tmp_path):
 def test_cli_kind_2d(tmp_path, repo_root):
     out = tmp_path / 'demo_hrnet.pkl'
     script = os.path.join(repo_root, 'tools', 'data', 'make_demo_data.py')
-    proc = subprocess.run([sys.executable, script, '--kind', '2d', '--out', str(out), '--seed', '2',
-                           '--num-subjects', '2', '--samples-per-class', '1'],
-                          capture_output=True, text=True, cwd=str(tmp_path))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            script,
+            '--kind',
+            '2d',
+            '--out',
+            str(out),
+            '--seed',
+            '2',
+            '--num-subjects',
+            '2',
+            '--samples-per-class',
+            '1',
+        ],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+    )
     assert proc.returncode == 0, proc.stderr
     got = safe_load_pickle(out)
     expected = make_demo_data(num_subjects=2, samples_per_class_per_subject=1, seed=2, kind='2d')
     assert got['split'] == expected['split']
     for x, y in zip(got['annotations'], expected['annotations']):
         assert np.array_equal(x['keypoint'], y['keypoint']) and np.array_equal(x['keypoint_score'], y['keypoint_score'])
-    bad = subprocess.run([sys.executable, script, '--kind', 'rgb', '--out', str(tmp_path / 'x.pkl')],
-                         capture_output=True, text=True, cwd=str(tmp_path))
+    bad = subprocess.run(
+        [sys.executable, script, '--kind', 'rgb', '--out', str(tmp_path / 'x.pkl')],
+        capture_output=True,
+        text=True,
+        cwd=str(tmp_path),
+    )
     assert bad.returncode != 0 and '--kind' in bad.stderr and not (tmp_path / 'x.pkl').exists()
 
 
@@ -545,6 +614,7 @@ def test_classes_are_the_action_table_and_its_skeleton_is_the_layout():
     """One list of classes (the name -> planner table) and one skeleton (the 'nturgb+d' layout)."""
     from pyskl.core.layout import get_layout
     from pyskl.datasets.synthetic import kinematics
+
     assert CLASS_NAMES == tuple(synthetic.ACTIONS) and len(CLASS_NAMES) == 10
     assert all(callable(p) for p in synthetic.ACTIONS.values())
     layout = get_layout('nturgb+d')

@@ -1,4 +1,5 @@
 """VideoFrames reads the repository's NTU clip with OpenCV, and with decord identically when it is installed."""
+
 import os
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Conversion of mmengine checkpoint contents to tensors / builtins and back."""
+
 import pickle
 from collections import namedtuple
 
@@ -36,10 +37,21 @@ def test_raw_mmengine_state_is_refused_by_weights_only(tmp_path):
 def test_checkpoint_round_trip(tmp_path):
     model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
     state_dict = model.state_dict()
-    meta = dict(epoch=2, seed=np.int64(7), best_score=np.float64(0.75), shape=np.array([1, 2]),
-                names=np.array(['a', 'b']), nested=[(np.float32(1.5), 'x')], cfg='a = 1')
-    ckpt = dict(meta=meta, state_dict=state_dict, message_hub=_message_hub_state(),
-                optimizer=dict(state={}, param_groups=[dict(lr=0.1, params=[0, 1])]))
+    meta = dict(
+        epoch=2,
+        seed=np.int64(7),
+        best_score=np.float64(0.75),
+        shape=np.array([1, 2]),
+        names=np.array(['a', 'b']),
+        nested=[(np.float32(1.5), 'x')],
+        cfg='a = 1',
+    )
+    ckpt = dict(
+        meta=meta,
+        state_dict=state_dict,
+        message_hub=_message_hub_state(),
+        optimizer=dict(state={}, param_groups=[dict(lr=0.1, params=[0, 1])]),
+    )
     hook = WeightsOnlyCheckpointHook()
     hook.before_save_checkpoint(None, ckpt)
 

@@ -1,4 +1,5 @@
 """init_dist_env on a CPU-only machine (real process groups in child processes)."""
+
 import os
 import socket
 import subprocess
@@ -15,7 +16,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
-CHILD = r'''
+CHILD = r"""
 import os, torch, torch.distributed as dist
 from pyskl.engine import init_dist_env
 assert init_dist_env(os.environ['TEST_LAUNCHER'], backend='nccl', timeout=60) is True
@@ -24,13 +25,16 @@ t = torch.tensor([dist.get_rank() + 1.0])
 dist.all_reduce(t)
 print('OK', dist.get_backend(), dist.get_rank(), dist.get_world_size(), os.environ['LOCAL_RANK'], t.item())
 dist.destroy_process_group()
-'''
+"""
 
 
 def _child_env(**extra):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(('SLURM_', 'OMPI_')) and k not in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR',
-                                                                   'MASTER_PORT')}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(('SLURM_', 'OMPI_'))
+        and k not in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT')
+    }
     env.update(CUDA_VISIBLE_DEVICES='', OMP_NUM_THREADS='1', **extra)
     return env
 
@@ -40,10 +44,20 @@ def test_slurm_launcher_gloo_two_processes():
     port = str(_free_port())
     procs = []
     for rank in range(2):
-        env = _child_env(TEST_LAUNCHER='slurm', SLURM_PROCID=str(rank), SLURM_NTASKS='2', SLURM_LOCALID=str(rank),
-                         SLURM_NODELIST='node[1-2]', MASTER_ADDR='127.0.0.1', MASTER_PORT=port)
-        procs.append(subprocess.Popen([sys.executable, '-c', CHILD], env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True))
+        env = _child_env(
+            TEST_LAUNCHER='slurm',
+            SLURM_PROCID=str(rank),
+            SLURM_NTASKS='2',
+            SLURM_LOCALID=str(rank),
+            SLURM_NODELIST='node[1-2]',
+            MASTER_ADDR='127.0.0.1',
+            MASTER_PORT=port,
+        )
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, '-c', CHILD], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
+        )
     outs = [p.communicate(timeout=120)[0] for p in procs]
     for rank, (p, out) in enumerate(zip(procs, outs)):
         assert p.returncode == 0, out
@@ -59,10 +73,13 @@ def test_launcher_errors():
 
 @pytest.mark.skipif(__import__('torch').cuda.is_available(), reason='tests the CPU (gloo) path')
 def test_pytorch_launcher_without_torchrun_env_is_a_clear_error():
-    code = ('from pyskl.engine import init_dist_env\n'
-            'try:\n    init_dist_env("pytorch")\n'
-            'except RuntimeError as e:\n    print("ERR", e)\n')
-    out = subprocess.run([sys.executable, '-c', code], env=_child_env(), capture_output=True, text=True,
-                         timeout=120).stdout
+    code = (
+        'from pyskl.engine import init_dist_env\n'
+        'try:\n    init_dist_env("pytorch")\n'
+        'except RuntimeError as e:\n    print("ERR", e)\n'
+    )
+    out = subprocess.run(
+        [sys.executable, '-c', code], env=_child_env(), capture_output=True, text=True, timeout=120
+    ).stdout
     assert 'ERR --launcher pytorch: environment variable(s) RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT' in out
     assert 'torchrun' in out

@@ -1,5 +1,6 @@
 """Crash-safe file replacement, the resume-checkpoint finder, the auto-resume and --out options of
 setup_train_cfg, and PysklRunner's substitution of SafeCheckpointHook (no training here)."""
+
 import os
 import subprocess
 import sys
@@ -90,6 +91,7 @@ def test_setup_train_cfg_resumes_a_work_dir_with_checkpoints(tmp_path):
     import torch
 
     from pyskl.apis import setup_train_cfg
+
     cfg = setup_train_cfg(CONFIG, work_dir=str(tmp_path), cfg_options={'load_from': 'pretrained.pth'})
     assert cfg.resume is False and cfg.load_from == 'pretrained.pth'  # nothing to resume: config's load_from
     torch.save(dict(meta=dict(seed=11, epoch=1), state_dict={}), tmp_path / 'epoch_1.pth')
@@ -104,6 +106,7 @@ def test_setup_train_cfg_resumes_a_work_dir_with_checkpoints(tmp_path):
 def test_setup_train_cfg_out(tmp_path):
     from pyskl.apis import setup_train_cfg
     from pyskl.apis.train import final_tests
+
     with pytest.raises(ValueError, match='--out must name a .pkl'):
         setup_train_cfg(CONFIG, work_dir=str(tmp_path), out=str(tmp_path / 'result.txt'))
     assert final_tests(False, False, 'r.pkl') == (True, False)  # --out alone tests the last checkpoint
@@ -115,6 +118,7 @@ def test_setup_train_cfg_out(tmp_path):
 def test_runner_substitutes_safe_checkpoint_hook(tmp_path, hook_type):
     from pyskl.apis.train import build_runner
     from pyskl.core.config import load_config
+
     cfg = load_config(CONFIG)
     cfg.work_dir = str(tmp_path)
     if hook_type is None:
@@ -122,8 +126,11 @@ def test_runner_substitutes_safe_checkpoint_hook(tmp_path, hook_type):
     else:
         cfg.default_hooks.checkpoint = dict(type=hook_type, interval=2, max_keep_ckpts=1)
     runner = build_runner(cfg)
-    hooks = [h for h in runner.hooks if type(h).__name__.endswith('CheckpointHook')
-             and type(h).__name__ != 'WeightsOnlyCheckpointHook']
+    hooks = [
+        h
+        for h in runner.hooks
+        if type(h).__name__.endswith('CheckpointHook') and type(h).__name__ != 'WeightsOnlyCheckpointHook'
+    ]
     assert len(hooks) == 1 and type(hooks[0]) is SafeCheckpointHook
     if hook_type is not None:
         assert hooks[0].interval == 2 and hooks[0].max_keep_ckpts == 1

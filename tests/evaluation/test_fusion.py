@@ -1,5 +1,6 @@
 """Fusion of hand-built result files with known answers: both file formats, alignment by name,
 the misalignment refusals, weight search, and the fuse_results.py CLI."""
+
 import os
 import pickle
 import subprocess
@@ -20,8 +21,8 @@ from repo_paths import REPO
 # A+B is right everywhere (sample 0 ties 0.9/0.9 -> the lower index 0, the label); 2A+B misses sample 3.
 NAMES = ['S001C001P001R001A001', 'S001C001P002R001A002', 'S001C001P003R001A003', 'S001C001P004R001A002']
 LABELS = [0, 1, 2, 1]
-A = np.array([[.6, .3, .1], [.2, .5, .3], [.5, .1, .4], [.1, .2, .7]], dtype=np.float32)
-B = np.array([[.3, .6, .1], [.1, .8, .1], [.1, .1, .8], [.2, .7, .1]], dtype=np.float32)
+A = np.array([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.5, 0.1, 0.4], [0.1, 0.2, 0.7]], dtype=np.float32)
+B = np.array([[0.3, 0.6, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.2, 0.7, 0.1]], dtype=np.float32)
 
 
 @pytest.fixture
@@ -46,8 +47,7 @@ def write_result(tmp_path, name, scores):
 def write_dump(tmp_path, name, scores, names=NAMES, labels=LABELS, order=None):
     order = range(len(scores)) if order is None else order
     path = str(tmp_path / name)
-    dump_pickle([dict(pred_score=scores[i], gt_label=labels[i], sample_idx=i, frame_dir=names[i]) for i in order],
-                path)
+    dump_pickle([dict(pred_score=scores[i], gt_label=labels[i], sample_idx=i, frame_dir=names[i]) for i in order], path)
     return path
 
 
@@ -95,8 +95,9 @@ def test_refusals(ann, tmp_path):
     with pytest.raises(ValueError, match='different class counts: .*a.pkl has 3 .*k4.pkl has 4'):
         fuse_result_files([a, write_result(tmp_path, 'k4.pkl', np.pad(B, ((0, 0), (0, 1))))], None, ann, 'val')
     other = NAMES[:3] + ['S009C001P001R001A002']
-    with pytest.raises(ValueError,
-                       match=r"different sample sets: 1 samples .*other.pkl \(e.g. 'S001C001P004R001A002'\)"):
+    with pytest.raises(
+        ValueError, match=r"different sample sets: 1 samples .*other.pkl \(e.g. 'S001C001P004R001A002'\)"
+    ):
         fuse_result_files([a, write_dump(tmp_path, 'other.pkl', B, names=other)], None, ann, 'val')
     with pytest.raises(ValueError, match=r"labels disagree: sample 2 \('S001C001P003R001A003'\) has label 2"):
         fuse_result_files([a, write_dump(tmp_path, 'lab.pkl', B, labels=[0, 1, 0, 1])], None, ann, 'val')
@@ -159,8 +160,24 @@ def test_fuse_results_cli(ann, tmp_path):
     label_map = tmp_path / 'map.txt'
     label_map.write_text('alpha\nbeta\ngamma\n')
     out = str(tmp_path / 'fused.pkl')
-    cmd = [sys.executable, os.path.join(REPO, 'tools', 'analysis', 'fuse_results.py'), '--preds', a, b,
-           '--weights', '1', '1', '--ann-file', ann, '--split', 'val', '--out', out, '--label-map', str(label_map)]
+    cmd = [
+        sys.executable,
+        os.path.join(REPO, 'tools', 'analysis', 'fuse_results.py'),
+        '--preds',
+        a,
+        b,
+        '--weights',
+        '1',
+        '1',
+        '--ann-file',
+        ann,
+        '--split',
+        'val',
+        '--out',
+        out,
+        '--label-map',
+        str(label_map),
+    ]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout
     lines = proc.stdout.splitlines()
@@ -172,19 +189,50 @@ def test_fuse_results_cli(ann, tmp_path):
     np.testing.assert_allclose(fused.scores, A.astype(np.float64) + B, rtol=1e-6)
 
     # search on one split (here: the same files), applied to the other; a refusal exits non-zero
-    proc = subprocess.run(cmd[:2] + ['--preds', a, b, '--ann-file', ann, '--split', 'val', '--search-preds', a, b,
-                                     '--search-split', 'val', '--grid', '0', '1', '2'],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+    proc = subprocess.run(
+        cmd[:2]
+        + [
+            '--preds',
+            a,
+            b,
+            '--ann-file',
+            ann,
+            '--split',
+            'val',
+            '--search-preds',
+            a,
+            b,
+            '--search-split',
+            'val',
+            '--grid',
+            '0',
+            '1',
+            '2',
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout
     assert 'Searched weights on val: 1:1' in proc.stdout
-    proc = subprocess.run(cmd[:2] + ['--preds', a, write_result(tmp_path, 's.pkl', B[:2]), '--ann-file', ann,
-                                     '--split', 'val'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        cmd[:2] + ['--preds', a, write_result(tmp_path, 's.pkl', B[:2]), '--ann-file', ann, '--split', 'val'],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1 and 'different lengths' in proc.stdout
     # a refusal is one line starting with 'error:', not a traceback
     assert 'Traceback' not in proc.stdout
     assert [ln for ln in proc.stdout.splitlines() if 'different lengths' in ln][0].startswith('error: ')
-    proc = subprocess.run(cmd[:2] + ['--preds', a, str(tmp_path / 'missing.pkl')], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=120)
+    proc = subprocess.run(
+        cmd[:2] + ['--preds', a, str(tmp_path / 'missing.pkl')],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1 and proc.stdout.strip().splitlines()[-1].startswith('error: ')
     assert 'missing.pkl' in proc.stdout and 'Traceback' not in proc.stdout

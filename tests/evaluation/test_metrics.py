@@ -10,8 +10,15 @@ from pyskl.registry import METRICS
 
 def _preds(scores, labels, idx=None):
     idx = range(len(labels)) if idx is None else idx
-    return [dict(pred_score=torch.tensor(s, dtype=torch.float32), gt_label=int(lab), sample_idx=int(i),
-                 frame_dir=f'S001C001P001R001A{i:03d}') for s, lab, i in zip(scores, labels, idx)]
+    return [
+        dict(
+            pred_score=torch.tensor(s, dtype=torch.float32),
+            gt_label=int(lab),
+            sample_idx=int(i),
+            frame_dir=f'S001C001P001R001A{i:03d}',
+        )
+        for s, lab, i in zip(scores, labels, idx)
+    ]
 
 
 SCORES = np.array([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.2, 0.5, 0.3], [0.6, 0.1, 0.3]], np.float32)
@@ -47,7 +54,7 @@ def test_acc_metric_bad_config_and_input():
     with pytest.raises(ValueError, match='unknown metric'):
         AccMetric(metric_list=('top_k_accuracy', 'mAP'))
     with pytest.raises(ValueError, match='topk'):
-        AccMetric(topk=(0, ))
+        AccMetric(topk=(0,))
     metric = AccMetric()
     with pytest.raises(KeyError, match='gt_label'):
         metric.process({}, [dict(pred_score=torch.zeros(3), sample_idx=0, frame_dir='x')])
@@ -66,7 +73,7 @@ def test_dump_results_pyskl(tmp_path):
         data = pickle.load(f)
     assert isinstance(data, list) and len(data) == 4
     for got, want in zip(data, SCORES):
-        assert isinstance(got, np.ndarray) and got.dtype == np.float32 and got.shape == (3, )
+        assert isinstance(got, np.ndarray) and got.dtype == np.float32 and got.shape == (3,)
         np.testing.assert_array_equal(got, want)
 
 

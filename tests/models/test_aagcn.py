@@ -1,4 +1,5 @@
 """AAGCN / AGCN: shapes, released key schemas, the unit, graph variants (trainability: test_backbones.py)."""
+
 import json
 import os
 
@@ -15,8 +16,13 @@ FIXTURE = 'pyskl_aagcn_ntu60_xsub_3dkp'
 
 def recognizer(layout='nturgb+d', num_classes=60, **backbone):
     backbone = dict(dict(type='AAGCN', graph_cfg=dict(layout=layout, mode='spatial')), **backbone)
-    return MODELS.build(dict(type='RecognizerGCN', backbone=backbone,
-                             cls_head=dict(type='GCNHead', num_classes=num_classes, in_channels=256)))
+    return MODELS.build(
+        dict(
+            type='RecognizerGCN',
+            backbone=backbone,
+            cls_head=dict(type='GCNHead', num_classes=num_classes, in_channels=256),
+        )
+    )
 
 
 def load_schema(shared_dir, name):

@@ -2,24 +2,33 @@
 
 Model-specific behaviour lives in tests/models/test_<model>.py; released key schemas and reference logits are
 checked once, by tests/test_configs.py and tests/test_reference.py."""
+
 import pytest
 import torch
 
 from pyskl.registry import MODELS, register_all_modules
 
 NTU = dict(layout='nturgb+d', mode='spatial')
-RANDOM = dict(layout='nturgb+d', mode='random', num_filter=8, init_off=.04, init_std=.02)
+RANDOM = dict(layout='nturgb+d', mode='random', num_filter=8, init_off=0.04, init_std=0.02)
 W = 16  # base width: the smallest each model accepts with its ratios
 
 #: name -> (backbone config, head config without num_classes / in_channels)
 BACKBONES = {
     'stgcn': dict(type='STGCN', base_channels=W, graph_cfg=dict(NTU, mode='stgcn_spatial')),
-    'stgcn++': dict(type='STGCN', base_channels=W, gcn_adaptive='init', gcn_with_res=True, tcn_type='mstcn',
-                    graph_cfg=NTU),
+    'stgcn++': dict(
+        type='STGCN', base_channels=W, gcn_adaptive='init', gcn_with_res=True, tcn_type='mstcn', graph_cfg=NTU
+    ),
     'aagcn': dict(type='AAGCN', base_channels=W, graph_cfg=NTU),
     'msg3d': dict(type='MSG3D', base_channels=12, graph_cfg=dict(NTU, mode='binary_adj')),
-    'dgstgcn': dict(type='DGSTGCN', base_channels=W, gcn_ratio=0.125, gcn_ctr='T', gcn_ada='T',
-                    tcn_ms_cfg=[(3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'], graph_cfg=RANDOM),
+    'dgstgcn': dict(
+        type='DGSTGCN',
+        base_channels=W,
+        gcn_ratio=0.125,
+        gcn_ctr='T',
+        gcn_ada='T',
+        tcn_ms_cfg=[(3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'],
+        graph_cfg=RANDOM,
+    ),
     'ctrgcn': dict(type='CTRGCN', base_channels=W, graph_cfg=NTU),
     'protogcn': dict(type='ProtoGCN', base_channels=W, num_prototype=8, graph_cfg=RANDOM),
 }
@@ -30,7 +39,7 @@ def build(name):
     register_all_modules()
     backbone = BACKBONES[name]
     width = backbone['base_channels'] * 4
-    head = (dict(type='SimpleHead', joint_cfg='nturgb+d') if name == 'protogcn' else dict(type='GCNHead'))
+    head = dict(type='SimpleHead', joint_cfg='nturgb+d') if name == 'protogcn' else dict(type='GCNHead')
     head.update(num_classes=NUM_CLASSES, in_channels=width)
     return MODELS.build(dict(type='RecognizerGCN', backbone=backbone, cls_head=head))
 

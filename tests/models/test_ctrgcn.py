@@ -1,5 +1,6 @@
 """CTR-GCN: shapes, the unit's formula, PYSKL's block layout, trainability (the released key schemas and
 reference logits: tests/test_configs.py, tests/test_reference.py)."""
+
 import pytest
 import torch
 
@@ -9,10 +10,16 @@ from pyskl.registry import MODELS
 
 
 def recognizer(layout='nturgb+d', num_classes=60, base_channels=64, **backbone):
-    backbone = dict(type='CTRGCN', graph_cfg=dict(layout=layout, mode='spatial'), base_channels=base_channels,
-                    **backbone)
-    return MODELS.build(dict(type='RecognizerGCN', backbone=backbone,
-                             cls_head=dict(type='GCNHead', num_classes=num_classes, in_channels=4 * base_channels)))
+    backbone = dict(
+        type='CTRGCN', graph_cfg=dict(layout=layout, mode='spatial'), base_channels=base_channels, **backbone
+    )
+    return MODELS.build(
+        dict(
+            type='RecognizerGCN',
+            backbone=backbone,
+            cls_head=dict(type='GCNHead', num_classes=num_classes, in_channels=4 * base_channels),
+        )
+    )
 
 
 @pytest.mark.parametrize('layout,V', [('nturgb+d', 25), ('coco', 17)])
@@ -30,11 +37,28 @@ def test_output_shapes(layout, V, M):
 def test_block_layout():
     """PYSKL's schedule: the first block always exists (even when in_channels == base_channels) and has no
     residual; strided 1x1 residuals where the shape changes; 4-branch temporal units (kernel 5, dilations 1, 2)."""
-    bb = MODELS.build(dict(type='CTRGCN', graph_cfg=dict(layout='nturgb+d', mode='spatial'), in_channels=8,
-                           base_channels=8, tcn_dropout=0.5))
+    bb = MODELS.build(
+        dict(
+            type='CTRGCN',
+            graph_cfg=dict(layout='nturgb+d', mode='spatial'),
+            in_channels=8,
+            base_channels=8,
+            tcn_dropout=0.5,
+        )
+    )
     assert len(bb.net) == 10
-    assert [blk.residual_mode for blk in bb.net] == ['none', 'identity', 'identity', 'identity', 'conv',
-                                                     'identity', 'identity', 'conv', 'identity', 'identity']
+    assert [blk.residual_mode for blk in bb.net] == [
+        'none',
+        'identity',
+        'identity',
+        'identity',
+        'conv',
+        'identity',
+        'identity',
+        'conv',
+        'identity',
+        'identity',
+    ]
     tcn = bb.net[1].tcn1
     assert [b[3].conv.dilation[0] for b in tcn.branches[:2]] == [1, 2]
     assert tcn.branches[0][3].conv.kernel_size == (5, 1)
@@ -47,7 +71,7 @@ def test_unit_ctrgcn_computation():
     A = torch.rand(3, 5, 5)
     unit = unit_ctrgcn(4, 8, A).eval()
     torch.nn.init.constant_(unit.alpha, 0.5)
-    torch.nn.init.constant_(unit.bn.weight, 1.)
+    torch.nn.init.constant_(unit.bn.weight, 1.0)
     x = torch.randn(2, 4, 6, 5)
     y = 0
     for k, c in enumerate(unit.convs):

@@ -10,16 +10,25 @@ from pyskl.registry import MODELS
 
 NAME = 'pyskl_dgstgcn_ntu60_xsub_3dkp'
 CONFIG = 'configs/dgstgcn/ntu60_xsub_3dkp/j.py'
-DGSTGCN = dict(type='DGSTGCN', gcn_ratio=0.125, gcn_ctr='T', gcn_ada='T',
-               tcn_ms_cfg=[(3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'],
-               graph_cfg=dict(layout='nturgb+d', mode='random', num_filter=8, init_off=.04, init_std=.02))
+DGSTGCN = dict(
+    type='DGSTGCN',
+    gcn_ratio=0.125,
+    gcn_ctr='T',
+    gcn_ada='T',
+    tcn_ms_cfg=[(3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'],
+    graph_cfg=dict(layout='nturgb+d', mode='random', num_filter=8, init_off=0.04, init_std=0.02),
+)
 
 
 def recognizer(layout='nturgb+d', num_classes=60, base_channels=64, **kwargs):
-    backbone = dict(DGSTGCN, base_channels=base_channels, graph_cfg=dict(DGSTGCN['graph_cfg'], layout=layout),
-                    **kwargs)
-    return MODELS.build(dict(type='RecognizerGCN', backbone=backbone,
-                             cls_head=dict(type='GCNHead', num_classes=num_classes, in_channels=4 * base_channels)))
+    backbone = dict(DGSTGCN, base_channels=base_channels, graph_cfg=dict(DGSTGCN['graph_cfg'], layout=layout), **kwargs)
+    return MODELS.build(
+        dict(
+            type='RecognizerGCN',
+            backbone=backbone,
+            cls_head=dict(type='GCNHead', num_classes=num_classes, in_channels=4 * base_channels),
+        )
+    )
 
 
 @pytest.mark.parametrize('layout,V', [('nturgb+d', 25), ('coco', 17)])
@@ -32,12 +41,11 @@ def test_output_shapes(layout, V, M):
         assert feat.shape == (2, M, 256, 5, V)
         assert model(x).shape == (2, 60)
     # one fusion coefficient per joint of the layout
-    assert model.backbone.gcn[0].tcn.add_coeff.shape == (V, )
+    assert model.backbone.gcn[0].tcn.add_coeff.shape == (V,)
 
 
 def test_mvc_data_bn_for_one_person():
-    bb = MODELS.build(dict(DGSTGCN, data_bn_type='MVC', num_person=1, num_stages=2, inflate_stages=(),
-                           down_stages=()))
+    bb = MODELS.build(dict(DGSTGCN, data_bn_type='MVC', num_person=1, num_stages=2, inflate_stages=(), down_stages=()))
     assert bb.data_bn.num_features == 75
     assert bb(torch.randn(2, 1, 8, 25, 3)).shape == (2, 1, 64, 8, 25)
     with pytest.raises(ValueError, match='M=2'):
@@ -46,6 +54,7 @@ def test_mvc_data_bn_for_one_person():
 
 def test_keys_shapes_dtypes_and_params_match_schema(shared_dir, repo_root):
     from pyskl.apis import init_recognizer
+
     with open(os.path.join(shared_dir, 'reference', 'schema', f'{NAME}.json')) as f:
         schema = json.load(f)
     assert schema['config'] == CONFIG
@@ -77,16 +86,19 @@ def _randomise_dynamic_terms(model):
                 p.uniform_(0.1, 0.5)
 
 
-@pytest.mark.parametrize('options', [
-    dict(),
-    dict(gcn_ctr='NA', gcn_subset_wise=True, gcn_ada_act='sigmoid', gcn_ctr_act='relu'),
-    dict(gcn_ctr=None, gcn_ada='NA', gcn_ada_act='tanh'),
-    dict(gcn_ctr=None, gcn_ada=None, tcn_dropout=0.2),
-], ids=['default', 'ctr-NA-subset-wise', 'ada-only-NA', 'static'])
+@pytest.mark.parametrize(
+    'options',
+    [
+        dict(),
+        dict(gcn_ctr='NA', gcn_subset_wise=True, gcn_ada_act='sigmoid', gcn_ctr_act='relu'),
+        dict(gcn_ctr=None, gcn_ada='NA', gcn_ada_act='tanh'),
+        dict(gcn_ctr=None, gcn_ada=None, tcn_dropout=0.2),
+    ],
+    ids=['default', 'ctr-NA-subset-wise', 'ada-only-NA', 'static'],
+)
 def test_every_parameter_gets_a_gradient(options):
     torch.manual_seed(0)
-    model = recognizer(num_classes=4, base_channels=16, num_stages=4, inflate_stages=(3, ), down_stages=(3, ),
-                       **options)
+    model = recognizer(num_classes=4, base_channels=16, num_stages=4, inflate_stages=(3,), down_stages=(3,), **options)
     model.cls_head = MODELS.build(dict(type='GCNHead', num_classes=4, in_channels=32))
     model.train()
     x = torch.randn(4, 1, 2, 12, 25, 3)
@@ -109,11 +121,11 @@ def test_dgmstcn_is_mstcn_plus_skeleton_fusion():
     x = torch.randn(2, 8, 10, 5)
     with torch.no_grad():
         torch.testing.assert_close(dg(x), ms(x))  # add_coeff = 0: no skeleton-level term
-        dg.add_coeff.copy_(torch.arange(7.))
+        dg.add_coeff.copy_(torch.arange(7.0))
         # the skeleton-level feature of joint v is the mstcn branches applied to the joint mean
         branches = torch.cat([b(x.mean(-1, keepdim=True)) for b in ms.branches], 1)
         local = torch.cat([b(x) for b in ms.branches], 1)
-        expected = ms.bn(ms.transform(local + branches * torch.arange(5.)))
+        expected = ms.bn(ms.transform(local + branches * torch.arange(5.0)))
         torch.testing.assert_close(dg(x), expected)
     with pytest.raises(ValueError, match='V=9'):
         dg(torch.randn(1, 8, 4, 9))
@@ -123,16 +135,16 @@ def test_dggcn_without_dynamic_terms_is_a_grouped_graph_conv():
     torch.manual_seed(0)
     A = torch.rand(4, 6, 6)
     g = dggcn(5, 8, A, ratio=0.5).eval()  # mid = 4 channels per group
-    assert g.pre[0].out_channels == 16 and g.alpha.shape == (4, ) and hasattr(g, 'down')
+    assert g.pre[0].out_channels == 16 and g.alpha.shape == (4,) and hasattr(g, 'down')
     x = torch.randn(2, 5, 3, 6)
     with torch.no_grad():
         feat = g.pre(x).view(2, 4, 4, 3, 6)
         static = g.post(torch.einsum('nkctv,kvw->nkctw', feat, A).reshape(2, 16, 3, 6))
         expected = g.act(g.bn(static) + g.down(x))
         torch.testing.assert_close(g(x), expected)  # alpha = beta = 0
-        g.beta.fill_(1.)
+        g.beta.fill_(1.0)
         assert not torch.allclose(g(x), expected)
-    with pytest.raises(ValueError, match="ctr must be"):
+    with pytest.raises(ValueError, match='ctr must be'):
         dggcn(5, 8, A, ctr='C')
     with pytest.raises(ValueError, match='ada_act'):
         dggcn(5, 8, A, ada_act='gelu')

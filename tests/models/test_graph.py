@@ -5,8 +5,9 @@ from pyskl.core.layout import get_layout
 from pyskl.models.utils.graph import Graph
 
 
-@pytest.mark.parametrize('layout,V', [('nturgb+d', 25), ('coco', 17), ('openpose', 18), ('coco_new', 20),
-                                      ('mediapipe', 33)])
+@pytest.mark.parametrize(
+    'layout,V', [('nturgb+d', 25), ('coco', 17), ('openpose', 18), ('coco_new', 20), ('mediapipe', 33)]
+)
 def test_spatial_columns_normalised(layout, V):
     A = Graph(layout, 'spatial').A
     assert A.shape == (3, V, V)

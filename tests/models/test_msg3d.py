@@ -18,8 +18,13 @@ FIXTURE = 'pyskl_msg3d_ntu60_xsub_3dkp'
 def msg3d(layout='nturgb+d', num_classes=60, **kwargs):
     backbone = dict(type='MSG3D', graph_cfg=dict(layout=layout, mode='binary_adj'), **kwargs)
     in_channels = 4 * kwargs.get('base_channels', 96)
-    return MODELS.build(dict(type='RecognizerGCN', backbone=backbone,
-                             cls_head=dict(type='GCNHead', num_classes=num_classes, in_channels=in_channels)))
+    return MODELS.build(
+        dict(
+            type='RecognizerGCN',
+            backbone=backbone,
+            cls_head=dict(type='GCNHead', num_classes=num_classes, in_channels=in_channels),
+        )
+    )
 
 
 @pytest.mark.parametrize('layout,V', [('nturgb+d', 25), ('coco', 17)])
@@ -73,8 +78,9 @@ def test_unfold_windows_matches_explicit_windows(w, stride, dilation):
     pad = ((w - 1) * dilation) // 2
     xp = nn.functional.pad(x, (0, 0, pad, pad))
     T = (11 + 2 * pad - (w - 1) * dilation - 1) // stride + 1
-    expected = torch.stack([torch.cat([xp[:, :, t * stride + j * dilation] for j in range(w)], dim=-1)
-                            for t in range(T)], dim=2)
+    expected = torch.stack(
+        [torch.cat([xp[:, :, t * stride + j * dilation] for j in range(w)], dim=-1) for t in range(T)], dim=2
+    )
     assert torch.equal(out, expected)
 
 

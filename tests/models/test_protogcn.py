@@ -1,5 +1,6 @@
 """ProtoGCN: output contract, the class memory in checkpoints, the loss terms, trainability (reference numerics:
 tests/test_reference.py)."""
+
 import pytest
 import torch
 
@@ -8,8 +9,12 @@ from pyskl.registry import MODELS
 
 
 def recognizer(num_classes=5, base_channels=16, num_prototype=8, layout='nturgb+d'):
-    backbone = dict(type='ProtoGCN', base_channels=base_channels, num_prototype=num_prototype,
-                    graph_cfg=dict(layout=layout, mode='random', num_filter=8, init_off=.04, init_std=.02))
+    backbone = dict(
+        type='ProtoGCN',
+        base_channels=base_channels,
+        num_prototype=num_prototype,
+        graph_cfg=dict(layout=layout, mode='random', num_filter=8, init_off=0.04, init_std=0.02),
+    )
     head = dict(type='SimpleHead', joint_cfg=layout, num_classes=num_classes, in_channels=4 * base_channels)
     return MODELS.build(dict(type='RecognizerGCN', backbone=backbone, cls_head=head))
 
@@ -53,6 +58,7 @@ def test_loss_terms_and_class_memory():
 
 def test_class_memory_is_saved_and_old_checkpoints_load(tmp_path):
     from pyskl.engine.checkpoint import load_checkpoint
+
     model = recognizer()
     sd = model.state_dict()
     assert 'cls_head.csc_loss.avg_f' in sd

@@ -15,6 +15,7 @@ errors of order 1). The float32 checks use ``1e-4`` relative to the largest valu
 gradient of a conv followed by a training-mode BatchNorm) are pure rounding noise, so parameter gradients are
 compared on the scale of the largest parameter gradient.
 """
+
 import copy
 import types
 
@@ -33,7 +34,7 @@ def close(a, b, scale=None):
     """Equal within ``TOL`` relative, and absolutely within ``TOL`` times ``scale`` (default: the largest entry of
     ``b``, at least 1)."""
     tol = TOL[b.dtype] if b.is_floating_point() else 0
-    scale = max(float(b.abs().max()), 1.) if scale is None else scale
+    scale = max(float(b.abs().max()), 1.0) if scale is None else scale
     torch.testing.assert_close(a, b, rtol=tol, atol=tol * scale)
 
 
@@ -62,7 +63,7 @@ def assert_same(new, ref, x):
     close(y1, y2)
     close(gx1, gx2)
     assert gp1.keys() == gp2.keys() and gp1
-    scale = max(max(float(g.abs().max()) for g in gp2.values()), 1.)
+    scale = max(max(float(g.abs().max()) for g in gp2.values()), 1.0)
     for name in gp1:
         close(gp1[name], gp2[name], scale)
     buffers = dict(ref.unit.named_buffers())
@@ -184,8 +185,16 @@ def make_mstcn(kind, c_in):
     if kind == 'stride2':
         return mstcn(c_in, 24, stride=2, residual=True, act='ReLU')
     if kind == 'msg3d':
-        return mstcn(c_in, 12, ms_cfg=[(3, 1), (3, 2), ('max', 3), '1x1'], fuse=False, branch_norm=True,
-                     remainder='last', residual=True, act='ReLU')
+        return mstcn(
+            c_in,
+            12,
+            ms_cfg=[(3, 1), (3, 2), ('max', 3), '1x1'],
+            fuse=False,
+            branch_norm=True,
+            remainder='last',
+            residual=True,
+            act='ReLU',
+        )
     if kind == 'ctrgcn':
         return mstcn(c_in, 12, mid_channels=0.25, ms_cfg=[(5, 1), (5, 2), ('max', 3), '1x1'])
     unit = dgmstcn(c_in, 12, num_joints=25)
@@ -246,11 +255,15 @@ def straightforward(model):
     return model
 
 
-@pytest.mark.parametrize('backbone', [
-    dict(type='STGCN', gcn_adaptive='init', gcn_with_res=True, tcn_type='mstcn'),
-    dict(type='STGCN', gcn_adaptive='importance'),
-    dict(type='DGSTGCN'),
-], ids=['stgcn++', 'stgcn', 'dgstgcn'])
+@pytest.mark.parametrize(
+    'backbone',
+    [
+        dict(type='STGCN', gcn_adaptive='init', gcn_with_res=True, tcn_type='mstcn'),
+        dict(type='STGCN', gcn_adaptive='importance'),
+        dict(type='DGSTGCN'),
+    ],
+    ids=['stgcn++', 'stgcn', 'dgstgcn'],
+)
 def test_fixed_seed_training_follows_the_same_loss_curve(backbone):
     """Three SGD steps (momentum, weight decay) of a small model: the loss curve and the final weights of the
     rewritten units equal those of the straightforward formulation (float64).
@@ -260,11 +273,17 @@ def test_fixed_seed_training_follows_the_same_loss_curve(backbone):
     1e-9 tolerance while a formulation error would show at the first step."""
     import pyskl.models  # noqa: F401
     from pyskl.registry import MODELS
+
     graph = dict(layout='nturgb+d', mode='spatial')
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        model = MODELS.build(dict(type='RecognizerGCN', backbone=dict(backbone, base_channels=8, graph_cfg=graph),
-                                  cls_head=dict(type='GCNHead', num_classes=5, in_channels=32))).double()
+        model = MODELS.build(
+            dict(
+                type='RecognizerGCN',
+                backbone=dict(backbone, base_channels=8, graph_cfg=graph),
+                cls_head=dict(type='GCNHead', num_classes=5, in_channels=32),
+            )
+        ).double()
     ref = straightforward(model)
     assert list(model.state_dict()) == list(ref.state_dict())
     gen = torch.Generator().manual_seed(0)
@@ -272,7 +291,7 @@ def test_fixed_seed_training_follows_the_same_loss_curve(backbone):
     optims = [torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4) for m in (model, ref)]
     for _ in range(3):
         x = torch.randn(4, 2, 12, 25, 3, generator=gen, dtype=torch.float64)
-        samples = [dict(gt_label=int(i)) for i in torch.randint(5, (4, ), generator=gen)]
+        samples = [dict(gt_label=int(i)) for i in torch.randint(5, (4,), generator=gen)]
         for m, optim, curve in zip((model, ref), optims, curves):
             loss = m(x, samples, mode='loss')['loss_cls']
             optim.zero_grad()

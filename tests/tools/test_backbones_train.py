@@ -1,5 +1,6 @@
 """Every backbone trains through tools/dist_train.sh: 2 processes (DDP on gloo) with
 find_unused_parameters=False, so a parameter without a gradient would fail the run, and the loss falls."""
+
 import glob
 import json
 import os
@@ -23,6 +24,7 @@ SAMPLERS = ('UniformSampleFrames', 'UniformSample', 'UniformSampleDecode')
 def small_config(repo, config, ann_file, out_path):
     """The real config with its data and schedule shrunk: 16-frame clips, batch 4, 10 classes."""
     from pyskl.core.config import load_config
+
     # the top-level facts reach the model, every dataset and every sampler
     cfg = load_config(os.path.join(repo, config), dict(num_classes=10, ann_file=ann_file, clip_len=16))
     for name in ('train', 'val', 'test'):
@@ -49,8 +51,13 @@ def small_config(repo, config, ann_file, out_path):
 def test_backbone_trains_with_ddp(name, demo_ann, tmp_path, th):
     cfg = small_config(th.REPO, CONFIGS[name], demo_ann, str(tmp_path / f'{name}.py'))
     work_dir = tmp_path / 'wd'
-    th.run(['bash', os.path.join(th.REPO, 'tools', 'dist_train.sh'), cfg, '2', '--work-dir', str(work_dir),
-            '--seed', '0'], cwd=str(tmp_path), PORT=str(th.free_port()), CUDA_VISIBLE_DEVICES='', timeout=900)
+    th.run(
+        ['bash', os.path.join(th.REPO, 'tools', 'dist_train.sh'), cfg, '2', '--work-dir', str(work_dir), '--seed', '0'],
+        cwd=str(tmp_path),
+        PORT=str(th.free_port()),
+        CUDA_VISIBLE_DEVICES='',
+        timeout=900,
+    )
     log = open(glob.glob(str(work_dir / '*' / '*.log'))[0]).read()
     assert 'world_size=2' in log
     scalars = glob.glob(str(work_dir / '*' / 'vis_data' / 'scalars.json'))[0]

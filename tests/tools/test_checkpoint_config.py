@@ -1,5 +1,6 @@
 """Checkpoints carry their resolved config as data (and the class names): testing and inference need no config
 file, a config that disagrees with the checkpoint is refused, and a forged stored config is never run."""
+
 import os
 import subprocess
 
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope='module')
 def sample_3d():
     from pyskl.datasets.synthetic import make_demo_data
+
     ann = make_demo_data(num_subjects=2, samples_per_class_per_subject=1, seed=0)['annotations'][0]
     return {k: v for k, v in ann.items() if k != 'label'}
 
@@ -27,9 +29,12 @@ def trained(demo_ann, tmp_path_factory, th):
     root = tmp_path_factory.mktemp('ckcfg')
     work = str(root / 'work')
     label_map = os.path.join(th.REPO, 'tools', 'data', 'label_map', 'nturgbd_60.txt')
-    th.run(th.python_tool('train.py') + [th.CONFIG, '--work-dir', work, '--seed', '0', '--cfg-options',
-                                         f'label_map={label_map}'] + th.small_cfg_options(demo_ann, 1),
-           cwd=str(root))
+    th.run(
+        th.python_tool('train.py')
+        + [th.CONFIG, '--work-dir', work, '--seed', '0', '--cfg-options', f'label_map={label_map}']
+        + th.small_cfg_options(demo_ann, 1),
+        cwd=str(root),
+    )
     return dict(root=str(root), ckpt=os.path.join(work, 'epoch_1.pth'), label_map=label_map)
 
 
@@ -55,8 +60,11 @@ def test_init_and_inference_from_the_checkpoint_alone(trained, sample_3d):
 def test_inference_validates_its_input(trained, sample_3d):
     model = init_recognizer(None, trained['ckpt'])
     kp = sample_3d['keypoint']
-    bad = {'17 joints': kp[:, :, :17], 'NaN': np.where(np.arange(25) == 3, np.nan, 0)[None, None, :, None] + kp,
-           'a vector': kp[0, 0, 0]}
+    bad = {
+        '17 joints': kp[:, :, :17],
+        'NaN': np.where(np.arange(25) == 3, np.nan, 0)[None, None, :, None] + kp,
+        'a vector': kp[0, 0, 0],
+    }
     for what, array in bad.items():
         with pytest.raises(ValueError):
             inference_recognizer(model, array)
@@ -71,8 +79,11 @@ def test_test_tool_needs_no_config(trained, th):
 
 def test_another_modality_config_is_refused_unless_forced(trained, demo_ann, th):
     b_config = th.CONFIG.replace('j.py', 'b.py')
-    cmd = th.python_tool('test.py') + [b_config, trained['ckpt'], '--eval', 'top_k_accuracy', '--cfg-options'] \
+    cmd = (
+        th.python_tool('test.py')
+        + [b_config, trained['ckpt'], '--eval', 'top_k_accuracy', '--cfg-options']
         + th.small_cfg_options(demo_ann)
+    )
     proc = subprocess.run(cmd, cwd=trained['root'], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "feats: checkpoint ['j'], config ['b']" in proc.stderr and 'epoch_1.pth' in proc.stderr
@@ -80,12 +91,15 @@ def test_another_modality_config_is_refused_unless_forced(trained, demo_ann, th)
     assert 'Top-1:' in th.run(cmd + ['--force'], cwd=trained['root'])
 
 
-@pytest.mark.parametrize('forge, message', [
-    (lambda c: c.update(custom_imports=dict(imports=['os'])), 'custom_imports'),
-    (lambda c: c['model'].update(type='os.system'), "type = 'os.system'"),
-    (lambda c: c['model'].update(_scope_='os'), '_scope_'),
-    (lambda c: c.update(default_scope='mmdet'), 'default_scope'),
-])
+@pytest.mark.parametrize(
+    'forge, message',
+    [
+        (lambda c: c.update(custom_imports=dict(imports=['os'])), 'custom_imports'),
+        (lambda c: c['model'].update(type='os.system'), "type = 'os.system'"),
+        (lambda c: c['model'].update(_scope_='os'), '_scope_'),
+        (lambda c: c.update(default_scope='mmdet'), 'default_scope'),
+    ],
+)
 def test_forged_stored_configs_are_refused(trained, tmp_path, forge, message):
     ckpt = torch.load(trained['ckpt'], weights_only=True)
     forge(ckpt['meta']['pyskl_config'])

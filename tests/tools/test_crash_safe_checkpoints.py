@@ -15,6 +15,7 @@ save sequence (writing the new best, writing epoch_2, publishing it through ``la
 run finishes training: its epoch_2.pth and best_acc_top5_epoch_2.pth must hold the uninterrupted run's
 weights. PYSKL_TEST_EVERY_KILL_POINT=1 also kills at every event of epoch 1.
 """
+
 import os
 import re
 import subprocess
@@ -25,7 +26,7 @@ import torch
 
 pytestmark = pytest.mark.slow
 
-LAUNCHER = r'''
+LAUNCHER = r"""
 import os, runpy, signal, sys
 
 work = os.path.realpath(os.environ['KILL_WORK_DIR'])
@@ -68,7 +69,7 @@ sys.addaudithook(hook)
 train = sys.argv[1]
 sys.argv = sys.argv[1:]
 runpy.run_path(train, run_name='__main__')
-'''
+"""
 
 # seed 2 with these options improves the validation top-5 accuracy in epoch 2, so the best checkpoint
 # (kept on acc/top5, the most sensitive of the metrics on 10 samples) is replaced during epoch 2's save
@@ -77,9 +78,16 @@ TMP_RE = re.compile(r'^\..*\.tmp$')
 
 
 def _cmd(th, work_dir, ann):
-    return [th.CONFIG, '--work-dir', work_dir, '--seed', SEED, '--cfg-options'] + th.small_cfg_options(ann, 2) + [
-        'default_hooks.checkpoint.max_keep_ckpts=1', 'default_hooks.checkpoint.save_best=acc/top5', 'num_classes=10',
-        'train_dataloader.dataset.times=2']
+    return (
+        [th.CONFIG, '--work-dir', work_dir, '--seed', SEED, '--cfg-options']
+        + th.small_cfg_options(ann, 2)
+        + [
+            'default_hooks.checkpoint.max_keep_ckpts=1',
+            'default_hooks.checkpoint.save_best=acc/top5',
+            'num_classes=10',
+            'train_dataloader.dataset.times=2',
+        ]
+    )
 
 
 def _run_with_launcher(th, root, work_dir, ann, kill_at):
@@ -92,12 +100,17 @@ def _run_with_launcher(th, root, work_dir, ann, kill_at):
     env = dict(os.environ)
     for key in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT'):
         env.pop(key, None)
-    env.update(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', KILL_WORK_DIR=work_dir, KILL_AT=str(kill_at),
-               KILL_LOG=log)
+    env.update(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', KILL_WORK_DIR=work_dir, KILL_AT=str(kill_at), KILL_LOG=log)
     os.makedirs(work_dir, exist_ok=True)
-    proc = subprocess.run([sys.executable, launcher, th.python_tool('train.py')[1]] + _cmd(th, work_dir, ann),
-                          cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable, launcher, th.python_tool('train.py')[1]] + _cmd(th, work_dir, ann),
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600,
+    )
     with open(log) as f:
         events = [line.split(' ', 1)[1].strip() for line in f]
     return proc.returncode, proc.stdout, events
@@ -127,7 +140,8 @@ def test_reference_run_exercises_every_risky_step(reference):
     # epoch_1 is deleted (max_keep_ckpts=1) and the best checkpoint is replaced during epoch 2's save
     assert 'os.remove epoch_1.pth' in text, text
     assert re.search(r'os.remove best_acc_top5_epoch_1\.pth', text), (
-        f'seed {SEED} no longer improves the best checkpoint in epoch 2; pick another seed\n{text}')
+        f'seed {SEED} no longer improves the best checkpoint in epoch 2; pick another seed\n{text}'
+    )
     assert 'best_acc_top5_epoch_2.pth' in text
 
 
@@ -141,9 +155,15 @@ def test_kill_at_every_point_of_the_epoch2_save_then_resume(reference, demo_ann,
         work_dir = os.path.join(reference['root'], f'killed_{k}')
         rc, out, events = _run_with_launcher(th, reference['root'], work_dir, demo_ann, kill_at=k)
         assert rc == -9, f'kill point {k} ({reference["events"][k - 1]}) not reached: exit {rc}\n{out[-3000:]}'
-        resumed = subprocess.run(th.python_tool('train.py') + _cmd(th, work_dir, demo_ann) + ['--resume'],
-                                 cwd=reference['root'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                 env=dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1'), timeout=600)
+        resumed = subprocess.run(
+            th.python_tool('train.py') + _cmd(th, work_dir, demo_ann) + ['--resume'],
+            cwd=reference['root'],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1'),
+            timeout=600,
+        )
         where = f'killed before event {k} ({reference["events"][k - 1]})'
         if resumed.returncode != 0:
             failures.append(f'{where}: resume failed with exit {resumed.returncode}:\n{resumed.stdout[-1500:]}')
@@ -155,9 +175,11 @@ def test_kill_at_every_point_of_the_epoch2_save_then_resume(reference, demo_ann,
         best = os.path.join(work_dir, 'best_acc_top5_epoch_2.pth')
         if not os.path.isfile(best):
             failures.append(f'{where}: best_acc_top5_epoch_2.pth missing after the resumed run')
-        elif not torch.equal(torch.load(best, weights_only=True)['state_dict']['cls_head.fc_cls.weight'],
-                             ref_best['state_dict']['cls_head.fc_cls.weight']):
-            failures.append(f'{where}: best_acc_top5_epoch_2.pth differs from the uninterrupted run\'s')
+        elif not torch.equal(
+            torch.load(best, weights_only=True)['state_dict']['cls_head.fc_cls.weight'],
+            ref_best['state_dict']['cls_head.fc_cls.weight'],
+        ):
+            failures.append(f"{where}: best_acc_top5_epoch_2.pth differs from the uninterrupted run's")
         names = os.listdir(work_dir)
         if any(TMP_RE.match(n) for n in names):
             failures.append(f'{where}: temporary files left after the resumed run: {names}')
@@ -166,7 +188,8 @@ def test_kill_at_every_point_of_the_epoch2_save_then_resume(reference, demo_ann,
                 failures.append(f'{where}: last_checkpoint does not name epoch_2.pth')
         latest = os.path.join(work_dir, 'latest.pth')
         if not os.path.isfile(latest) or not torch.equal(
-                torch.load(latest, weights_only=True)['state_dict']['cls_head.fc_cls.weight'],
-                ref['state_dict']['cls_head.fc_cls.weight']):
+            torch.load(latest, weights_only=True)['state_dict']['cls_head.fc_cls.weight'],
+            ref['state_dict']['cls_head.fc_cls.weight'],
+        ):
             failures.append(f'{where}: latest.pth is not the final checkpoint')
     assert not failures, '\n\n'.join(failures)

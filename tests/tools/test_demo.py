@@ -1,4 +1,5 @@
 """demo/demo_skeleton.py end to end on the real NTU clip with a tiny 2D ST-GCN++ (needs the `pose` extra)."""
+
 import importlib.util
 import os.path as osp
 import subprocess
@@ -13,7 +14,8 @@ from repo_paths import REPO, VIDEO
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec('mediapipe') is None,
     reason="SKIPPED: the 'pose' extra (mediapipe) is not installed in this environment; "
-           "CI runs these tests in .venv-pose (bash tools/setup_env.sh tests,pose)")
+    'CI runs these tests in .venv-pose (bash tools/setup_env.sh tests,pose)',
+)
 
 # A tiny, self-contained 2D COCO-17 ST-GCN++ (5 classes), no dataset needed for inference.
 TINY_2D_CONFIG = """
@@ -49,10 +51,30 @@ def test_demo_end_to_end(tmp_path):
     labels.write_text('wave\nclap\njump\nsit down\nkick\n')
 
     out = tmp_path / 'demo.mp4'
-    proc = subprocess.run([sys.executable, osp.join(REPO, 'demo', 'demo_skeleton.py'), VIDEO, str(out),
-                           '--config', str(cfg), '--checkpoint', str(ckpt), '--label-map', str(labels),
-                           '--short-side', '240', '--out-pose', str(tmp_path / 'pose.pkl'), '--label', '3'],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            osp.join(REPO, 'demo', 'demo_skeleton.py'),
+            VIDEO,
+            str(out),
+            '--config',
+            str(cfg),
+            '--checkpoint',
+            str(ckpt),
+            '--label-map',
+            str(labels),
+            '--short-side',
+            '240',
+            '--out-pose',
+            str(tmp_path / 'pose.pkl'),
+            '--label',
+            '3',
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     tops = [ln.split()[1:3] for ln in proc.stdout.splitlines() if ln.startswith('top: ')]
     assert len(tops) == 5

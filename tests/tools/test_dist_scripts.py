@@ -1,4 +1,5 @@
 """tools/dist_train.sh and tools/dist_test.sh with 2 CPU processes (gloo), real torchrun."""
+
 import glob
 import os
 import pickle
@@ -15,20 +16,39 @@ def test_dist_train_then_dist_test(demo_ann, tmp_path, th):
     train_port, test_port = th.free_port(), th.free_port()
     # PYTHON selects the interpreter; a wrapper records what the launcher process sees
     wrapper = tmp_path / 'python_wrapper.sh'
-    wrapper.write_text('#!/usr/bin/env bash\n'
-                       'echo "launcher-env PORT=$PORT MASTER_PORT=$MASTER_PORT NNODES=$NNODES '
-                       'NODE_RANK=$NODE_RANK MASTER_ADDR=$MASTER_ADDR" >> "$WRAPPER_LOG"\n'
-                       f'exec {sys.executable} "$@"\n')
+    wrapper.write_text(
+        '#!/usr/bin/env bash\n'
+        'echo "launcher-env PORT=$PORT MASTER_PORT=$MASTER_PORT NNODES=$NNODES '
+        'NODE_RANK=$NODE_RANK MASTER_ADDR=$MASTER_ADDR" >> "$WRAPPER_LOG"\n'
+        f'exec {sys.executable} "$@"\n'
+    )
     wrapper.chmod(0o755)
     wrapper_log = str(tmp_path / 'wrapper.log')
     opts = th.small_cfg_options(demo_ann, max_epochs=1)
 
-    out = th.run(['bash', os.path.join(th.REPO, 'tools', 'dist_train.sh'), th.CONFIG, '2', '--work-dir', work_dir,
-                  '--seed', '1', '--amp', '--cfg-options'] + opts,
-                 cwd=str(tmp_path), PORT=str(train_port), PYTHON=str(wrapper), WRAPPER_LOG=wrapper_log,
-                 CUDA_VISIBLE_DEVICES='')
-    assert open(wrapper_log).read().strip() == (f'launcher-env PORT={train_port} MASTER_PORT={train_port} NNODES=1 '
-                                                'NODE_RANK=0 MASTER_ADDR=127.0.0.1')
+    out = th.run(
+        [
+            'bash',
+            os.path.join(th.REPO, 'tools', 'dist_train.sh'),
+            th.CONFIG,
+            '2',
+            '--work-dir',
+            work_dir,
+            '--seed',
+            '1',
+            '--amp',
+            '--cfg-options',
+        ]
+        + opts,
+        cwd=str(tmp_path),
+        PORT=str(train_port),
+        PYTHON=str(wrapper),
+        WRAPPER_LOG=wrapper_log,
+        CUDA_VISIBLE_DEVICES='',
+    )
+    assert open(wrapper_log).read().strip() == (
+        f'launcher-env PORT={train_port} MASTER_PORT={train_port} NNODES=1 NODE_RANK=0 MASTER_ADDR=127.0.0.1'
+    )
     log = open(glob.glob(os.path.join(work_dir, '*', '*.log'))[0]).read()
     # both ranks joined through the given port; 20 training samples / 2 ranks / batch 4 = 3 iterations
     assert f'world_size=2, master=127.0.0.1:{train_port}' in log
@@ -38,20 +58,39 @@ def test_dist_train_then_dist_test(demo_ann, tmp_path, th):
     assert os.path.isfile(ckpt)
 
     result = str(tmp_path / 'result.pkl')
-    out = th.run(['bash', os.path.join(th.REPO, 'tools', 'dist_test.sh'), th.CONFIG, ckpt, '2', '--out', result,
-                  '--work-dir', str(tmp_path / 'test_wd'), '--cfg-options'] + opts,
-                 cwd=str(tmp_path), PORT=str(test_port), CUDA_VISIBLE_DEVICES='')
+    out = th.run(
+        [
+            'bash',
+            os.path.join(th.REPO, 'tools', 'dist_test.sh'),
+            th.CONFIG,
+            ckpt,
+            '2',
+            '--out',
+            result,
+            '--work-dir',
+            str(tmp_path / 'test_wd'),
+            '--cfg-options',
+        ]
+        + opts,
+        cwd=str(tmp_path),
+        PORT=str(test_port),
+        CUDA_VISIBLE_DEVICES='',
+    )
     assert out.count('Top-1:') == 1  # printed by rank 0 only
     with open(result, 'rb') as f:
         scores = pickle.load(f)
     assert isinstance(scores, list) and len(scores) == 10  # xsub_val
     for s in scores:
-        assert isinstance(s, np.ndarray) and s.dtype == np.float32 and s.shape == (60, )
+        assert isinstance(s, np.ndarray) and s.dtype == np.float32 and s.shape == (60,)
         assert s.sum() == pytest.approx(1.0, abs=1e-4)
     # dataset order despite the two ranks: the same as a single-process test
     single = str(tmp_path / 'single.pkl')
-    th.run(th.python_tool('test.py') + [th.CONFIG, ckpt, '--out', single, '--work-dir', str(tmp_path / 'test_wd1'),
-                                        '--cfg-options'] + opts, cwd=str(tmp_path))
+    th.run(
+        th.python_tool('test.py')
+        + [th.CONFIG, ckpt, '--out', single, '--work-dir', str(tmp_path / 'test_wd1'), '--cfg-options']
+        + opts,
+        cwd=str(tmp_path),
+    )
     with open(single, 'rb') as f:
         ref = pickle.load(f)
     for a, b in zip(scores, ref):
@@ -60,6 +99,8 @@ def test_dist_train_then_dist_test(demo_ann, tmp_path, th):
 
 def test_dist_script_usage(th):
     import subprocess
-    proc = subprocess.run(['bash', os.path.join(th.REPO, 'tools', 'dist_test.sh'), 'only_config'],
-                          capture_output=True, text=True)
+
+    proc = subprocess.run(
+        ['bash', os.path.join(th.REPO, 'tools', 'dist_test.sh'), 'only_config'], capture_output=True, text=True
+    )
     assert proc.returncode == 2 and 'usage:' in proc.stderr

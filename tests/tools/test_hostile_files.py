@@ -5,6 +5,7 @@ structured dtypes, protocol-5 buffers, deep nesting, memory bombs, truncated / e
 case must end with a clear error that names the file (exit code > 0: never a signal), must not create the
 marker file, and runs under an address-space limit (``RLIMIT_AS``) so that a bomb cannot take the machine.
 """
+
 import os
 import pickle
 import resource
@@ -26,8 +27,16 @@ def _limit_memory():
 
 def _run(cmd, timeout=300):
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', PYTHONPATH=REPO)
-    return subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=timeout, preexec_fn=_limit_memory)
+    return subprocess.run(
+        cmd,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        preexec_fn=_limit_memory,
+    )
 
 
 def _global(module, name):
@@ -53,8 +62,9 @@ def _forged_object_array(flags):
     """An ndarray whose dtype state claims dtype('O'): its 8 data bytes would be read as a pointer."""
     dtype = _call(_global('numpy', 'dtype'), _str('O8'), b'\x89', b'\x88')
     dtype += b'(K\x03' + _str('|') + b'NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK' + bytes([flags]) + b'tb'
-    array = _call(_global('numpy.core.multiarray', '_reconstruct'), _global('numpy', 'ndarray'), b'K\x00\x85',
-                  _bytes(b'b'))
+    array = _call(
+        _global('numpy.core.multiarray', '_reconstruct'), _global('numpy', 'ndarray'), b'K\x00\x85', _bytes(b'b')
+    )
     return array + b'(K\x01K\x01\x85' + dtype + b'\x89' + _bytes(b'\x41' * 8) + b'tb'
 
 
@@ -71,8 +81,11 @@ class _ForgedArray:
     """Pickles as an ndarray of dtype('O') (flags 0) whose data is 8 bytes 'A': a pointer 0x4141414141414141."""
 
     def __reduce__(self):
-        return np.ndarray.__reduce__(np.zeros(0))[0], (np.ndarray, (0,), b'b'), (1, (1,), _ForgedDtype(), False,
-                                                                               b'A' * 8)
+        return (
+            np.ndarray.__reduce__(np.zeros(0))[0],
+            (np.ndarray, (0,), b'b'),
+            (1, (1,), _ForgedDtype(), False, b'A' * 8),
+        )
 
 
 def pickle_corpus(marker):
@@ -85,26 +98,50 @@ def pickle_corpus(marker):
         'posix_system': (p2 + _call(_global('posix', 'system'), _str(f'touch {m}')) + b'.', 'posix.system'),
         'builtins_eval': (p2 + _call(_global('builtins', 'eval'), _str(f'open({m!r}, "w")')) + b'.', 'eval'),
         'subprocess_popen': (p2 + _call(_global('subprocess', 'Popen'), _str(f'touch {m}')) + b'.', 'Popen'),
-        'getattr_trick': (p2 + _call(_global('builtins', 'getattr'), _global('os', 'path'), _str('exists')) + b'.',
-                          'getattr'),
+        'getattr_trick': (
+            p2 + _call(_global('builtins', 'getattr'), _global('os', 'path'), _str('exists')) + b'.',
+            'getattr',
+        ),
         'forged_object_array': (p2 + _forged_object_array(0) + b'.', 'dtype'),
         'forged_object_array_flags': (p2 + _forged_object_array(63) + b'.', 'dtype'),
         'object_array': (pickle.dumps({'label': np.array([1, 'a'], dtype=object)}, protocol=2), 'dtype'),
         'structured_array': (pickle.dumps(structured, protocol=2), 'dtype'),
-        'protocol5_object_buffer': (b'\x80\x05' + _call(_global('numpy._core.numeric', '_frombuffer'),
-                                                         b'\x96\x08\x00\x00\x00\x00\x00\x00\x00' + b'A' * 8,
-                                                         _call(_global('numpy', 'dtype'), _str('O8'), b'\x89\x88'),
-                                                         b'K\x01\x85', _str('C')) + b'.', 'dtype'),
-        'protocol5_out_of_band': (pickle.dumps(pickle.PickleBuffer(b'abcd'), protocol=5,
-                                               buffer_callback=lambda b: False), 'out-of-band'),
-        'deep_nesting': (_deep_list(10 ** 6), 'too deep'),
-        'bytearray_bomb': (p2 + _call(_global('__builtin__', 'bytearray'), b'\x8a\x05\x00\x00\x00\x80\x00') + b'.',
-                           'too large'),
-        'declared_1tib_array': (p2 + _call(_global('numpy.core.multiarray', '_reconstruct'),
-                                           _global('numpy', 'ndarray'), b'K\x00\x85', _bytes(b'b'))
-                                + b'(K\x01\x8a\x06\x00\x00\x00\x00\x00\x01\x85'
-                                + _call(_global('numpy', 'dtype'), _str('u1'), b'\x89\x88')
-                                + b'\x89' + _bytes(b'\x00') + b'tb.', 'corrupt numpy array'),
+        'protocol5_object_buffer': (
+            b'\x80\x05'
+            + _call(
+                _global('numpy._core.numeric', '_frombuffer'),
+                b'\x96\x08\x00\x00\x00\x00\x00\x00\x00' + b'A' * 8,
+                _call(_global('numpy', 'dtype'), _str('O8'), b'\x89\x88'),
+                b'K\x01\x85',
+                _str('C'),
+            )
+            + b'.',
+            'dtype',
+        ),
+        'protocol5_out_of_band': (
+            pickle.dumps(pickle.PickleBuffer(b'abcd'), protocol=5, buffer_callback=lambda b: False),
+            'out-of-band',
+        ),
+        'deep_nesting': (_deep_list(10**6), 'too deep'),
+        'bytearray_bomb': (
+            p2 + _call(_global('__builtin__', 'bytearray'), b'\x8a\x05\x00\x00\x00\x80\x00') + b'.',
+            'too large',
+        ),
+        'declared_1tib_array': (
+            p2
+            + _call(
+                _global('numpy.core.multiarray', '_reconstruct'),
+                _global('numpy', 'ndarray'),
+                b'K\x00\x85',
+                _bytes(b'b'),
+            )
+            + b'(K\x01\x8a\x06\x00\x00\x00\x00\x00\x01\x85'
+            + _call(_global('numpy', 'dtype'), _str('u1'), b'\x89\x88')
+            + b'\x89'
+            + _bytes(b'\x00')
+            + b'tb.',
+            'corrupt numpy array',
+        ),
         'declared_1tib_bytes': (b'\x80\x04\x8e' + struct.pack('<Q', 1 << 40) + b'abc', 'too large'),
         'truncated': (pickle.dumps({'a': np.zeros(100)}, protocol=4)[:60], 'truncated'),
         'empty': (b'', 'empty file'),
@@ -113,8 +150,7 @@ def pickle_corpus(marker):
 
 
 _LOAD_PICKLE = 'import sys; from pyskl.core.io import safe_load_pickle; safe_load_pickle(sys.argv[1])'
-_LOAD_CKPT = ('import sys; from pyskl.engine.checkpoint import load_checkpoint_file; '
-              'load_checkpoint_file(sys.argv[1])')
+_LOAD_CKPT = 'import sys; from pyskl.engine.checkpoint import load_checkpoint_file; load_checkpoint_file(sys.argv[1])'
 
 
 def _assert_clear_failure(proc, path, words, marker):
@@ -146,25 +182,43 @@ def checkpoint_corpus(marker, tmp_path):
     """``name -> (path, words)``: the pickle corpus inside zip checkpoints plus broken containers."""
     cases = {}
     for name, (data, words) in pickle_corpus(marker).items():
-        if name in ('empty', 'text', 'truncated', 'protocol5_out_of_band', 'declared_1tib_bytes',
-                    'protocol5_object_buffer'):
+        if name in (
+            'empty',
+            'text',
+            'truncated',
+            'protocol5_out_of_band',
+            'declared_1tib_bytes',
+            'protocol5_object_buffer',
+        ):
             continue  # protocol-5 opcodes are not checkpoints (torch refuses them); containers: below
         path = tmp_path / f'{name}.pth'
         _zip_checkpoint(path, data)
         words = {'deep_nesting': 'too deep', 'bytearray_bomb': 'bytearray', 'getattr_trick': 'os.path'}.get(
-            name, words.split('.')[-1])
+            name, words.split('.')[-1]
+        )
         cases[name] = (path, words)
     path = tmp_path / 'getattr_history_buffer.pth'  # getattr is admitted for HistoryBuffer statistics only
-    _zip_checkpoint(path, b'\x80\x02' + _call(_global('builtins', 'getattr'),
-                                               _global('mmengine.logging.history_buffer', 'HistoryBuffer'),
-                                               _str('register_statistics')) + b'.')
+    _zip_checkpoint(
+        path,
+        b'\x80\x02'
+        + _call(
+            _global('builtins', 'getattr'),
+            _global('mmengine.logging.history_buffer', 'HistoryBuffer'),
+            _str('register_statistics'),
+        )
+        + b'.',
+    )
     cases['getattr_history_buffer'] = (path, 'refused getattr')
     good = tmp_path / 'good.pth'
     import torch
+
     torch.save({'state_dict': {'w': torch.zeros(1000)}}, good)
-    for name, data, words in [('empty', b'', 'empty file'), ('text', b'lr = 0.1\n', 'text file'),
-                              ('truncated', good.read_bytes()[:700], 'truncated'),
-                              ('annotation_pickle', pickle.dumps({'a': 1}), 'not a PyTorch checkpoint')]:
+    for name, data, words in [
+        ('empty', b'', 'empty file'),
+        ('text', b'lr = 0.1\n', 'text file'),
+        ('truncated', good.read_bytes()[:700], 'truncated'),
+        ('annotation_pickle', pickle.dumps({'a': 1}), 'not a PyTorch checkpoint'),
+    ]:
         path = tmp_path / f'{name}.pth'
         path.write_bytes(data)
         cases[name] = (path, words)
@@ -176,14 +230,17 @@ def test_checkpoint_corpus(tmp_path):
     cases = checkpoint_corpus(marker, tmp_path)
     # one interpreter per case would cost a torch import each: run them in one process, one load per case,
     # and report how each ended (a segfault would kill the process and fail the test)
-    script = ('import sys, json\nfrom pyskl.engine.checkpoint import load_checkpoint_file\nout = {}\n'
-              'for p in sys.argv[1:]:\n'
-              '    try:\n        load_checkpoint_file(p); out[p] = "LOADED"\n'
-              '    except Exception as e:\n        out[p] = type(e).__name__ + ": " + str(e)\n'
-              'print(json.dumps(out))\n')
+    script = (
+        'import sys, json\nfrom pyskl.engine.checkpoint import load_checkpoint_file\nout = {}\n'
+        'for p in sys.argv[1:]:\n'
+        '    try:\n        load_checkpoint_file(p); out[p] = "LOADED"\n'
+        '    except Exception as e:\n        out[p] = type(e).__name__ + ": " + str(e)\n'
+        'print(json.dumps(out))\n'
+    )
     proc = _run([sys.executable, '-c', script] + [str(p) for p, _ in cases.values()])
     assert proc.returncode == 0, proc.stdout[-3000:]
     import json
+
     results = json.loads(proc.stdout.strip().splitlines()[-1])
     for name, (path, words) in cases.items():
         message = results[str(path)]
@@ -191,8 +248,12 @@ def test_checkpoint_corpus(tmp_path):
         assert words in message, (name, message)
     assert not marker.exists()
     # and a representative case fails a fresh process with exit 1
-    _assert_clear_failure(_run([sys.executable, '-c', _LOAD_CKPT, str(cases['forged_object_array'][0])]),
-                          cases['forged_object_array'][0], 'dtype', marker)
+    _assert_clear_failure(
+        _run([sys.executable, '-c', _LOAD_CKPT, str(cases['forged_object_array'][0])]),
+        cases['forged_object_array'][0],
+        'dtype',
+        marker,
+    )
 
 
 def test_result_files_in_fuse_results(tmp_path):
@@ -203,8 +264,15 @@ def test_result_files_in_fuse_results(tmp_path):
     for case in ('posix_system', 'forged_object_array', 'bytearray_bomb'):
         path = tmp_path / f'{case}.pkl'
         path.write_bytes(corpus[case][0])
-        proc = _run([sys.executable, os.path.join(REPO, 'tools', 'analysis', 'fuse_results.py'), '--preds', str(good),
-                     str(path)])
+        proc = _run(
+            [
+                sys.executable,
+                os.path.join(REPO, 'tools', 'analysis', 'fuse_results.py'),
+                '--preds',
+                str(good),
+                str(path),
+            ]
+        )
         _assert_clear_failure(proc, path, corpus[case][1], marker)
 
 
@@ -213,8 +281,12 @@ def test_result_files_in_fuse_results(tmp_path):
 def trained(demo_ann, tmp_path_factory, th):
     """One real 1-epoch run: its epoch_1.pth is the base of the crafted checkpoints."""
     work = tmp_path_factory.mktemp('hostile_train')
-    th.run(th.python_tool('train.py') + [th.CONFIG, '--work-dir', str(work), '--seed', '0', '--cfg-options']
-           + th.small_cfg_options(demo_ann, 1), cwd=str(work))
+    th.run(
+        th.python_tool('train.py')
+        + [th.CONFIG, '--work-dir', str(work), '--seed', '0', '--cfg-options']
+        + th.small_cfg_options(demo_ann, 1),
+        cwd=str(work),
+    )
     return str(work / 'epoch_1.pth')
 
 
@@ -226,14 +298,20 @@ def _tool(th, name, args, cwd):
 def test_resume_never_executes_the_stored_config(trained, demo_ann, tmp_path, th):
     """mmengine's Runner.resume runs checkpoint['meta']['config'] through Config.fromstring (Python)."""
     import torch
+
     marker = tmp_path / 'pwned'
     ckpt = torch.load(trained, weights_only=True)
     ckpt['meta']['config'] = f'__import__("pathlib").Path({str(marker)!r}).touch()\ngpu_ids = [0]\n'
     evil = tmp_path / 'evil_epoch_1.pth'
     torch.save(ckpt, evil)
     work = tmp_path / 'resumed'
-    proc = _tool(th, 'train.py', [th.CONFIG, '--work-dir', str(work), '--resume', str(evil), '--cfg-options']
-                 + th.small_cfg_options(demo_ann, 1), tmp_path)
+    proc = _tool(
+        th,
+        'train.py',
+        [th.CONFIG, '--work-dir', str(work), '--resume', str(evil), '--cfg-options']
+        + th.small_cfg_options(demo_ann, 1),
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert 'resumed epoch: 1' in proc.stdout
     assert not marker.exists()
@@ -247,17 +325,23 @@ def test_hostile_checkpoints_through_the_tools(trained, demo_ann, tmp_path, th):
     opts = ['--cfg-options'] + th.small_cfg_options(demo_ann, 1)
     for name in ('posix_system', 'forged_object_array'):
         path, words = cases[name]
-        proc = _tool(th, 'train.py', [th.CONFIG, '--work-dir', str(tmp_path / f'w_{name}'), '--resume', str(path)]
-                     + opts, tmp_path)
+        proc = _tool(
+            th,
+            'train.py',
+            [th.CONFIG, '--work-dir', str(tmp_path / f'w_{name}'), '--resume', str(path)] + opts,
+            tmp_path,
+        )
         _assert_clear_failure(proc, path, words, marker)
     for name in ('truncated', 'bytearray_bomb'):
         path, words = cases[name]
         proc = _tool(th, 'test.py', [th.CONFIG, str(path), '--work-dir', str(tmp_path / 'test')] + opts, tmp_path)
         _assert_clear_failure(proc, path, words, marker)
     path, words = cases['deep_nesting']
-    script = ('import sys; from pyskl.apis import init_recognizer; '
-              'init_recognizer(sys.argv[1], sys.argv[2], cfg_options={"model.backbone.base_channels": 6, '
-              '"model.cls_head.in_channels": 24})')
+    script = (
+        'import sys; from pyskl.apis import init_recognizer; '
+        'init_recognizer(sys.argv[1], sys.argv[2], cfg_options={"model.backbone.base_channels": 6, '
+        '"model.cls_head.in_channels": 24})'
+    )
     _assert_clear_failure(_run([sys.executable, '-c', script, th.CONFIG, str(path)]), path, words, marker)
 
 
@@ -265,14 +349,19 @@ def test_hostile_checkpoints_through_the_tools(trained, demo_ann, tmp_path, th):
 def test_hostile_annotation_through_train(demo_ann, tmp_path, th):
     """A real annotation file whose first label is a forged object array (the process segfaulted on main)."""
     from pyskl.core.io import safe_load_pickle
+
     marker = tmp_path / 'marker'
     data = safe_load_pickle(demo_ann)
     data['annotations'][0]['label'] = _ForgedArray()
     path = tmp_path / 'forged_ann.pkl'
     path.write_bytes(pickle.dumps(data, protocol=2))
     words = 'dtype'
-    proc = _tool(th, 'train.py', [th.CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options']
-                 + th.small_cfg_options(str(path), 1), tmp_path)
+    proc = _tool(
+        th,
+        'train.py',
+        [th.CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options'] + th.small_cfg_options(str(path), 1),
+        tmp_path,
+    )
     _assert_clear_failure(proc, path, words, marker)
 
 
@@ -282,12 +371,17 @@ def test_load_from_another_architecture_fails_unless_allowed(trained, demo_ann, 
     exit 0, with one warning."""
     wide = ['model.backbone.base_channels=8', 'model.cls_head.in_channels=32', f'load_from={trained}']
     opts = th.small_cfg_options(demo_ann, 1)
-    proc = _tool(th, 'train.py', [th.CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options'] + opts + wide,
-                 tmp_path)
+    proc = _tool(
+        th, 'train.py', [th.CONFIG, '--work-dir', str(tmp_path / 'w'), '--cfg-options'] + opts + wide, tmp_path
+    )
     assert proc.returncode > 0, proc.stdout[-3000:]
     tail = proc.stdout.strip().splitlines()[-1]
     assert tail.startswith(f'RuntimeError: {trained}: load_from would load only'), tail
     assert 'with another shape' in tail and 'allow_partial_load' in tail
-    proc = _tool(th, 'train.py', [th.CONFIG, '--work-dir', str(tmp_path / 'w2'), '--cfg-options'] + opts + wide
-                 + ['allow_partial_load=True'], tmp_path)
+    proc = _tool(
+        th,
+        'train.py',
+        [th.CONFIG, '--work-dir', str(tmp_path / 'w2'), '--cfg-options'] + opts + wide + ['allow_partial_load=True'],
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]

@@ -1,5 +1,6 @@
 """tools/misc/inspect_data.py (issue 10, item 6) on generated data: clean (exit 0), corrupted (exit 1
 with the validator's messages), warnings only (exit 0), unreadable input (exit 1), and the PNG."""
+
 import json
 import os
 import re
@@ -18,8 +19,14 @@ TOOL = os.path.join(REPO, 'tools', 'misc', 'inspect_data.py')
 
 def inspect(*args):
     env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run([sys.executable, TOOL, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, TOOL, *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode >= 0, proc.stderr  # never killed by a signal
     return proc
 
@@ -52,6 +59,7 @@ def test_clean_data_exits_0_with_summary_and_png(demo, tmp_path):
     with open(png, 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
     from matplotlib.image import imread
+
     img = imread(str(png))
     assert img.shape[:2] == (800, 1200)
     assert img[..., :3].std() > 0.05  # something is drawn
@@ -65,7 +73,7 @@ def test_one_split_and_2d_data(tmp_path):
     make_demo_dataset(path, num_subjects=3, samples_per_class_per_subject=1, kind='2d')
     proc = inspect(path, '--split', 'xsub_val', '--num-classes', 10, '--joints', 17)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert 'inspected: 10 (split \'xsub_val\')' in proc.stdout
+    assert "inspected: 10 (split 'xsub_val')" in proc.stdout
     assert 'V=17: 10 (layout guess: coco); channels: C=2: 10' in proc.stdout
     assert 'keypoint_score: present in 10 of 10 samples' in proc.stdout
 
@@ -73,14 +81,14 @@ def test_one_split_and_2d_data(tmp_path):
 def _corrupted(demo, tmp_path):
     data = safe_load_pickle(demo)
     anns = data['annotations']
-    dup = dict(anns[0], label=(anns[0]['label'] + 1) % 10)   # duplicate frame_dir, conflicting label
+    dup = dict(anns[0], label=(anns[0]['label'] + 1) % 10)  # duplicate frame_dir, conflicting label
     anns.append(dup)
-    anns[1]['keypoint'] = anns[1]['keypoint'][:0]             # M = 0
+    anns[1]['keypoint'] = anns[1]['keypoint'][:0]  # M = 0
     anns[2]['keypoint'] = anns[2]['keypoint'].copy()
-    anns[2]['keypoint'][0, 5, 3, 0] = np.nan                  # non-finite
-    anns[3]['label'] = 12                                     # >= num_classes
+    anns[2]['keypoint'][0, 5, 3, 0] = np.nan  # non-finite
+    anns[3]['label'] = 12  # >= num_classes
     anns[4]['keypoint'] = np.zeros_like(anns[4]['keypoint'])  # all zero (warning)
-    data['split']['xview_val'] = 'S001C001P001R001A001'       # a string, not a list
+    data['split']['xview_val'] = 'S001C001P001R001A001'  # a string, not a list
     data['split']['xsub_val'].append(data['split']['xsub_train'][0])  # train/val overlap (warning)
     path = str(tmp_path / 'bad.pkl')
     dump_pickle(data, path)
@@ -93,12 +101,16 @@ def test_corrupted_data_exits_1_naming_every_problem(demo, tmp_path):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     out = proc.stdout
     assert 'Result: ERRORS' in out
-    for text in (f"annotations[90] (frame_dir='{anns[0]['frame_dir']}'): field 'frame_dir': duplicate of annotations[0]"
-                 f" (conflicting labels", "field 'keypoint': has no persons (M=0", "NaN/Inf value(s), the first at "
-                 "index (0, 5, 3, 0)", "field 'label': 12 is out of range [0, 10)",
-                 "field 'split': split 'xview_val' is a str ('S001C001P001R001A001')",
-                 "field 'keypoint': all coordinates are zero",
-                 "split 'xsub_train' shares 1 sample(s) with split 'xsub_val'"):
+    for text in (
+        f"annotations[90] (frame_dir='{anns[0]['frame_dir']}'): field 'frame_dir': duplicate of annotations[0]"
+        f' (conflicting labels',
+        "field 'keypoint': has no persons (M=0",
+        'NaN/Inf value(s), the first at index (0, 5, 3, 0)',
+        "field 'label': 12 is out of range [0, 10)",
+        "field 'split': split 'xview_val' is a str ('S001C001P001R001A001')",
+        "field 'keypoint': all coordinates are zero",
+        "split 'xsub_train' shares 1 sample(s) with split 'xsub_val'",
+    ):
         assert text in out, (text, out)
     assert 'Errors: 5 (' in out and 'Warnings: 2 (' in out
     # the split the string broke is reported as "not a list", not as names '0', '1', ...
@@ -106,6 +118,7 @@ def test_corrupted_data_exits_1_naming_every_problem(demo, tmp_path):
 
     # one split: the same verdict and error count as PoseDataset's load-time validation
     from pyskl.datasets import PoseDataset
+
     for split in ('xsub_train', 'xsub_val'):
         proc = inspect(path, '--split', split, '--num-classes', 10)
         try:
@@ -131,9 +144,11 @@ def test_warnings_only_exit_0_unless_value_checks_error(demo, tmp_path):
 
 
 def test_unreadable_input_exits_1_with_one_line(demo, tmp_path):
-    for args, message in (((tmp_path,), 'is a directory, not an annotation pickle'),
-                          ((tmp_path / 'nope.pkl',), 'not found'),
-                          ((demo, '--split', 'train'), "split 'train' not found; available splits")):
+    for args, message in (
+        ((tmp_path,), 'is a directory, not an annotation pickle'),
+        ((tmp_path / 'nope.pkl',), 'not found'),
+        ((demo, '--split', 'train'), "split 'train' not found; available splits"),
+    ):
         proc = inspect(*args)
         assert proc.returncode == 1 and message in proc.stderr and 'Traceback' not in proc.stderr, proc.stderr
     assert inspect(demo, '--value-checks', 'loud').returncode == 2
@@ -143,6 +158,7 @@ def test_layout_guess_table_matches_the_layouts():
     """The joint-count table the inspector uses is that of the models' Layout definitions."""
     from pyskl.datasets.inspection import guess_layout_name
     from pyskl.core.layout import LAYOUTS
+
     for name, layout in LAYOUTS.items():
         if layout.stored_as is None:  # a derived layout (coco_new: 20 joints built from stored coco data)
             assert guess_layout_name(layout.num_node) == name

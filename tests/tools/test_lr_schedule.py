@@ -1,6 +1,7 @@
 """The LR schedule follows the training's length (CosineToEndLR): real tools/train.py runs of the demo config
 (8 epochs in the file) shortened, as is, lengthened, and resumed with more epochs; the LR logged at every
 iteration (scalars.json) is the cosine that reaches eta_min (0) exactly at the last iteration."""
+
 import glob
 import json
 import math
@@ -15,8 +16,11 @@ LR0 = 0.1
 
 def options(th, ann, max_epochs):
     opts = th.small_cfg_options(ann, max_epochs=max_epochs, test_clips=1)
-    return opts + ['train_dataloader.batch_size=10', 'train_cfg.val_interval=100',
-                   'default_hooks.checkpoint.max_keep_ckpts=-1']
+    return opts + [
+        'train_dataloader.batch_size=10',
+        'train_cfg.val_interval=100',
+        'default_hooks.checkpoint.max_keep_ckpts=-1',
+    ]
 
 
 def lrs(work_dir):
@@ -43,8 +47,12 @@ def sweep(th, demo_ann, tmp_path_factory):
     runs = {}
     for max_epochs in (3, None, 10):  # shorter than, equal to, longer than the config's 8
         wd = str(root / f'e{max_epochs}')
-        th.run(th.python_tool('train.py') + [DEMO, '--work-dir', wd, '--seed', '0', '--cfg-options']
-               + options(th, demo_ann, max_epochs), cwd=th.REPO)
+        th.run(
+            th.python_tool('train.py')
+            + [DEMO, '--work-dir', wd, '--seed', '0', '--cfg-options']
+            + options(th, demo_ann, max_epochs),
+            cwd=th.REPO,
+        )
         runs[max_epochs] = wd
     return runs
 
@@ -62,9 +70,12 @@ def test_resume_with_more_epochs(sweep, th, demo_ann, tmp_path):
     replaced by this run's (10); the LR goes on from its value along a cosine to 0 at the new last iteration."""
     first = lrs(sweep[3])
     wd = str(tmp_path / 'resumed')
-    out = th.run(th.python_tool('train.py') + [DEMO, '--work-dir', wd, '--resume',
-                                               os.path.join(sweep[3], 'epoch_1.pth'), '--cfg-options']
-                 + options(th, demo_ann, 5), cwd=th.REPO)
+    out = th.run(
+        th.python_tool('train.py')
+        + [DEMO, '--work-dir', wd, '--resume', os.path.join(sweep[3], 'epoch_1.pth'), '--cfg-options']
+        + options(th, demo_ann, 5),
+        cwd=th.REPO,
+    )
     assert 'CosineToEndLR: the saved schedule ended at step 6; this run ends at step 10' in out
     curve = lrs(wd)
     n, t0 = 5 * ITERS_PER_EPOCH, ITERS_PER_EPOCH
@@ -80,8 +91,11 @@ def test_resume_a_finished_run_with_more_epochs(sweep, th, demo_ann, tmp_path):
     """The issue's case (a finished run resumed with a larger max_epochs): the LR stays at eta_min (it does not
     freeze at a high value), and the log says why and what to do instead."""
     wd = str(tmp_path / 'extended')
-    out = th.run(th.python_tool('train.py') + [DEMO, '--work-dir', wd, '--resume',
-                                               os.path.join(sweep[3], 'epoch_3.pth'), '--cfg-options']
-                 + options(th, demo_ann, 4), cwd=th.REPO)
+    out = th.run(
+        th.python_tool('train.py')
+        + [DEMO, '--work-dir', wd, '--resume', os.path.join(sweep[3], 'epoch_3.pth'), '--cfg-options']
+        + options(th, demo_ann, 4),
+        cwd=th.REPO,
+    )
     assert 'had already reached eta_min' in out and 'load_from' in out
     assert lrs(wd) == [0.0] * ITERS_PER_EPOCH

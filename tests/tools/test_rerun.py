@@ -1,5 +1,6 @@
 """Re-runs never destroy (issue 10, item 3) and --test-last / --test-best / --out write fusable
 predictions (item 5): real tools/train.py runs into one work dir."""
+
 import glob
 import hashlib
 import os
@@ -33,24 +34,44 @@ def runs(demo_ann, tmp_path_factory, th):
     work_dir = os.path.join(root, 'work')
     train = th.python_tool('train.py') + [th.CONFIG, '--work-dir', work_dir]
     out_file = os.path.join(root, 'final_pred.pkl')
-    first = th.run(train + ['--seed', '3', '--test-last', '--test-best', '--out', out_file, '--cfg-options']
-                   + th.small_cfg_options(demo_ann, 2), cwd=root)
+    first = th.run(
+        train
+        + ['--seed', '3', '--test-last', '--test-best', '--out', out_file, '--cfg-options']
+        + th.small_cfg_options(demo_ann, 2),
+        cwd=root,
+    )
     after_first = _pth_digests(work_dir)
     # a temporary file of a save that was killed (its process is gone): ignored, then cleaned
     stale = os.path.join(work_dir, f'.epoch_3.pth.{_dead_pid()}.deadbeef.tmp')
     with open(stale, 'wb') as f:
         f.write(b'truncated')
     # the same command again, asked to train longer and to keep one checkpoint: no --resume given
-    second = th.run(train + ['--seed', '3', '--cfg-options'] + th.small_cfg_options(demo_ann, 3)
-                    + ['default_hooks.checkpoint.max_keep_ckpts=1'], cwd=root)
+    second = th.run(
+        train
+        + ['--seed', '3', '--cfg-options']
+        + th.small_cfg_options(demo_ann, 3)
+        + ['default_hooks.checkpoint.max_keep_ckpts=1'],
+        cwd=root,
+    )
     after_second = _pth_digests(work_dir)
     with open(os.path.join(work_dir, 'last_checkpoint')) as f:
         last_after_second = f.read().strip()
-    third = th.run(train + ['--seed', '4', '--no-resume', '--cfg-options'] + th.small_cfg_options(demo_ann, 1),
-                   cwd=root)
-    return dict(root=root, work_dir=work_dir, first=first, second=second, third=third, out_file=out_file,
-                after_first=after_first, after_second=after_second, stale=stale, last_after_second=last_after_second,
-                after_third=_pth_digests(work_dir))
+    third = th.run(
+        train + ['--seed', '4', '--no-resume', '--cfg-options'] + th.small_cfg_options(demo_ann, 1), cwd=root
+    )
+    return dict(
+        root=root,
+        work_dir=work_dir,
+        first=first,
+        second=second,
+        third=third,
+        out_file=out_file,
+        after_first=after_first,
+        after_second=after_second,
+        stale=stale,
+        last_after_second=last_after_second,
+        after_third=_pth_digests(work_dir),
+    )
 
 
 def test_rerun_resumes_and_keeps_earlier_checkpoints(runs):
@@ -71,6 +92,7 @@ def test_rerun_resumes_and_keeps_earlier_checkpoints(runs):
 def test_latest_pth_follows_the_newest_checkpoint(runs):
     assert runs['after_first']['latest.pth'] == runs['after_first']['epoch_2.pth']
     import torch
+
     ckpt = torch.load(os.path.join(runs['work_dir'], 'latest.pth'), weights_only=True)
     assert 'state_dict' in ckpt and 'optimizer' in ckpt
 
@@ -93,9 +115,14 @@ def test_test_last_best_write_fusable_predictions(runs, demo_ann, th):
         with open(path, 'rb') as f:
             scores = pickle.load(f)
         assert isinstance(scores, list) and len(scores) == 10  # xsub_val, dataset order
-        assert all(isinstance(s, np.ndarray) and s.dtype == np.float32 and s.shape == (60, ) for s in scores)
+        assert all(isinstance(s, np.ndarray) and s.dtype == np.float32 and s.shape == (60,) for s in scores)
     # --out: the final test (best) predictions, identical to best_pred.pkl
     assert _digest(runs['out_file']) == _digest(preds[1])
-    out = th.run(th.python_tool(os.path.join('analysis', 'fuse_results.py')) + [
-        '--preds'] + preds + ['--ann-file', demo_ann, '--split', 'xsub_val'], cwd=runs['root'])
+    out = th.run(
+        th.python_tool(os.path.join('analysis', 'fuse_results.py'))
+        + ['--preds']
+        + preds
+        + ['--ann-file', demo_ann, '--split', 'xsub_val'],
+        cwd=runs['root'],
+    )
     assert 'Top-1' in out or 'top1' in out.lower()

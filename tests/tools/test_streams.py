@@ -1,5 +1,6 @@
 """tools/dist_run_streams.sh end to end on the demo data (tiny schedule, CPU): a first run of one
 stream, then all four (the first resumes), then a re-run that only fuses."""
+
 import glob
 import os
 import pickle
@@ -27,6 +28,7 @@ def test_find_configs_state_and_work_root(tmp_path, th):
 
     # the state comes from the checkpoint's contents (meta.epoch), not from file names
     import torch
+
     wd = tmp_path / 'wd'
     assert stream_state(str(wd), 3) == ('new', None)
     wd.mkdir()
@@ -46,8 +48,7 @@ def test_find_configs_state_and_work_root(tmp_path, th):
 
 @pytest.mark.slow
 def test_dist_run_streams_end_to_end(demo_ann, tmp_path, th):
-    script = ['bash', os.path.join(th.REPO, 'tools', 'dist_run_streams.sh'),
-              os.path.join(th.REPO, DEMO_DIR), '1']
+    script = ['bash', os.path.join(th.REPO, 'tools', 'dist_run_streams.sh'), os.path.join(th.REPO, DEMO_DIR), '1']
     root = str(tmp_path / 'streams')
 
     def opts(epochs):
@@ -75,7 +76,7 @@ def test_dist_run_streams_end_to_end(demo_ann, tmp_path, th):
             dumps[s] = pickle.load(f)
         with open(os.path.join(root, s, 'result.pkl'), 'rb') as f:
             result = pickle.load(f)
-        assert len(dumps[s]) == len(result) == 10 and result[0].shape == (10, )
+        assert len(dumps[s]) == len(result) == 10 and result[0].shape == (10,)
     labels = np.array([d['gt_label'] for d in dumps['j']])
     assert [d['frame_dir'] for d in dumps['bm']] == [d['frame_dir'] for d in dumps['j']]
 
@@ -83,7 +84,7 @@ def test_dist_run_streams_end_to_end(demo_ann, tmp_path, th):
         fused = sum(w * np.stack([d['pred_score'] for d in dumps[s]]) for s, w in weights.items())
         return 100 * np.mean(np.argmax(fused, 1) == labels)
 
-    table = out[out.index('| Config |'):].splitlines()
+    table = out[out.index('| Config |') :].splitlines()
     assert table[0] == '| Config | J Top-1 | B Top-1 | JM Top-1 | BM Top-1 | 2s Top-1 | 4s Top-1 |'
     values = [float(v) for v in table[2].strip('| ').split(' | ')[1:]]
     expected = [top1({s: 1}) for s in ('j', 'b', 'jm', 'bm')]
@@ -97,19 +98,30 @@ def test_dist_run_streams_end_to_end(demo_ann, tmp_path, th):
     for s in dumps:
         assert f'[streams] {s}: finished' in again and f'[streams] {s}: test results are up to date' in again
         assert os.path.getmtime(os.path.join(root, s, 'dump.pkl')) == mtimes[s]
-    assert again[again.index('| Config |'):].splitlines()[2] == table[2]
+    assert again[again.index('| Config |') :].splitlines()[2] == table[2]
 
 
 def test_dist_run_streams_errors(tmp_path, th):
     import subprocess
+
     empty = tmp_path / 'empty'
     empty.mkdir()
-    proc = subprocess.run(['bash', os.path.join(th.REPO, 'tools', 'dist_run_streams.sh'), str(empty), '1'],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
+    proc = subprocess.run(
+        ['bash', os.path.join(th.REPO, 'tools', 'dist_run_streams.sh'), str(empty), '1'],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1 and 'none of j.py, b.py, jm.py, bm.py found' in proc.stdout
     shutil.rmtree(empty)
-    proc = subprocess.run(['bash', os.path.join(th.REPO, 'tools', 'dist_run_streams.sh')],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+    proc = subprocess.run(
+        ['bash', os.path.join(th.REPO, 'tools', 'dist_run_streams.sh')],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and 'usage' in proc.stdout
 
 
@@ -117,14 +129,30 @@ def test_dist_run_streams_errors(tmp_path, th):
 def test_dist_run_streams_two_processes_one_torchrun_per_stream(demo_ann, tmp_path, th):
     """GPUS = 2: the stream is trained and tested by one torchrun launch (2 ranks on gloo), then fused."""
     root = str(tmp_path / 'streams')
-    out = th.run(['bash', os.path.join(th.REPO, 'tools', 'dist_run_streams.sh'), os.path.join(th.REPO, DEMO_DIR), '2',
-                  '--work-root', root, '--streams', 'j', '--seed', '0', '--cfg-options']
-                 + th.small_cfg_options(demo_ann, max_epochs=1, test_clips=1),
-                 cwd=str(tmp_path), PORT=str(th.free_port()), CUDA_VISIBLE_DEVICES='', timeout=900)
+    out = th.run(
+        [
+            'bash',
+            os.path.join(th.REPO, 'tools', 'dist_run_streams.sh'),
+            os.path.join(th.REPO, DEMO_DIR),
+            '2',
+            '--work-root',
+            root,
+            '--streams',
+            'j',
+            '--seed',
+            '0',
+            '--cfg-options',
+        ]
+        + th.small_cfg_options(demo_ann, max_epochs=1, test_clips=1),
+        cwd=str(tmp_path),
+        PORT=str(th.free_port()),
+        CUDA_VISIBLE_DEVICES='',
+        timeout=900,
+    )
     launches = [line for line in out.splitlines() if 'torch.distributed.run' in line and line.startswith('[streams]')]
     assert len(launches) == 1 and '--nproc_per_node=2' in launches[0]
     logs = [open(f).read() for f in glob.glob(os.path.join(root, 'j', '*', '*.log'))]
     assert len(logs) == 2 and all('GPU number: 2' in log for log in logs)  # training and test, both distributed
     with open(os.path.join(root, 'j', 'result.pkl'), 'rb') as f:
         assert len(pickle.load(f)) == 10
-    assert out[out.index('| Config |'):].splitlines()[0] == '| Config | J Top-1 |'
+    assert out[out.index('| Config |') :].splitlines()[0] == '| Config | J Top-1 |'

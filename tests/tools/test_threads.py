@@ -1,5 +1,6 @@
 """The CPU thread count is a setting of the run: logged, and with the same seed and count a run is reproduced
 exactly (the thread count changes how reductions are split, so it must not be an accident of the machine)."""
+
 import os
 
 import pytest
@@ -11,9 +12,23 @@ pytestmark = pytest.mark.slow
 def test_same_seed_and_threads_reproduce_the_run(demo_ann, tmp_path, th):
     outs = []
     for run in ('a', 'b'):
-        outs.append(th.run(th.python_tool('train.py') + [th.CONFIG, '--work-dir', str(tmp_path / run), '--seed', '1',
-                                                         '--no-validate', '--cfg-options', 'env_cfg.num_threads=2']
-                           + th.small_cfg_options(demo_ann, 1), cwd=str(tmp_path)))
+        outs.append(
+            th.run(
+                th.python_tool('train.py')
+                + [
+                    th.CONFIG,
+                    '--work-dir',
+                    str(tmp_path / run),
+                    '--seed',
+                    '1',
+                    '--no-validate',
+                    '--cfg-options',
+                    'env_cfg.num_threads=2',
+                ]
+                + th.small_cfg_options(demo_ann, 1),
+                cwd=str(tmp_path),
+            )
+        )
     assert all('torch threads: 2 (env_cfg.num_threads)' in out for out in outs)
     a, b = (torch.load(str(tmp_path / run / 'epoch_1.pth'), weights_only=True)['state_dict'] for run in 'ab')
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

@@ -1,4 +1,5 @@
 """Config handling of tools/train.py and tools/test.py (no training)."""
+
 import os
 
 import pytest
@@ -17,8 +18,16 @@ def test_default_work_dir():
 
 
 def test_train_cfg_options():
-    cfg = setup_train_cfg(CONFIG, amp=True, seed=5, deterministic=True, auto_scale_lr=True, launcher='pytorch',
-                          validate=False, cfg_options={'train_dataloader.batch_size': 2})
+    cfg = setup_train_cfg(
+        CONFIG,
+        amp=True,
+        seed=5,
+        deterministic=True,
+        auto_scale_lr=True,
+        launcher='pytorch',
+        validate=False,
+        cfg_options={'train_dataloader.batch_size': 2},
+    )
     assert cfg.work_dir == default_work_dir(CONFIG)
     assert cfg.randomness.seed == 5 and cfg.randomness.deterministic is True
     assert cfg.auto_scale_lr.enable is True
@@ -52,11 +61,12 @@ def test_resume_takes_seed_from_checkpoint(tmp_path):
 
 
 def test_test_cfg_options(tmp_path):
-    cfg = setup_test_cfg(CONFIG, out=str(tmp_path / 'r.pkl'), dump=str(tmp_path / 'd.pkl'),
-                         eval=['top_k_accuracy'], average_clips='none')
+    cfg = setup_test_cfg(
+        CONFIG, out=str(tmp_path / 'r.pkl'), dump=str(tmp_path / 'd.pkl'), eval=['top_k_accuracy'], average_clips='none'
+    )
     assert cfg.model.cls_head.average_clips is None
     assert cfg.test_evaluator == [
-        dict(type='AccMetric', metric_list=('top_k_accuracy', )),
+        dict(type='AccMetric', metric_list=('top_k_accuracy',)),
         dict(type='DumpResults', out_file_path=str(tmp_path / 'r.pkl'), fmt='pyskl'),
         dict(type='DumpResults', out_file_path=str(tmp_path / 'd.pkl'), fmt='mmaction'),
     ]

@@ -1,4 +1,5 @@
 """tools/train.py and tools/test.py end to end on a tiny synthetic dataset (real runs)."""
+
 import glob
 import json
 import os
@@ -20,15 +21,22 @@ def runs(demo_ann, tmp_path_factory, th):
     ``--resume`` (auto: latest checkpoint) and without ``--seed``."""
     root = tmp_path_factory.mktemp('train')
     straight, interrupted = str(root / 'straight'), str(root / 'interrupted')
-    out_a = th.run(th.python_tool('train.py') + [th.CONFIG, '--work-dir', straight, '--seed', '3', '--test-last',
-                                                 '--test-best',
-                                                 '--cfg-options'] + th.small_cfg_options(demo_ann, 2), cwd=str(root))
+    out_a = th.run(
+        th.python_tool('train.py')
+        + [th.CONFIG, '--work-dir', straight, '--seed', '3', '--test-last', '--test-best', '--cfg-options']
+        + th.small_cfg_options(demo_ann, 2),
+        cwd=str(root),
+    )
     os.makedirs(interrupted)
     shutil.copy(os.path.join(straight, 'epoch_1.pth'), interrupted)
     with open(os.path.join(interrupted, 'last_checkpoint'), 'w') as f:
         f.write(os.path.join(interrupted, 'epoch_1.pth'))
-    out_b = th.run(th.python_tool('train.py') + [th.CONFIG, '--work-dir', interrupted, '--resume', '--cfg-options']
-                   + th.small_cfg_options(demo_ann, 2), cwd=str(root))
+    out_b = th.run(
+        th.python_tool('train.py')
+        + [th.CONFIG, '--work-dir', interrupted, '--resume', '--cfg-options']
+        + th.small_cfg_options(demo_ann, 2),
+        cwd=str(root),
+    )
     return dict(root=str(root), straight=straight, interrupted=interrupted, out_a=out_a, out_b=out_b)
 
 
@@ -62,6 +70,7 @@ def test_resumed_run_matches_uninterrupted(runs):
 
 def test_tensorboard_has_the_logged_loss(runs):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     events = glob.glob(os.path.join(runs['straight'], '*', 'vis_data', 'events.out.tfevents.*'))
     assert len(events) == 1
     acc = EventAccumulator(events[0])
@@ -69,8 +78,9 @@ def test_tensorboard_has_the_logged_loss(runs):
     tb_loss = {e.step: e.value for e in acc.Scalars('loss')}
     assert sorted(tb_loss) == list(range(1, 11))  # 2 epochs x 5 iterations, logged every iteration
     # the same values as the text/JSON log (LocalVisBackend)
-    scalars = [json.loads(line) for line in open(glob.glob(os.path.join(
-        runs['straight'], '*', 'vis_data', 'scalars.json'))[0])]
+    scalars = [
+        json.loads(line) for line in open(glob.glob(os.path.join(runs['straight'], '*', 'vis_data', 'scalars.json'))[0])
+    ]
     json_loss = {s['step']: s['loss'] for s in scalars if 'loss' in s}
     assert json_loss.keys() == tb_loss.keys()
     for step, value in json_loss.items():
@@ -95,8 +105,12 @@ def test_test_tool_out_dump_eval(runs, demo_ann, th):
     out_pkl = os.path.join(runs['root'], 'result.pkl')
     dump_pkl = os.path.join(runs['root'], 'dump.pkl')
     common = th.python_tool('test.py') + [th.CONFIG, ckpt, '--work-dir', os.path.join(runs['root'], 'test')]
-    stdout = th.run(common + ['--out', out_pkl, '--dump', dump_pkl, '--eval', 'top_k_accuracy', 'mean_class_accuracy',
-                           '--cfg-options'] + th.small_cfg_options(demo_ann), cwd=runs['root'])
+    stdout = th.run(
+        common
+        + ['--out', out_pkl, '--dump', dump_pkl, '--eval', 'top_k_accuracy', 'mean_class_accuracy', '--cfg-options']
+        + th.small_cfg_options(demo_ann),
+        cwd=runs['root'],
+    )
     assert 'Top-1:' in stdout and 'Top-5:' in stdout and 'Mean-class:' in stdout
     assert 'test: 3/3 batches (100%)' in stdout  # progress lines
     assert re.search(r'Tested 10 samples in [0-9.]+ s: [0-9.]+ samples/s', stdout)  # throughput of the loop
@@ -106,7 +120,7 @@ def test_test_tool_out_dump_eval(runs, demo_ann, th):
         dump = pickle.load(f)
     assert len(result) == len(dump) == 10  # xsub_val
     for scores, item in zip(result, dump):
-        assert scores.dtype == np.float32 and scores.shape == (60, )
+        assert scores.dtype == np.float32 and scores.shape == (60,)
         assert scores.sum() == pytest.approx(1.0, abs=1e-4)  # average_clips='prob'
         np.testing.assert_array_equal(scores, item['pred_score'])
     assert [d['sample_idx'] for d in dump] == list(range(10))
@@ -117,12 +131,16 @@ def test_test_tool_out_dump_eval(runs, demo_ann, th):
 
     # --average-clips score: raw mean of logits, no longer probabilities
     score_pkl = os.path.join(runs['root'], 'score.pkl')
-    th.run(common + ['--out', score_pkl, '--eval', '--average-clips', 'score', '--cfg-options']
-        + th.small_cfg_options(demo_ann), cwd=runs['root'])
+    th.run(
+        common
+        + ['--out', score_pkl, '--eval', '--average-clips', 'score', '--cfg-options']
+        + th.small_cfg_options(demo_ann),
+        cwd=runs['root'],
+    )
     with open(score_pkl, 'rb') as f:
         raw = pickle.load(f)
     assert len(raw) == 10
-    assert all(s.dtype == np.float32 and s.shape == (60, ) for s in raw)
+    assert all(s.dtype == np.float32 and s.shape == (60,) for s in raw)
     assert not all(abs(float(s.sum()) - 1) < 1e-3 for s in raw)
 
 
@@ -130,12 +148,25 @@ def test_progress_is_a_bar_on_a_terminal(runs, demo_ann, th):
     """With stderr on a real pseudo-terminal the test loop draws a tqdm bar (carriage returns, 'x/3')."""
     import pty
     import subprocess
+
     ckpt = os.path.join(runs['straight'], 'epoch_2.pth')
-    cmd = th.python_tool('test.py') + [th.CONFIG, ckpt, '--work-dir', os.path.join(runs['root'], 'tty'), '--eval',
-                                       'top_k_accuracy', '--cfg-options'] + th.small_cfg_options(demo_ann)
+    cmd = (
+        th.python_tool('test.py')
+        + [
+            th.CONFIG,
+            ckpt,
+            '--work-dir',
+            os.path.join(runs['root'], 'tty'),
+            '--eval',
+            'top_k_accuracy',
+            '--cfg-options',
+        ]
+        + th.small_cfg_options(demo_ann)
+    )
     import fcntl
     import struct
     import termios
+
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 120, 0, 0))  # a terminal is 120 columns wide
     env = dict(os.environ, OMP_NUM_THREADS='1')

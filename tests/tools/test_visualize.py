@@ -1,4 +1,5 @@
 """Skeleton rendering: GIF / MP4 files decoded back (Pillow, decord) with the expected frame count."""
+
 import json
 import os.path as osp
 import subprocess
@@ -31,8 +32,13 @@ def ntu_3d(rng, m=2, t=12):
 def coco_2d(rng, m=2, t=72, shape=(1080, 1920)):
     """COCO-17 2D people in pixels with scores: ``(M, T, 17, 2)``, ``(M, T, 17)``."""
     h, w = shape
-    kp = np.stack([rng.uniform([0.2 * w + 0.4 * w * i, 0.2 * h], [0.35 * w + 0.4 * w * i, 0.9 * h], (17, 2))
-                   + 5 * rng.standard_normal((t, 1, 2)) for i in range(m)])
+    kp = np.stack(
+        [
+            rng.uniform([0.2 * w + 0.4 * w * i, 0.2 * h], [0.35 * w + 0.4 * w * i, 0.9 * h], (17, 2))
+            + 5 * rng.standard_normal((t, 1, 2))
+            for i in range(m)
+        ]
+    )
     return kp.astype(np.float32), np.full(kp.shape[:3], 0.9, np.float32)
 
 
@@ -76,16 +82,26 @@ def test_write_gif_and_mp4_decode(tmp_path):
 
 
 def run_tool(*args):
-    return subprocess.run([sys.executable, TOOL, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, TOOL, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300
+    )
 
 
 def test_cli_3d_gif_and_2d_mp4_over_the_video(tmp_path):
     rng = np.random.default_rng(3)
     kp2d, score = coco_2d(rng)
-    anns = [dict(frame_dir='S001C001P001R001A001', label=0, keypoint=ntu_3d(rng, t=15), total_frames=15),
-            dict(frame_dir='clip2d', label=1, keypoint=kp2d, keypoint_score=score, total_frames=72,
-                 img_shape=(1080, 1920), original_shape=(1080, 1920))]
+    anns = [
+        dict(frame_dir='S001C001P001R001A001', label=0, keypoint=ntu_3d(rng, t=15), total_frames=15),
+        dict(
+            frame_dir='clip2d',
+            label=1,
+            keypoint=kp2d,
+            keypoint_score=score,
+            total_frames=72,
+            img_shape=(1080, 1920),
+            original_shape=(1080, 1920),
+        ),
+    ]
     ann_file = tmp_path / 'ann.pkl'
     dump_pickle(dict(split=dict(all=['S001C001P001R001A001', 'clip2d']), annotations=anns), ann_file)
 
@@ -94,8 +110,9 @@ def test_cli_3d_gif_and_2d_mp4_over_the_video(tmp_path):
     frames = gif_frames(tmp_path / 'v3d.gif')
     assert len(frames) == 15 and frames[0].shape == (90, 120, 3)
 
-    proc = run_tool(ann_file, '--frame-dir', 'clip2d', '--out', tmp_path / 'v2d.mp4', '--video', VIDEO,
-                    '--size', 270, 480)
+    proc = run_tool(
+        ann_file, '--frame-dir', 'clip2d', '--out', tmp_path / 'v2d.mp4', '--video', VIDEO, '--size', 270, 480
+    )
     assert proc.returncode == 0, proc.stderr
     vr = decord.VideoReader(str(tmp_path / 'v2d.mp4'))
     assert len(vr) == 72 and vr[0].shape == (270, 480, 3)
@@ -112,21 +129,42 @@ def test_cli_json_layout_and_prediction_captions(tmp_path):
     """A user-defined 5-joint layout given as JSON, and frames captioned from a PYSKL result file."""
     rng = np.random.default_rng(4)
     toy = dict(num_node=5, inward=[[1, 0], [2, 1], [3, 0], [4, 3]], center=0, name='toy')
-    anns = [dict(frame_dir=f's{i}', label=i, keypoint=rng.uniform(-1, 1, (1, 6, 5, 3)).astype(np.float32) + [0, 0, 3],
-                 total_frames=6) for i in range(3)]
+    anns = [
+        dict(
+            frame_dir=f's{i}',
+            label=i,
+            keypoint=rng.uniform(-1, 1, (1, 6, 5, 3)).astype(np.float32) + [0, 0, 3],
+            total_frames=6,
+        )
+        for i in range(3)
+    ]
     ann_file = tmp_path / 'toy.pkl'
     dump_pickle(dict(split=dict(val=['s0', 's1', 's2']), annotations=anns), ann_file)
     (tmp_path / 'toy.json').write_text(json.dumps(toy))
-    result = [np.array([0.1, 0.2, 0.7], np.float32), np.array([0.6, 0.3, 0.1], np.float32),
-              np.array([0.2, 0.5, 0.3], np.float32)]
+    result = [
+        np.array([0.1, 0.2, 0.7], np.float32),
+        np.array([0.6, 0.3, 0.1], np.float32),
+        np.array([0.2, 0.5, 0.3], np.float32),
+    ]
     dump_pickle(result, tmp_path / 'result.pkl')
     (tmp_path / 'map.txt').write_text('sit\nstand\nwave\n')
 
     common = [ann_file, '--frame-dir', 's1', '--size', 120, 240, '--layout', tmp_path / 'toy.json']
     proc = run_tool(*common, '--out', tmp_path / 'plain.gif')
     assert proc.returncode == 0, proc.stderr
-    proc = run_tool(*common, '--out', tmp_path / 'pred.gif', '--pred', tmp_path / 'result.pkl', '--split', 'val',
-                    '--label-map', tmp_path / 'map.txt', '--topk', 2)
+    proc = run_tool(
+        *common,
+        '--out',
+        tmp_path / 'pred.gif',
+        '--pred',
+        tmp_path / 'result.pkl',
+        '--split',
+        'val',
+        '--label-map',
+        tmp_path / 'map.txt',
+        '--topk',
+        2,
+    )
     assert proc.returncode == 0, proc.stderr
     plain, pred = gif_frames(tmp_path / 'plain.gif'), gif_frames(tmp_path / 'pred.gif')
     assert len(plain) == len(pred) == 6

@@ -1,5 +1,6 @@
 """Throughput of a config: ``python tools/analysis/benchmark.py CONFIG [args]``, the same as
 ``pyskl benchmark CONFIG [args]`` (arguments and behaviour: :mod:`pyskl.cli.benchmark`, or ``--help``)."""
+
 import sys
 
 from pyskl.cli.base import run_cli

@@ -6,6 +6,7 @@
 
 See :mod:`pyskl.cli.fuse`.
 """
+
 import sys
 
 from pyskl.cli.base import run_cli

@@ -9,6 +9,7 @@ is drawn at unit scale, so the logits are O(1) like a trained model's (at initia
 of 1e4, where an absolute 1e-4 is below float32 resolution). For a trained checkpoint use
 ``pyskl export CKPT --out m.onnx --check --benchmark``. Prints one Markdown table (docs/export.md).
 """
+
 import argparse
 import os
 import sys
@@ -16,10 +17,14 @@ import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIGS = {
-    'stgcn': 'stgcn/stgcn_pyskl_ntu60_xsub_3dkp', 'stgcn++': 'stgcn++/stgcn++_ntu60_xsub_3dkp',
-    'aagcn': 'aagcn/aagcn_pyskl_ntu60_xsub_3dkp', 'ctrgcn': 'ctrgcn/ctrgcn_pyskl_ntu60_xsub_3dkp',
-    'dgstgcn': 'dgstgcn/ntu60_xsub_3dkp', 'msg3d': 'msg3d/msg3d_pyskl_ntu60_xsub_3dkp',
-    'protogcn': 'protogcn/ntu60_xsub_3dkp'}
+    'stgcn': 'stgcn/stgcn_pyskl_ntu60_xsub_3dkp',
+    'stgcn++': 'stgcn++/stgcn++_ntu60_xsub_3dkp',
+    'aagcn': 'aagcn/aagcn_pyskl_ntu60_xsub_3dkp',
+    'ctrgcn': 'ctrgcn/ctrgcn_pyskl_ntu60_xsub_3dkp',
+    'dgstgcn': 'dgstgcn/ntu60_xsub_3dkp',
+    'msg3d': 'msg3d/msg3d_pyskl_ntu60_xsub_3dkp',
+    'protogcn': 'protogcn/ntu60_xsub_3dkp',
+}
 SMALL = {'msg3d': 6}  # --small: base_channels (others 8)
 
 
@@ -27,6 +32,7 @@ def build(name, small):
     import torch
 
     from pyskl.apis import init_recognizer
+
     options = {}
     if small:
         width = SMALL.get(name, 8)
@@ -40,7 +46,7 @@ def build(name, small):
     with torch.no_grad():
         for _ in range(2):
             model(torch.randn(4, 2, 40, 25, 3, generator=g), mode='tensor')
-        model.cls_head.fc_cls.weight.normal_(0, model.cls_head.in_channels ** -0.5, generator=g)
+        model.cls_head.fc_cls.weight.normal_(0, model.cls_head.in_channels**-0.5, generator=g)
     return model.eval()
 
 
@@ -56,9 +62,12 @@ def main(argv=None):
     import torch
 
     from pyskl.apis.export import benchmark_onnx, check_onnx, export_onnx
+
     torch.set_num_threads(args.threads)
-    print('| backbone | params (M) | M axis | max abs diff over 6 shapes | max abs score | PyTorch ms | ORT ms | '
-          'PyTorch/ORT |')
+    print(
+        '| backbone | params (M) | M axis | max abs diff over 6 shapes | max abs score | PyTorch ms | ORT ms | '
+        'PyTorch/ORT |'
+    )
     print('|---|---|---|---|---|---|---|---|')
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,8 +84,12 @@ def main(argv=None):
                 b = benchmark_onnx(model, path, (1, 2, 100), repeats=args.repeats, threads=args.threads)
                 cells = [f'{b["torch_ms"]:.1f}', f'{b["onnx_ms"]:.1f}', f'{b["speedup"]:.2f}']
             params = sum(p.numel() for p in model.parameters()) / 1e6
-            print(f'| {name} | {params:.2f} | {info["input"][1][1]} | {diff:.2g} ({len(res)} shapes) | {score:.2g} | '
-                  + ' | '.join(cells) + ' |', flush=True)
+            print(
+                f'| {name} | {params:.2f} | {info["input"][1][1]} | {diff:.2g} ({len(res)} shapes) | {score:.2g} | '
+                + ' | '.join(cells)
+                + ' |',
+                flush=True,
+            )
     return 1 if failed else 0
 
 

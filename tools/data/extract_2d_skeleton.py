@@ -1,6 +1,7 @@
 """2D COCO-17 skeletons from videos: ``python tools/data/extract_2d_skeleton.py --video-list videos.txt --out PKL
 [args]``, the same as ``pyskl extract-2d ...`` (arguments and behaviour: :mod:`pyskl.cli.extract_2d`, or
 ``--help``)."""
+
 import sys
 
 from pyskl.cli.base import run_cli

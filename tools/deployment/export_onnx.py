@@ -1,4 +1,5 @@
 """Export a checkpoint to ONNX: the same as ``pyskl export`` (see ``pyskl export --help`` and docs/export.md)."""
+
 import sys
 
 from pyskl.cli.base import run_cli

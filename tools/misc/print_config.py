@@ -1,5 +1,6 @@
 """Print the resolved config: ``python tools/misc/print_config.py CONFIG [args]``, the same as
 ``pyskl print-config CONFIG [args]`` (arguments and behaviour: :mod:`pyskl.cli.print_config`, or ``--help``)."""
+
 import sys
 
 from pyskl.cli.base import run_cli

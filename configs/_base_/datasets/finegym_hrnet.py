@@ -8,7 +8,6 @@ num_classes = 99
 train_split, val_split = 'train', 'val'
 
 # mmengine resolves a base's variables when it parses the base: set the nested dataset fields here, once.
-train_dataloader = dict(
-    dataset=dict(dataset=dict(ann_file=ann_file, split=train_split, num_classes=num_classes)))
+train_dataloader = dict(dataset=dict(dataset=dict(ann_file=ann_file, split=train_split, num_classes=num_classes)))
 val_dataloader = dict(dataset=dict(ann_file=ann_file, split=val_split, num_classes=num_classes))
 test_dataloader = dict(dataset=dict(ann_file=ann_file, split=val_split, num_classes=num_classes))

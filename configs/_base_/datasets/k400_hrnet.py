@@ -15,8 +15,13 @@ box_thr, valid_ratio = 0.5, 0.0
 # mmengine resolves a base's variables when it parses the base: set the nested dataset fields here, once.
 train_dataloader = dict(
     batch_size=64,
-    dataset=dict(dataset=dict(ann_file=ann_file, split=train_split, num_classes=num_classes, box_thr=box_thr,
-                              valid_ratio=valid_ratio)))
+    dataset=dict(
+        dataset=dict(
+            ann_file=ann_file, split=train_split, num_classes=num_classes, box_thr=box_thr, valid_ratio=valid_ratio
+        )
+    ),
+)
 val_dataloader = dict(
-    batch_size=64, dataset=dict(ann_file=ann_file, split=val_split, num_classes=num_classes, box_thr=box_thr))
+    batch_size=64, dataset=dict(ann_file=ann_file, split=val_split, num_classes=num_classes, box_thr=box_thr)
+)
 test_dataloader = dict(dataset=dict(ann_file=ann_file, split=val_split, num_classes=num_classes, box_thr=box_thr))

@@ -10,7 +10,6 @@ label_map = 'tools/data/label_map/nturgbd_120.txt'  # class names, stored in che
 train_split, val_split = 'xset_train', 'xset_val'
 
 # mmengine resolves a base's variables when it parses the base: set the nested dataset fields here, once.
-train_dataloader = dict(
-    dataset=dict(dataset=dict(ann_file=ann_file, split=train_split, num_classes=num_classes)))
+train_dataloader = dict(dataset=dict(dataset=dict(ann_file=ann_file, split=train_split, num_classes=num_classes)))
 val_dataloader = dict(dataset=dict(ann_file=ann_file, split=val_split, num_classes=num_classes))
 test_dataloader = dict(dataset=dict(ann_file=ann_file, split=val_split, num_classes=num_classes))

@@ -43,20 +43,22 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='SeededSampler', shuffle=True),
     dataset=dict(
-        type='RepeatDataset',
-        times=5,
-        dataset=dict(type=dataset_type, pipeline=train_pipeline, layout=layout)))
+        type='RepeatDataset', times=5, dataset=dict(type=dataset_type, pipeline=train_pipeline, layout=layout)
+    ),
+)
 val_dataloader = dict(
     batch_size=16,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, pipeline=val_pipeline, test_mode=True, layout=layout))
+    dataset=dict(type=dataset_type, pipeline=val_pipeline, test_mode=True, layout=layout),
+)
 test_dataloader = dict(
     batch_size=1,
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, pipeline=test_pipeline, test_mode=True, layout=layout))
+    dataset=dict(type=dataset_type, pipeline=test_pipeline, test_mode=True, layout=layout),
+)
 val_evaluator = [dict(type='AccMetric')]
 test_evaluator = val_evaluator

@@ -27,4 +27,5 @@ dgstgcn_pipelines = dict(
         dict(type='UniformSampleDecode', clip_len=100, num_clips=10),
         dict(type='FormatGCNInput', num_person=2),
         dict(type='PackSkeletonInputs'),
-    ])
+    ],
+)

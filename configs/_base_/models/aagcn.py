@@ -6,4 +6,5 @@
 model = dict(
     type='RecognizerGCN',
     backbone=dict(type='AAGCN', graph_cfg=dict(mode='spatial')),
-    cls_head=dict(type='GCNHead', in_channels=256))
+    cls_head=dict(type='GCNHead', in_channels=256),
+)

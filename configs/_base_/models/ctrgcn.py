@@ -5,4 +5,5 @@
 model = dict(
     type='RecognizerGCN',
     backbone=dict(type='CTRGCN', graph_cfg=dict(mode='spatial')),
-    cls_head=dict(type='GCNHead', in_channels=256))
+    cls_head=dict(type='GCNHead', in_channels=256),
+)

@@ -10,5 +10,7 @@ model = dict(
         gcn_ctr='T',
         gcn_ada='T',
         tcn_ms_cfg=[(3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'],
-        graph_cfg=dict(mode='random', num_filter=8, init_off=.04, init_std=.02)),
-    cls_head=dict(type='GCNHead', in_channels=256))
+        graph_cfg=dict(mode='random', num_filter=8, init_off=0.04, init_std=0.02),
+    ),
+    cls_head=dict(type='GCNHead', in_channels=256),
+)

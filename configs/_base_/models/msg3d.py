@@ -5,4 +5,5 @@
 model = dict(
     type='RecognizerGCN',
     backbone=dict(type='MSG3D', graph_cfg=dict(mode='binary_adj')),
-    cls_head=dict(type='GCNHead', in_channels=384))
+    cls_head=dict(type='GCNHead', in_channels=384),
+)

@@ -11,5 +11,7 @@ model = dict(
         type='ProtoGCN',
         num_prototype=400,
         tcn_ms_cfg=[(3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'],
-        graph_cfg=dict(mode='random', num_filter=8, init_off=.04, init_std=.02)),
-    cls_head=dict(type='SimpleHead', joint_cfg='nturgb+d', in_channels=384, weight=0.2))
+        graph_cfg=dict(mode='random', num_filter=8, init_off=0.04, init_std=0.02),
+    ),
+    cls_head=dict(type='SimpleHead', joint_cfg='nturgb+d', in_channels=384, weight=0.2),
+)

@@ -4,4 +4,5 @@
 model = dict(
     type='RecognizerGCN',
     backbone=dict(type='STGCN', graph_cfg=dict(mode='stgcn_spatial')),
-    cls_head=dict(type='GCNHead', in_channels=256))
+    cls_head=dict(type='GCNHead', in_channels=256),
+)

@@ -5,9 +5,7 @@
 model = dict(
     type='RecognizerGCN',
     backbone=dict(
-        type='STGCN',
-        gcn_adaptive='init',
-        gcn_with_res=True,
-        tcn_type='mstcn',
-        graph_cfg=dict(mode='spatial')),
-    cls_head=dict(type='GCNHead', in_channels=256))
+        type='STGCN', gcn_adaptive='init', gcn_with_res=True, tcn_type='mstcn', graph_cfg=dict(mode='spatial')
+    ),
+    cls_head=dict(type='GCNHead', in_channels=256),
+)

@@ -2,4 +2,5 @@ _base_ = ['./j.py']
 feats = ['bm']  # bone motion
 
 from pyskl.core.config import resolve_leaf  # noqa: E402
+
 resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)

@@ -3,4 +3,5 @@ feats = ['bm']  # bone motion
 model = dict(backbone=dict(num_prototype=100), cls_head=dict(weight=0.3))
 
 from pyskl.core.config import resolve_leaf  # noqa: E402
+
 resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)

@@ -13,4 +13,5 @@ _base_ = [
 model = dict(cls_head=dict(joint_cfg='coco_new'))
 
 from pyskl.core.config import resolve_leaf  # noqa: E402
+
 resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)

@@ -14,4 +14,5 @@ train_pipeline = _base_.protogcn_flip_train  # the original adds Spatial_Flip fo
 train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
 
 from pyskl.core.config import resolve_leaf  # noqa: E402
+
 resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)

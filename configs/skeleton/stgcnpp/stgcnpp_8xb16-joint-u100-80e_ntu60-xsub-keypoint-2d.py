@@ -5,4 +5,5 @@
 _base_ = ['../../stgcn++/stgcn++_ntu60_xsub_hrnet/j.py']
 
 from pyskl.core.config import resolve_leaf  # noqa: E402
+
 resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)

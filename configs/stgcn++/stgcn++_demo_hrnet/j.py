@@ -22,4 +22,5 @@ train_cfg = dict(max_epochs=8)  # the cosine schedule follows it (CosineToEndLR)
 default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=1, max_keep_ckpts=1))
 
 from pyskl.core.config import resolve_leaf  # noqa: E402
+
 resolve_leaf(globals())  # the top-level facts reach every place (docs/config.md)

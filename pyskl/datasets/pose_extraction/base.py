@@ -1,4 +1,5 @@
 """The pose-estimator interface used by video skeleton extraction."""
+
 from abc import ABCMeta, abstractmethod
 from typing import Callable, Dict, Tuple
 
@@ -45,11 +46,13 @@ class PoseEstimator(metaclass=ABCMeta):
 
 def register_pose_estimator(name: str) -> Callable[[type], type]:
     """Class decorator: make an estimator available to :func:`build_pose_estimator` as ``name``."""
+
     def wrap(cls):
         if not (isinstance(cls, type) and issubclass(cls, PoseEstimator)):
             raise TypeError(f'{cls!r} is not a PoseEstimator subclass')
         POSE_ESTIMATORS[name] = cls
         return cls
+
     return wrap
 
 

@@ -1,4 +1,5 @@
 """Videos -> PYSKL 2D annotations with a :class:`~.base.PoseEstimator`."""
+
 import os.path as osp
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -9,8 +10,13 @@ from .tracking import PoseTracker, select_tracks, track_poses
 from .video import VideoFrames
 
 
-def extract_video(path: str, estimator: PoseEstimator, progress: bool = False, max_persons: int = 2,
-                  tracker: Optional[PoseTracker] = None) -> dict:
+def extract_video(
+    path: str,
+    estimator: PoseEstimator,
+    progress: bool = False,
+    max_persons: int = 2,
+    tracker: Optional[PoseTracker] = None,
+) -> dict:
     """Estimate the skeletons of every frame of ``path``.
 
     A single-person estimator (``estimator.max_persons == 1``) fills row 0. With a multi-person estimator the
@@ -33,12 +39,15 @@ def extract_video(path: str, estimator: PoseEstimator, progress: bool = False, m
     frames = iter(video)
     if progress:
         from tqdm import tqdm
+
         frames = tqdm(frames, total=len(video), desc=osp.basename(path), unit='frame', leave=False)
     for frame in frames:
         kp, score = estimator(frame)
         if kp.ndim != 3 or kp.shape[1:] != (num_node, 2) or score.shape != kp.shape[:2]:
-            raise ValueError(f'{type(estimator).__name__} returned keypoint {kp.shape} / score {score.shape}; '
-                             f'expected (P, {num_node}, 2) / (P, {num_node})')
+            raise ValueError(
+                f'{type(estimator).__name__} returned keypoint {kp.shape} / score {score.shape}; '
+                f'expected (P, {num_node}, 2) / (P, {num_node})'
+            )
         kps.append(kp)
         scores.append(score)
     estimator.reset()
@@ -52,10 +61,18 @@ def extract_video(path: str, estimator: PoseEstimator, progress: bool = False, m
         keypoint = np.zeros((1, t, num_node, 2), np.float32)
         keypoint_score = np.zeros((1, t, num_node), np.float32)
         for i, (kp, score) in enumerate(zip(kps, scores)):
-            keypoint[:len(kp[:1]), i] = kp[:1]
-            keypoint_score[:len(kp[:1]), i] = score[:1]
-    return dict(keypoint=keypoint, keypoint_score=keypoint_score, total_frames=t, img_shape=video.shape,
-                original_shape=video.shape, fps=video.fps, num_detected=sum(len(k) > 0 for k in kps), **extra)
+            keypoint[: len(kp[:1]), i] = kp[:1]
+            keypoint_score[: len(kp[:1]), i] = score[:1]
+    return dict(
+        keypoint=keypoint,
+        keypoint_score=keypoint_score,
+        total_frames=t,
+        img_shape=video.shape,
+        original_shape=video.shape,
+        fps=video.fps,
+        num_detected=sum(len(k) > 0 for k in kps),
+        **extra,
+    )
 
 
 def read_video_list(path: str) -> List[Tuple[str, int]]:
@@ -69,8 +86,9 @@ def read_video_list(path: str) -> List[Tuple[str, int]]:
                 continue
             parts = line.rsplit(maxsplit=1)
             if len(parts) != 2 or not parts[1].lstrip('-').isdigit() or int(parts[1]) < 0:
-                raise ValueError(f'{path}: line {i}: expected "<video path> <label>" with an int label >= 0, '
-                                 f'got {line!r}')
+                raise ValueError(
+                    f'{path}: line {i}: expected "<video path> <label>" with an int label >= 0, got {line!r}'
+                )
             video = parts[0] if osp.isabs(parts[0]) else osp.join(root, parts[0])
             out.append((video, int(parts[1])))
     if not out:
@@ -97,8 +115,9 @@ def _read_split_file(path: str, names: Iterable[str]) -> Dict[str, List[str]]:
     return split
 
 
-def make_annotation_file(video_list: str, out: str, estimator: PoseEstimator,
-                         split_file: Optional[str] = None, progress: bool = True) -> dict:
+def make_annotation_file(
+    video_list: str, out: str, estimator: PoseEstimator, split_file: Optional[str] = None, progress: bool = True
+) -> dict:
     """Extract every video of ``video_list`` and write a PYSKL pickle
     ``dict(split=..., annotations=[...])``.
 
@@ -123,6 +142,7 @@ def make_annotation_file(video_list: str, out: str, estimator: PoseEstimator,
     items = zip(videos, names)
     if progress:
         from tqdm import tqdm
+
         items = tqdm(list(items), desc='videos', unit='video')
     for (video, label), name in items:
         ann = extract_video(video, estimator)

@@ -5,6 +5,7 @@ wheel, so extraction runs offline on CPU. ``model_complexity=2`` (heavy) is not 
 would download it. MediaPipe Pose finds ONE person per frame (the most prominent one, tracked across
 frames); multi-person videos need another backend behind the same interface.
 """
+
 from typing import Tuple
 
 import numpy as np
@@ -17,8 +18,10 @@ from .base import PoseEstimator, register_pose_estimator
 MEDIAPIPE_TO_COCO = joint_map('mediapipe', 'coco')
 _COCO_JOINTS = get_layout('coco').num_node
 
-INSTALL_HINT = ("MediaPipe is not installed: install the 'pose' extra (pip install -e '.[pose]', "
-                "or bash tools/setup_env.sh pose for a separate .venv-pose environment)")
+INSTALL_HINT = (
+    "MediaPipe is not installed: install the 'pose' extra (pip install -e '.[pose]', "
+    'or bash tools/setup_env.sh pose for a separate .venv-pose environment)'
+)
 
 
 def import_mediapipe():
@@ -46,16 +49,26 @@ class MediaPipePose(PoseEstimator):
     layout = 'coco'
     max_persons = 1
 
-    def __init__(self, model_complexity: int = 1, min_detection_confidence: float = 0.5,
-                 min_tracking_confidence: float = 0.5, smooth_landmarks: bool = True):
+    def __init__(
+        self,
+        model_complexity: int = 1,
+        min_detection_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+        smooth_landmarks: bool = True,
+    ):
         if model_complexity not in (0, 1):
-            raise ValueError(f'model_complexity must be 0 or 1 (the models bundled with mediapipe 0.10.21), '
-                             f'got {model_complexity!r}')
+            raise ValueError(
+                f'model_complexity must be 0 or 1 (the models bundled with mediapipe 0.10.21), got {model_complexity!r}'
+            )
         self._mp = import_mediapipe()
-        self._kwargs = dict(static_image_mode=False, model_complexity=model_complexity,
-                            smooth_landmarks=smooth_landmarks, enable_segmentation=False,
-                            min_detection_confidence=min_detection_confidence,
-                            min_tracking_confidence=min_tracking_confidence)
+        self._kwargs = dict(
+            static_image_mode=False,
+            model_complexity=model_complexity,
+            smooth_landmarks=smooth_landmarks,
+            enable_segmentation=False,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
         self._pose = None
 
     def reset(self) -> None:

@@ -10,6 +10,7 @@ dependency (numpy only).
 :func:`select_tracks` orders tracks by motion (variance of their visible joint positions, as NTU's
 denoising orders bodies) and packs them into ``max_persons`` slots by non-overlapping frame intervals.
 """
+
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -29,8 +30,10 @@ class PoseTracker:
 
     def __init__(self, max_age: int = 30, max_cost: float = 0.5, min_score: float = 0.1, momentum: float = 0.5):
         if max_age < 0 or max_cost <= 0 or not 0 < momentum <= 1:
-            raise ValueError(f'PoseTracker: need max_age >= 0, max_cost > 0, 0 < momentum <= 1; '
-                             f'got {max_age}, {max_cost}, {momentum}')
+            raise ValueError(
+                f'PoseTracker: need max_age >= 0, max_cost > 0, 0 < momentum <= 1; '
+                f'got {max_age}, {max_cost}, {momentum}'
+            )
         self.max_age, self.max_cost, self.min_score, self.momentum = max_age, max_cost, min_score, momentum
         self.reset()
 
@@ -68,14 +71,19 @@ class PoseTracker:
         keypoint = np.asarray(keypoint, np.float64)
         score = np.asarray(score, np.float64)
         if keypoint.ndim != 3 or keypoint.shape[-1] != 2 or score.shape != keypoint.shape[:2]:
-            raise ValueError(f'PoseTracker.update: expected keypoint (P, V, 2) and score (P, V), got '
-                             f'{keypoint.shape} and {score.shape}')
+            raise ValueError(
+                f'PoseTracker.update: expected keypoint (P, V, 2) and score (P, V), got '
+                f'{keypoint.shape} and {score.shape}'
+            )
         self._frame += 1
         for tid in [t for t, tr in self._tracks.items() if self._frame - tr['frame'] > self.max_age + 1]:
             del self._tracks[tid]
         seen = score >= self.min_score
-        pairs = sorted((self._cost(tr, keypoint[p], seen[p]), p, tid)
-                       for p in range(len(keypoint)) for tid, tr in self._tracks.items())
+        pairs = sorted(
+            (self._cost(tr, keypoint[p], seen[p]), p, tid)
+            for p in range(len(keypoint))
+            for tid, tr in self._tracks.items()
+        )
         ids = np.full(len(keypoint), -1, np.int64)
         taken = set()
         for cost, p, tid in pairs:
@@ -104,8 +112,9 @@ class PoseTracker:
         self._tracks[tid] = dict(kp=kp, vel=vel, seen=seen, frame=self._frame, scale=self._scale(kp, seen))
 
 
-def track_poses(keypoints: Sequence[np.ndarray], scores: Sequence[np.ndarray],
-                tracker: Optional[PoseTracker] = None) -> List[dict]:
+def track_poses(
+    keypoints: Sequence[np.ndarray], scores: Sequence[np.ndarray], tracker: Optional[PoseTracker] = None
+) -> List[dict]:
     """Track the persons of a whole sequence.
 
     Args:
@@ -126,9 +135,15 @@ def track_poses(keypoints: Sequence[np.ndarray], scores: Sequence[np.ndarray],
             tr['frames'].append(t)
             tr['keypoint'].append(kp[p])
             tr['score'].append(sc[p])
-    return [dict(id=tr['id'], frames=np.asarray(tr['frames'], np.int64),
-                 keypoint=np.asarray(tr['keypoint'], np.float32), score=np.asarray(tr['score'], np.float32))
-            for tr in tracks.values()]
+    return [
+        dict(
+            id=tr['id'],
+            frames=np.asarray(tr['frames'], np.int64),
+            keypoint=np.asarray(tr['keypoint'], np.float32),
+            score=np.asarray(tr['score'], np.float32),
+        )
+        for tr in tracks.values()
+    ]
 
 
 def _motion(track: dict, min_score: float) -> float:
@@ -136,8 +151,9 @@ def _motion(track: dict, min_score: float) -> float:
     return float(np.var(pts, axis=0).sum()) if len(pts) > 1 else 0.0
 
 
-def select_tracks(tracks: Sequence[dict], num_frames: int, max_persons: int = 2,
-                  min_score: float = 0.1) -> Tuple[np.ndarray, np.ndarray]:
+def select_tracks(
+    tracks: Sequence[dict], num_frames: int, max_persons: int = 2, min_score: float = 0.1
+) -> Tuple[np.ndarray, np.ndarray]:
     """Pack the most active tracks into ``max_persons`` slots (NTU-style).
 
     Tracks are taken by motion, largest first; a track goes into the first slot whose occupied frames it

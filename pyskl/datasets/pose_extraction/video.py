@@ -3,6 +3,7 @@
 decord has no wheel for macOS or Linux aarch64, so it is an optional extra (``pip install pyskl[video]``);
 OpenCV (``cv2``, which mmcv-lite already requires) reads the same files everywhere.
 """
+
 from typing import Iterator, Optional, Tuple
 
 import numpy as np
@@ -51,6 +52,7 @@ class VideoFrames:
 
     def _open_decord(self) -> None:
         import decord
+
         hw = dict(height=self._size[0], width=self._size[1]) if self._size is not None else {}
         try:
             self._reader = decord.VideoReader(self.path, ctx=decord.cpu(0), num_threads=1, **hw)
@@ -85,6 +87,7 @@ class VideoFrames:
         import os
 
         import cv2
+
         if not os.path.isfile(self.path):
             raise ValueError(f'{self.path}: cannot read the video (no such file)')
         cap = cv2.VideoCapture(self.path)
@@ -104,6 +107,7 @@ class VideoFrames:
                 yield from self._reader.get_batch(idx).asnumpy()
             return
         import cv2
+
         cap = self._capture()
         try:
             for _ in range(self.num_frames):

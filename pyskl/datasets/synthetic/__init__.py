@@ -43,10 +43,25 @@ The package imports only numpy, the standard library and :mod:`pyskl.core.layout
 name -> planner table :data:`ACTIONS`), :mod:`.projection` (cameras, COCO-17 projection) and
 :mod:`.generate` (samples, splits, pickling).
 """
+
 from .actions import ACTIONS, CLASS_NAMES
 from .generate import KINDS, make_demo_data, make_demo_dataset, summarize, val_subjects
 from .kinematics import FK_PARENTS, LEFT_TO_RIGHT, NUM_JOINTS
 from .projection import CAMERA_YAW, COCO_FROM_NTU, IMG_SHAPE, ntu_to_coco_2d
 
-__all__ = ['ACTIONS', 'CAMERA_YAW', 'CLASS_NAMES', 'COCO_FROM_NTU', 'FK_PARENTS', 'IMG_SHAPE', 'KINDS', 'LEFT_TO_RIGHT',
-           'NUM_JOINTS', 'make_demo_data', 'make_demo_dataset', 'ntu_to_coco_2d', 'summarize', 'val_subjects']
+__all__ = [
+    'ACTIONS',
+    'CAMERA_YAW',
+    'CLASS_NAMES',
+    'COCO_FROM_NTU',
+    'FK_PARENTS',
+    'IMG_SHAPE',
+    'KINDS',
+    'LEFT_TO_RIGHT',
+    'NUM_JOINTS',
+    'make_demo_data',
+    'make_demo_dataset',
+    'ntu_to_coco_2d',
+    'summarize',
+    'val_subjects',
+]

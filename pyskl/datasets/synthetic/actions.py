@@ -8,6 +8,7 @@ animate)``, where ``animate(motion, t)`` adds the action's rotations to a :class
 for action-relative frame times ``t`` (T,). Outside ``[0, duration)`` every action is in the neutral
 standing pose.
 """
+
 from typing import Callable, Dict, Tuple
 
 import numpy as np
@@ -32,8 +33,11 @@ def _plan_wave(rng, right: bool) -> Plan:
 
     def animate(m, t):
         up = ramp(t, 0, rise) * (1 - ramp(t, dur - rise, dur))
-        wave = np.sin(2 * np.pi * (t - rise) / period + phase0) * ramp(t, rise * 0.5, rise) \
+        wave = (
+            np.sin(2 * np.pi * (t - rise) / period + phase0)
+            * ramp(t, rise * 0.5, rise)
             * (1 - ramp(t, dur - rise, dur - rise * 0.5))
+        )
         m.arm(right, abd=abd * up, flex=deg(20) * up, elbow_side=lift * up + amp * wave)
 
     return dur, animate
@@ -69,8 +73,7 @@ def _plan_jump(rng) -> Plan:
         swing = np.zeros_like(t)
         for k in range(reps):
             t0 = k * per
-            bend += bump(t, t0, t0 + crouch + 2) + bump(t, t0 + crouch + flight - 2,
-                                                           t0 + crouch + flight + land)
+            bend += bump(t, t0, t0 + crouch + 2) + bump(t, t0 + crouch + flight - 2, t0 + crouch + flight + land)
             x = (t - t0 - crouch) / flight
             air += np.where((x > 0) & (x < 1), 4 * x * (1 - x), 0.0)
             swing += -0.4 * bump(t, t0, t0 + crouch + 2) + bump(t, t0 + crouch - 2, t0 + crouch + flight + 2)
@@ -116,8 +119,10 @@ def _plan_bow(rng) -> Plan:
     dur = int(reps * per)
 
     def animate(m, t):
-        b = sum(ramp(t, k * per, k * per + down) * (1 - ramp(t, k * per + down + hold, k * per + down + hold + upt))
-                for k in range(reps))
+        b = sum(
+            ramp(t, k * per, k * per + down) * (1 - ramp(t, k * per + down + hold, k * per + down + hold + upt))
+            for k in range(reps)
+        )
         m.spine(bend=angle * b, head=deg(25) * b)
         for right in (False, True):
             # arms hang (roughly) vertically as the torso bends
@@ -170,8 +175,10 @@ def _plan_raise(rng) -> Plan:
     dur = int(reps * per)
 
     def animate(m, t):
-        u = sum(ramp(t, k * per, k * per + rise) * (1 - ramp(t, k * per + rise + hold, k * per + 2 * rise + hold))
-                for k in range(reps))
+        u = sum(
+            ramp(t, k * per, k * per + rise) * (1 - ramp(t, k * per + rise + hold, k * per + 2 * rise + hold))
+            for k in range(reps)
+        )
         for right in (False, True):
             if sideways:
                 m.arm(right, abd=top * u, flex=deg(10) * u)
@@ -198,8 +205,12 @@ def _plan_punch(rng) -> Plan:
             ext[side] += ramp(t, t0, t0 + out) * (1 - ramp(t, t0 + out, t0 + out + back))
         for side, right in enumerate((False, True)):
             e = ext[side]
-            m.arm(right, flex=(deg(40) + deg(45) * e) * g, horiz=deg(20) * e * g,
-                  elbow=(deg(115) * (1 - e) + deg(5) * e) * g)
+            m.arm(
+                right,
+                flex=(deg(40) + deg(45) * e) * g,
+                horiz=deg(20) * e * g,
+                elbow=(deg(115) * (1 - e) + deg(5) * e) * g,
+            )
         m.spine(twist=deg(15) * (ext[1] - ext[0]) * g)
 
     return dur, animate
@@ -224,6 +235,7 @@ CLASS_NAMES: Tuple[str, ...] = tuple(ACTIONS)
 
 def idle(m: Motion, rng: np.random.Generator, t: np.ndarray, scale: float = 1.0):
     """Small slow sway of torso, head and arms (every person, every frame)."""
+
     def wobble(amp_deg):
         f = rng.uniform(0.2, 0.6) / FPS
         return deg(amp_deg * scale) * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))

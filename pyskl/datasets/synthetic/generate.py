@@ -2,6 +2,7 @@
 
 See :mod:`pyskl.datasets.synthetic` for the format.
 """
+
 import os
 from typing import List
 
@@ -65,8 +66,9 @@ def _performance(seed: int, subject: int, label: int, rep: int, offsets: np.ndar
     return rng, np.stack(persons)
 
 
-def make_demo_data(num_subjects: int = 20, samples_per_class_per_subject: int = 6, seed: int = 0,
-                   kind: str = '3d') -> dict:
+def make_demo_data(
+    num_subjects: int = 20, samples_per_class_per_subject: int = 6, seed: int = 0, kind: str = '3d'
+) -> dict:
     """Generate the synthetic dataset in memory.
 
     Args:
@@ -87,9 +89,11 @@ def make_demo_data(num_subjects: int = 20, samples_per_class_per_subject: int = 
     """
     if isinstance(num_subjects, bool) or not isinstance(num_subjects, (int, np.integer)) or num_subjects < 2:
         raise ValueError(f'num_subjects must be an int >= 2 (train and val need a subject each), got {num_subjects!r}')
-    if (isinstance(samples_per_class_per_subject, bool)
-            or not isinstance(samples_per_class_per_subject, (int, np.integer))
-            or samples_per_class_per_subject < 1):
+    if (
+        isinstance(samples_per_class_per_subject, bool)
+        or not isinstance(samples_per_class_per_subject, (int, np.integer))
+        or samples_per_class_per_subject < 1
+    ):
         raise ValueError(f'samples_per_class_per_subject must be an int >= 1, got {samples_per_class_per_subject!r}')
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f'seed must be a non-negative int, got {seed!r}')
@@ -130,13 +134,18 @@ def summarize(data: dict) -> dict:
         for d in dirs:
             counts[labels[d]] += 1
         per_class[name] = counts
-    return dict(num_samples=len(data['annotations']), num_classes=len(CLASS_NAMES),
-                class_names=list(CLASS_NAMES),
-                splits={k: len(v) for k, v in data['split'].items()}, per_class=per_class)
+    return dict(
+        num_samples=len(data['annotations']),
+        num_classes=len(CLASS_NAMES),
+        class_names=list(CLASS_NAMES),
+        splits={k: len(v) for k, v in data['split'].items()},
+        per_class=per_class,
+    )
 
 
-def make_demo_dataset(out_file: str, num_subjects: int = 20, samples_per_class_per_subject: int = 6,
-                      seed: int = 0, kind: str = '3d') -> dict:
+def make_demo_dataset(
+    out_file: str, num_subjects: int = 20, samples_per_class_per_subject: int = 6, seed: int = 0, kind: str = '3d'
+) -> dict:
     """Generate the dataset (see :func:`make_demo_data`) and pickle it to ``out_file``
     (protocol 4, written atomically by :func:`pyskl.core.io.dump_pickle`; numpy arrays and
     builtins only), creating parent folders.

@@ -6,6 +6,7 @@ that layout's graph rooted at the spine base (joint 0), and the left/right joint
 ``flip_pairs``. This module only adds what a layout does not hold: each bone's rest offset and the
 body part whose size scales it.
 """
+
 from typing import Dict, List, Tuple
 
 import numpy as np
@@ -21,20 +22,20 @@ ROOT = 0
 # Left-side (and central) bones: joint -> (rest offset from its FK parent in metres for a ~1.75 m adult, body part).
 # The right side mirrors the left (x -> -x).
 _LEFT_OFFSETS = {
-    1: ((0.0, 0.25, -0.01), 'torso'),      # spine-mid
-    20: ((0.0, 0.24, 0.0), 'torso'),       # spine-shoulder
-    2: ((0.0, 0.07, 0.01), 'torso'),       # neck
-    3: ((0.0, 0.14, 0.02), 'torso'),       # head
-    4: ((0.17, -0.04, 0.0), 'shoulder'),   # L-shoulder
-    5: ((0.02, -0.27, 0.0), 'arm'),        # L-elbow
-    6: ((0.0, -0.25, 0.02), 'arm'),        # L-wrist
-    7: ((0.0, -0.07, 0.0), 'arm'),         # L-hand
-    21: ((0.0, -0.07, 0.0), 'arm'),        # L-hand-tip
-    22: ((-0.01, -0.03, 0.04), 'arm'),     # L-thumb
-    12: ((0.09, -0.04, 0.0), 'hip'),       # L-hip
-    13: ((0.0, -0.42, 0.01), 'leg'),       # L-knee
-    14: ((0.0, -0.40, -0.02), 'leg'),      # L-ankle
-    15: ((0.0, -0.06, 0.12), 'leg'),       # L-foot
+    1: ((0.0, 0.25, -0.01), 'torso'),  # spine-mid
+    20: ((0.0, 0.24, 0.0), 'torso'),  # spine-shoulder
+    2: ((0.0, 0.07, 0.01), 'torso'),  # neck
+    3: ((0.0, 0.14, 0.02), 'torso'),  # head
+    4: ((0.17, -0.04, 0.0), 'shoulder'),  # L-shoulder
+    5: ((0.02, -0.27, 0.0), 'arm'),  # L-elbow
+    6: ((0.0, -0.25, 0.02), 'arm'),  # L-wrist
+    7: ((0.0, -0.07, 0.0), 'arm'),  # L-hand
+    21: ((0.0, -0.07, 0.0), 'arm'),  # L-hand-tip
+    22: ((-0.01, -0.03, 0.04), 'arm'),  # L-thumb
+    12: ((0.09, -0.04, 0.0), 'hip'),  # L-hip
+    13: ((0.0, -0.42, 0.01), 'leg'),  # L-knee
+    14: ((0.0, -0.40, -0.02), 'leg'),  # L-ankle
+    15: ((0.0, -0.06, 0.12), 'leg'),  # L-foot
 }
 #: Left joint -> right joint (the layout's ``flip_pairs``).
 LEFT_TO_RIGHT: Dict[int, int] = dict(LAYOUT.flip_pairs)
@@ -177,7 +178,6 @@ class Motion:
         T = self.T
         self.add(1, ry(twist, T) @ rz(-np.asarray(side), T) @ rx(bend, T))
         self.add(3, rx(head, T))
-
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 ``C002`` at -45, ``C003`` at +45, plus jitter) in Kinect camera coordinates, in metres; :func:`ntu_to_coco_2d`
 sees such NTU-25 skeletons with a pinhole model of the Kinect v2 colour camera as COCO-17 joints in pixels.
 """
+
 from typing import Dict, Tuple
 
 import numpy as np
@@ -17,8 +18,7 @@ IMG_SHAPE = (1080, 1920)
 CAMERA_YAW = {1: 0.0, 2: -45.0, 3: 45.0}
 
 
-def to_camera(pos: np.ndarray, yaw_deg: float, pitch_deg: float, cam_height: float,
-               shift: np.ndarray) -> np.ndarray:
+def to_camera(pos: np.ndarray, yaw_deg: float, pitch_deg: float, cam_height: float, shift: np.ndarray) -> np.ndarray:
     """Floor-frame positions (..., 3) -> Kinect camera coordinates (..., 3).
 
     The subject faces the camera at ``yaw_deg = 0``; ``yaw_deg`` is the camera's viewing angle
@@ -36,20 +36,22 @@ def camera_sample(rng: np.random.Generator, persons: np.ndarray, camera: int) ->
     """Project one performance (M, T, 25, 3) into one camera, add noise and occasional
     all-zero frames. Returns float32 (M, T, 25, 3)."""
     M, T = persons.shape[:2]
-    kp = to_camera(persons,
-                    yaw_deg=CAMERA_YAW[camera] + rng.uniform(-8, 8),
-                    pitch_deg=rng.uniform(-6, 6),
-                    cam_height=rng.uniform(0.8, 1.2),
-                    shift=np.array([rng.uniform(-0.5, 0.5), 0.0, rng.uniform(2.5, 3.5)]))
+    kp = to_camera(
+        persons,
+        yaw_deg=CAMERA_YAW[camera] + rng.uniform(-8, 8),
+        pitch_deg=rng.uniform(-6, 6),
+        cam_height=rng.uniform(0.8, 1.2),
+        shift=np.array([rng.uniform(-0.5, 0.5), 0.0, rng.uniform(2.5, 3.5)]),
+    )
     kp = kp + rng.normal(0.0, 0.006, size=kp.shape) * NOISE_SCALE[:, None]
     if rng.random() < 0.2:  # the tracker picks the main person up late / loses them early
-        kp[0, :int(rng.integers(0, 5))] = 0
-        kp[0, T - int(rng.integers(0, 5)):] = 0
+        kp[0, : int(rng.integers(0, 5))] = 0
+        kp[0, T - int(rng.integers(0, 5)) :] = 0
     for m in range(1, M):  # bystanders come and go more often
         if rng.random() < 0.5:
-            kp[m, :int(rng.integers(0, T // 3))] = 0
+            kp[m, : int(rng.integers(0, T // 3))] = 0
         if rng.random() < 0.5:
-            kp[m, T - int(rng.integers(0, T // 3)):] = 0
+            kp[m, T - int(rng.integers(0, T // 3)) :] = 0
     return np.ascontiguousarray(kp, dtype=np.float32)
 
 
@@ -63,18 +65,17 @@ COLOR_CX, COLOR_CY = 960.0, 540.0
 #: NTU joint of each COCO body joint 5..16 (shoulders, elbows, wrists, hips, knees, ankles; the
 #: subject's left first, as COCO and 'nturgb+d' both name sides). COCO 0..4 (nose, eyes, ears)
 #: have no NTU joint: they are placed on the head, see :data:`_FACE`.
-COCO_FROM_NTU: Dict[int, int] = {5: 4, 6: 8, 7: 5, 8: 9, 9: 6, 10: 10, 11: 12, 12: 16, 13: 13, 14: 17,
-                                 15: 14, 16: 18}
+COCO_FROM_NTU: Dict[int, int] = {5: 4, 6: 8, 7: 5, 8: 9, 9: 6, 10: 10, 11: 12, 12: 16, 13: 13, 14: 17, 15: 14, 16: 18}
 _NTU_HEAD, _NTU_NECK, _NTU_L_SHOULDER, _NTU_R_SHOULDER = 3, 2, 4, 8
 _REST_NECK_HEAD = float(np.linalg.norm(SKELETON[3][0]))
 # COCO face joint: offset from the NTU head joint (about the centre of the head) in the head frame
 # (subject's left, up along neck -> head, forward), metres for the rest skeleton.
 _FACE = {
-    0: (0.0, -0.01, 0.10),     # nose
+    0: (0.0, -0.01, 0.10),  # nose
     1: (0.032, 0.025, 0.085),  # L-eye
     2: (-0.032, 0.025, 0.085),  # R-eye
-    3: (0.075, 0.005, 0.0),    # L-ear
-    4: (-0.075, 0.005, 0.0),   # R-ear
+    3: (0.075, 0.005, 0.0),  # L-ear
+    4: (-0.075, 0.005, 0.0),  # R-ear
 }
 _SCORE_MEAN, _SCORE_STD = 0.9, 0.03
 _SCORE_CLIPPED = 0.3  # confidence of a joint that fell outside the image (placed on the border)

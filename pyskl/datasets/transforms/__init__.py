@@ -1,11 +1,24 @@
 """Skeleton transforms, registered in ``pyskl.registry.TRANSFORMS`` on import."""
+
 from .formatting import FormatGCNInput, PackSkeletonInputs, PadTo
 from .pose_related import GenSkeFeat, PreNormalize2D, PreNormalize3D, RandomRot, RandomScale
 from .sampling import PoseDecode, UniformSampleDecode, UniformSampleFrames
 from .skeleton_aug import Flip, KineticsTransform, PartDrop, SpatialFlip
 
 __all__ = [
-    'PreNormalize3D', 'PreNormalize2D', 'RandomRot', 'RandomScale', 'GenSkeFeat', 'UniformSampleFrames',
-    'UniformSampleDecode', 'PoseDecode', 'FormatGCNInput', 'PadTo', 'PackSkeletonInputs', 'SpatialFlip', 'PartDrop',
-    'Flip', 'KineticsTransform'
+    'PreNormalize3D',
+    'PreNormalize2D',
+    'RandomRot',
+    'RandomScale',
+    'GenSkeFeat',
+    'UniformSampleFrames',
+    'UniformSampleDecode',
+    'PoseDecode',
+    'FormatGCNInput',
+    'PadTo',
+    'PackSkeletonInputs',
+    'SpatialFlip',
+    'PartDrop',
+    'Flip',
+    'KineticsTransform',
 ]

@@ -1,5 +1,6 @@
 """Helpers shared by the skeleton transforms: input checks with clear error messages,
 the ``keypoint_score`` merge and the deprecated ``test_mode`` argument."""
+
 import warnings
 
 import numpy as np
@@ -35,17 +36,22 @@ def get_array(transform, results, key, ndim=None, channels=None):
         ValueError: if it is not an array of the required shape.
     """
     if key not in results:
-        raise KeyError(f'{type(transform).__name__}: {describe_sample(results)}: missing field {key!r} '
-                       f'(present: {sorted(results)})')
+        raise KeyError(
+            f'{type(transform).__name__}: {describe_sample(results)}: missing field {key!r} '
+            f'(present: {sorted(results)})'
+        )
     value = results[key]
     if not isinstance(value, np.ndarray):
-        raise transform_error(transform, results, f'field {key!r} must be a numpy array, '
-                                                  f'got {type(value).__name__}')
+        raise transform_error(transform, results, f'field {key!r} must be a numpy array, got {type(value).__name__}')
     if ndim is not None and value.ndim != ndim:
         raise transform_error(transform, results, f'field {key!r} must be {ndim}-D, got shape {value.shape}')
     if channels is not None and value.shape[-1] not in channels:
-        raise transform_error(transform, results, f'field {key!r} must have {" or ".join(map(str, channels))} '
-                                                  f'channels in its last axis, got shape {value.shape}')
+        raise transform_error(
+            transform,
+            results,
+            f'field {key!r} must have {" or ".join(map(str, channels))} '
+            f'channels in its last axis, got shape {value.shape}',
+        )
     return value
 
 
@@ -68,8 +74,12 @@ def pop_merged_keypoint(transform, results):
         return keypoint, False
     score = get_array(transform, results, 'keypoint_score', ndim=3)
     if score.shape != keypoint.shape[:3]:
-        raise transform_error(transform, results, f'field \'keypoint_score\' has shape {score.shape}, expected '
-                                                  f'{keypoint.shape[:3]} (the first 3 axes of keypoint)')
+        raise transform_error(
+            transform,
+            results,
+            f"field 'keypoint_score' has shape {score.shape}, expected "
+            f'{keypoint.shape[:3]} (the first 3 axes of keypoint)',
+        )
     merged = np.concatenate([keypoint, score[..., None].astype(keypoint.dtype, copy=False)], axis=-1)
     del results['keypoint'], results['keypoint_score']
     return merged, True
@@ -78,9 +88,12 @@ def pop_merged_keypoint(transform, results):
 def warn_test_mode(transform_name, test_mode):
     """Accept and ignore the ``test_mode=`` argument of old configs."""
     if test_mode is not None:
-        warnings.warn(f'{transform_name}: the argument test_mode={test_mode!r} is deprecated and ignored; '
-                      "test mode comes from results['test_mode'] (set by the dataset)",
-                      DeprecationWarning, stacklevel=3)
+        warnings.warn(
+            f'{transform_name}: the argument test_mode={test_mode!r} is deprecated and ignored; '
+            "test mode comes from results['test_mode'] (set by the dataset)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
 
 
 def get_rng(transform, results):
@@ -88,7 +101,9 @@ def get_rng(transform, results):
     rng = results.get('rng')
     if not isinstance(rng, np.random.Generator):
         raise transform_error(
-            transform, results,
+            transform,
+            results,
             f"field 'rng' must be a numpy.random.Generator, got {type(rng).__name__}; PoseDataset provides it, "
-            'standalone callers pass e.g. results[\'rng\'] = np.random.default_rng(seed)')
+            "standalone callers pass e.g. results['rng'] = np.random.default_rng(seed)",
+        )
     return rng

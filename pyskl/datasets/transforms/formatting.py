@@ -1,4 +1,5 @@
 """Final shaping of skeleton samples: person padding, clip axis, temporal padding, packing."""
+
 import numpy as np
 from mmcv.transforms import BaseTransform
 
@@ -41,11 +42,10 @@ class FormatGCNInput(BaseTransform):
                 pad = np.zeros((self.num_person - M, T, V, C), dtype=keypoint.dtype)
             keypoint = np.concatenate([keypoint, pad], axis=0)
         elif M > self.num_person:
-            keypoint = keypoint[:self.num_person]
+            keypoint = keypoint[: self.num_person]
         nc = results.get('num_clips', 1)
         if int(nc) != nc or nc < 1 or T % nc:
-            raise transform_error(self, results, f'keypoint has {T} frames, not divisible into num_clips={nc!r} '
-                                                 'clips')
+            raise transform_error(self, results, f'keypoint has {T} frames, not divisible into num_clips={nc!r} clips')
         nc = int(nc)
         keypoint = keypoint.reshape(self.num_person, nc, T // nc, V, C).transpose(1, 0, 2, 3, 4)
         # always a new array: the output never aliases the (possibly cached) input
@@ -99,8 +99,9 @@ class PadTo(BaseTransform):
         if 'keypoint_score' in results:
             score = get_array(self, results, 'keypoint_score', ndim=3)
             if score.shape != keypoint.shape[:3]:
-                raise transform_error(self, results, f"field 'keypoint_score' has shape {score.shape}, expected "
-                                                     f'{keypoint.shape[:3]}')
+                raise transform_error(
+                    self, results, f"field 'keypoint_score' has shape {score.shape}, expected {keypoint.shape[:3]}"
+                )
             results['keypoint_score'] = self._pad(score)
         results['keypoint'] = self._pad(keypoint)
         results['total_frames'] = self.length
@@ -136,13 +137,19 @@ class PackSkeletonInputs(BaseTransform):
         if keypoint.ndim == 4:
             keypoint = keypoint[None]
         elif keypoint.ndim != 5:
-            raise transform_error(self, results, f"field 'keypoint' must be (num_clips, M, T, V, C) or "
-                                                 f'(M, T, V, C), got shape {keypoint.shape}')
+            raise transform_error(
+                self,
+                results,
+                f"field 'keypoint' must be (num_clips, M, T, V, C) or (M, T, V, C), got shape {keypoint.shape}",
+            )
         label = results.get('label', -1)
         if np.ndim(label) != 0:
             raise transform_error(self, results, f"field 'label' must be a single class index, got {label!r}")
-        data_sample = dict(gt_label=int(label), sample_idx=int(results.get('sample_idx', -1)),
-                           frame_dir=str(results.get('frame_dir', '')))
+        data_sample = dict(
+            gt_label=int(label),
+            sample_idx=int(results.get('sample_idx', -1)),
+            frame_dir=str(results.get('frame_dir', '')),
+        )
         for key in self.keys:
             if key not in results:
                 raise transform_error(self, results, f'missing field {key!r} requested by keys={list(self.keys)}')

@@ -4,6 +4,7 @@ All transforms read ``results['keypoint']`` ``(M, T, V, C)`` (M persons, T frame
 C channels), never modify it in place, and write a new float32 array back.
 Training-time randomness comes only from ``results['rng']`` (a ``numpy.random.Generator``).
 """
+
 from numbers import Real
 
 import numpy as np
@@ -34,9 +35,13 @@ def _axis_angle_matrix(axis, theta):
     b, c, d = -axis * np.sin(theta / 2.0)
     aa, bb, cc, dd = a * a, b * b, c * c, d * d
     bc, ad, ac, ab, bd, cd = b * c, a * d, a * c, a * b, b * d, c * d
-    return np.array([[aa + bb - cc - dd, 2 * (bc + ad), 2 * (bd - ac)],
-                     [2 * (bc - ad), aa + cc - bb - dd, 2 * (cd + ab)],
-                     [2 * (bd + ac), 2 * (cd - ab), aa + dd - bb - cc]])
+    return np.array(
+        [
+            [aa + bb - cc - dd, 2 * (bc + ad), 2 * (bd - ac)],
+            [2 * (bc - ad), aa + cc - bb - dd, 2 * (cd + ab)],
+            [2 * (bd + ac), 2 * (cd - ab), aa + dd - bb - cc],
+        ]
+    )
 
 
 def _align_matrix(vector, target):
@@ -89,15 +94,17 @@ class PreNormalize3D(BaseTransform):
         self.align_center = bool(align_center)
 
     def transform(self, results):
-        skeleton = get_keypoint(self, results, channels=(3, ))
+        skeleton = get_keypoint(self, results, channels=(3,))
         M, T, V, C = skeleton.shape
         total_frames = results.get('total_frames', T)
         if total_frames != T:
-            raise transform_error(self, results, f'total_frames={total_frames} but keypoint has {T} frames '
-                                                 f'(shape {skeleton.shape})')
+            raise transform_error(
+                self, results, f'total_frames={total_frames} but keypoint has {T} frames (shape {skeleton.shape})'
+            )
         if self.align_spine and max(self.zaxis + self.xaxis) >= V:
-            raise transform_error(self, results, f'zaxis={self.zaxis} / xaxis={self.xaxis} name joints outside '
-                                                 f'the {V} joints of keypoint')
+            raise transform_error(
+                self, results, f'zaxis={self.zaxis} / xaxis={self.xaxis} name joints outside the {V} joints of keypoint'
+            )
         if not np.any(skeleton):
             results['body_center'] = np.zeros(3, dtype=np.float32)
             return results
@@ -118,9 +125,9 @@ class PreNormalize3D(BaseTransform):
 
         if self.align_spine:
             frame0 = skeleton[0, 0].astype(np.float64)
-            rot_z = _align_matrix(frame0[self.zaxis[1]] - frame0[self.zaxis[0]], np.array([0., 0., 1.]))
+            rot_z = _align_matrix(frame0[self.zaxis[1]] - frame0[self.zaxis[0]], np.array([0.0, 0.0, 1.0]))
             shoulders = rot_z @ (frame0[self.xaxis[0]] - frame0[self.xaxis[1]])
-            rot_x = _align_matrix(shoulders, np.array([1., 0., 0.]))
+            rot_x = _align_matrix(shoulders, np.array([1.0, 0.0, 0.0]))
             # x' = rot_x @ rot_z @ x for every joint
             skeleton = skeleton.astype(np.float64) @ (rot_x @ rot_z).T
 
@@ -130,8 +137,10 @@ class PreNormalize3D(BaseTransform):
         return results
 
     def __repr__(self):
-        return (f'{type(self).__name__}(zaxis={self.zaxis}, xaxis={self.xaxis}, '
-                f'align_spine={self.align_spine}, align_center={self.align_center})')
+        return (
+            f'{type(self).__name__}(zaxis={self.zaxis}, xaxis={self.xaxis}, '
+            f'align_spine={self.align_spine}, align_center={self.align_center})'
+        )
 
 
 @TRANSFORMS.register_module()
@@ -159,7 +168,7 @@ class PreNormalize2D(BaseTransform):
         keypoint = get_keypoint(self, results, channels=(2, 3))
         img_shape = results.get('img_shape', self.img_shape)
         if len(img_shape) != 2 or min(img_shape) <= 0:
-            raise transform_error(self, results, f'field \'img_shape\' must be positive (h, w), got {img_shape!r}')
+            raise transform_error(self, results, f"field 'img_shape' must be positive (h, w), got {img_shape!r}")
         h, w = img_shape
         out = keypoint.astype(np.float32)  # a new array
         out[..., 0] = (out[..., 0] - w / 2) / (w / 2)
@@ -248,10 +257,11 @@ class RandomScale(BaseTransform):
     def transform(self, results):
         skeleton = get_keypoint(self, results)
         C = skeleton.shape[-1]
-        scale = (self.scale, ) * C if isinstance(self.scale, float) else self.scale
+        scale = (self.scale,) * C if isinstance(self.scale, float) else self.scale
         if len(scale) != C:
-            raise transform_error(self, results, f'scale has {len(scale)} values but keypoint has {C} channels '
-                                                 f'(shape {skeleton.shape})')
+            raise transform_error(
+                self, results, f'scale has {len(scale)} values but keypoint has {C} channels (shape {skeleton.shape})'
+            )
         factor = 1 + get_rng(self, results).uniform(-1, 1, size=C) * np.array(scale)
         results['keypoint'] = (skeleton * factor).astype(np.float32)
         return results
@@ -303,7 +313,7 @@ class GenSkeFeat(BaseTransform):
             ``dataset``, then ``'nturgb+d'``.
     """
 
-    def __init__(self, dataset=None, feats=('j', ), axis=-1, layout=None):
+    def __init__(self, dataset=None, feats=('j',), axis=-1, layout=None):
 
         if dataset is not None and layout is not None and dataset != layout:
             raise ValueError(f'GenSkeFeat: dataset={dataset!r} and layout={layout!r} disagree; give only layout')
@@ -326,11 +336,16 @@ class GenSkeFeat(BaseTransform):
         keypoint, merged = pop_merged_keypoint(self, results)
         M, T, V, C = keypoint.shape
         if V != self._layout.num_node:
-            raise transform_error(self, results, f'keypoint has {V} joints but layout {self._layout.name!r} has '
-                                                 f'{self._layout.num_node} (shape {keypoint.shape})')
+            raise transform_error(
+                self,
+                results,
+                f'keypoint has {V} joints but layout {self._layout.name!r} has '
+                f'{self._layout.num_node} (shape {keypoint.shape})',
+            )
         if merged and C != 3:
-            raise transform_error(self, results, f'keypoint_score comes with 2D keypoints, but keypoint has '
-                                                 f'{C - 1} channels')
+            raise transform_error(
+                self, results, f'keypoint_score comes with 2D keypoints, but keypoint has {C - 1} channels'
+            )
         has_score = merged or (C == 3 and self._layout.scores)
         joint = keypoint.astype(np.float32)  # a new array when merged or cast
         feats = dict(j=joint)

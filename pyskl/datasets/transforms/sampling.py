@@ -5,6 +5,7 @@ Training draws come only from ``results['rng']`` (a ``numpy.random.Generator``).
 draws equal those of the anchors' ``np.random.seed(seed)`` + ``np.random.*`` calls, so test-time
 indices are identical to PYSKL's; numpy's global RNG is never touched.
 """
+
 from numbers import Real
 
 import numpy as np
@@ -30,8 +31,7 @@ def _p_interval(value, name):
         value = (value, value)
     value = tuple(float(v) for v in value)
     if len(value) != 2 or not 0 < value[0] <= value[1] <= 1:
-        raise ValueError(f'{name}: p_interval must be a float or (low, high) with 0 < low <= high <= 1, '
-                         f'got {value!r}')
+        raise ValueError(f'{name}: p_interval must be a float or (low, high) with 0 < low <= high <= 1, got {value!r}')
     return value
 
 
@@ -76,8 +76,9 @@ class _UniformSampling(BaseTransform):
         name = type(self).__name__
         warn_test_mode(name, test_mode)
         if int(clip_len) != clip_len or clip_len < 1 or int(num_clips) != num_clips or num_clips < 1:
-            raise ValueError(f'{name}: clip_len and num_clips must be positive integers, '
-                             f'got {clip_len!r}, {num_clips!r}')
+            raise ValueError(
+                f'{name}: clip_len and num_clips must be positive integers, got {clip_len!r}, {num_clips!r}'
+            )
         self.clip_len = int(clip_len)
         self.num_clips = int(num_clips)
         self.p_interval = _p_interval(p_interval, name)
@@ -93,8 +94,10 @@ class _UniformSampling(BaseTransform):
         return results
 
     def __repr__(self):
-        return (f'{type(self).__name__}(clip_len={self.clip_len}, num_clips={self.num_clips}, '
-                f'p_interval={self.p_interval}, seed={self.seed})')
+        return (
+            f'{type(self).__name__}(clip_len={self.clip_len}, num_clips={self.num_clips}, '
+            f'p_interval={self.p_interval}, seed={self.seed})'
+        )
 
 
 @TRANSFORMS.register_module(name=['UniformSampleFrames', 'UniformSample'])
@@ -150,8 +153,11 @@ class UniformSampleFrames(_UniformSampling):
         if 'keypoint' in results:
             keypoint = get_keypoint(self, results)
             if keypoint.shape[1] != total:
-                raise transform_error(self, results, f'total_frames={total} but keypoint has {keypoint.shape[1]} '
-                                                     f'frames (shape {keypoint.shape})')
+                raise transform_error(
+                    self,
+                    results,
+                    f'total_frames={total} but keypoint has {keypoint.shape[1]} frames (shape {keypoint.shape})',
+                )
         inds = self._sample(total, bool(results.get('test_mode', False)), results)
         inds = np.mod(inds, total)
         if self.float_ok:
@@ -225,16 +231,18 @@ class PoseDecode(BaseTransform):
             raise transform_error(self, results, f"field 'frame_inds' must be 1-D, got shape {inds.shape}")
         if inds.dtype.kind == 'f':
             if not np.all(inds == np.floor(inds)):
-                raise transform_error(self, results, "field 'frame_inds' has fractional indices; "
-                                                     'PoseDecode needs integer frame indices')
+                raise transform_error(
+                    self, results, "field 'frame_inds' has fractional indices; PoseDecode needs integer frame indices"
+                )
             inds = inds.astype(np.int64)
         elif inds.dtype.kind not in 'iu':
             raise transform_error(self, results, f"field 'frame_inds' must hold integers, got {inds.dtype}")
         results['frame_inds'] = inds
         inds = inds + results.get('offset', 0)
         if inds.size and (inds.min() < 0 or inds.max() >= T):
-            raise transform_error(self, results, f'frame indices span [{inds.min()}, {inds.max()}] but keypoint '
-                                                 f'has {T} frames')
+            raise transform_error(
+                self, results, f'frame indices span [{inds.min()}, {inds.max()}] but keypoint has {T} frames'
+            )
         if 'keypoint_score' in results:
             score = get_array(self, results, 'keypoint_score', ndim=3)
             results['keypoint_score'] = score[:, inds].astype(np.float32, copy=False)

@@ -6,6 +6,7 @@ its configs' pipelines read the same: ``Spatial_Flip`` and ``Part_Drop`` (3D tra
 Like the other transforms, they read ``results['keypoint']`` ``(M, T, V, C)``, never modify it in place,
 write a new float32 array back, and draw randomness only from ``results['rng']``.
 """
+
 from numbers import Real
 
 import numpy as np
@@ -20,8 +21,10 @@ from ._utils import get_keypoint, get_rng, pop_merged_keypoint, transform_error
 # (16, 17, 18, 19)
 _ARM = ('shoulder', 'elbow', 'wrist', 'hand', 'hand_tip', 'thumb')
 _LEG = ('hip', 'knee', 'ankle', 'foot')
-NTU_PARTS = tuple(joint_index('nturgb+d', *(f'{side}_{j}' for j in part))
-                  for side, part in (('left', _ARM), ('left', _LEG), ('right', _ARM), ('right', _LEG)))
+NTU_PARTS = tuple(
+    joint_index('nturgb+d', *(f'{side}_{j}' for j in part))
+    for side, part in (('left', _ARM), ('left', _LEG), ('right', _ARM), ('right', _LEG))
+)
 
 
 def _probability(name, p):
@@ -63,8 +66,11 @@ class SpatialFlip(BaseTransform):
     def transform(self, results):
         keypoint = get_keypoint(self, results)
         if keypoint.shape[2] != self._layout.num_node:
-            raise transform_error(self, results, f'keypoint has {keypoint.shape[2]} joints but layout '
-                                                 f'{self._layout.name!r} has {self._layout.num_node}')
+            raise transform_error(
+                self,
+                results,
+                f'keypoint has {keypoint.shape[2]} joints but layout {self._layout.name!r} has {self._layout.num_node}',
+            )
         if get_rng(self, results).random() < self.p:
             results['keypoint'] = keypoint[:, :, self._index].astype(np.float32)
         return results
@@ -99,8 +105,11 @@ class PartDrop(BaseTransform):
         keypoint = get_keypoint(self, results)
         highest = max(max(part) for part in self.parts)
         if highest >= keypoint.shape[2]:
-            raise transform_error(self, results, f'parts name joint {highest} but keypoint has '
-                                                 f'{keypoint.shape[2]} joints (shape {keypoint.shape})')
+            raise transform_error(
+                self,
+                results,
+                f'parts name joint {highest} but keypoint has {keypoint.shape[2]} joints (shape {keypoint.shape})',
+            )
         rng = get_rng(self, results)
         if rng.random() < self.p:
             out = keypoint.astype(np.float32)  # a new array
@@ -153,7 +162,7 @@ class Flip(BaseTransform):
         self.layout = layout if layout is not None else (dataset if dataset is not None else 'coco')
         self._layout = get_layout(self.layout)
         if (left_kp is None) != (right_kp is None):
-            raise ValueError('Flip: give both left_kp and right_kp, or neither (the layout\'s flip_pairs)')
+            raise ValueError("Flip: give both left_kp and right_kp, or neither (the layout's flip_pairs)")
         if left_kp is None:
             if not self._layout.flip_pairs:
                 raise ValueError(f'Flip: layout {self._layout.name!r} has no flip_pairs; give left_kp / right_kp')
@@ -165,10 +174,13 @@ class Flip(BaseTransform):
         self.right_kp = tuple(int(v) for v in right_kp)
         if len(self.left_kp) != len(self.right_kp):
             raise ValueError(f'Flip: left_kp and right_kp differ in length: {self.left_kp} / {self.right_kp}')
-        if len(set(self.left_kp + self.right_kp)) != 2 * len(self.left_kp) or min(self.left_kp + self.right_kp,
-                                                                                  default=0) < 0:
-            raise ValueError(f'Flip: left_kp / right_kp must be distinct joint indices, got {self.left_kp} / '
-                             f'{self.right_kp}')
+        if (
+            len(set(self.left_kp + self.right_kp)) != 2 * len(self.left_kp)
+            or min(self.left_kp + self.right_kp, default=0) < 0
+        ):
+            raise ValueError(
+                f'Flip: left_kp / right_kp must be distinct joint indices, got {self.left_kp} / {self.right_kp}'
+            )
         if mirror is None:
             mirror = 'image' if self._layout.scores else 'origin'
         if mirror not in ('image', 'origin'):
@@ -184,8 +196,12 @@ class Flip(BaseTransform):
         keypoint = get_keypoint(self, results)
         V = keypoint.shape[2]
         if self._num_joints is not None and V != self._num_joints:
-            raise transform_error(self, results, f'keypoint has {V} joints but layout {self._layout.name!r} has '
-                                                 f'{self._num_joints} (shape {keypoint.shape})')
+            raise transform_error(
+                self,
+                results,
+                f'keypoint has {V} joints but layout {self._layout.name!r} has '
+                f'{self._num_joints} (shape {keypoint.shape})',
+            )
         if max(self.left_kp + self.right_kp, default=-1) >= V:
             raise transform_error(self, results, f'left_kp / right_kp name joints outside the {V} joints')
         flip = bool(get_rng(self, results).random() < self.flip_ratio)
@@ -195,8 +211,9 @@ class Flip(BaseTransform):
         if self.mirror == 'image':
             img_shape = results.get('img_shape')
             if img_shape is None or len(img_shape) != 2 or min(img_shape) <= 0:
-                raise transform_error(self, results, f"Flip (mirror='image') needs field 'img_shape' = positive "
-                                                     f"(h, w), got {img_shape!r}")
+                raise transform_error(
+                    self, results, f"Flip (mirror='image') needs field 'img_shape' = positive (h, w), got {img_shape!r}"
+                )
         index = self._index(V)
         out = keypoint[:, :, index].astype(np.float32)  # a new array
         x = out[..., 0]
@@ -211,8 +228,10 @@ class Flip(BaseTransform):
         return results
 
     def __repr__(self):
-        return (f'Flip(flip_ratio={self.flip_ratio}, layout={self.layout!r}, mirror={self.mirror!r}, '
-                f'left_kp={list(self.left_kp)}, right_kp={list(self.right_kp)})')
+        return (
+            f'Flip(flip_ratio={self.flip_ratio}, layout={self.layout!r}, mirror={self.mirror!r}, '
+            f'left_kp={list(self.left_kp)}, right_kp={list(self.right_kp)})'
+        )
 
 
 # Kinetics_Transform's joints, named on the COCO layout (coco_new appends mid_hip, mid_spine, mid_shoulder)
@@ -237,8 +256,12 @@ class KineticsTransform(BaseTransform):
         keypoint, merged = pop_merged_keypoint(self, results)
         M, T, V, C = keypoint.shape
         if V != _COCO.num_node or C != 3:
-            raise transform_error(self, results, f'expects COCO-{_COCO.num_node} (x, y, score) keypoints, got shape '
-                                                 f'{keypoint.shape}' + ('' if merged else ' and no keypoint_score'))
+            raise transform_error(
+                self,
+                results,
+                f'expects COCO-{_COCO.num_node} (x, y, score) keypoints, got shape '
+                f'{keypoint.shape}' + ('' if merged else ' and no keypoint_score'),
+            )
         kp = keypoint.astype(np.float32)
         hip = (kp[:, :, _COCO_HIPS[0]] + kp[:, :, _COCO_HIPS[1]]) / 2
         shoulder = (kp[:, :, _COCO_SHOULDERS[0]] + kp[:, :, _COCO_SHOULDERS[1]]) / 2

@@ -1,11 +1,18 @@
 """``init_cfg=dict(type='Pretrained', ...)`` through pyskl's safe checkpoint reader."""
+
 from collections import OrderedDict
 
 import torch
 
 from pyskl.registry import WEIGHT_INITIALIZERS
-from .reading import (FileFormatError, check_loaded_fraction, load_checkpoint_file, match_summary, model_weights,
-                      resolve_checkpoint_path)
+from .reading import (
+    FileFormatError,
+    check_loaded_fraction,
+    load_checkpoint_file,
+    match_summary,
+    model_weights,
+    resolve_checkpoint_path,
+)
 
 
 @WEIGHT_INITIALIZERS.register_module(name='Pretrained')
@@ -23,8 +30,9 @@ class PysklPretrainedInit:
         min_fraction (float): See ``allow_partial``. Defaults to 0.5.
     """
 
-    def __init__(self, checkpoint: str, prefix=None, map_location='cpu', allow_partial: bool = False,
-                 min_fraction: float = 0.5):
+    def __init__(
+        self, checkpoint: str, prefix=None, map_location='cpu', allow_partial: bool = False, min_fraction: float = 0.5
+    ):
         self.checkpoint, self.prefix, self.map_location = checkpoint, prefix, map_location
         self.min_fraction = 0.0 if allow_partial else float(min_fraction)
         self.wholemodule = False
@@ -36,15 +44,19 @@ class PysklPretrainedInit:
         state_dict = model_weights(load_checkpoint_file(path, self.map_location), path)
         if self.prefix:
             prefix = self.prefix if self.prefix.endswith('.') else self.prefix + '.'
-            state_dict = OrderedDict((k[len(prefix):], v) for k, v in state_dict.items() if k.startswith(prefix))
+            state_dict = OrderedDict((k[len(prefix) :], v) for k, v in state_dict.items() if k.startswith(prefix))
             if not state_dict:
                 raise FileFormatError(f'{path}: no weights under the prefix {prefix!r}')
         summary = match_summary(module, state_dict)
-        check_loaded_fraction(summary, path, self.min_fraction, what='init_cfg Pretrained',
-                              hint='add allow_partial=True to the init_cfg')
+        check_loaded_fraction(
+            summary, path, self.min_fraction, what='init_cfg Pretrained', hint='add allow_partial=True to the init_cfg'
+        )
         module.load_state_dict(OrderedDict((k, state_dict[k]) for k in summary['loaded']), strict=False)
-        print_log(f'init_cfg Pretrained: loaded {len(summary["loaded"])} tensors from {path} '
-                  f'({100 * summary["fraction"]:.1f}% of the parameters)', logger='current')
+        print_log(
+            f'init_cfg Pretrained: loaded {len(summary["loaded"])} tensors from {path} '
+            f'({100 * summary["fraction"]:.1f}% of the parameters)',
+            logger='current',
+        )
 
     def _get_init_info(self) -> str:
         return f'{self.__class__.__name__}: load from {self.checkpoint}'

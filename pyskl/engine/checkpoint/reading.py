@@ -15,6 +15,7 @@ message begins with the path: :class:`UnsafePickleError` (a refused global or dt
 ran), :class:`FileFormatError` (empty, truncated, text, not a checkpoint, no weights), :class:`LoadLimitError`
 (too large, too deep).
 """
+
 import os
 import os.path as osp
 import re
@@ -25,15 +26,34 @@ from typing import Any, Dict, List, Optional, Tuple
 import torch
 from mmengine.dist import is_distributed
 
-from pyskl.core.unpickle_guard import (SIZE_FACTOR, FileFormatError, LoadContext, LoadError, LoadLimitError,
-                                           UnsafePickleError, current, finalize, guarded_numpy_globals)
+from pyskl.core.unpickle_guard import (
+    SIZE_FACTOR,
+    FileFormatError,
+    LoadContext,
+    LoadError,
+    LoadLimitError,
+    UnsafePickleError,
+    current,
+    finalize,
+    guarded_numpy_globals,
+)
 
-__all__ = ['KEY_MAPPINGS', 'resolve_checkpoint_path', 'safe_globals', 'load_checkpoint_file', 'get_state_dict',
-           'convert_state_dict', 'model_weights', 'load_checkpoint', 'match_summary', 'check_loaded_fraction']
+__all__ = [
+    'KEY_MAPPINGS',
+    'resolve_checkpoint_path',
+    'safe_globals',
+    'load_checkpoint_file',
+    'get_state_dict',
+    'convert_state_dict',
+    'model_weights',
+    'load_checkpoint',
+    'match_summary',
+    'check_loaded_fraction',
+]
 
 # name prefix in the file -> name in pyskl
 KEY_MAPPINGS: List[Tuple[str, str]] = [
-    ('module.', ''),                     # saved from a DDP-wrapped model
+    ('module.', ''),  # saved from a DDP-wrapped model
     ('cls_head.fc.', 'cls_head.fc_cls.'),  # MMAction2 1.x names the classifier ``fc``
 ]
 
@@ -46,6 +66,7 @@ class _HistoryBufferState:
     Keeps ``_log_history``, ``_count_history`` and ``max_length`` of the pickled state (checked when the
     checkpoint is finalized) and drops ``statistics_methods``; never touches the class ``HistoryBuffer``.
     """
+
     __slots__ = ('state',)
 
     def __new__(cls, *args, **kwargs):
@@ -63,16 +84,26 @@ def _history_buffer(proxy: _HistoryBufferState):
     """The real ``HistoryBuffer`` for a loaded :class:`_HistoryBufferState` (instance state only)."""
     import numpy as np
     from mmengine.logging import HistoryBuffer
+
     state = proxy.state or {}
     ctx = current()
     max_length = state.get('max_length')
     from pyskl.core.unpickle_guard import ArrayProxy
-    logs, counts = (v.array if isinstance(v, ArrayProxy) else v
-                    for v in (state.get('_log_history'), state.get('_count_history')))
-    if type(max_length) is not int or max_length <= 0 or not all(
-            isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind in 'biuf' for a in (logs, counts)):
-        raise ctx.fail(FileFormatError(f'{ctx.path}: invalid HistoryBuffer state in message_hub (needs 1-D numeric '
-                                       '_log_history / _count_history and a positive int max_length)'))
+
+    logs, counts = (
+        v.array if isinstance(v, ArrayProxy) else v for v in (state.get('_log_history'), state.get('_count_history'))
+    )
+    if (
+        type(max_length) is not int
+        or max_length <= 0
+        or not all(isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind in 'biuf' for a in (logs, counts))
+    ):
+        raise ctx.fail(
+            FileFormatError(
+                f'{ctx.path}: invalid HistoryBuffer state in message_hub (needs 1-D numeric '
+                '_log_history / _count_history and a positive int max_length)'
+            )
+        )
     buf = HistoryBuffer(max_length=max_length)
     buf._log_history, buf._count_history = logs, counts
     return buf
@@ -90,11 +121,15 @@ def safe_globals() -> list:
     """The allow-list handed to :func:`torch.serialization.safe_globals`: ``(object, name)`` pairs. The proxy
     classes are listed (under their own names) so that torch's unpickler lets their ``__setstate__`` run."""
     from pyskl.core.unpickle_guard import ArrayProxy, DtypeProxy
+
     entries = [(obj, f'{module}.{name}') for (module, name), obj in guarded_numpy_globals().items()]
-    entries += [(ArrayProxy, 'pyskl.core.unpickle_guard.ArrayProxy'),
-                (DtypeProxy, 'pyskl.core.unpickle_guard.DtypeProxy'),
-                (_HistoryBufferState, 'mmengine.logging.history_buffer.HistoryBuffer'),
-                (_history_buffer_getattr, 'builtins.getattr'), (_history_buffer_getattr, '__builtin__.getattr')]
+    entries += [
+        (ArrayProxy, 'pyskl.core.unpickle_guard.ArrayProxy'),
+        (DtypeProxy, 'pyskl.core.unpickle_guard.DtypeProxy'),
+        (_HistoryBufferState, 'mmengine.logging.history_buffer.HistoryBuffer'),
+        (_history_buffer_getattr, 'builtins.getattr'),
+        (_history_buffer_getattr, '__builtin__.getattr'),
+    ]
     return entries
 
 
@@ -108,8 +143,10 @@ def _check_container(path: str, size: int) -> None:
         if head.startswith(b'PK'):
             why = 'a truncated or corrupt zip archive'
         elif head[:1] == b'\x80':
-            why = ('a pickle (a legacy torch < 1.6 checkpoint or an annotation/result file); pyskl reads only '
-                   'zip-format checkpoints: re-save trusted legacy files with torch.save in a recent torch')
+            why = (
+                'a pickle (a legacy torch < 1.6 checkpoint or an annotation/result file); pyskl reads only '
+                'zip-format checkpoints: re-save trusted legacy files with torch.save in a recent torch'
+            )
         else:
             try:
                 head.decode('utf-8')
@@ -127,8 +164,10 @@ def _check_container(path: str, size: int) -> None:
         raise FileFormatError(f'{path}: not a PyTorch checkpoint: the zip archive has no data.pkl')
     declared = sum(i.file_size for i in infos)
     if declared > SIZE_FACTOR * size or any(i.compress_type != zipfile.ZIP_STORED for i in infos):
-        raise LoadLimitError(f'{path}: too large: the archive declares {declared} bytes of (possibly compressed) '
-                             f'entries in a {size}-byte file; torch checkpoints store their entries uncompressed')
+        raise LoadLimitError(
+            f'{path}: too large: the archive declares {declared} bytes of (possibly compressed) '
+            f'entries in a {size}-byte file; torch checkpoints store their entries uncompressed'
+        )
     with zipfile.ZipFile(path) as archive:
         _scan_pickle(path, archive.read(data_pkl[0]))
 
@@ -137,11 +176,14 @@ def _scan_pickle(path: str, data: bytes) -> None:
     """Walk the opcodes of ``data.pkl`` without running them: refuse ``bytearray`` (torch's unpickler admits the
     real one, and ``bytearray(2**31)`` would allocate 2 GiB from a few bytes) and corrupt streams."""
     import pickletools
+
     try:
         for op, arg, _ in pickletools.genops(data):
             if op.name == 'GLOBAL' and arg in ('builtins bytearray', '__builtin__ bytearray'):
-                raise UnsafePickleError(f'{path}: refusing to load: the checkpoint calls bytearray, which a '
-                                        'checkpoint never needs (and which can allocate unbounded memory)')
+                raise UnsafePickleError(
+                    f'{path}: refusing to load: the checkpoint calls bytearray, which a '
+                    'checkpoint never needs (and which can allocate unbounded memory)'
+                )
     except (ValueError, EOFError, UnicodeDecodeError) as e:
         raise FileFormatError(f'{path}: not a readable checkpoint: corrupt or truncated data.pkl ({e})') from None
 
@@ -155,7 +197,8 @@ def _refusal(path: str, error: Exception) -> LoadError:
         return UnsafePickleError(
             f'{path}: refusing to load: the checkpoint names the global {found.group(1)}, which is not on '
             "pyskl's allow-list (tensors, numeric numpy data, builtin containers); nothing from the file was run. "
-            'If you trust the file, convert it with plain torch.load in a trusted environment.')
+            'If you trust the file, convert it with plain torch.load in a trusted environment.'
+        )
     if 'Unsupported operand' in text or 'persistent_load' in text:
         return FileFormatError(f'{path}: not a readable checkpoint: corrupt pickle ({text.splitlines()[0]})')
     return UnsafePickleError(f'{path}: refusing to load: {text.strip().splitlines()[-1][:300]}')
@@ -182,20 +225,24 @@ def load_checkpoint_file(path: str, map_location='cpu') -> dict:
         except LoadError as e:
             raise (ctx.error or e) from None
         except MemoryError:
-            raise ctx.error or LoadLimitError(f'{path}: too large: the checkpoint declares more data than fits in '
-                                              'memory') from None
+            raise ctx.error or LoadLimitError(
+                f'{path}: too large: the checkpoint declares more data than fits in memory'
+            ) from None
         except RecursionError:
             raise LoadLimitError(f'{path}: too deep: nesting exceeds the recursion limit') from None
         except Exception as e:  # torch: UnpicklingError, RuntimeError, EOFError, KeyError, ...
             if ctx.error is not None:
                 raise ctx.error from None
             import pickle
+
             if isinstance(e, pickle.UnpicklingError):
                 raise _refusal(path, e) from None
             if isinstance(e, RuntimeError) and 'allocate' in str(e):
                 raise LoadLimitError(f'{path}: too large: {str(e).splitlines()[0]}') from None
-            raise FileFormatError(f'{path}: not a readable checkpoint (truncated or corrupt): '
-                                  f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}') from None
+            raise FileFormatError(
+                f'{path}: not a readable checkpoint (truncated or corrupt): '
+                f'{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}'
+            ) from None
     if not isinstance(checkpoint, dict):
         raise FileFormatError(f'{path}: not a checkpoint: it holds a {type(checkpoint).__name__}, not a dict')
     return checkpoint
@@ -211,26 +258,27 @@ def get_state_dict(checkpoint: dict, path: str = '<checkpoint>') -> 'OrderedDict
             break
     tensors = OrderedDict((k, v) for k, v in checkpoint.items() if isinstance(v, torch.Tensor))
     if not tensors:
-        raise FileFormatError(f'{path}: no state dict: no tensors found (keys: '
-                              f'{sorted(map(str, checkpoint))[:10]})')
+        raise FileFormatError(f'{path}: no state dict: no tensors found (keys: {sorted(map(str, checkpoint))[:10]})')
     return tensors
 
 
-def convert_state_dict(state_dict: Dict[str, torch.Tensor],
-                       mappings: Optional[List[Tuple[str, str]]] = None) -> 'OrderedDict[str, torch.Tensor]':
+def convert_state_dict(
+    state_dict: Dict[str, torch.Tensor], mappings: Optional[List[Tuple[str, str]]] = None
+) -> 'OrderedDict[str, torch.Tensor]':
     """Rename keys of released PYSKL / MMAction2 weights to pyskl's names (see :data:`KEY_MAPPINGS`)."""
     mappings = KEY_MAPPINGS if mappings is None else mappings
     out = OrderedDict()
     for key, value in state_dict.items():
         for old, new in mappings:
             if key.startswith(old):
-                key = new + key[len(old):]
+                key = new + key[len(old) :]
         out[key] = value
     return out
 
 
-def model_weights(checkpoint: dict, path: str = '<checkpoint>',
-                  revise_keys: Optional[List[Tuple[str, str]]] = None) -> 'OrderedDict[str, torch.Tensor]':
+def model_weights(
+    checkpoint: dict, path: str = '<checkpoint>', revise_keys: Optional[List[Tuple[str, str]]] = None
+) -> 'OrderedDict[str, torch.Tensor]':
     """The weights of a loaded checkpoint under pyskl's key names: :func:`get_state_dict`, the built-in
     :data:`KEY_MAPPINGS`, then the ``(regex, replacement)`` pairs of ``revise_keys``."""
     state_dict = convert_state_dict(get_state_dict(checkpoint, path))
@@ -251,8 +299,11 @@ def match_summary(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor]) -
         ``loaded`` (keys that load), ``fraction`` (loaded share of the model's tensor elements, 0..1).
     """
     own = model.state_dict()
-    optional = {f'{name}.{key}' if name else key for name, mod in model.named_modules()
-                for key in getattr(mod, 'optional_state_keys', ())}
+    optional = {
+        f'{name}.{key}' if name else key
+        for name, mod in model.named_modules()
+        for key in getattr(mod, 'optional_state_keys', ())
+    }
     missing = [k for k in own if k not in state_dict and k not in optional]
     unexpected = [k for k in state_dict if k not in own]
     mismatched = [k for k, v in state_dict.items() if k in own and tuple(v.shape) != tuple(own[k].shape)]
@@ -260,13 +311,23 @@ def match_summary(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor]) -
     loaded = [k for k in state_dict if k in own and k not in bad]
     total = sum(v.numel() for v in own.values())
     fraction = sum(own[k].numel() for k in loaded) / total if total else 1.0
-    return dict(missing=missing, unexpected=unexpected, mismatched=mismatched, loaded=loaded, fraction=fraction,
-                shapes={k: (tuple(state_dict[k].shape), tuple(own[k].shape)) for k in mismatched})
+    return dict(
+        missing=missing,
+        unexpected=unexpected,
+        mismatched=mismatched,
+        loaded=loaded,
+        fraction=fraction,
+        shapes={k: (tuple(state_dict[k].shape), tuple(own[k].shape)) for k in mismatched},
+    )
 
 
-def check_loaded_fraction(summary: dict, path: str, min_fraction: float = 0.5, what: str = 'load_from',
-                          hint: str = 'set `allow_partial_load = True` in the config (or --cfg-options '
-                                      'allow_partial_load=True)') -> None:
+def check_loaded_fraction(
+    summary: dict,
+    path: str,
+    min_fraction: float = 0.5,
+    what: str = 'load_from',
+    hint: str = 'set `allow_partial_load = True` in the config (or --cfg-options allow_partial_load=True)',
+) -> None:
     """Raise ``RuntimeError`` naming ``path`` when less than ``min_fraction`` of the model's parameters (by
     element count) load from the checkpoint (``summary`` from :func:`match_summary`): it is then almost
     certainly of another architecture, and training would silently start from scratch."""
@@ -275,15 +336,22 @@ def check_loaded_fraction(summary: dict, path: str, min_fraction: float = 0.5, w
     n_own = len(summary['loaded']) + len(summary['missing']) + len(summary['mismatched'])
     examples = ', '.join(f'{k}: checkpoint {a} vs model {b}' for k, (a, b) in list(summary['shapes'].items())[:3])
     raise RuntimeError(
-        f'{path}: {what} would load only {100 * summary["fraction"]:.1f}% of the model\'s parameters (less than '
+        f"{path}: {what} would load only {100 * summary['fraction']:.1f}% of the model's parameters (less than "
         f'{100 * min_fraction:.0f}%): {len(summary["loaded"])} of {n_own} tensors load; '
         f'{len(summary["missing"])} missing in the checkpoint, {len(summary["unexpected"])} unexpected, '
-        f'{len(summary["mismatched"])} with another shape' + (f' (e.g. {examples})' if examples else '')
-        + f'. The checkpoint is probably of another architecture or modality; {hint} if this is intended.')
+        f'{len(summary["mismatched"])} with another shape'
+        + (f' (e.g. {examples})' if examples else '')
+        + f'. The checkpoint is probably of another architecture or modality; {hint} if this is intended.'
+    )
 
 
-def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', strict: bool = True,
-                    revise_keys: Optional[List[Tuple[str, str]]] = None) -> dict:
+def load_checkpoint(
+    model: torch.nn.Module,
+    path: str,
+    map_location='cpu',
+    strict: bool = True,
+    revise_keys: Optional[List[Tuple[str, str]]] = None,
+) -> dict:
     """Load PYSKL, MMAction2 or pyskl weights into ``model``.
 
     Args:
@@ -303,8 +371,13 @@ def load_checkpoint(model: torch.nn.Module, path: str, map_location='cpu', stric
     return checkpoint
 
 
-def load_weights(model: torch.nn.Module, checkpoint: dict, path: str = '<checkpoint>', strict: bool = True,
-                 revise_keys: Optional[List[Tuple[str, str]]] = None) -> None:
+def load_weights(
+    model: torch.nn.Module,
+    checkpoint: dict,
+    path: str = '<checkpoint>',
+    strict: bool = True,
+    revise_keys: Optional[List[Tuple[str, str]]] = None,
+) -> None:
     """Load the weights of an already loaded ``checkpoint`` (from :func:`load_checkpoint_file`) into ``model``;
     arguments as :func:`load_checkpoint` (``path`` only names the file in messages)."""
     state_dict = model_weights(checkpoint, path, revise_keys)
@@ -312,8 +385,10 @@ def load_weights(model: torch.nn.Module, checkpoint: dict, path: str = '<checkpo
     missing, unexpected = summary['missing'], summary['unexpected']
     mismatched = [f'{k}: checkpoint {a} vs model {b}' for k, (a, b) in summary['shapes'].items()]
     if strict and (missing or unexpected or mismatched):
+
         def listing(title, keys):
             return f'\n  {title} ({len(keys)}): ' + ', '.join(keys[:20]) + (' ...' if len(keys) > 20 else '')
+
         msg = f'{path}: the checkpoint does not match the model built from the config.'
         if missing:
             msg += listing('missing in checkpoint', missing)

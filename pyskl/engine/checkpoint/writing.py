@@ -7,6 +7,7 @@ tensors and builtin containers when a checkpoint is saved and turns the converte
 HistoryBuffers back into ``HistoryBuffer`` objects when a checkpoint is loaded, before
 ``Runner.resume`` hands ``message_hub`` to ``MessageHub.load_state_dict``.
 """
+
 from collections import OrderedDict
 from typing import Any, Tuple
 
@@ -32,10 +33,15 @@ def _history_buffer_to_dict(buf: HistoryBuffer) -> dict:
 
 def _dict_to_history_buffer(data: dict, key: str = '') -> HistoryBuffer:
     logs, counts, max_length = data.get('log_history'), data.get('count_history'), data.get('max_length')
-    if type(max_length) is not int or max_length <= 0 or not all(
-            isinstance(t, torch.Tensor) and t.dim() == 1 and not t.is_complex() for t in (logs, counts)):
-        raise ValueError(f'checkpoint message_hub.log_scalars[{key!r}]: a stored HistoryBuffer needs 1-D '
-                         'log_history / count_history tensors and a positive int max_length')
+    if (
+        type(max_length) is not int
+        or max_length <= 0
+        or not all(isinstance(t, torch.Tensor) and t.dim() == 1 and not t.is_complex() for t in (logs, counts))
+    ):
+        raise ValueError(
+            f'checkpoint message_hub.log_scalars[{key!r}]: a stored HistoryBuffer needs 1-D '
+            'log_history / count_history tensors and a positive int max_length'
+        )
     buf = HistoryBuffer(max_length=max_length)
     buf._log_history = logs.numpy().copy()
     buf._count_history = counts.numpy().copy()
@@ -76,9 +82,11 @@ def _convert(obj: Any, path: str) -> Tuple[Any, bool]:
             return obj, False
         values = [v for v, _ in new_items]
         return (tuple(values) if isinstance(obj, tuple) else values), True
-    raise TypeError(f'checkpoint entry "{path}" is a {type(obj).__module__}.{type(obj).__qualname__}, '
-                    'which torch.load(weights_only=True) cannot read and pyskl does not know how to '
-                    'convert; store tensors, numpy data or builtin values instead')
+    raise TypeError(
+        f'checkpoint entry "{path}" is a {type(obj).__module__}.{type(obj).__qualname__}, '
+        'which torch.load(weights_only=True) cannot read and pyskl does not know how to '
+        'convert; store tensors, numpy data or builtin values instead'
+    )
 
 
 def to_weights_only(obj: Any, path: str = 'checkpoint') -> Any:
@@ -119,4 +127,5 @@ def store_config(cfg, checkpoint: dict) -> None:
             meta[CLASSES_KEY] = load_label_map(label_map, cfg.get('num_classes'))
         except (OSError, ValueError) as e:
             from mmengine.logging import print_log
+
             print_log(f'label_map: {e}; the checkpoint stores no class names', logger='current', level=30)

@@ -1,4 +1,5 @@
 """Classification accuracy metric."""
+
 from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
@@ -28,18 +29,21 @@ class AccMetric(BaseMetric):
         prefix (str): prefix of the reported keys.
         collect_dir (str, optional): shared directory for ``collect_device='cpu'``.
     """
+
     default_prefix = 'acc'
     allowed_metrics = ('top_k_accuracy', 'mean_class_accuracy')
 
-    def __init__(self,
-                 metric_list=('top_k_accuracy', 'mean_class_accuracy'),
-                 topk=(1, 5),
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = 'acc',
-                 collect_dir: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        metric_list=('top_k_accuracy', 'mean_class_accuracy'),
+        topk=(1, 5),
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = 'acc',
+        collect_dir: Optional[str] = None,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix, collect_dir=collect_dir)
         if isinstance(metric_list, str):
-            metric_list = (metric_list, )
+            metric_list = (metric_list,)
         metric_list = tuple(metric_list)
         if not metric_list:
             raise ValueError('AccMetric: metric_list is empty')
@@ -47,7 +51,7 @@ class AccMetric(BaseMetric):
             if m not in self.allowed_metrics:
                 raise ValueError(f'AccMetric: unknown metric "{m}"; allowed: {self.allowed_metrics}')
         if isinstance(topk, int):
-            topk = (topk, )
+            topk = (topk,)
         topk = tuple(topk)
         if not topk or any(not isinstance(k, int) or k < 1 for k in topk):
             raise ValueError(f'AccMetric: topk must be positive integers, got {topk}')
@@ -59,8 +63,10 @@ class AccMetric(BaseMetric):
         for i, sample in enumerate(data_samples):
             record = pack_prediction(sample, i)
             if 'gt_label' not in record:
-                raise KeyError(f'AccMetric: prediction {i} of the batch has no "gt_label" '
-                               f'(frame_dir={record.get("frame_dir")}); accuracy needs labels')
+                raise KeyError(
+                    f'AccMetric: prediction {i} of the batch has no "gt_label" '
+                    f'(frame_dir={record.get("frame_dir")}); accuracy needs labels'
+                )
             record.pop('frame_dir', None)
             self.results.append(record)
 

@@ -1,4 +1,5 @@
 """Write test-set predictions to a pickle file."""
+
 from typing import Any, Sequence
 
 from mmengine.evaluator import BaseMetric
@@ -33,11 +34,11 @@ class DumpResults(BaseMetric):
         collect_device (str): device used to gather results across ranks.
         collect_dir (str, optional): shared directory for ``collect_device='cpu'``.
     """
+
     default_prefix = 'dump'
     formats = ('pyskl', 'mmaction')
 
-    def __init__(self, out_file_path: str, fmt: str = 'pyskl', collect_device: str = 'cpu',
-                 collect_dir=None) -> None:
+    def __init__(self, out_file_path: str, fmt: str = 'pyskl', collect_device: str = 'cpu', collect_dir=None) -> None:
         super().__init__(collect_device=collect_device, prefix='dump', collect_dir=collect_dir)
         if not str(out_file_path).endswith(('.pkl', '.pickle')):
             raise ValueError(f'DumpResults: out_file_path must end with .pkl or .pickle, got "{out_file_path}"')
@@ -55,10 +56,17 @@ class DumpResults(BaseMetric):
         if self.fmt == 'pyskl':
             out = [r['pred_score'] for r in results]
         else:
-            out = [dict(pred_score=r['pred_score'], gt_label=r.get('gt_label'),
-                        sample_idx=r.get('sample_idx'), frame_dir=r.get('frame_dir'))
-                   for r in results]
+            out = [
+                dict(
+                    pred_score=r['pred_score'],
+                    gt_label=r.get('gt_label'),
+                    sample_idx=r.get('sample_idx'),
+                    frame_dir=r.get('frame_dir'),
+                )
+                for r in results
+            ]
         dump_pickle(out, self.out_file_path)
-        print_log(f'Results ({len(out)} samples, format "{self.fmt}") written to {self.out_file_path}',
-                  logger='current')
+        print_log(
+            f'Results ({len(out)} samples, format "{self.fmt}") written to {self.out_file_path}', logger='current'
+        )
         return {}

@@ -1,5 +1,6 @@
 """Helpers shared by the metrics: turn model predictions into plain records and
 restore dataset order after distributed gathering."""
+
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -34,10 +35,11 @@ def pack_prediction(sample, index_in_batch: int) -> Dict:
     if hasattr(sample, 'to_dict'):
         sample = sample.to_dict()
     if not isinstance(sample, dict) or 'pred_score' not in sample:
-        raise KeyError(f'prediction {index_in_batch} of the batch has no "pred_score": '
-                       f'expected dict(pred_score=Tensor(K), gt_label=int, sample_idx=int), '
-                       f'got {type(sample).__name__}'
-                       + (f' with keys {sorted(sample)}' if isinstance(sample, dict) else ''))
+        raise KeyError(
+            f'prediction {index_in_batch} of the batch has no "pred_score": '
+            f'expected dict(pred_score=Tensor(K), gt_label=int, sample_idx=int), '
+            f'got {type(sample).__name__}' + (f' with keys {sorted(sample)}' if isinstance(sample, dict) else '')
+        )
     score = _to_numpy(sample['pred_score']).astype(np.float32)
     if score.ndim != 1:
         raise ValueError(f'prediction {index_in_batch}: "pred_score" must have shape (K,), got {score.shape}')
@@ -61,8 +63,7 @@ def sort_dedupe(results: Sequence[Dict]) -> List[Dict]:
     if not with_idx:
         return list(results)
     if len(with_idx) != len(results):
-        raise ValueError('some predictions carry "sample_idx" and some do not; '
-                         'cannot restore the dataset order')
+        raise ValueError('some predictions carry "sample_idx" and some do not; cannot restore the dataset order')
     seen = {}
     for r in with_idx:
         seen.setdefault(r['sample_idx'], r)

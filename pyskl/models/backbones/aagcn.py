@@ -1,4 +1,5 @@
 """AAGCN / AGCN (Shi et al., 2019 / 2020), PYSKL's re-implementation."""
+
 from typing import Optional, Sequence, Union
 
 import torch
@@ -42,12 +43,23 @@ class AAGCN(StagedGCN):
     :class:`unit_aagcn`), ``gcn.<i>.tcn.*``, ``gcn.<i>.residual.*``.
     """
 
-    def __init__(self, graph_cfg: dict, in_channels: int = 3, base_channels: int = 64,
-                 data_bn_type: Optional[str] = 'MVC', num_person: int = 2, num_stages: int = 10,
-                 inflate_stages: Sequence[int] = (5, 8), down_stages: Sequence[int] = (5, 8),
-                 gcn_adaptive: Union[bool, tuple] = True, gcn_attention: Union[bool, tuple] = True,
-                 gcn_coff_embedding: Union[int, tuple] = 4, tcn_type: Union[str, tuple] = 'unit_tcn',
-                 tcn_dropout: Union[float, tuple] = 0., pretrained: Optional[str] = None):
+    def __init__(
+        self,
+        graph_cfg: dict,
+        in_channels: int = 3,
+        base_channels: int = 64,
+        data_bn_type: Optional[str] = 'MVC',
+        num_person: int = 2,
+        num_stages: int = 10,
+        inflate_stages: Sequence[int] = (5, 8),
+        down_stages: Sequence[int] = (5, 8),
+        gcn_adaptive: Union[bool, tuple] = True,
+        gcn_attention: Union[bool, tuple] = True,
+        gcn_coff_embedding: Union[int, tuple] = 4,
+        tcn_type: Union[str, tuple] = 'unit_tcn',
+        tcn_dropout: Union[float, tuple] = 0.0,
+        pretrained: Optional[str] = None,
+    ):
         super().__init__()
         self.graph = Graph(**graph_cfg)
         A = torch.tensor(self.graph.A, dtype=torch.float32)
@@ -59,19 +71,26 @@ class AAGCN(StagedGCN):
         self.pretrained = pretrained
         self.data_bn = build_data_bn(self.data_bn_type, num_person, A.size(1), in_channels)
 
-        options = dict(gcn_adaptive=gcn_adaptive, gcn_attention=gcn_attention,
-                       gcn_coff_embedding=gcn_coff_embedding, tcn_type=tcn_type, tcn_dropout=tcn_dropout)
+        options = dict(
+            gcn_adaptive=gcn_adaptive,
+            gcn_attention=gcn_attention,
+            gcn_coff_embedding=gcn_coff_embedding,
+            tcn_type=tcn_type,
+            tcn_dropout=tcn_dropout,
+        )
         stage_opts = expand_per_stage(options, num_stages)
-        stage_opts[0]['tcn_dropout'] = 0.
+        stage_opts[0]['tcn_dropout'] = 0.0
 
         def make_block(stage, c_in, c_out, stride, residual):
             opts = stage_opts[stage]
             gcn_cfg = dict(type='unit_aagcn', **split_prefixed(opts, 'gcn_'))
-            return STGCNBlock(c_in, c_out, A, stride, residual=residual, gcn_cfg=gcn_cfg,
-                              tcn_cfg=split_prefixed(opts, 'tcn_'))
+            return STGCNBlock(
+                c_in, c_out, A, stride, residual=residual, gcn_cfg=gcn_cfg, tcn_cfg=split_prefixed(opts, 'tcn_')
+            )
 
-        self.gcn, self.out_channels = build_stages(make_block, in_channels, base_channels, num_stages,
-                                                   inflate_stages, down_stages)
+        self.gcn, self.out_channels = build_stages(
+            make_block, in_channels, base_channels, num_stages, inflate_stages, down_stages
+        )
         self.init_weights()
 
     def init_weights(self) -> None:

@@ -1,4 +1,5 @@
 """CTR-GCN (Chen et al., ICCV 2021), PYSKL's re-implementation."""
+
 from typing import Optional, Sequence
 
 import torch
@@ -40,10 +41,21 @@ class CTRGCN(StagedGCN):
 
     blocks_attr = 'net'
 
-    def __init__(self, graph_cfg: dict, in_channels: int = 3, base_channels: int = 64, num_stages: int = 10,
-                 inflate_stages: Sequence[int] = (5, 8), down_stages: Sequence[int] = (5, 8), num_person: int = 2,
-                 data_bn_type: str = 'MVC', tcn_kernel_size: int = 5, tcn_dilations: Sequence[int] = (1, 2),
-                 tcn_dropout: float = 0., pretrained: Optional[str] = None):
+    def __init__(
+        self,
+        graph_cfg: dict,
+        in_channels: int = 3,
+        base_channels: int = 64,
+        num_stages: int = 10,
+        inflate_stages: Sequence[int] = (5, 8),
+        down_stages: Sequence[int] = (5, 8),
+        num_person: int = 2,
+        data_bn_type: str = 'MVC',
+        tcn_kernel_size: int = 5,
+        tcn_dilations: Sequence[int] = (1, 2),
+        tcn_dropout: float = 0.0,
+        pretrained: Optional[str] = None,
+    ):
         super().__init__()
         self.graph = Graph(**graph_cfg)
         A = torch.tensor(self.graph.A, dtype=torch.float32)
@@ -57,12 +69,28 @@ class CTRGCN(StagedGCN):
         ms_cfg = [(tcn_kernel_size, d) for d in tcn_dilations] + [('max', 3), '1x1']
 
         def make_block(stage, c_in, c_out, stride, residual):
-            tcn_cfg = dict(type='mstcn', ms_cfg=ms_cfg, fuse=False, branch_norm=True, remainder='last', act='ReLU',
-                           dropout=tcn_dropout if stage else 0.)
-            return STGCNBlock(c_in, c_out, A, stride, residual=residual, gcn_cfg=dict(type='unit_ctrgcn'),
-                              tcn_cfg=tcn_cfg, unit_names=('gcn1', 'tcn1'))
+            tcn_cfg = dict(
+                type='mstcn',
+                ms_cfg=ms_cfg,
+                fuse=False,
+                branch_norm=True,
+                remainder='last',
+                act='ReLU',
+                dropout=tcn_dropout if stage else 0.0,
+            )
+            return STGCNBlock(
+                c_in,
+                c_out,
+                A,
+                stride,
+                residual=residual,
+                gcn_cfg=dict(type='unit_ctrgcn'),
+                tcn_cfg=tcn_cfg,
+                unit_names=('gcn1', 'tcn1'),
+            )
 
-        self.net, self.out_channels = build_stages(make_block, in_channels, base_channels, num_stages,
-                                                   inflate_stages, down_stages, keep_first=True)
+        self.net, self.out_channels = build_stages(
+            make_block, in_channels, base_channels, num_stages, inflate_stages, down_stages, keep_first=True
+        )
         for blk in self.net:
             kaiming_bn_init_(blk.tcn1)

@@ -1,4 +1,5 @@
 """DG-STGCN (Duan et al., 2022): dynamic group GCN + dynamic multi-branch TCN."""
+
 from typing import Optional, Sequence, Union
 
 import torch
@@ -41,36 +42,66 @@ class DGSTGCN(StagedGCN):
     Every ``gcn_*`` / ``tcn_*`` option may be a tuple of length ``num_stages`` to set it per stage.
     """
 
-    def __init__(self, graph_cfg: dict, in_channels: int = 3, base_channels: int = 64, ch_ratio: float = 2,
-                 num_stages: int = 10, inflate_stages: Sequence[int] = (5, 8), down_stages: Sequence[int] = (5, 8),
-                 data_bn_type: str = 'VC', num_person: int = 2,
-                 gcn_ratio: Union[float, None, tuple] = 0.25, gcn_ctr: Union[str, None, tuple] = 'T',
-                 gcn_ada: Union[str, None, tuple] = 'T', gcn_subset_wise: Union[bool, tuple] = False,
-                 gcn_ada_act: Union[str, tuple] = 'softmax', gcn_ctr_act: Union[str, tuple] = 'tanh',
-                 gcn_norm='BN', gcn_act='ReLU', gcn_pool_first: Union[bool, tuple] = True,
-                 gcn_return_graph: Union[bool, tuple] = False, tcn_ms_cfg=None, tcn_mid_channels=None,
-                 tcn_dropout: Union[float, tuple] = 0., tcn_num_joints: Optional[int] = None,
-                 pretrained: Optional[str] = None):
+    def __init__(
+        self,
+        graph_cfg: dict,
+        in_channels: int = 3,
+        base_channels: int = 64,
+        ch_ratio: float = 2,
+        num_stages: int = 10,
+        inflate_stages: Sequence[int] = (5, 8),
+        down_stages: Sequence[int] = (5, 8),
+        data_bn_type: str = 'VC',
+        num_person: int = 2,
+        gcn_ratio: Union[float, None, tuple] = 0.25,
+        gcn_ctr: Union[str, None, tuple] = 'T',
+        gcn_ada: Union[str, None, tuple] = 'T',
+        gcn_subset_wise: Union[bool, tuple] = False,
+        gcn_ada_act: Union[str, tuple] = 'softmax',
+        gcn_ctr_act: Union[str, tuple] = 'tanh',
+        gcn_norm='BN',
+        gcn_act='ReLU',
+        gcn_pool_first: Union[bool, tuple] = True,
+        gcn_return_graph: Union[bool, tuple] = False,
+        tcn_ms_cfg=None,
+        tcn_mid_channels=None,
+        tcn_dropout: Union[float, tuple] = 0.0,
+        tcn_num_joints: Optional[int] = None,
+        pretrained: Optional[str] = None,
+    ):
         super().__init__()
         self.graph = Graph(**graph_cfg)
         A = torch.tensor(self.graph.A, dtype=torch.float32)
         num_joints = self.graph.num_node
         if A.size(-1) != num_joints:
-            raise ValueError(f'DGSTGCN: the graph has {A.size(-1)} nodes but layout '
-                             f'{self.graph.layout.name!r} has {num_joints} joints (nx_node must be 1)')
+            raise ValueError(
+                f'DGSTGCN: the graph has {A.size(-1)} nodes but layout '
+                f'{self.graph.layout.name!r} has {num_joints} joints (nx_node must be 1)'
+            )
         self.in_channels = in_channels
         self.base_channels = base_channels
         self.data_bn_type = data_bn_type
         self.pretrained = pretrained
         self.data_bn = build_data_bn(data_bn_type, num_person, num_joints, in_channels)
 
-        options = dict(gcn_ratio=gcn_ratio, gcn_ctr=gcn_ctr, gcn_ada=gcn_ada, gcn_subset_wise=gcn_subset_wise,
-                       gcn_ada_act=gcn_ada_act, gcn_ctr_act=gcn_ctr_act, gcn_norm=gcn_norm, gcn_act=gcn_act,
-                       gcn_pool_first=gcn_pool_first, gcn_return_graph=gcn_return_graph,
-                       tcn_ms_cfg=tcn_ms_cfg, tcn_mid_channels=tcn_mid_channels, tcn_dropout=tcn_dropout,
-                       tcn_num_joints=num_joints if tcn_num_joints is None else tcn_num_joints)
+        options = dict(
+            gcn_ratio=gcn_ratio,
+            gcn_ctr=gcn_ctr,
+            gcn_ada=gcn_ada,
+            gcn_subset_wise=gcn_subset_wise,
+            gcn_ada_act=gcn_ada_act,
+            gcn_ctr_act=gcn_ctr_act,
+            gcn_norm=gcn_norm,
+            gcn_act=gcn_act,
+            gcn_pool_first=gcn_pool_first,
+            gcn_return_graph=gcn_return_graph,
+            tcn_ms_cfg=tcn_ms_cfg,
+            tcn_mid_channels=tcn_mid_channels,
+            tcn_dropout=tcn_dropout,
+            tcn_num_joints=num_joints if tcn_num_joints is None else tcn_num_joints,
+        )
         stage_opts = expand_per_stage(options, num_stages)
-        stage_opts[0]['tcn_dropout'] = 0.
+        stage_opts[0]['tcn_dropout'] = 0.0
 
         def block_cfgs(opts):
             tcn_cfg = split_prefixed(opts, 'tcn_')
@@ -80,8 +111,16 @@ class DGSTGCN(StagedGCN):
 
         def make_block(stage, c_in, c_out, stride, residual):
             gcn_cfg, tcn_cfg = block_cfgs(stage_opts[stage])
-            return STGCNBlock(c_in, c_out, A, stride, residual=residual, gcn_cfg=dict(type='dggcn', **gcn_cfg),
-                              tcn_cfg=dict(type='dgmstcn', **tcn_cfg))
+            return STGCNBlock(
+                c_in,
+                c_out,
+                A,
+                stride,
+                residual=residual,
+                gcn_cfg=dict(type='dggcn', **gcn_cfg),
+                tcn_cfg=dict(type='dgmstcn', **tcn_cfg),
+            )
 
-        self.gcn, self.out_channels = build_stages(make_block, in_channels, base_channels, num_stages,
-                                                   inflate_stages, down_stages, ch_ratio)
+        self.gcn, self.out_channels = build_stages(
+            make_block, in_channels, base_channels, num_stages, inflate_stages, down_stages, ch_ratio
+        )

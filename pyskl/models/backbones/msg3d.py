@@ -1,4 +1,5 @@
 """MS-G3D (Liu et al., CVPR 2020), PYSKL's variant."""
+
 from typing import Optional, Sequence
 
 import torch
@@ -41,9 +42,19 @@ class MSG3D(nn.Module):
             :func:`pyskl.engine.checkpoint.load_checkpoint` instead.
     """
 
-    def __init__(self, graph_cfg: dict, in_channels: int = 3, base_channels: int = 96, num_gcn_scales: int = 13,
-                 num_g3d_scales: int = 6, num_person: int = 2, tcn_dropout: float = 0.,
-                 window_sizes: Sequence[int] = (3, 5), data_bn_type: str = 'MVC', pretrained: Optional[str] = None):
+    def __init__(
+        self,
+        graph_cfg: dict,
+        in_channels: int = 3,
+        base_channels: int = 96,
+        num_gcn_scales: int = 13,
+        num_g3d_scales: int = 6,
+        num_person: int = 2,
+        tcn_dropout: float = 0.0,
+        window_sizes: Sequence[int] = (3, 5),
+        data_bn_type: str = 'MVC',
+        pretrained: Optional[str] = None,
+    ):
         super().__init__()
         self.graph = Graph(**graph_cfg)
         if self.graph.mode != 'binary_adj':
@@ -56,20 +67,31 @@ class MSG3D(nn.Module):
         self.data_bn = build_data_bn(data_bn_type, num_person, len(A), in_channels)
         A_powers = torch.tensor(multiscale_adjacency(A, num_gcn_scales), dtype=torch.float32)
 
-        def tcn(c_in, c_out, stride=1, act='ReLU', dropout=0.):
-            return mstcn(c_in, c_out, stride=stride, fuse=False, branch_norm=True, remainder='last', residual=True,
-                         act=act, dropout=dropout)
+        def tcn(c_in, c_out, stride=1, act='ReLU', dropout=0.0):
+            return mstcn(
+                c_in,
+                c_out,
+                stride=stride,
+                fuse=False,
+                branch_norm=True,
+                remainder='last',
+                residual=True,
+                act=act,
+                dropout=dropout,
+            )
 
         channels = [base_channels, base_channels * 2, base_channels * 4]
         c_prev = in_channels
         for i, (c, stride) in enumerate(zip(channels, (1, 2, 2)), 1):
             # the first G3D pathway embeds the raw input to c (PYSKL: when it has 3 channels)
             embed = c if c_prev == 3 else None
-            self.add_module(f'gcn3d{i}', msg3d_block(c_prev, c, A, num_g3d_scales, window_sizes, stride,
-                                                     embed_channels=embed))
+            self.add_module(
+                f'gcn3d{i}', msg3d_block(c_prev, c, A, num_g3d_scales, window_sizes, stride, embed_channels=embed)
+            )
             c_mid = c if i == 1 else c_prev
-            self.add_module(f'sgcn{i}', nn.Sequential(
-                msgcn(c_prev, c_mid, A_powers), tcn(c_mid, c, stride), tcn(c, c, act=None)))
+            self.add_module(
+                f'sgcn{i}', nn.Sequential(msgcn(c_prev, c_mid, A_powers), tcn(c_mid, c, stride), tcn(c, c, act=None))
+            )
             self.add_module(f'tcn{i}', tcn(c, c, dropout=tcn_dropout))
             c_prev = c
         self.out_channels = c_prev

@@ -1,4 +1,5 @@
 """ProtoGCN (Liu et al., CVPR 2025): DG-STGCN with a prototype-reconstructed graph branch."""
+
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -51,15 +52,33 @@ class ProtoGCN(DGSTGCN):
         **kwargs: Other :class:`DGSTGCN` arguments (``num_stages``, ``tcn_ms_cfg``, ``gcn_*``, ...).
     """
 
-    def __init__(self, graph_cfg: dict, in_channels: int = 3, base_channels: int = 96, num_prototype: int = 100,
-                 prototype_dropout: float = 0.1, num_stages: int = 10, inflate_stages: Sequence[int] = (5, 8),
-                 down_stages: Sequence[int] = (5, 8), tcn_num_joints: Optional[int] = 25, **kwargs):
+    def __init__(
+        self,
+        graph_cfg: dict,
+        in_channels: int = 3,
+        base_channels: int = 96,
+        num_prototype: int = 100,
+        prototype_dropout: float = 0.1,
+        num_stages: int = 10,
+        inflate_stages: Sequence[int] = (5, 8),
+        down_stages: Sequence[int] = (5, 8),
+        tcn_num_joints: Optional[int] = 25,
+        **kwargs,
+    ):
         kwargs.setdefault('gcn_ratio', None)
         kwargs.setdefault('gcn_pool_first', False)
-        return_graph = (False, ) * (num_stages - 1) + (True, )
-        super().__init__(graph_cfg, in_channels=in_channels, base_channels=base_channels, num_stages=num_stages,
-                         inflate_stages=inflate_stages, down_stages=down_stages, tcn_num_joints=tcn_num_joints,
-                         gcn_return_graph=return_graph, **kwargs)
+        return_graph = (False,) * (num_stages - 1) + (True,)
+        super().__init__(
+            graph_cfg,
+            in_channels=in_channels,
+            base_channels=base_channels,
+            num_stages=num_stages,
+            inflate_stages=inflate_stages,
+            down_stages=down_stages,
+            tcn_num_joints=tcn_num_joints,
+            gcn_return_graph=return_graph,
+            **kwargs,
+        )
         channels = self.out_channels
         self.num_prototype = num_prototype
         self.post = nn.Conv2d(channels, channels, 1)

@@ -1,4 +1,5 @@
 """ST-GCN and ST-GCN++ (one backbone, configured by arguments)."""
+
 from typing import Optional, Sequence, Union
 
 import torch
@@ -42,14 +43,29 @@ class STGCN(StagedGCN):
     Every ``gcn_*`` / ``tcn_*`` option may be a tuple of length ``num_stages`` to set it per stage.
     """
 
-    def __init__(self, graph_cfg: dict, in_channels: int = 3, base_channels: int = 64, data_bn_type: str = 'VC',
-                 ch_ratio: float = 2, num_person: int = 2, num_stages: int = 10,
-                 inflate_stages: Sequence[int] = (5, 8), down_stages: Sequence[int] = (5, 8),
-                 gcn_adaptive: Union[str, None, tuple] = 'importance', gcn_conv_pos: Union[str, tuple] = 'pre',
-                 gcn_with_res: Union[bool, tuple] = False, gcn_norm='BN', gcn_act='ReLU',
-                 tcn_type: Union[str, tuple] = 'unit_tcn', tcn_dropout: Union[float, tuple] = 0.,
-                 tcn_ms_cfg=None, tcn_mid_channels=None, tcn_kernel_size: Union[int, tuple] = 9,
-                 pretrained: Optional[str] = None):
+    def __init__(
+        self,
+        graph_cfg: dict,
+        in_channels: int = 3,
+        base_channels: int = 64,
+        data_bn_type: str = 'VC',
+        ch_ratio: float = 2,
+        num_person: int = 2,
+        num_stages: int = 10,
+        inflate_stages: Sequence[int] = (5, 8),
+        down_stages: Sequence[int] = (5, 8),
+        gcn_adaptive: Union[str, None, tuple] = 'importance',
+        gcn_conv_pos: Union[str, tuple] = 'pre',
+        gcn_with_res: Union[bool, tuple] = False,
+        gcn_norm='BN',
+        gcn_act='ReLU',
+        tcn_type: Union[str, tuple] = 'unit_tcn',
+        tcn_dropout: Union[float, tuple] = 0.0,
+        tcn_ms_cfg=None,
+        tcn_mid_channels=None,
+        tcn_kernel_size: Union[int, tuple] = 9,
+        pretrained: Optional[str] = None,
+    ):
         super().__init__()
         self.graph = Graph(**graph_cfg)
         A = torch.tensor(self.graph.A, dtype=torch.float32)
@@ -59,11 +75,20 @@ class STGCN(StagedGCN):
         self.pretrained = pretrained
         self.data_bn = build_data_bn(data_bn_type, num_person, A.size(1), in_channels)
 
-        options = dict(gcn_adaptive=gcn_adaptive, gcn_conv_pos=gcn_conv_pos, gcn_with_res=gcn_with_res,
-                       gcn_norm=gcn_norm, gcn_act=gcn_act, tcn_type=tcn_type, tcn_dropout=tcn_dropout,
-                       tcn_ms_cfg=tcn_ms_cfg, tcn_mid_channels=tcn_mid_channels, tcn_kernel_size=tcn_kernel_size)
+        options = dict(
+            gcn_adaptive=gcn_adaptive,
+            gcn_conv_pos=gcn_conv_pos,
+            gcn_with_res=gcn_with_res,
+            gcn_norm=gcn_norm,
+            gcn_act=gcn_act,
+            tcn_type=tcn_type,
+            tcn_dropout=tcn_dropout,
+            tcn_ms_cfg=tcn_ms_cfg,
+            tcn_mid_channels=tcn_mid_channels,
+            tcn_kernel_size=tcn_kernel_size,
+        )
         stage_opts = expand_per_stage(options, num_stages)
-        stage_opts[0]['tcn_dropout'] = 0.
+        stage_opts[0]['tcn_dropout'] = 0.0
 
         def block_cfgs(opts):
             gcn_cfg = split_prefixed(opts, 'gcn_')
@@ -83,5 +108,6 @@ class STGCN(StagedGCN):
             gcn_cfg, tcn_cfg = block_cfgs(stage_opts[stage])
             return STGCNBlock(c_in, c_out, A, stride, residual=residual, gcn_cfg=gcn_cfg, tcn_cfg=tcn_cfg)
 
-        self.gcn, self.out_channels = build_stages(make_block, in_channels, base_channels, num_stages,
-                                                   inflate_stages, down_stages, ch_ratio)
+        self.gcn, self.out_channels = build_stages(
+            make_block, in_channels, base_channels, num_stages, inflate_stages, down_stages, ch_ratio
+        )

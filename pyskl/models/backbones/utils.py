@@ -1,4 +1,5 @@
 """Helpers shared by the backbones."""
+
 import copy
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
@@ -20,8 +21,10 @@ def expand_per_stage(options: Dict[str, Any], num_stages: int) -> List[Dict[str,
         if key.endswith('ms_cfg') and not all(isinstance(v, list) for v in value):
             continue  # one branch spec for every stage
         if len(value) != num_stages:
-            raise ValueError(f'{key}: a tuple gives one value per stage, so it needs {num_stages} entries; '
-                             f'got {len(value)} ({value!r}). Use a list for a value shared by all stages.')
+            raise ValueError(
+                f'{key}: a tuple gives one value per stage, so it needs {num_stages} entries; '
+                f'got {len(value)} ({value!r}). Use a list for a value shared by all stages.'
+            )
         for i in range(num_stages):
             stages[i][key] = value[i]
     return stages
@@ -29,7 +32,7 @@ def expand_per_stage(options: Dict[str, Any], num_stages: int) -> List[Dict[str,
 
 def split_prefixed(options: Dict[str, Any], prefix: str) -> Dict[str, Any]:
     """``{'gcn_adaptive': 'init', 'tcn_type': ...}`` -> ``{'adaptive': 'init'}`` for prefix ``'gcn_'``."""
-    return {k[len(prefix):]: v for k, v in options.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in options.items() if k.startswith(prefix)}
 
 
 def _to_gcn_layout(x: torch.Tensor) -> torch.Tensor:
@@ -83,9 +86,16 @@ def build_data_bn(bn_type: str, num_person: int, num_joints: int, in_channels: i
 EPS = 1e-4
 
 
-def build_stages(make_block: Callable[[int, int, int, int, bool], nn.Module], in_channels: int, base_channels: int,
-                 num_stages: int, inflate_stages: Sequence[int], down_stages: Sequence[int],
-                 ch_ratio: float = 2, keep_first: bool = False) -> Tuple[nn.ModuleList, int]:
+def build_stages(
+    make_block: Callable[[int, int, int, int, bool], nn.Module],
+    in_channels: int,
+    base_channels: int,
+    num_stages: int,
+    inflate_stages: Sequence[int],
+    down_stages: Sequence[int],
+    ch_ratio: float = 2,
+    keep_first: bool = False,
+) -> Tuple[nn.ModuleList, int]:
     """The ST-GCN stage schedule shared by ST-GCN(++), AAGCN, DG-STGCN and CTR-GCN.
 
     Stage 1 maps ``in_channels -> base_channels`` without residual (omitted when they are equal, unless
@@ -107,7 +117,7 @@ def build_stages(make_block: Callable[[int, int, int, int, bool], nn.Module], in
     for i in range(2, num_stages + 1):
         if i in inflate_stages:
             inflate_times += 1
-        out_channels = int(base_channels * ch_ratio ** inflate_times + EPS)
+        out_channels = int(base_channels * ch_ratio**inflate_times + EPS)
         blocks.append(make_block(i - 1, channels, out_channels, 1 + (i in down_stages), True))
         channels = out_channels
     return nn.ModuleList(blocks), channels

@@ -30,8 +30,15 @@ class unit_aagcn(nn.Module):
             Defaults to True.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor, coff_embedding: int = 4,
-                 adaptive: bool = True, attention: bool = True):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        A: torch.Tensor,
+        coff_embedding: int = 4,
+        adaptive: bool = True,
+        attention: bool = True,
+    ):
         super().__init__()
         if A.dim() != 3 or A.size(1) != A.size(2):
             raise ValueError(f'A must be (K, V, V), got {tuple(A.shape)}')
@@ -50,10 +57,8 @@ class unit_aagcn(nn.Module):
             self.register_buffer('A', A.clone())
         self.conv_d = nn.ModuleList(nn.Conv2d(in_channels, out_channels, 1) for _ in range(self.num_subsets))
         if adaptive:
-            self.conv_a = nn.ModuleList(
-                nn.Conv2d(in_channels, self.inter_channels, 1) for _ in range(self.num_subsets))
-            self.conv_b = nn.ModuleList(
-                nn.Conv2d(in_channels, self.inter_channels, 1) for _ in range(self.num_subsets))
+            self.conv_a = nn.ModuleList(nn.Conv2d(in_channels, self.inter_channels, 1) for _ in range(self.num_subsets))
+            self.conv_b = nn.ModuleList(nn.Conv2d(in_channels, self.inter_channels, 1) for _ in range(self.num_subsets))
         if attention:
             self.conv_ta = nn.Conv1d(out_channels, 1, 9, padding=4)
             ker_joint = num_joints if num_joints % 2 else num_joints - 1
@@ -73,7 +78,7 @@ class unit_aagcn(nn.Module):
         nn.init.constant_(self.bn.weight, 1e-6)
         for conv in self.conv_d:
             out_c, in_c, k1, k2 = conv.weight.shape
-            nn.init.normal_(conv.weight, 0, math.sqrt(2. / (out_c * in_c * k1 * k2 * self.num_subsets)))
+            nn.init.normal_(conv.weight, 0, math.sqrt(2.0 / (out_c * in_c * k1 * k2 * self.num_subsets)))
             nn.init.zeros_(conv.bias)
         if self.attention:
             nn.init.zeros_(self.conv_ta.weight)

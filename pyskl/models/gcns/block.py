@@ -3,6 +3,7 @@
 Shared by the ST-GCN / ST-GCN++, AAGCN, CTR-GCN and DG-STGCN (ProtoGCN) backbones, which differ only in the
 units they put in it (``gcn_cfg`` / ``tcn_cfg``).
 """
+
 from typing import Optional, Tuple
 
 import torch
@@ -43,9 +44,17 @@ class STGCNBlock(nn.Module):
             ``('gcn', 'tcn')`` (default) or ``('gcn1', 'tcn1')`` as in PYSKL's CTR-GCN.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor, stride: int = 1, residual: bool = True,
-                 gcn_cfg: Optional[dict] = None, tcn_cfg: Optional[dict] = None,
-                 unit_names: Tuple[str, str] = ('gcn', 'tcn')):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        A: torch.Tensor,
+        stride: int = 1,
+        residual: bool = True,
+        gcn_cfg: Optional[dict] = None,
+        tcn_cfg: Optional[dict] = None,
+        unit_names: Tuple[str, str] = ('gcn', 'tcn'),
+    ):
         super().__init__()
         gcn_cfg = dict(gcn_cfg or {})
         tcn_cfg = dict(tcn_cfg or {})
@@ -61,8 +70,9 @@ class STGCNBlock(nn.Module):
             tcn_cfg.setdefault('kernel_size', 9)
         setattr(self, self.unit_names[1], TCN_UNITS[tcn_type](out_channels, out_channels, stride=stride, **tcn_cfg))
         self.relu = nn.ReLU()
-        self.residual_mode = 'none' if not residual else (
-            'identity' if in_channels == out_channels and stride == 1 else 'conv')
+        self.residual_mode = (
+            'none' if not residual else ('identity' if in_channels == out_channels and stride == 1 else 'conv')
+        )
         if self.residual_mode == 'conv':
             self.residual = unit_tcn(in_channels, out_channels, kernel_size=1, stride=stride)
 

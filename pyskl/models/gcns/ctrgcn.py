@@ -1,4 +1,5 @@
 """CTR-GCN's spatial unit (Chen et al., ICCV 2021), as PYSKL re-implemented it."""
+
 import torch
 import torch.nn as nn
 

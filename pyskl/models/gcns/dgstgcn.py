@@ -1,4 +1,5 @@
 """DG-STGCN building blocks (Duan et al., 2022): the DG-GCN spatial unit and the DG-TCN temporal unit."""
+
 from typing import Optional, Sequence
 
 import torch
@@ -12,8 +13,7 @@ _GRAPH_ACTS = ('tanh', 'relu', 'sigmoid', 'softmax')
 
 def _graph_act(name: str) -> nn.Module:
     """Activation applied to a learned affinity ``(..., V, V)``; softmax normalises over the source joint."""
-    return {'tanh': nn.Tanh, 'relu': nn.ReLU, 'sigmoid': nn.Sigmoid,
-            'softmax': lambda: nn.Softmax(dim=-2)}[name]()
+    return {'tanh': nn.Tanh, 'relu': nn.ReLU, 'sigmoid': nn.Sigmoid, 'softmax': lambda: nn.Softmax(dim=-2)}[name]()
 
 
 class dggcn(nn.Module):
@@ -55,10 +55,22 @@ class dggcn(nn.Module):
     every parameter takes part in the forward pass.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor, ratio: Optional[float] = 0.25,
-                 ctr: Optional[str] = 'T', ada: Optional[str] = 'T', subset_wise: bool = False,
-                 ada_act: str = 'softmax', ctr_act: str = 'tanh', norm: CfgType = 'BN', act: CfgType = 'ReLU',
-                 pool_first: bool = True, return_graph: bool = False):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        A: torch.Tensor,
+        ratio: Optional[float] = 0.25,
+        ctr: Optional[str] = 'T',
+        ada: Optional[str] = 'T',
+        subset_wise: bool = False,
+        ada_act: str = 'softmax',
+        ctr_act: str = 'tanh',
+        norm: CfgType = 'BN',
+        act: CfgType = 'ReLU',
+        pool_first: bool = True,
+        return_graph: bool = False,
+    ):
         super().__init__()
         for name, value in (('ctr', ctr), ('ada', ada)):
             if value not in (None, 'T', 'NA'):
@@ -161,12 +173,19 @@ class dgmstcn(mstcn):
             Defaults to 25.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, mid_channels: Optional[float] = None,
-                 num_joints: int = 25, dropout: float = 0.,
-                 ms_cfg: Sequence[BranchCfg] = ((3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'),
-                 stride: int = 1):
-        super().__init__(in_channels, out_channels, mid_channels=mid_channels, dropout=dropout, ms_cfg=ms_cfg,
-                         stride=stride)
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        mid_channels: Optional[float] = None,
+        num_joints: int = 25,
+        dropout: float = 0.0,
+        ms_cfg: Sequence[BranchCfg] = ((3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'),
+        stride: int = 1,
+    ):
+        super().__init__(
+            in_channels, out_channels, mid_channels=mid_channels, dropout=dropout, ms_cfg=ms_cfg, stride=stride
+        )
         self.num_joints = num_joints
         self.add_coeff = nn.Parameter(torch.zeros(num_joints))
 

@@ -27,8 +27,17 @@ class unit_gcn(nn.Module):
         act (str | dict): Activation. Defaults to ``'ReLU'``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, A: torch.Tensor, adaptive: Optional[str] = 'importance',
-                 conv_pos: str = 'pre', with_res: bool = False, norm: CfgType = 'BN', act: CfgType = 'ReLU'):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        A: torch.Tensor,
+        adaptive: Optional[str] = 'importance',
+        conv_pos: str = 'pre',
+        with_res: bool = False,
+        norm: CfgType = 'BN',
+        act: CfgType = 'ReLU',
+    ):
         super().__init__()
         if adaptive not in (None, 'init', 'offset', 'importance'):
             raise ValueError(f"adaptive must be None, 'init', 'offset' or 'importance', got {adaptive!r}")

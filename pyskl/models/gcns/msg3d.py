@@ -4,6 +4,7 @@ G3D spatial-temporal pathway over sliding temporal windows.
 Key names follow the released PYSKL checkpoints (``A``, ``PA``, ``mlp.layers.{0,1}``, ``gcn3d.1``,
 ``out_conv``, ``out_bn``).
 """
+
 from typing import Optional, Sequence
 
 import numpy as np
@@ -34,8 +35,9 @@ class _MLP(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, act: CfgType = 'ReLU'):
         super().__init__()
-        self.layers = nn.Sequential(nn.Conv2d(in_channels, out_channels, kernel_size=1),
-                                    nn.BatchNorm2d(out_channels), build_act(act))
+        self.layers = nn.Sequential(
+            nn.Conv2d(in_channels, out_channels, kernel_size=1), nn.BatchNorm2d(out_channels), build_act(act)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(x)
@@ -121,15 +123,25 @@ class msg3d_unit(nn.Module):
     ``out_conv`` (Conv3d), ``out_bn``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, A: np.ndarray, num_scales: int, window_size: int,
-                 window_stride: int = 1, window_dilation: int = 1, embed_channels: Optional[int] = None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        A: np.ndarray,
+        num_scales: int,
+        window_size: int,
+        window_stride: int = 1,
+        window_dilation: int = 1,
+        embed_channels: Optional[int] = None,
+    ):
         super().__init__()
         self.window_size = window_size
         self.embed_channels = embed_channels or in_channels
-        A_scales = torch.tensor(multiscale_adjacency(window_adjacency(A, window_size), num_scales),
-                                dtype=torch.float32)
-        self.gcn3d = nn.Sequential(UnfoldWindows(window_size, window_stride, window_dilation),
-                                   msgcn(in_channels, self.embed_channels, A_scales))
+        A_scales = torch.tensor(multiscale_adjacency(window_adjacency(A, window_size), num_scales), dtype=torch.float32)
+        self.gcn3d = nn.Sequential(
+            UnfoldWindows(window_size, window_stride, window_dilation),
+            msgcn(in_channels, self.embed_channels, A_scales),
+        )
         self.out_conv = nn.Conv3d(self.embed_channels, out_channels, kernel_size=(1, window_size, 1))
         self.out_bn = nn.BatchNorm2d(out_channels)
 
@@ -156,16 +168,27 @@ class msg3d_block(nn.Module):
         embed_channels (int | None): See :class:`msg3d_unit`.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, A: np.ndarray, num_scales: int,
-                 window_sizes: Sequence[int] = (3, 5), window_stride: int = 1,
-                 window_dilations: Optional[Sequence[int]] = None, embed_channels: Optional[int] = None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        A: np.ndarray,
+        num_scales: int,
+        window_sizes: Sequence[int] = (3, 5),
+        window_stride: int = 1,
+        window_dilations: Optional[Sequence[int]] = None,
+        embed_channels: Optional[int] = None,
+    ):
         super().__init__()
         window_dilations = window_dilations or [1] * len(window_sizes)
         if len(window_dilations) != len(window_sizes):
             raise ValueError(f'window_dilations {window_dilations} must match window_sizes {window_sizes}')
-        self.gcn3d = nn.ModuleList([
-            msg3d_unit(in_channels, out_channels, A, num_scales, w, window_stride, d, embed_channels)
-            for w, d in zip(window_sizes, window_dilations)])
+        self.gcn3d = nn.ModuleList(
+            [
+                msg3d_unit(in_channels, out_channels, A, num_scales, w, window_stride, d, embed_channels)
+                for w, d in zip(window_sizes, window_dilations)
+            ]
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.gcn3d[0](x)

@@ -20,15 +20,29 @@ class unit_tcn(nn.Module):
         dropout (float): Dropout probability after the norm.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 9, stride: int = 1,
-                 dilation: int = 1, norm: CfgType = 'BN', dropout: float = 0.):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 9,
+        stride: int = 1,
+        dilation: int = 1,
+        norm: CfgType = 'BN',
+        dropout: float = 0.0,
+    ):
         super().__init__()
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.stride = stride
         pad = (kernel_size + (kernel_size - 1) * (dilation - 1) - 1) // 2
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size=(kernel_size, 1), padding=(pad, 0),
-                              stride=(stride, 1), dilation=(dilation, 1))
+        self.conv = nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel_size=(kernel_size, 1),
+            padding=(pad, 0),
+            stride=(stride, 1),
+            dilation=(dilation, 1),
+        )
         self.bn = build_norm(norm, out_channels)
         self.drop = nn.Dropout(dropout)
 
@@ -66,10 +80,20 @@ class mstcn(nn.Module):
         act (str | dict | None): Activation applied last (after the residual); None for none.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, mid_channels: Optional[float] = None,
-                 dropout: float = 0., ms_cfg: Sequence[BranchCfg] = ((3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'),
-                 stride: int = 1, fuse: bool = True, branch_norm: bool = False, remainder: str = 'first',
-                 residual: bool = False, act: CfgType = None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        mid_channels: Optional[float] = None,
+        dropout: float = 0.0,
+        ms_cfg: Sequence[BranchCfg] = ((3, 1), (3, 2), (3, 3), (3, 4), ('max', 3), '1x1'),
+        stride: int = 1,
+        fuse: bool = True,
+        branch_norm: bool = False,
+        remainder: str = 'first',
+        residual: bool = False,
+        act: CfgType = None,
+    ):
         super().__init__()
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -87,8 +111,9 @@ class mstcn(nn.Module):
         rem_index = 0 if remainder == 'first' else num_branches - 1
         widths = [rem if i == rem_index else mid for i in range(num_branches)]
         if not fuse and sum(widths) != out_channels:
-            raise ValueError(f'mstcn with fuse=False needs branch widths summing to out_channels={out_channels}, '
-                             f'got {widths}')
+            raise ValueError(
+                f'mstcn with fuse=False needs branch widths summing to out_channels={out_channels}, got {widths}'
+            )
         self.act = nn.ReLU()
 
         branches = []
@@ -105,19 +130,24 @@ class mstcn(nn.Module):
                 if branch_norm:
                     tail.append(nn.BatchNorm2d(c))
             else:
-                tail = [unit_tcn(c, c, kernel_size=cfg[0], stride=stride, dilation=cfg[1],
-                                 norm='BN' if branch_norm else None)]
+                tail = [
+                    unit_tcn(
+                        c, c, kernel_size=cfg[0], stride=stride, dilation=cfg[1], norm='BN' if branch_norm else None
+                    )
+                ]
             branches.append(nn.Sequential(*head, *tail))
         self.branches = nn.ModuleList(branches)
 
         self.fuse = fuse
         if fuse:
             cat_channels = sum(widths)
-            self.transform = nn.Sequential(nn.BatchNorm2d(cat_channels), self.act,
-                                           nn.Conv2d(cat_channels, out_channels, kernel_size=1))
+            self.transform = nn.Sequential(
+                nn.BatchNorm2d(cat_channels), self.act, nn.Conv2d(cat_channels, out_channels, kernel_size=1)
+            )
             self.bn = nn.BatchNorm2d(out_channels)
-        self.residual_mode = 'none' if not residual else (
-            'identity' if in_channels == out_channels and stride == 1 else 'conv')
+        self.residual_mode = (
+            'none' if not residual else ('identity' if in_channels == out_channels and stride == 1 else 'conv')
+        )
         if self.residual_mode == 'conv':
             self.residual = unit_tcn(in_channels, out_channels, kernel_size=1, stride=stride)
         self.out_act = build_act(act)

@@ -19,6 +19,7 @@ def build_norm(cfg: CfgType, num_features: int) -> nn.Module:
     if cfg is None:
         return nn.Identity()
     from mmcv.cnn import build_norm_layer
+
     return build_norm_layer(cfg, num_features)[1]
 
 
@@ -28,6 +29,7 @@ def build_act(cfg: CfgType) -> nn.Module:
     if cfg is None:
         return nn.Identity()
     from mmcv.cnn import build_activation_layer
+
     return build_activation_layer(cfg)
 
 
@@ -78,11 +80,18 @@ def batch_norm_concat(x: torch.Tensor, norms: Sequence[nn.BatchNorm2d]) -> torch
     ``num_batches_tracked`` are updated exactly as their own forward would.
     """
     first = norms[0]
-    if any(type(bn) is not nn.BatchNorm2d or bn.eps != first.eps or bn.momentum != first.momentum
-           or bn.training != first.training or bn.affine != first.affine
-           or bn.track_running_stats != first.track_running_stats for bn in norms):
-        return torch.cat([bn(part) for part, bn in
-                          zip(x.split([bn.num_features for bn in norms], dim=1), norms)], dim=1)
+    if any(
+        type(bn) is not nn.BatchNorm2d
+        or bn.eps != first.eps
+        or bn.momentum != first.momentum
+        or bn.training != first.training
+        or bn.affine != first.affine
+        or bn.track_running_stats != first.track_running_stats
+        for bn in norms
+    ):
+        return torch.cat(
+            [bn(part) for part, bn in zip(x.split([bn.num_features for bn in norms], dim=1), norms)], dim=1
+        )
     use_batch_stats = first.training or not first.track_running_stats
     factor = 0.0 if first.momentum is None else first.momentum
     running_mean = running_var = None
@@ -99,8 +108,11 @@ def batch_norm_concat(x: torch.Tensor, norms: Sequence[nn.BatchNorm2d]) -> torch
     y = F.batch_norm(x, running_mean, running_var, weight, bias, use_batch_stats, factor, first.eps)
     if first.track_running_stats and first.training:
         with torch.no_grad():
-            for bn, mean, var in zip(norms, running_mean.split([bn.num_features for bn in norms]),
-                                     running_var.split([bn.num_features for bn in norms])):
+            for bn, mean, var in zip(
+                norms,
+                running_mean.split([bn.num_features for bn in norms]),
+                running_var.split([bn.num_features for bn in norms]),
+            ):
                 bn.running_mean.copy_(mean)
                 bn.running_var.copy_(var)
     return y

@@ -25,8 +25,15 @@ class GCNHead(nn.Module):
             logits, as ``'score'``).
     """
 
-    def __init__(self, num_classes: int, in_channels: int, loss_cls: Optional[dict] = None, dropout: float = 0.,
-                 init_std: float = 0.01, average_clips: Optional[str] = 'prob'):
+    def __init__(
+        self,
+        num_classes: int,
+        in_channels: int,
+        loss_cls: Optional[dict] = None,
+        dropout: float = 0.0,
+        init_std: float = 0.01,
+        average_clips: Optional[str] = 'prob',
+    ):
         super().__init__()
         if average_clips not in ('prob', 'score', None):
             raise ValueError(f"average_clips must be 'prob', 'score' or None, got {average_clips!r}")

@@ -1,4 +1,5 @@
 """ProtoGCN's head: :class:`GCNHead` plus the class-specific contrastive loss on the backbone's graph."""
+
 from typing import Optional, Union
 
 import torch
@@ -26,11 +27,20 @@ class SimpleHead(GCNHead):
         loss_cls, dropout, init_std, average_clips: as :class:`GCNHead`.
     """
 
-    def __init__(self, num_classes: int, in_channels: int = 384, joint_cfg: str = 'nturgb+d', weight: float = 0.2,
-                 loss_cls: Optional[dict] = None, dropout: float = 0., init_std: float = 0.01,
-                 average_clips: Optional[str] = 'prob'):
-        super().__init__(num_classes, in_channels, loss_cls=loss_cls, dropout=dropout, init_std=init_std,
-                         average_clips=average_clips)
+    def __init__(
+        self,
+        num_classes: int,
+        in_channels: int = 384,
+        joint_cfg: str = 'nturgb+d',
+        weight: float = 0.2,
+        loss_cls: Optional[dict] = None,
+        dropout: float = 0.0,
+        init_std: float = 0.01,
+        average_clips: Optional[str] = 'prob',
+    ):
+        super().__init__(
+            num_classes, in_channels, loss_cls=loss_cls, dropout=dropout, init_std=init_std, average_clips=average_clips
+        )
         self.joint_cfg = joint_cfg
         self.weight = weight
         V = get_layout(joint_cfg).num_node

@@ -20,8 +20,15 @@ class RecognizerGCN(BaseModel):
         test_cfg (dict | None): ``dict(average_clips='prob'|'score'|None)`` overrides the head's.
     """
 
-    def __init__(self, backbone: dict, cls_head: dict, data_preprocessor: Optional[dict] = None,
-                 train_cfg: Optional[dict] = None, test_cfg: Optional[dict] = None, init_cfg=None):
+    def __init__(
+        self,
+        backbone: dict,
+        cls_head: dict,
+        data_preprocessor: Optional[dict] = None,
+        train_cfg: Optional[dict] = None,
+        test_cfg: Optional[dict] = None,
+        init_cfg=None,
+    ):
         preprocessor = MODELS.build(data_preprocessor or dict(type='SkeletonDataPreprocessor'))
         super().__init__(data_preprocessor=preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
@@ -41,13 +48,15 @@ class RecognizerGCN(BaseModel):
         if inputs.dim() == 5:
             return inputs, 1
         if inputs.dim() != 6:
-            raise ValueError('expected inputs (N, num_clips, M, T, V, C) or (N, M, T, V, C), '
-                             f'got {tuple(inputs.shape)}')
+            raise ValueError(
+                f'expected inputs (N, num_clips, M, T, V, C) or (N, M, T, V, C), got {tuple(inputs.shape)}'
+            )
         n, nc = inputs.shape[:2]
         return inputs.reshape((n * nc,) + inputs.shape[2:]), nc
 
-    def forward(self, inputs: torch.Tensor, data_samples: DataSamples = None,
-                mode: str = 'tensor') -> Union[torch.Tensor, Dict[str, torch.Tensor], List[dict]]:
+    def forward(
+        self, inputs: torch.Tensor, data_samples: DataSamples = None, mode: str = 'tensor'
+    ) -> Union[torch.Tensor, Dict[str, torch.Tensor], List[dict]]:
         """Run the model.
 
         Args:

@@ -1,4 +1,5 @@
 """Graphs (adjacency matrices) built from skeleton layouts (:mod:`pyskl.core.layout`)."""
+
 from typing import Optional, Sequence, Union
 
 import numpy as np
@@ -39,8 +40,7 @@ def k_adjacency(A: np.ndarray, k: int, with_self: bool = False, self_factor: flo
     eye = np.eye(len(A), dtype=A.dtype)
     if k == 0:
         return eye
-    Ak = (np.minimum(np.linalg.matrix_power(A + eye, k), 1)
-          - np.minimum(np.linalg.matrix_power(A + eye, k - 1), 1))
+    Ak = np.minimum(np.linalg.matrix_power(A + eye, k), 1) - np.minimum(np.linalg.matrix_power(A + eye, k - 1), 1)
     if with_self:
         Ak = Ak + self_factor * eye
     return Ak
@@ -68,9 +68,17 @@ class Graph:
 
     MODES = ('spatial', 'stgcn_spatial', 'binary_adj', 'random')
 
-    def __init__(self, layout: Union[str, dict, Layout] = 'coco', mode: str = 'spatial', max_hop: int = 1,
-                 nx_node: int = 1, num_filter: int = 3, init_std: float = 0.02, init_off: float = 0.04,
-                 seed: Optional[int] = None):
+    def __init__(
+        self,
+        layout: Union[str, dict, Layout] = 'coco',
+        mode: str = 'spatial',
+        max_hop: int = 1,
+        nx_node: int = 1,
+        num_filter: int = 3,
+        init_std: float = 0.02,
+        init_off: float = 0.04,
+        seed: Optional[int] = None,
+    ):
         if mode not in self.MODES:
             raise ValueError(f'unknown graph mode {mode!r}; choose one of {self.MODES}')
         if nx_node != 1 and mode != 'random':
@@ -110,9 +118,9 @@ class Graph:
         subsets = []
         for h in range(self.max_hop + 1):
             at_h = hop == h
-            subsets.append(np.where(at_h & closer, norm, 0.))
+            subsets.append(np.where(at_h & closer, norm, 0.0))
             if h > 0:
-                subsets.append(np.where(at_h & ~closer, norm, 0.))
+                subsets.append(np.where(at_h & ~closer, norm, 0.0))
         return np.stack(subsets)
 
     def binary_adj(self) -> np.ndarray:
@@ -122,6 +130,7 @@ class Graph:
         seed = self.seed
         if seed is None:
             import torch
+
             seed = int(torch.randint(0, 2**62, ()).item())
         rng = np.random.default_rng(seed)
         n = self.num_node * self.nx_node

@@ -1,4 +1,5 @@
 """PoseTracker / select_tracks on synthetic people: crossing paths, shuffled detection order, occlusion, noise."""
+
 import numpy as np
 import pytest
 
@@ -65,8 +66,9 @@ def test_track_poses_and_two_slot_selection():
 
 def test_select_tracks_single_and_errors():
     frames, _ = _crossing(10)
-    tracks = track_poses([k[:1] * 0 + _person(50 + t, 50) for t, (k, _) in enumerate(frames)],
-                         [s[:1] for _, s in frames])
+    tracks = track_poses(
+        [k[:1] * 0 + _person(50 + t, 50) for t, (k, _) in enumerate(frames)], [s[:1] for _, s in frames]
+    )
     keypoint, score = select_tracks(tracks, 10, max_persons=2)
     assert keypoint.shape == (1, 10, V, 2) and score.all()
     with pytest.raises(ValueError, match='no tracks'):

@@ -1,4 +1,5 @@
 """Tests of pyskl/datasets/transforms/formatting.py."""
+
 import numpy as np
 import pytest
 import torch
@@ -16,7 +17,7 @@ def test_format_gcn_input_pads_reshapes_and_merges_score():
     assert y.shape == (3, 2, 2, 2, 3) and y.dtype == np.float32 and y.flags.c_contiguous
     assert 'keypoint_score' not in out
     for c in range(3):
-        np.testing.assert_array_equal(y[c, 0, ..., :2], kp[0, 2 * c:2 * c + 2])
+        np.testing.assert_array_equal(y[c, 0, ..., :2], kp[0, 2 * c : 2 * c + 2])
         np.testing.assert_array_equal(y[c, 0, ..., 2], 0.5)
     np.testing.assert_array_equal(y[:, 1], 0)
 
@@ -55,8 +56,9 @@ def test_pad_to():
 
 def test_pack_skeleton_inputs():
     kp = np.ones((2, 2, 4, 5, 3), dtype=np.float32)
-    results = dict(keypoint=kp, label=np.int64(7), sample_idx=4, frame_dir='S001C001P001R001A008',
-                   body_center=np.zeros(3))
+    results = dict(
+        keypoint=kp, label=np.int64(7), sample_idx=4, frame_dir='S001C001P001R001A008', body_center=np.zeros(3)
+    )
     packed = TRANSFORMS.build(dict(type='PackSkeletonInputs', keys=['body_center']))(results)
     assert set(packed) == {'inputs', 'data_samples'}
     x = packed['inputs']

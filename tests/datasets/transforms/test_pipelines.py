@@ -1,4 +1,5 @@
 """The NTU-3D and HRNet-2D pipelines of the model zoo, end to end on synthetic annotations."""
+
 import numpy as np
 import pytest
 import torch
@@ -14,27 +15,41 @@ def _ntu_annotation(M, T, seed):
     kp = (rng.normal(scale=0.3, size=(M, T, 25, 3)) + [0, 0, 3]).astype(np.float32)
     kp[:, :2] = 0
     if M == 2:
-        kp[1, T // 2:] = 0
-    return dict(frame_dir=f'S001C001P001R001A{seed:03d}', label=seed % 60, total_frames=T, keypoint=kp,
-                img_shape=(1080, 1920), original_shape=(1080, 1920))
+        kp[1, T // 2 :] = 0
+    return dict(
+        frame_dir=f'S001C001P001R001A{seed:03d}',
+        label=seed % 60,
+        total_frames=T,
+        keypoint=kp,
+        img_shape=(1080, 1920),
+        original_shape=(1080, 1920),
+    )
 
 
 def _hrnet_annotation(M, T, seed):
     rng = np.random.default_rng(seed)
     kp = rng.uniform([0, 0], [1920, 1080], size=(M, T, 17, 2)).astype(np.float32)
     score = rng.uniform(size=(M, T, 17)).astype(np.float32)
-    return dict(frame_dir=f'clip{seed}', label=seed % 60, total_frames=T, keypoint=kp, keypoint_score=score,
-                img_shape=(1080, 1920), original_shape=(1080, 1920))
+    return dict(
+        frame_dir=f'clip{seed}',
+        label=seed % 60,
+        total_frames=T,
+        keypoint=kp,
+        keypoint_score=score,
+        img_shape=(1080, 1920),
+        original_shape=(1080, 1920),
+    )
 
 
 def _run(pipeline_cfg, ann, test_mode, idx):
     pipeline = Compose([TRANSFORMS.build(cfg) for cfg in pipeline_cfg])
-    results = dict(ann, test_mode=test_mode, rng=np.random.default_rng([0, 0, idx]), sample_idx=idx,
-                   modality='Pose', start_index=0)
+    results = dict(
+        ann, test_mode=test_mode, rng=np.random.default_rng([0, 0, idx]), sample_idx=idx, modality='Pose', start_index=0
+    )
     return pipeline(results)
 
 
-def _ntu_pipeline(num_clips, feats=('j', )):
+def _ntu_pipeline(num_clips, feats=('j',)):
     return [
         dict(type='PreNormalize3D'),
         dict(type='GenSkeFeat', dataset='nturgb+d', feats=list(feats)),
@@ -69,10 +84,15 @@ def test_ntu3d_train_and_test_pipelines(M, T):
 
 def test_ntu3d_train_augmentations_and_decode_pipeline():
     ann = _ntu_annotation(2, 90, seed=5)
-    cfg = [dict(type='PreNormalize3D'), dict(type='RandomScale', scale=0.1), dict(type='RandomRot'),
-           dict(type='GenSkeFeat', dataset='nturgb+d', feats=['jm']),
-           dict(type='UniformSampleDecode', clip_len=100, p_interval=(0.5, 1)),
-           dict(type='FormatGCNInput', num_person=2), dict(type='PackSkeletonInputs')]
+    cfg = [
+        dict(type='PreNormalize3D'),
+        dict(type='RandomScale', scale=0.1),
+        dict(type='RandomRot'),
+        dict(type='GenSkeFeat', dataset='nturgb+d', feats=['jm']),
+        dict(type='UniformSampleDecode', clip_len=100, p_interval=(0.5, 1)),
+        dict(type='FormatGCNInput', num_person=2),
+        dict(type='PackSkeletonInputs'),
+    ]
     out = _run(cfg, ann, test_mode=False, idx=0)
     assert out['inputs'].shape == (1, 2, 100, 25, 3)
     same = _run(cfg, ann, test_mode=False, idx=0)
@@ -83,9 +103,14 @@ def test_ntu3d_train_augmentations_and_decode_pipeline():
 @pytest.mark.parametrize('feats,channels', [(['j'], 3), (['j', 'b'], 6), (['b', 'jm', 'bm'], 9)])
 def test_hrnet2d_pipeline(feats, channels):
     ann = _hrnet_annotation(M=3, T=40, seed=1)
-    cfg = [dict(type='PreNormalize2D'), dict(type='GenSkeFeat', layout='coco', feats=feats),
-           dict(type='UniformSampleFrames', clip_len=100, num_clips=2), dict(type='PoseDecode'),
-           dict(type='FormatGCNInput', num_person=2), dict(type='PackSkeletonInputs')]
+    cfg = [
+        dict(type='PreNormalize2D'),
+        dict(type='GenSkeFeat', layout='coco', feats=feats),
+        dict(type='UniformSampleFrames', clip_len=100, num_clips=2),
+        dict(type='PoseDecode'),
+        dict(type='FormatGCNInput', num_person=2),
+        dict(type='PackSkeletonInputs'),
+    ]
     out = _run(cfg, ann, test_mode=True, idx=0)
     assert out['inputs'].shape == (2, 2, 100, 17, channels)
     x = out['inputs']

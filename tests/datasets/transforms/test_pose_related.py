@@ -1,4 +1,5 @@
 """Tests of pyskl/datasets/transforms/pose_related.py on hand-made skeletons."""
+
 import warnings
 
 import numpy as np
@@ -48,8 +49,9 @@ def test_prenormalize3d_golden_values():
     np.testing.assert_allclose(y[0, 1, 1], [0.1 * np.sqrt(2), 0, 0.1], atol=1e-6)
     np.testing.assert_array_equal(y[0, 1, 7], 0)
     # rotation preserves lengths
-    np.testing.assert_allclose(np.linalg.norm(y[0, 0] - y[0, 0, 1], axis=-1),
-                               np.linalg.norm(frame - frame[1], axis=-1), rtol=1e-5)
+    np.testing.assert_allclose(
+        np.linalg.norm(y[0, 0] - y[0, 0, 1], axis=-1), np.linalg.norm(frame - frame[1], axis=-1), rtol=1e-5
+    )
     assert out['total_frames'] == 2
 
 
@@ -63,8 +65,9 @@ def test_prenormalize3d_arbitrary_pose_aligns_spine_and_shoulders():
     np.testing.assert_allclose(shoulders[1:], 0, atol=1e-5)
     assert shoulders[0] > 0
     np.testing.assert_allclose(y[0, 0, 1], 0, atol=1e-6)
-    np.testing.assert_allclose(np.linalg.norm(y - y[0, 0, 1], axis=-1),
-                               np.linalg.norm(kp - kp[0, 0, 1], axis=-1), rtol=1e-4)
+    np.testing.assert_allclose(
+        np.linalg.norm(y - y[0, 0, 1], axis=-1), np.linalg.norm(kp - kp[0, 0, 1], axis=-1), rtol=1e-4
+    )
     # shoulders perpendicular to the spine: both end on their axes
     spine = kp[0, 0, 1] - kp[0, 0, 0]
     sh = kp[0, 0, 8] - kp[0, 0, 4]
@@ -167,8 +170,9 @@ def test_random_rot_2d_angle_range_is_symmetric():
     theta = 0.3
     kp = np.array([[[[1.0, 0.0]]]], dtype=np.float32)  # the unit x vector: angle = atan2(y, x)
     rng = np.random.default_rng(123)
-    angles = np.array([np.arctan2(*RandomRot(theta)(dict(keypoint=kp, rng=rng))['keypoint'][0, 0, 0, ::-1])
-                       for _ in range(2000)])
+    angles = np.array(
+        [np.arctan2(*RandomRot(theta)(dict(keypoint=kp, rng=rng))['keypoint'][0, 0, 0, ::-1]) for _ in range(2000)]
+    )
     assert angles.min() >= -theta - 1e-6 and angles.max() <= theta + 1e-6
     # symmetric about 0 (PYSKL drew from [-theta, 1.0): mean ~0.35)
     assert abs(angles.mean()) < 0.03
@@ -195,8 +199,10 @@ def test_random_scale():
 
 def _toy_2d(M=1, T=3, V=17, seed=0):
     rng = np.random.default_rng(seed)
-    return (rng.uniform(-1, 1, size=(M, T, V, 2)).astype(np.float32),
-            rng.uniform(0, 1, size=(M, T, V)).astype(np.float32))
+    return (
+        rng.uniform(-1, 1, size=(M, T, V, 2)).astype(np.float32),
+        rng.uniform(0, 1, size=(M, T, V)).astype(np.float32),
+    )
 
 
 def test_gen_ske_feat_3d_all_feats_exact():
@@ -251,8 +257,7 @@ def test_gen_ske_feat_2d_score_channel_exact():
     b_t0 = (score[0, 0, 9] + score[0, 0, 7]) / 2
     b_t1 = (score[0, 1, 9] + score[0, 1, 7]) / 2
     np.testing.assert_allclose(y[0, 0, 9, 11], (b_t0 + b_t1) / 2, atol=1e-6)
-    np.testing.assert_allclose(y[0, 0, 9, 9:11], (kp[0, 1, 9] - kp[0, 1, 7]) - (kp[0, 0, 9] - kp[0, 0, 7]),
-                               atol=1e-6)
+    np.testing.assert_allclose(y[0, 0, 9, 9:11], (kp[0, 1, 9] - kp[0, 1, 7]) - (kp[0, 0, 9] - kp[0, 0, 7]), atol=1e-6)
     np.testing.assert_array_equal(y[0, 2, :, 9:12], 0)
 
 
@@ -280,8 +285,9 @@ def test_gen_ske_feat_layout_dict_and_errors():
     with pytest.raises(KeyError, match='unknown skeleton layout'):
         GenSkeFeat(layout='nope')
     with pytest.raises(ValueError, match='keypoint_score'):
-        GenSkeFeat(layout='coco')(dict(keypoint=np.zeros((1, 2, 17, 2), np.float32),
-                                       keypoint_score=np.zeros((1, 3, 17), np.float32)))
+        GenSkeFeat(layout='coco')(
+            dict(keypoint=np.zeros((1, 2, 17, 2), np.float32), keypoint_score=np.zeros((1, 3, 17), np.float32))
+        )
 
 
 def test_no_global_rng_and_no_mutation():
@@ -308,8 +314,12 @@ def test_no_global_rng_and_no_mutation():
 def test_registry_and_repr():
     t = TRANSFORMS.build(dict(type='GenSkeFeat', dataset='coco', feats=['j', 'b']))
     assert isinstance(t, GenSkeFeat) and "layout='coco'" in repr(t) and "['j', 'b']" in repr(t)
-    for cfg in [dict(type='PreNormalize3D'), dict(type='PreNormalize2D'), dict(type='RandomRot', theta=0.2),
-                dict(type='RandomScale', scale=0.1)]:
+    for cfg in [
+        dict(type='PreNormalize3D'),
+        dict(type='PreNormalize2D'),
+        dict(type='RandomRot', theta=0.2),
+        dict(type='RandomScale', scale=0.1),
+    ]:
         t = TRANSFORMS.build(cfg)
         assert repr(t).startswith(cfg['type'] + '(')
     assert 'theta=0.2' in repr(TRANSFORMS.build(dict(type='RandomRot', theta=0.2)))

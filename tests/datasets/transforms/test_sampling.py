@@ -1,4 +1,5 @@
 """Tests of pyskl/datasets/transforms/sampling.py."""
+
 import numpy as np
 import pytest
 
@@ -97,7 +98,7 @@ def test_train_mode_uses_results_rng_only():
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
     assert np.array_equal(np.random.get_state()[1], state[1])
-    assert a.shape == (30, ) and a.min() >= 0 and a.max() < 200 and np.all(np.diff(a) > 0)
+    assert a.shape == (30,) and a.min() >= 0 and a.max() < 200 and np.all(np.diff(a) > 0)
     with pytest.raises(ValueError, match=r"frame_dir='s'.*'rng'"):
         _sample(200, 30, test_mode=False)
 
@@ -143,7 +144,7 @@ def test_uniform_sample_alias_registry_float_ok_and_start_index():
     np.testing.assert_array_equal(f['frame_inds'], i['frame_inds'])
     shifted = UniformSampleFrames(5)(dict(r, start_index=1))['frame_inds']
     np.testing.assert_array_equal(shifted, i['frame_inds'] + 1)
-    with pytest.raises(ValueError, match=r"total_frames=13 but keypoint has 12"):
+    with pytest.raises(ValueError, match=r'total_frames=13 but keypoint has 12'):
         UniformSampleFrames(5)(dict(r, total_frames=13))
 
 
@@ -168,7 +169,8 @@ def test_uniform_sample_decode():
     score = np.random.default_rng(0).uniform(size=(2, T, 3)).astype(np.float32)
     saved = kp.copy(), score.copy()
     out = UniformSampleDecode(clip_len, num_clips=3, p_interval=(0.2, 1))(
-        dict(keypoint=kp, keypoint_score=score, test_mode=True))
+        dict(keypoint=kp, keypoint_score=score, test_mode=True)
+    )
     assert 'keypoint_score' not in out and out['num_clips'] == 3 and out['clip_len'] == clip_len
     y = out['keypoint']
     assert y.shape == (2, 15, 3, 3) and y.dtype == np.float32
@@ -188,8 +190,8 @@ def test_uniform_sample_decode():
             offset = np.zeros(clip_len + 1, dtype=np.int64)
             offset[pos] = 1
             inds = np.arange(clip_len) + np.cumsum(offset)[:-1] + off
-        np.testing.assert_array_equal(y[..., :2][:, c * clip_len:(c + 1) * clip_len], kp[:, inds])
-        np.testing.assert_array_equal(y[..., 2][:, c * clip_len:(c + 1) * clip_len], score[:, inds])
+        np.testing.assert_array_equal(y[..., :2][:, c * clip_len : (c + 1) * clip_len], kp[:, inds])
+        np.testing.assert_array_equal(y[..., 2][:, c * clip_len : (c + 1) * clip_len], score[:, inds])
     assert branches == {True, False}  # both the looped short window and the stepped branch ran
     np.testing.assert_array_equal(kp, saved[0])
     np.testing.assert_array_equal(score, saved[1])
@@ -208,10 +210,10 @@ def test_pose_decode():
     assert out['keypoint'].dtype == np.float32 and out['keypoint'].shape == (2, 4, 2, 2)
     np.testing.assert_array_equal(out['keypoint'], kp[:, [5, 0, 0, 3]])
     np.testing.assert_array_equal(out['keypoint_score'], score[:, [5, 0, 0, 3]])
-    assert out['frame_inds'].shape == (4, )
+    assert out['frame_inds'].shape == (4,)
     out = PoseDecode()(dict(keypoint=kp, total_frames=6))
     np.testing.assert_array_equal(out['keypoint'], kp)
-    out = PoseDecode()(dict(keypoint=kp, frame_inds=np.array([1., 2.], np.float32), offset=1))
+    out = PoseDecode()(dict(keypoint=kp, frame_inds=np.array([1.0, 2.0], np.float32), offset=1))
     np.testing.assert_array_equal(out['keypoint'], kp[:, [2, 3]])
     with pytest.raises(ValueError, match=r"frame_dir='z'.*span \[0, 6\]"):
         PoseDecode()(dict(keypoint=kp, frame_inds=np.array([0, 6]), frame_dir='z'))

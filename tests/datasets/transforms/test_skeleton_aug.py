@@ -1,6 +1,7 @@
 """ProtoGCN's data side on hand-made skeletons: the K-bone features ``k`` / ``km`` of GenSkeFeat, the
 ``coco_new`` layout, and the transforms of pyskl/datasets/transforms/skeleton_aug.py (Spatial_Flip,
 Part_Drop, Flip, Kinetics_Transform)."""
+
 import numpy as np
 import pytest
 
@@ -10,8 +11,7 @@ from pyskl.core.layout import get_layout
 from pyskl.registry import TRANSFORMS
 
 # a 5-joint toy: root 0 <- 1 <- 2 <- 3, and 4 <- 0
-TOY = dict(name='toy', num_node=5, inward=[(1, 0), (2, 1), (3, 2), (4, 0)], center=0,
-           flip_pairs=[(1, 4)])
+TOY = dict(name='toy', num_node=5, inward=[(1, 0), (2, 1), (3, 2), (4, 0)], center=0, flip_pairs=[(1, 4)])
 
 
 def _toy_kp():
@@ -45,11 +45,46 @@ def test_k_and_km_on_a_toy_skeleton():
 
 def test_k_grandparents_are_protogcns():
     """The K-bone ends listed in ProtoGCN's code (0-based), derived from the layouts' bone parents."""
-    ntu = {0: 20, 3: 20, 5: 20, 9: 20, 6: 4, 7: 5, 10: 8, 11: 9, 12: 1, 16: 1, 13: 0, 17: 0, 14: 12, 15: 13,
-           18: 16, 19: 17, 21: 7, 22: 6, 23: 11, 24: 10}
+    ntu = {
+        0: 20,
+        3: 20,
+        5: 20,
+        9: 20,
+        6: 4,
+        7: 5,
+        10: 8,
+        11: 9,
+        12: 1,
+        16: 1,
+        13: 0,
+        17: 0,
+        14: 12,
+        15: 13,
+        18: 16,
+        19: 17,
+        21: 7,
+        22: 6,
+        23: 11,
+        24: 10,
+    }
     assert get_layout('nturgb+d').grandparents == tuple(ntu.get(v, v) for v in range(25))
-    coco_new = {1: 19, 2: 19, 7: 19, 8: 19, 17: 19, 3: 0, 4: 0, 9: 5, 10: 6, 11: 18, 12: 18, 13: 17, 14: 17,
-                15: 11, 16: 12}
+    coco_new = {
+        1: 19,
+        2: 19,
+        7: 19,
+        8: 19,
+        17: 19,
+        3: 0,
+        4: 0,
+        9: 5,
+        10: 6,
+        11: 18,
+        12: 18,
+        13: 17,
+        14: 17,
+        15: 11,
+        16: 12,
+    }
     assert get_layout('coco_new').grandparents == tuple(coco_new.get(v, v) for v in range(20))
     kp = np.random.default_rng(0).normal(size=(2, 3, 25, 3)).astype(np.float32)
     k = GenSkeFeat(feats=['k'])(dict(keypoint=kp))['keypoint']
@@ -72,8 +107,7 @@ def test_coco_new_layout_and_2d_scores():
     np.testing.assert_allclose(y[0, 1, 9, 3:6], kp[0, 1, 9] - kp[0, 1, 5], atol=1e-5)
     # motion of coco_new differences the score as well (PYSKL's coco averages it)
     np.testing.assert_allclose(y[0, 0, :, 6:9], kp[0, 1] - kp[0, 0], atol=1e-5)
-    np.testing.assert_allclose(y[0, 1, 9, 9:12], (kp[0, 2, 9] - kp[0, 2, 5]) - (kp[0, 1, 9] - kp[0, 1, 5]),
-                               atol=1e-4)
+    np.testing.assert_allclose(y[0, 1, 9, 9:12], (kp[0, 2, 9] - kp[0, 2, 5]) - (kp[0, 1, 9] - kp[0, 1, 5]), atol=1e-4)
     np.testing.assert_array_equal(y[0, 2, :, 6:12], 0)
 
 
@@ -93,8 +127,9 @@ def test_kinetics_transform():
     np.testing.assert_allclose(y[:, :, 18], (y[:, :, 17] + y[:, :, 19]) / 2, atol=1e-4)
     np.testing.assert_array_equal(kp, saved)
     with pytest.raises(ValueError, match='Kinetics_Transform|KineticsTransform'):
-        TRANSFORMS.build(dict(type='Kinetics_Transform'))(dict(keypoint=np.zeros((1, 2, 25, 3), np.float32),
-                                                               frame_dir='x'))
+        TRANSFORMS.build(dict(type='Kinetics_Transform'))(
+            dict(keypoint=np.zeros((1, 2, 25, 3), np.float32), frame_dir='x')
+        )
 
 
 def _flip_once(kp, seed, p=1.0, layout='nturgb+d'):
@@ -180,8 +215,9 @@ def test_flip_2d_mirrors_pixels_and_swaps_sides():
     rng = np.random.default_rng(3)
     kp = rng.uniform(0, 1920, size=(1, 2, 17, 2)).astype(np.float32)
     score = rng.uniform(0, 1, size=(1, 2, 17)).astype(np.float32)
-    flip = TRANSFORMS.build(dict(type='Flip', flip_ratio=1.0, left_kp=[1, 3, 5, 7, 9, 11, 13, 15],
-                                 right_kp=[2, 4, 6, 8, 10, 12, 14, 16]))
+    flip = TRANSFORMS.build(
+        dict(type='Flip', flip_ratio=1.0, left_kp=[1, 3, 5, 7, 9, 11, 13, 15], right_kp=[2, 4, 6, 8, 10, 12, 14, 16])
+    )
     out = flip(dict(keypoint=kp, keypoint_score=score, img_shape=(1080, 1920), rng=np.random.default_rng(0)))
     assert out['flip'] is True
     np.testing.assert_allclose(out['keypoint'][0, :, 5, 0], 1920 - kp[0, :, 6, 0], atol=1e-3)
@@ -196,14 +232,31 @@ def _ntu_raising_left_hand():
     """A known 3D sample (NTU camera space, metres; x horizontal, y up, z depth): a person facing the camera
     with the left arm raised above the head. (M=1, T=2, 25, 3); the second frame moves 0.1 m to +x."""
     layout = get_layout('nturgb+d')
-    pos = {'spine_base': (0, 0, 3), 'spine_mid': (0, .25, 3), 'spine_shoulder': (0, .5, 3), 'neck': (0, .57, 3),
-           'head': (0, .7, 3)}
+    pos = {
+        'spine_base': (0, 0, 3),
+        'spine_mid': (0, 0.25, 3),
+        'spine_shoulder': (0, 0.5, 3),
+        'neck': (0, 0.57, 3),
+        'head': (0, 0.7, 3),
+    }
     # facing the camera, the subject's left is the camera's +x
-    arm = dict(shoulder=(.17, .46, 3), elbow=(.2, .75, 3), wrist=(.2, 1., 3), hand=(.2, 1.07, 3),
-               hand_tip=(.2, 1.14, 3), thumb=(.17, 1.08, 2.96))
-    low_arm = dict(shoulder=(.17, .46, 3), elbow=(.19, .19, 3), wrist=(.19, -.06, 3), hand=(.19, -.13, 3),
-                   hand_tip=(.19, -.2, 3), thumb=(.16, -.12, 2.96))
-    leg = dict(hip=(.09, -.04, 3), knee=(.09, -.46, 3), ankle=(.09, -.86, 3), foot=(.09, -.92, 2.88))
+    arm = dict(
+        shoulder=(0.17, 0.46, 3),
+        elbow=(0.2, 0.75, 3),
+        wrist=(0.2, 1.0, 3),
+        hand=(0.2, 1.07, 3),
+        hand_tip=(0.2, 1.14, 3),
+        thumb=(0.17, 1.08, 2.96),
+    )
+    low_arm = dict(
+        shoulder=(0.17, 0.46, 3),
+        elbow=(0.19, 0.19, 3),
+        wrist=(0.19, -0.06, 3),
+        hand=(0.19, -0.13, 3),
+        hand_tip=(0.19, -0.2, 3),
+        thumb=(0.16, -0.12, 2.96),
+    )
+    leg = dict(hip=(0.09, -0.04, 3), knee=(0.09, -0.46, 3), ankle=(0.09, -0.86, 3), foot=(0.09, -0.92, 2.88))
     for part, (x, y, z) in {**arm, **leg}.items():
         pos[f'left_{part}'] = (x, y, z)
     for part, (x, y, z) in {**low_arm, **leg}.items():
@@ -225,14 +278,14 @@ def test_flip_3d_ntu_raises_the_other_hand():
     assert out['flip'] is True and y.dtype == np.float32 and y.shape == kp.shape
     np.testing.assert_array_equal(kp, saved)  # input untouched
     # the raised hand is now the right one, mirrored: same height and depth, x negated
-    assert y[0, 0, j['right_wrist'], 1] == kp[0, 0, j['left_wrist'], 1] == np.float32(1.)
+    assert y[0, 0, j['right_wrist'], 1] == kp[0, 0, j['left_wrist'], 1] == np.float32(1.0)
     assert y[0, 0, j['left_wrist'], 1] < 0
     for part in ('shoulder', 'elbow', 'wrist', 'hand', 'hand_tip', 'thumb', 'hip', 'knee', 'ankle', 'foot'):
         for a, b in (('left_', 'right_'), ('right_', 'left_')):
             np.testing.assert_array_equal(y[..., j[a + part], 0], -kp[..., j[b + part], 0])
             np.testing.assert_array_equal(y[..., j[a + part], 1:], kp[..., j[b + part], 1:])
     # the midline stays in place, mirrored (the +0.1 m step of frame 1 becomes -0.1 m)
-    np.testing.assert_array_equal(y[0, :, j['head'], 0], np.float32([0., -0.1]))
+    np.testing.assert_array_equal(y[0, :, j['head'], 0], np.float32([0.0, -0.1]))
     np.testing.assert_array_equal(y[0, :, j['spine_base'], 1:], kp[0, :, j['spine_base'], 1:])
     # flipping twice is the identity, bit for bit
     again = flip(dict(keypoint=y, rng=np.random.default_rng(1)))['keypoint']
@@ -246,8 +299,17 @@ def test_flip_3d_ntu_raises_the_other_hand():
 def _coco_known_sample():
     """A COCO-17 person in a 640x480 image, facing the camera (their left on the image's right), left wrist
     raised; the right ankle is missing (0, 0) with score 0. (M=1, T=1, 17, 2) pixels, scores (1, 1, 17)."""
-    xy = {'nose': (320, 100), 'eye': (330, 90), 'ear': (345, 95), 'shoulder': (360, 160), 'elbow': (380, 120),
-          'wrist': (385, 70), 'hip': (345, 280), 'knee': (345, 360), 'ankle': (345, 440)}
+    xy = {
+        'nose': (320, 100),
+        'eye': (330, 90),
+        'ear': (345, 95),
+        'shoulder': (360, 160),
+        'elbow': (380, 120),
+        'wrist': (385, 70),
+        'hip': (345, 280),
+        'knee': (345, 360),
+        'ankle': (345, 440),
+    }
     pts, scores = [], []
     for n in get_layout('coco').joint_names:
         side, _, part = n.partition('_')
@@ -285,8 +347,9 @@ def test_flip_2d_coco_known_sample_takes_pairs_from_the_layout():
     np.testing.assert_array_equal(again['keypoint'], kp)
     np.testing.assert_array_equal(again['keypoint_score'], score)
     # PYSKL's explicit left_kp / right_kp give the same flip
-    explicit = TRANSFORMS.build(dict(type='Flip', flip_ratio=1.0, left_kp=list(range(1, 17, 2)),
-                                     right_kp=list(range(2, 17, 2))))
+    explicit = TRANSFORMS.build(
+        dict(type='Flip', flip_ratio=1.0, left_kp=list(range(1, 17, 2)), right_kp=list(range(2, 17, 2)))
+    )
     same = explicit(dict(keypoint=kp, keypoint_score=score, img_shape=(480, 640), rng=np.random.default_rng(0)))
     np.testing.assert_array_equal(same['keypoint'], y)
 
@@ -329,5 +392,5 @@ def test_flip_errors():
     flip = TRANSFORMS.build(dict(type='Flip', flip_ratio=1.0))
     with pytest.raises(ValueError, match="25 joints but layout 'coco' has 17"):
         flip(dict(keypoint=np.ones((1, 2, 25, 2), np.float32), rng=np.random.default_rng(0), frame_dir='x'))
-    with pytest.raises(ValueError, match="img_shape"):
+    with pytest.raises(ValueError, match='img_shape'):
         flip(dict(keypoint=np.ones((1, 2, 17, 2), np.float32), rng=np.random.default_rng(0), frame_dir='x'))

@@ -10,10 +10,18 @@ import pyskl.models  # noqa: F401
 from pyskl.registry import MODELS
 from pyskl.engine.checkpoint import load_checkpoint, load_checkpoint_file
 
-CFG = dict(type='RecognizerGCN',
-           backbone=dict(type='STGCN', base_channels=8, num_stages=3, inflate_stages=(2,), down_stages=(2,),
-                         graph_cfg=dict(layout='coco', mode='spatial')),
-           cls_head=dict(type='GCNHead', num_classes=5, in_channels=16))
+CFG = dict(
+    type='RecognizerGCN',
+    backbone=dict(
+        type='STGCN',
+        base_channels=8,
+        num_stages=3,
+        inflate_stages=(2,),
+        down_stages=(2,),
+        graph_cfg=dict(layout='coco', mode='spatial'),
+    ),
+    cls_head=dict(type='GCNHead', num_classes=5, in_channels=16),
+)
 
 
 def build():
@@ -22,18 +30,32 @@ def build():
 
 def random_state(model):
     g = torch.Generator().manual_seed(1)
-    return OrderedDict((k, torch.randn(v.shape, generator=g) if v.is_floating_point() else v.clone())
-                       for k, v in model.state_dict().items())
+    return OrderedDict(
+        (k, torch.randn(v.shape, generator=g) if v.is_floating_point() else v.clone())
+        for k, v in model.state_dict().items()
+    )
 
 
 def test_pyskl_file_with_numpy_meta(tmp_path):
     """mmcv 1.x checkpoints carry numpy scalars / arrays in meta (e.g. hook_msgs.best_score)."""
     sd = random_state(build())
     path = tmp_path / 'pyskl.pth'
-    torch.save(dict(meta=dict(epoch=16, iter=1000, mmcv_version='1.5.0', time='Mon',
-                              hook_msgs=dict(best_score=np.float64(0.91), best_ckpt='best.pth',
-                                             history=np.arange(3, dtype=np.float32))),
-                    state_dict=sd, optimizer=dict(state={}, param_groups=[dict(lr=0.1)])), path)
+    torch.save(
+        dict(
+            meta=dict(
+                epoch=16,
+                iter=1000,
+                mmcv_version='1.5.0',
+                time='Mon',
+                hook_msgs=dict(
+                    best_score=np.float64(0.91), best_ckpt='best.pth', history=np.arange(3, dtype=np.float32)
+                ),
+            ),
+            state_dict=sd,
+            optimizer=dict(state={}, param_groups=[dict(lr=0.1)]),
+        ),
+        path,
+    )
     model = build()
     ckpt = load_checkpoint(model, str(path))
     assert ckpt['meta']['hook_msgs']['best_score'] == pytest.approx(0.91)
@@ -43,16 +65,21 @@ def test_pyskl_file_with_numpy_meta(tmp_path):
 
 def test_mmaction_file_with_message_hub_and_fc_names(tmp_path):
     from mmengine.logging import HistoryBuffer
+
     sd = random_state(build())
     mma = OrderedDict((k.replace('cls_head.fc_cls.', 'cls_head.fc.'), v) for k, v in sd.items())
     buf = HistoryBuffer()
     buf.update(0.5)
     buf.update(0.25)
     path = tmp_path / 'mma.pth'
-    torch.save(dict(meta=dict(epoch=80, seed=np.int64(0), mmengine_version='0.10.1'),
-                    state_dict=mma,
-                    message_hub=dict(log_scalars={'train/loss': buf}, runtime_info=dict(iter=3),
-                                     resumed_keys=dict(iter=True))), path)
+    torch.save(
+        dict(
+            meta=dict(epoch=80, seed=np.int64(0), mmengine_version='0.10.1'),
+            state_dict=mma,
+            message_hub=dict(log_scalars={'train/loss': buf}, runtime_info=dict(iter=3), resumed_keys=dict(iter=True)),
+        ),
+        path,
+    )
     model = build()
     ckpt = load_checkpoint(model, str(path))
     assert isinstance(ckpt['message_hub']['log_scalars']['train/loss'], HistoryBuffer)
@@ -104,6 +131,7 @@ def test_unknown_layout_lists_missing_and_unexpected(tmp_path):
 class _SneakyGetattr:
     def __reduce__(self):
         from mmengine.logging import HistoryBuffer
+
         return (getattr, (HistoryBuffer, '__init__'))
 
 
@@ -132,9 +160,14 @@ def test_non_strict_loads_matching_keys_and_skips_mismatched(tmp_path):
 def _injecting_buffer():
     """A HistoryBuffer whose pickled state registers ``evil`` and rebinds ``mean`` class-wide."""
     from mmengine.logging import HistoryBuffer
+
     buf = HistoryBuffer()
-    state = dict(max_length=10, _log_history=np.array([2.0]), _count_history=np.array([1]),
-                 statistics_methods={'evil': HistoryBuffer.min, 'mean': HistoryBuffer.max})
+    state = dict(
+        max_length=10,
+        _log_history=np.array([2.0]),
+        _count_history=np.array([1]),
+        statistics_methods={'evil': HistoryBuffer.min, 'mean': HistoryBuffer.max},
+    )
     buf.__getstate__ = lambda: state  # what pickle asks the instance for
     return buf
 
@@ -143,12 +176,17 @@ def test_history_buffer_state_cannot_change_the_class(tmp_path):
     """mmengine's HistoryBuffer.__setstate__ writes ``statistics_methods`` into the class-wide registry; the
     loader keeps instance data only."""
     from mmengine.logging import HistoryBuffer
+
     HistoryBuffer()  # registers the defaults
     before = dict(HistoryBuffer._statistics_methods)
     path = tmp_path / 'hub.pth'
-    torch.save({'state_dict': random_state(build()),
-                'message_hub': dict(log_scalars={'loss': _injecting_buffer()}, runtime_info={}, resumed_keys={})},
-               path)
+    torch.save(
+        {
+            'state_dict': random_state(build()),
+            'message_hub': dict(log_scalars={'loss': _injecting_buffer()}, runtime_info={}, resumed_keys={}),
+        },
+        path,
+    )
     try:
         loaded = load_checkpoint_file(str(path))['message_hub']['log_scalars']['loss']
         assert isinstance(loaded, HistoryBuffer) and loaded.mean() == 2.0
@@ -161,6 +199,7 @@ def test_history_buffer_state_cannot_change_the_class(tmp_path):
 
 def test_errors_name_the_file_and_the_problem(tmp_path):
     from pyskl.core.io import FileFormatError, LoadLimitError
+
     for data, words in [(b'', 'empty file'), (b'lr = 0.1\n', 'text file'), (pickle.dumps([1]), 'a pickle')]:
         path = tmp_path / 'x.pth'
         path.write_bytes(data)
@@ -181,12 +220,14 @@ def test_errors_name_the_file_and_the_problem(tmp_path):
 
 def test_memory_budget_counts_numpy_data(tmp_path, monkeypatch):
     from pyskl.core.io import LoadLimitError
+
     path = tmp_path / 'big.pth'
     torch.save({'state_dict': random_state(build()), 'meta': {'a': np.zeros(1 << 20)}}, path)
     load_checkpoint_file(str(path))  # 8 MiB of numpy data in the file itself: fine
     monkeypatch.setenv('PYSKL_MAX_LOAD_BYTES', '0')
     load_checkpoint_file(str(path))  # within 4 x the file size
     from pyskl.core import unpickle_guard
+
     monkeypatch.setattr(unpickle_guard, 'SIZE_FACTOR', 0)
     with pytest.raises(LoadLimitError, match=f'^{path}: too large'):
         load_checkpoint_file(str(path))
@@ -196,6 +237,7 @@ def test_init_cfg_pretrained_uses_the_safe_loader_and_refuses_other_architecture
     """``init_cfg=dict(type='Pretrained')`` in the pyskl scope: pyskl's loader (numpy meta loads, which plain
     weights_only torch.load refuses) and the partial-load check."""
     from pyskl.registry import register_all_modules
+
     register_all_modules()
     sd = random_state(build())
     good, other = tmp_path / 'good.pth', tmp_path / 'other.pth'

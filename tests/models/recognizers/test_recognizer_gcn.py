@@ -1,4 +1,5 @@
 """RecognizerGCN: 10-clip testing runs all clips of a batch through the backbone in one forward."""
+
 import torch
 
 from pyskl.registry import MODELS, register_all_modules
@@ -6,11 +7,21 @@ from pyskl.registry import MODELS, register_all_modules
 
 def _model():
     register_all_modules()
-    return MODELS.build(dict(
-        type='RecognizerGCN',
-        backbone=dict(type='STGCN', graph_cfg=dict(layout='coco', mode='spatial'), in_channels=3, base_channels=8,
-                      num_stages=2, inflate_stages=[], down_stages=[]),
-        cls_head=dict(type='GCNHead', num_classes=4, in_channels=8))).eval()
+    return MODELS.build(
+        dict(
+            type='RecognizerGCN',
+            backbone=dict(
+                type='STGCN',
+                graph_cfg=dict(layout='coco', mode='spatial'),
+                in_channels=3,
+                base_channels=8,
+                num_stages=2,
+                inflate_stages=[],
+                down_stages=[],
+            ),
+            cls_head=dict(type='GCNHead', num_classes=4, in_channels=8),
+        )
+    ).eval()
 
 
 def test_multi_clip_batch_is_one_backbone_forward():
