@@ -71,15 +71,16 @@ sys.argv = sys.argv[1:]
 runpy.run_path(train, run_name='__main__')
 """
 
-# seed 2 with these options improves the validation top-5 accuracy in epoch 2, so the best checkpoint
-# (kept on acc/top5, the most sensitive of the metrics on 10 samples) is replaced during epoch 2's save
-SEED = '2'
+# The reference run needs a seed whose validation top-5 accuracy (kept as the best checkpoint: the most sensitive
+# metric on 10 samples) improves in epoch 2, so that the best checkpoint is replaced during epoch 2's save. Which
+# seeds do depends on the CPU's float rounding (thread count, kernels); the fixture takes the first that does.
+SEEDS = ('2', '0', '1', '3', '4', '5', '6', '7')
 TMP_RE = re.compile(r'^\..*\.tmp$')
 
 
-def _cmd(th, work_dir, ann):
+def _cmd(th, work_dir, ann, seed):
     return (
-        [th.CONFIG, '--work-dir', work_dir, '--seed', SEED, '--cfg-options']
+        [th.CONFIG, '--work-dir', work_dir, '--seed', seed, '--cfg-options']
         + th.small_cfg_options(ann, 2)
         + [
             'default_hooks.checkpoint.max_keep_ckpts=1',
@@ -90,20 +91,20 @@ def _cmd(th, work_dir, ann):
     )
 
 
-def _run_with_launcher(th, root, work_dir, ann, kill_at):
+def _run_with_launcher(th, root, work_dir, ann, kill_at, seed):
     """Run training under the launcher; returns (returncode, output, recorded events)."""
     launcher = os.path.join(root, 'kill_launcher.py')
     if not os.path.isfile(launcher):
         with open(launcher, 'w') as f:
             f.write(LAUNCHER)
-    log = os.path.join(root, f'events_{kill_at}.txt')
+    log = os.path.join(root, f'events_{os.path.basename(work_dir)}_{kill_at}.txt')
     env = dict(os.environ)
     for key in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT'):
         env.pop(key, None)
     env.update(OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', KILL_WORK_DIR=work_dir, KILL_AT=str(kill_at), KILL_LOG=log)
     os.makedirs(work_dir, exist_ok=True)
     proc = subprocess.run(
-        [sys.executable, launcher, th.python_tool('train.py')[1]] + _cmd(th, work_dir, ann),
+        [sys.executable, launcher, th.python_tool('train.py')[1]] + _cmd(th, work_dir, ann, seed),
         cwd=root,
         env=env,
         stdout=subprocess.PIPE,
@@ -119,10 +120,13 @@ def _run_with_launcher(th, root, work_dir, ann, kill_at):
 @pytest.fixture(scope='module')
 def reference(demo_ann, tmp_path_factory, th):
     root = str(tmp_path_factory.mktemp('crash'))
-    work_dir = os.path.join(root, 'reference')
-    rc, out, events = _run_with_launcher(th, root, work_dir, demo_ann, kill_at=0)
-    assert rc == 0, out[-4000:]
-    return dict(root=root, work_dir=work_dir, events=events, out=out)
+    for seed in SEEDS:
+        work_dir = os.path.join(root, f'reference_seed{seed}')
+        rc, out, events = _run_with_launcher(th, root, work_dir, demo_ann, kill_at=0, seed=seed)
+        assert rc == 0, out[-4000:]
+        if any(re.search(r'os.remove best_acc_top5_epoch_1\.pth', e) for e in events):
+            break
+    return dict(root=root, work_dir=work_dir, events=events, out=out, seed=seed)
 
 
 def _kill_points(events):
@@ -140,7 +144,7 @@ def test_reference_run_exercises_every_risky_step(reference):
     # epoch_1 is deleted (max_keep_ckpts=1) and the best checkpoint is replaced during epoch 2's save
     assert 'os.remove epoch_1.pth' in text, text
     assert re.search(r'os.remove best_acc_top5_epoch_1\.pth', text), (
-        f'seed {SEED} no longer improves the best checkpoint in epoch 2; pick another seed\n{text}'
+        f'none of the seeds {SEEDS} improves the best checkpoint in epoch 2; add others\n{text}'
     )
     assert 'best_acc_top5_epoch_2.pth' in text
 
@@ -153,10 +157,12 @@ def test_kill_at_every_point_of_the_epoch2_save_then_resume(reference, demo_ann,
     failures = []
     for k in points:
         work_dir = os.path.join(reference['root'], f'killed_{k}')
-        rc, out, events = _run_with_launcher(th, reference['root'], work_dir, demo_ann, kill_at=k)
+        rc, out, events = _run_with_launcher(
+            th, reference['root'], work_dir, demo_ann, kill_at=k, seed=reference['seed']
+        )
         assert rc == -9, f'kill point {k} ({reference["events"][k - 1]}) not reached: exit {rc}\n{out[-3000:]}'
         resumed = subprocess.run(
-            th.python_tool('train.py') + _cmd(th, work_dir, demo_ann) + ['--resume'],
+            th.python_tool('train.py') + _cmd(th, work_dir, demo_ann, reference['seed']) + ['--resume'],
             cwd=reference['root'],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
