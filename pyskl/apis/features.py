@@ -77,7 +77,7 @@ def extract_features(model, samples: List[dict], unpooled: bool = False, batch_s
                 raise ValueError(f'{name}: {e}') from None
             names.append(name)
             labels.append(results['label'])
-        with torch.no_grad():
+        with torch.inference_mode():
             feat = model.extract_feat(torch.stack(batch).float().to(device))
         if isinstance(feat, tuple):  # (features, extra outputs), e.g. ProtoGCN's graph
             feat = feat[0]

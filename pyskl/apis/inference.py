@@ -224,7 +224,7 @@ def inference_recognizer(model: torch.nn.Module, sample: Union[dict, np.ndarray]
     results.setdefault('frame_dir', 'inference')
     results.update(test_mode=True, rng=np.random.default_rng(0), sample_idx=0, modality='Pose', start_index=0)
     data = pseudo_collate([pipeline(results)])
-    with torch.no_grad():
+    with torch.inference_mode():
         pred = model.test_step(data)[0]
     scores = pred['pred_score'].float().cpu()
     k = min(topk, scores.numel())

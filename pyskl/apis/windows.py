@@ -170,7 +170,7 @@ def window_scores(model, inputs: np.ndarray, batch_size: int = 64) -> np.ndarray
 
     device = next(model.parameters()).device
     outs = []
-    with torch.no_grad():
+    with torch.inference_mode():
         for i in range(0, len(inputs), batch_size):
             batch = torch.from_numpy(np.ascontiguousarray(inputs[i : i + batch_size])).to(device)
             logits = model(batch, mode='tensor')

@@ -1,10 +1,9 @@
 """The speed-rewritten units equal their straightforward formulation: outputs, input and parameter gradients,
 BatchNorm running statistics; train and eval mode.
 
-Units are fed contiguous ``(N, C, T, V)`` features, the layout the backbones use: on this torch (2.13 CPU) a
-strided 1x1 convolution of a channels-last input corrupts the heap when run on 2 threads (``free(): invalid
-next size`` -> SIGABRT), which is what aborted the first speed branch's tests; only the pure matmul of
-``aggregate_subsets`` is also checked on channels-last input.
+Units are fed contiguous ``(N, C, T, V)`` features (only the pure matmul of ``aggregate_subsets`` is also
+checked on channels-last input); the channels-last layout of whole backbones, and torch 2.13's strided 1x1 conv
+crash on it, are covered by test_channels_last.py.
 
 Tolerances. The main comparisons run in float64, where two formulations of the same sum differ by rounding
 only: about ``n * 2**-53 * sum |terms|`` for a sum of ``n`` terms, i.e. below 1e-13 relative here, so

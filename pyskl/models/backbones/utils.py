@@ -35,8 +35,15 @@ def split_prefixed(options: Dict[str, Any], prefix: str) -> Dict[str, Any]:
     return {k[len(prefix) :]: v for k, v in options.items() if k.startswith(prefix)}
 
 
-def _to_gcn_layout(x: torch.Tensor) -> torch.Tensor:
+def _to_gcn_layout(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
+    """``(N, M, V, C, T)`` (any strides) -> ``(N * M, C, T, V)``, copied at most once.
+
+    ``channels_last``: the result is a channels-last tensor (memory ``(N * M, T, V, C)``, the layout of the raw
+    ``(N, M, T, V, C)`` input, so a contiguous input needs no copy); else a contiguous one.
+    """
     N, M, V, C, T = x.shape
+    if channels_last:
+        return x.permute(0, 1, 4, 2, 3).contiguous().view(N * M, T, V, C).permute(0, 3, 1, 2)
     return x.permute(0, 1, 3, 4, 2).contiguous().view(N * M, C, T, V)
 
 
@@ -51,14 +58,18 @@ class DataBN(nn.BatchNorm1d):
         num_person (int): M (``'MVC'`` only).
         num_joints (int): V.
         in_channels (int): C.
+        channels_last (bool): Output a channels-last tensor (memory ``(N * M, T, V, C)``): the 1x1 convs and the
+            graph matmuls of the units then run without layout copies (ST-GCN / ST-GCN++). False (default): a
+            contiguous one. Not saved in the state dict; both give the same values.
     """
 
-    def __init__(self, bn_type: str, num_person: int, num_joints: int, in_channels: int):
+    def __init__(self, bn_type: str, num_person: int, num_joints: int, in_channels: int, channels_last: bool = False):
         if bn_type not in ('VC', 'MVC'):
             raise ValueError(f"data_bn_type must be 'VC', 'MVC' or 'none', got {bn_type!r}")
         super().__init__((num_person if bn_type == 'MVC' else 1) * num_joints * in_channels)
         self.bn_type = bn_type
         self.num_person = num_person
+        self.channels_last = channels_last
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         N, M, T, V, C = x.shape
@@ -66,21 +77,28 @@ class DataBN(nn.BatchNorm1d):
             raise ValueError(f"data_bn_type='MVC' was built for {self.num_person} persons, input has M={M}")
         x = x.permute(0, 1, 3, 4, 2).contiguous()  # N, M, V, C, T
         x = super().forward(x.view(N, M * V * C, T) if self.bn_type == 'MVC' else x.view(N * M, V * C, T))
-        return _to_gcn_layout(x.view(N, M, V, C, T))
+        return _to_gcn_layout(x.view(N, M, V, C, T), self.channels_last)
 
 
 class NoDataBN(nn.Module):
-    """``data_bn_type='none'``: only the reshape ``(N, M, T, V, C) -> (N * M, C, T, V)``."""
+    """``data_bn_type='none'``: only the reshape ``(N, M, T, V, C) -> (N * M, C, T, V)`` (``channels_last``: as
+    :class:`DataBN`)."""
+
+    def __init__(self, channels_last: bool = False):
+        super().__init__()
+        self.channels_last = channels_last
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _to_gcn_layout(x.permute(0, 1, 3, 4, 2))
+        return _to_gcn_layout(x.permute(0, 1, 3, 4, 2), self.channels_last)
 
 
-def build_data_bn(bn_type: str, num_person: int, num_joints: int, in_channels: int) -> nn.Module:
+def build_data_bn(
+    bn_type: str, num_person: int, num_joints: int, in_channels: int, channels_last: bool = False
+) -> nn.Module:
     """:class:`DataBN` for ``'VC'`` / ``'MVC'``, :class:`NoDataBN` for ``'none'``."""
     if bn_type == 'none':
-        return NoDataBN()
-    return DataBN(bn_type, num_person, num_joints, in_channels)
+        return NoDataBN(channels_last)
+    return DataBN(bn_type, num_person, num_joints, in_channels, channels_last)
 
 
 EPS = 1e-4

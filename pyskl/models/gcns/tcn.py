@@ -7,6 +7,24 @@ import torch.nn.functional as F
 from .utils import CfgType, batch_norm_concat, build_act, build_norm
 
 
+class TemporalConv2d(nn.Conv2d):
+    """A ``Conv2d`` (same parameters and state-dict keys) whose strided 1x1 case runs as a stride-1 conv on
+    the subsampled input: ``conv1x1_stride_s(x) == conv1x1(x[:, :, ::s, ::s_w])`` exactly (a 1x1 kernel
+    with no padding reads only the frames the stride keeps).
+
+    torch 2.13's CPU (oneDNN) backward of a strided 1x1 conv on a channels-last input corrupts the heap
+    with 2+ threads (``free(): invalid next size`` / ``double free``: the process aborts), e.g.
+    ``Conv2d(12, 4, 1, stride=(2, 1))`` on ``(3, 12, 10, 25)``. The subsampled formulation never calls
+    that kernel, in any memory layout. Other kernels and stride 1 are the plain ``Conv2d``.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.kernel_size == (1, 1) and self.stride != (1, 1) and self.padding == (0, 0):
+            x = x[:, :, :: self.stride[0], :: self.stride[1]]
+            return F.conv2d(x, self.weight, self.bias, 1, 0, 1, self.groups)
+        return super().forward(x)
+
+
 class unit_tcn(nn.Module):
     """Temporal convolution ``(kernel_size x 1)`` + norm + dropout: ``(N, C_in, T, V) -> (N, C_out, T', V)``.
 
@@ -35,7 +53,7 @@ class unit_tcn(nn.Module):
         self.out_channels = out_channels
         self.stride = stride
         pad = (kernel_size + (kernel_size - 1) * (dilation - 1) - 1) // 2
-        self.conv = nn.Conv2d(
+        self.conv = TemporalConv2d(
             in_channels,
             out_channels,
             kernel_size=(kernel_size, 1),
@@ -119,7 +137,7 @@ class mstcn(nn.Module):
         branches = []
         for c, cfg in zip(widths, self.ms_cfg):
             if cfg == '1x1':
-                conv = nn.Conv2d(in_channels, c, kernel_size=1, stride=(stride, 1))
+                conv = TemporalConv2d(in_channels, c, kernel_size=1, stride=(stride, 1))
                 branches.append(nn.Sequential(conv, nn.BatchNorm2d(c)) if branch_norm else conv)
                 continue
             if not (isinstance(cfg, tuple) and len(cfg) == 2):
