@@ -146,7 +146,10 @@ def test_segments_of_concatenated_actions_are_recovered(demo_model, demo_trained
         margin = W // 2 + W // 4 + (smooth // 2) * (W // 2)  # frames owned by windows that see one action only
         for start, end, label in truth:
             assert (owner[start + (margin if start else 0) : end - (margin if end < 270 else 0)] == label).all()
-        main = [s for s in segs if s['end'] - s['start'] >= W]
+        # a segment lying inside a transition zone (windows that see two actions) is a boundary effect; the
+        # others are the actions, in order
+        zones = [(b - margin, b + margin) for b in (90, 180)]
+        main = [s for s in segs if not any(lo <= s['start'] and s['end'] <= hi for lo, hi in zones)]
         assert [s['label'] for s in main] == labels
         for (_, end, _), seg in zip(truth, main[:-1]):
             assert abs(seg['end'] - end) <= W
