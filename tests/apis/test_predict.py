@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 
+from pose_estimators import CentroidPose
 from pyskl.apis import inference_recognizer
 from pyskl.apis.predict import load_json, load_npy, load_pickle, load_skeletons, predict_clips
 from pyskl.core.io import dump_pickle
@@ -223,24 +224,6 @@ def test_predict_on_the_real_video_clip_with_windows(tmp_path):
     assert 'ntu_sample (72 frames): 4 windows of 30 frames' in proc.stdout
     rows = out.read_text().splitlines()[1:]
     assert rows[0].startswith('ntu_sample,0,') and rows[-1].split(',')[2] == '72'
-
-
-class CentroidPose:
-    """A real, deterministic estimator (the PoseEstimator interface) computed from the frame: 17 COCO joints on a
-    vertical line through the brightness centroid, score 0.9."""
-
-    layout = 'coco'
-    max_persons = 1
-
-    def __call__(self, frame):
-        gray = frame.mean(axis=2)
-        ys, xs = np.indices(gray.shape)
-        cx, cy = (gray * xs).sum() / gray.sum(), (gray * ys).sum() / gray.sum()
-        kp = np.stack([np.full(17, cx), cy + 20.0 * (np.arange(17) - 8)], axis=-1)[None].astype(np.float32)
-        return kp, np.full((1, 17), 0.9, np.float32)
-
-    def reset(self):
-        pass
 
 
 @pytest.mark.skipif(not os.path.isfile(VIDEO), reason='../shared/data/ntu_sample.avi not found')

@@ -5,44 +5,20 @@ import importlib.util
 import os
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest
 
 from pyskl.apis.streaming import StreamingRecognizer
 from pyskl.apis.windows import sliding_window_predict, smooth_scores, window_inputs, window_scores
+from pose_estimators import POSE_ESTIMATORS_DIR, CentroidPose
+from repo_paths import REPO, VIDEO
 from pyskl.datasets.pose_extraction import PoseEstimator, VideoFrames, extract_video
 
 pytestmark = pytest.mark.slow
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VIDEO = os.path.join(os.path.dirname(REPO), 'shared', 'data', 'ntu_sample.avi')
 CONFIG = os.path.join(REPO, 'configs', 'stgcn++', 'stgcn++_demo_hrnet', 'j.py')
 HAS_MEDIAPIPE = importlib.util.find_spec('mediapipe') is not None
 needs_video = pytest.mark.skipif(not os.path.isfile(VIDEO), reason='../shared/data/ntu_sample.avi not found')
-
-CENTROID_POSE = '''
-import numpy as np
-from pyskl.datasets.pose_extraction import PoseEstimator
-
-
-class CentroidPose(PoseEstimator):
-    """A real, deterministic single-person estimator computed from the frame: 17 COCO joints on a vertical line
-    through the brightness centroid, score 0.9."""
-
-    layout = 'coco'
-    max_persons = 1
-
-    def __call__(self, frame):
-        gray = frame.mean(axis=2)
-        ys, xs = np.indices(gray.shape)
-        cx, cy = (gray * xs).sum() / gray.sum(), (gray * ys).sum() / gray.sum()
-        kp = np.stack([np.full(17, cx), cy + 20.0 * (np.arange(17) - 8)], axis=-1)[None].astype(np.float32)
-        return kp, np.full((1, 17), 0.9, np.float32)
-'''
-_namespace = {}
-exec(CENTROID_POSE, _namespace)
-CentroidPose = _namespace['CentroidPose']
 
 
 def _estimator(kind) -> PoseEstimator:
@@ -166,19 +142,18 @@ def test_live_command_writes_the_overlaid_video_and_reports_fps_and_latency(tmp_
     import cv2
     import torch
 
-    (tmp_path / 'centroid_pose.py').write_text(textwrap.dedent(CENTROID_POSE))
     torch.save({'state_dict': _model(32).state_dict()}, tmp_path / 'm.pth')  # the config as it is
     env = dict(
         os.environ,
         OMP_NUM_THREADS='1',
-        PYTHONPATH=os.pathsep.join([str(tmp_path), REPO, os.environ.get('PYTHONPATH', '')]),
+        PYTHONPATH=os.pathsep.join([POSE_ESTIMATORS_DIR, REPO, os.environ.get('PYTHONPATH', '')]),
     )
     base = [
         str(tmp_path / 'm.pth'),
         '--config',
         CONFIG,
         '--pose',
-        'centroid_pose:CentroidPose',
+        'pose_estimators:CentroidPose',
         '--window',
         '20',
         '--stride',
@@ -229,7 +204,7 @@ def test_live_command_writes_the_overlaid_video_and_reports_fps_and_latency(tmp_
     # a user's mistakes: one line on stderr
     for source, message in (
         (str(tmp_path / 'absent.mp4'), 'no such video file'),
-        (str(tmp_path / 'centroid_pose.py'), 'cannot open'),
+        (os.path.join(POSE_ESTIMATORS_DIR, 'pose_estimators.py'), 'cannot open'),
     ):
         proc = subprocess.run(
             [sys.executable, '-m', 'pyskl', 'live'] + base + ['--source', source],
