@@ -1,9 +1,5 @@
 """Backbone features: keyed by frame_dir, shaped as documented, pooled as the head pools them."""
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import torch
@@ -11,6 +7,7 @@ import torch
 from pyskl.apis.features import extract_features, feature_pipeline, save_features
 from pyskl.apis.predict import load_pickle
 from pyskl.core.io import safe_load_pickle
+from commands import run_pyskl
 
 pytestmark = pytest.mark.slow
 
@@ -56,49 +53,29 @@ def test_features_are_the_head_input_and_keyed_by_frame_dir(demo_model, demo_tra
 
 def test_extract_features_command(demo_trained, tmp_path):
     out = tmp_path / 'train.npy'
-    proc = subprocess.run(
-        [
-            sys.executable,
-            '-m',
-            'pyskl',
-            'extract-features',
-            demo_trained['ckpt'],
-            '--ann-file',
-            demo_trained['ann_file'],
-            '--split',
-            'xsub_train',
-            '--out',
-            str(out),
-        ],
-        env=dict(os.environ, OMP_NUM_THREADS='1'),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=300,
+    proc = run_pyskl(
+        'extract-features',
+        demo_trained['ckpt'],
+        '--ann-file',
+        demo_trained['ann_file'],
+        '--split',
+        'xsub_train',
+        '--out',
+        str(out),
     )
     assert proc.returncode == 0, proc.stderr
     names = demo_trained['data']['split']['xsub_train']
     assert np.load(out).shape == (len(names), 32)
     assert (tmp_path / 'train.frame_dir.txt').read_text().split() == names
     assert f'{len(names)} samples of' in proc.stdout and not (tmp_path / 'train.unpooled.npy').exists()
-    proc = subprocess.run(
-        [
-            sys.executable,
-            '-m',
-            'pyskl',
-            'extract-features',
-            demo_trained['ckpt'],
-            '--ann-file',
-            demo_trained['ann_file'],
-            '--split',
-            'nope',
-            '--out',
-            str(out),
-        ],
-        env=dict(os.environ, OMP_NUM_THREADS='1'),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=300,
+    proc = run_pyskl(
+        'extract-features',
+        demo_trained['ckpt'],
+        '--ann-file',
+        demo_trained['ann_file'],
+        '--split',
+        'nope',
+        '--out',
+        str(out),
     )
     assert proc.returncode == 1 and "split 'nope' not found" in proc.stderr

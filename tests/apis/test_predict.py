@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 
+from commands import run_pyskl
 from pose_estimators import CentroidPose
 from pyskl.apis import inference_recognizer
 from pyskl.apis.predict import load_json, load_npy, load_pickle, load_skeletons, predict_clips
@@ -197,27 +198,18 @@ def test_predict_on_the_real_video_clip_with_windows(tmp_path):
     model = init_recognizer(config)
     torch.save({'state_dict': model.state_dict()}, tmp_path / 'm.pth')
     out = tmp_path / 'seg.csv'
-    proc = subprocess.run(
-        [
-            sys.executable,
-            '-m',
-            'pyskl',
-            'predict',
-            str(tmp_path / 'm.pth'),
-            VIDEO,
-            '--config',
-            config,
-            '--window',
-            '30',
-            '--stride',
-            '15',
-            '--out',
-            str(out),
-        ],
-        env=dict(os.environ, OMP_NUM_THREADS='1'),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    proc = run_pyskl(
+        'predict',
+        str(tmp_path / 'm.pth'),
+        VIDEO,
+        '--config',
+        config,
+        '--window',
+        '30',
+        '--stride',
+        '15',
+        '--out',
+        str(out),
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr

@@ -1,13 +1,11 @@
 """Sliding windows: the test pipeline per window, batched scores, smoothing, segments at the right places."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
+from commands import run_pyskl
 from pyskl.apis import inference_recognizer
 from pyskl.apis.windows import (
     segments_from_scores,
@@ -157,28 +155,18 @@ def test_segments_of_concatenated_actions_are_recovered(demo_model, demo_trained
     # the command on the same sequence: segments JSON and the plot
     np.save(tmp_path / 'seq.npy', sequence)
     out, png = tmp_path / 'seg.json', tmp_path / 'scores.png'
-    proc = subprocess.run(
-        [
-            sys.executable,
-            '-m',
-            'pyskl',
-            'predict',
-            demo_trained['ckpt'],
-            str(tmp_path / 'seq.npy'),
-            '--window',
-            str(W),
-            '--stride',
-            str(W),
-            '--out',
-            str(out),
-            '--plot',
-            str(png),
-        ],
-        env=dict(os.environ, OMP_NUM_THREADS='1'),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=300,
+    proc = run_pyskl(
+        'predict',
+        demo_trained['ckpt'],
+        str(tmp_path / 'seq.npy'),
+        '--window',
+        str(W),
+        '--stride',
+        str(W),
+        '--out',
+        str(out),
+        '--plot',
+        str(png),
     )
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(out.read_text())
