@@ -147,12 +147,18 @@ def _as_annotation(sample: Union[dict, np.ndarray], model) -> dict:
     return dict(keypoint=kp)
 
 
+def configured_layout(model):
+    """The skeleton layout of ``model``'s config (``model.backbone.graph_cfg.layout``: a name, a layout dict, or
+    None when the backbone has no graph)."""
+    return model.cfg.model.get('backbone', {}).get('graph_cfg', {}).get('layout')
+
+
 def _is_2d(model) -> bool:
     """Whether the model's pipeline expects 2D keypoints with scores: a named layout with ``scores`` (``coco``,
     ``openpose``, ...; not NTU's 3D Kinect), or a user-defined layout dict (its data decides)."""
     from pyskl.core.layout import get_layout
 
-    layout = model.cfg.model.get('backbone', {}).get('graph_cfg', {}).get('layout')
+    layout = configured_layout(model)
     if layout is None:
         return False
     return get_layout(layout).scores if isinstance(layout, str) else True
@@ -170,7 +176,7 @@ def _validate(ann: dict, model) -> None:
         raise ValueError(
             f'keypoint must be a numeric array (M, T, V, C) with M, T >= 1 and C in {{2, 3}}, got {kp.dtype} {kp.shape}'
         )
-    layout = model.cfg.model.get('backbone', {}).get('graph_cfg', {}).get('layout')
+    layout = configured_layout(model)
     if layout is not None and kp.shape[2] != get_layout(layout).num_node:
         raise ValueError(
             f"keypoint has V={kp.shape[2]} joints but the model's layout {layout!r} has {get_layout(layout).num_node}"

@@ -300,7 +300,9 @@ def load_skeletons(
 
 def model_layout(model) -> Optional[str]:
     """The model's skeleton layout name (``model.cfg.model.backbone.graph_cfg.layout``), None when unknown."""
-    layout = model.cfg.model.get('backbone', {}).get('graph_cfg', {}).get('layout')
+    from .inference import configured_layout
+
+    layout = configured_layout(model)
     return layout if isinstance(layout, str) else None
 
 

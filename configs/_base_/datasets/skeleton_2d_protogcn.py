@@ -15,7 +15,9 @@ kp_channels = 3  # (x, y, score)
 train_pipeline = [
     dict(type='UniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
-    dict(type='Flip', flip_ratio=0.5, left_kp=[1, 3, 5, 7, 9, 11, 13, 15], right_kp=[2, 4, 6, 8, 10, 12, 14, 16]),
+    dict(
+        type='Flip', flip_ratio=0.5, layout='coco'
+    ),  # the stored COCO-17 joints' flip pairs (before Kinetics_Transform)
     dict(type='Kinetics_Transform'),
     dict(type='GenSkeFeat', dataset=layout, feats=feats),
     dict(type='FormatGCNInput', num_person=2),
