@@ -15,6 +15,10 @@ and ``pyskl.datasets.synthetic.make_demo_dataset`` (skipped when missing). It re
   input excluded);
 - ``data_per_s``: training-pipeline samples per second on a small synthetic annotation file (1 process).
 
+With ``job['amp']`` the model's forward passes (train and eval) run under CPU bfloat16 autocast, as ``--amp``
+trains on CPU (the loss, backward and SGD step stay as autocast leaves them); ``eval_dtype`` lists the dtypes
+of the eval outputs (``torch.bfloat16`` under autocast).
+
 The input is a fixed random ``(N, M, T, V, C)`` tensor (``torch.Generator`` seeded 0) and random labels.
 """
 
@@ -43,17 +47,21 @@ def _model_job(job: dict) -> dict:
     num_classes = model.cls_head.num_classes
     samples = [dict(gt_label=int(y)) for y in torch.randint(num_classes, (n,), generator=gen)]
     optim = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    amp = bool(job.get('amp'))
 
     def train_step():
-        losses = model(x, samples, mode='loss')  # loss_cls, and ProtoGCN's contrastive term
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp):
+            losses = model(x, samples, mode='loss')  # loss_cls, and ProtoGCN's contrastive term
         loss = sum(v for k, v in losses.items() if 'loss' in k)
         loss.backward()
         optim.step()
         optim.zero_grad()
 
+    dtypes = set()
+
     def infer():
-        with torch.inference_mode():
-            model(x, mode='tensor')
+        with torch.inference_mode(), torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp):
+            dtypes.add(str(model(x, mode='tensor').dtype))
 
     def timed(fn):
         for _ in range(job['warmup']):
@@ -71,7 +79,7 @@ def _model_job(job: dict) -> dict:
     peak = _maxrss_mb() - rss0
     model.eval()
     eval_ms = timed(infer)
-    return dict(eval_ms=eval_ms, train_ms=train_ms, train_peak_mb=peak)
+    return dict(eval_ms=eval_ms, train_ms=train_ms, train_peak_mb=peak, eval_dtype=sorted(dtypes))
 
 
 def _data_job(job: dict) -> dict:

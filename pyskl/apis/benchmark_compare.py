@@ -102,6 +102,7 @@ def compare_revisions(
     tree: str = REPO_ROOT,
     configs: Optional[Dict[str, str]] = None,
     log=None,
+    amp: bool = False,
 ) -> dict:
     """Measure ``tree`` (B, default: this checkout) against git revision ``rev`` of ``repo`` (A).
 
@@ -116,6 +117,8 @@ def compare_revisions(
         data_iters (int): samples timed through the training pipeline per process; 0 skips the data figure.
         configs (dict | None): backbone name -> config path relative to a tree; default :data:`BACKBONE_CONFIGS`.
         log (callable | None): called with a progress line per process.
+        amp (bool): run B's forward passes under CPU bfloat16 autocast (what ``--amp`` trains with on CPU);
+            A stays float32, so the ratios say what ``--amp`` gains over the baseline's float32.
 
     Returns:
         dict: ``commit`` (the baseline's hash), the settings, and ``rows``: one dict per backbone with
@@ -159,6 +162,7 @@ def compare_revisions(
                         warmup=warmup,
                         iters=iters,
                         cfg_options=cfg_options,
+                        amp=amp and side == 'B',
                     )
                     out = run_worker(root, job)
                     if data_iters > 0:
@@ -187,5 +191,6 @@ def compare_revisions(
         threads=threads,
         shape=tuple(shape),
         cfg_options=cfg_options,
+        amp=amp,
         rows=rows,
     )

@@ -33,7 +33,11 @@ def build_parser(parser=None):
     parser.add_argument('--iters', type=int, help='timed iterations (default 10; 3 per process with --compare-rev)')
     parser.add_argument('--warmup', type=int, help='untimed iterations first (default 2; 1 with --compare-rev)')
     parser.add_argument('--device', default='cpu', help='cpu or cuda[:N]')
-    parser.add_argument('--amp', action='store_true', help='mixed precision (fp16 on CUDA, bf16 on CPU)')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='mixed precision (fp16 on CUDA, bf16 on CPU); with --compare-rev: B under bf16 autocast, A float32',
+    )
     parser.add_argument('--compile', action='store_true', help='torch.compile the backbone')
     parser.add_argument('--cudnn-benchmark', action='store_true', help='torch.backends.cudnn.benchmark = True')
     parser.add_argument('--data-iters', type=int, help='samples timed through the pipeline (default iters x batch)')
@@ -105,6 +109,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             shape=args.shape,
             cfg_options=args.cfg_options,
             data_iters=50 if args.data_iters is None else args.data_iters,
+            amp=args.amp,
             log=lambda line: print(line, file=sys.stderr, flush=True),
         )
         print(format_comparison(res))
@@ -147,7 +152,8 @@ def format_comparison(res: dict) -> str:
     """A markdown table of :func:`compare_revisions`' result: A (baseline) / B (this tree) and the speed-up
     A / B for times (B / A for samples/s; for memory A / B, so > 1 means B uses less)."""
     lines = [
-        f'Baseline A: {res["rev"]} ({res["commit"][:12]}); B: this tree. threads {res["threads"]}, input '
+        f'Baseline A: {res["rev"]} ({res["commit"][:12]}); B: this tree'
+        f'{" under --amp (bfloat16 autocast; A float32)" if res.get("amp") else ""}. threads {res["threads"]}, input '
         f'{res["shape"]}, {res["reps"]} processes per side x {res["iters"]} iterations (medians; ± is half '
         f'the spread of the process medians)',
         '',

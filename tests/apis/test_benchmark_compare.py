@@ -61,3 +61,30 @@ def test_default_baseline_is_a_known_commit():
 
     res = subprocess.run(['git', '-C', REPO_ROOT, 'cat-file', '-t', BASELINE_REV], capture_output=True, text=True)
     assert res.stdout.strip() == 'commit', res.stderr
+
+
+@pytest.mark.parametrize('amp', [False, True])
+def test_worker_runs_the_forward_passes_under_bf16_autocast_with_amp(amp):
+    from pyskl.apis.benchmark_compare import run_worker
+
+    job = dict(
+        kind='model',
+        config='configs/stgcn++/stgcn++_ntu60_xsub_3dkp/j.py',
+        threads=1,
+        shape=[2, 2, 16, 25, 3],
+        warmup=0,
+        iters=1,
+        cfg_options={'model.backbone.base_channels': 8, 'model.cls_head.in_channels': 32},
+        amp=amp,
+    )
+    out = run_worker(REPO_ROOT, job, timeout=300)
+    assert out['eval_dtype'] == (['torch.bfloat16'] if amp else ['torch.float32'])
+    assert len(out['train_ms']) == 1 and out['train_ms'][0] > 0
+
+
+def test_comparison_header_says_when_b_ran_under_amp():
+    from pyskl.cli.benchmark import format_comparison
+
+    res = dict(rev='HEAD', commit='0' * 40, threads=2, shape=(8, 2, 100, 25, 3), reps=1, iters=1, rows=[])
+    assert 'under --amp' not in format_comparison(res)
+    assert 'B: this tree under --amp (bfloat16 autocast; A float32)' in format_comparison(dict(res, amp=True))

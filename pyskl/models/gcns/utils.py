@@ -55,7 +55,8 @@ def aggregate_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
 
     The K subsets are contracted together with the joints, over the combined ``(K * V, V)`` adjacency. The
     output has the memory layout of the input: a channels-last ``x`` (laid out as ``(N, T, V, K * C)``) is read
-    as ``(N * T, V * K, C)`` without a copy and the product is the channels-last output; any other ``x`` is
+    as ``(N * T, V * K, C)`` without a copy and the batched product (``bmm`` against the broadcast adjacency) is
+    the channels-last output; any other ``x`` is
     copied once to ``(N * C * T, K * V)`` (as ``einsum`` does) and the output is contiguous.
     """
     n, kc, t, v = x.shape
@@ -65,7 +66,9 @@ def aggregate_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
     c = kc // k
     if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
         a = A.permute(2, 1, 0).reshape(v, v * k)  # a[w, v * K + k] = A[k, v, w]
-        y = torch.matmul(a, x.permute(0, 2, 3, 1).reshape(n * t, v * k, c))  # (N * T, W, C)
+        # a batched product with the adjacency broadcast (stride 0): matmul would fold the batch into one mm by
+        # copying x to (N * T * C, V * K) and the product back; bmm reads x in place (forward and backward)
+        y = torch.bmm(a.expand(n * t, v, v * k), x.permute(0, 2, 3, 1).reshape(n * t, v * k, c))  # (N * T, W, C)
         return y.view(n, t, v, c).permute(0, 3, 1, 2)
     x = x.reshape(n, k, c * t, v).transpose(1, 2).reshape(n * c * t, k * v)
     return torch.mm(x, A.reshape(k * v, v)).view(n, c, t, v)
