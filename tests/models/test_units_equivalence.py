@@ -1,7 +1,7 @@
 """The speed-rewritten units equal their straightforward formulation: outputs, input and parameter gradients,
 BatchNorm running statistics; train and eval mode.
 
-Units are fed contiguous ``(N, C, T, V)`` features (only the pure matmul of ``aggregate_subsets`` is also
+Units are fed contiguous ``(N, C, T, V)`` features (``unit_gcn``, ``aggregate_subsets`` and ``expand_subsets`` also
 checked on channels-last input); the channels-last layout of whole backbones, and torch 2.13's strided 1x1 conv
 crash on it, are covered by test_channels_last.py.
 
@@ -22,8 +22,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from pyskl.models.gcns import dgmstcn, mstcn, unit_gcn
-from pyskl.models.gcns.utils import aggregate_subsets, batch_norm_concat
+from pyskl.models.gcns import dgmstcn, mstcn, unit_aagcn, unit_gcn
+from pyskl.models.gcns.utils import aggregate_subsets, batch_norm_concat, expand_subsets
 from pyskl.models.utils.graph import Graph
 
 TOL = {torch.float64: 1e-9, torch.float32: 1e-4}
@@ -101,6 +101,23 @@ def test_aggregate_subsets_is_the_einsum(channels_last, dtype):
     close(A.grad, A_ref.grad)
 
 
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+@pytest.mark.parametrize('channels_last', [True, False])
+def test_expand_subsets_is_the_einsum(channels_last, dtype):
+    x = inputs((2, 5, 4, 7), channels_last, dtype).requires_grad_()
+    A = torch.randn(3, 7, 7, dtype=dtype, generator=torch.Generator().manual_seed(3)).requires_grad_()
+    y = expand_subsets(x, A)
+    x_ref, A_ref = x.detach().clone().requires_grad_(), A.detach().clone().requires_grad_()
+    y_ref = torch.einsum('nctv,kvw->nkctw', x_ref, A_ref).reshape(2, 15, 4, 7)
+    close(y, y_ref)
+    assert y.is_contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+    g = torch.randn(y.shape, dtype=dtype, generator=torch.Generator().manual_seed(4))
+    (y * g).sum().backward()
+    (y_ref * g).sum().backward()
+    close(x.grad, x_ref.grad)
+    close(A.grad, A_ref.grad)
+
+
 def test_aggregate_subsets_rejects_channels_not_a_multiple_of_the_subsets():
     with pytest.raises(ValueError, match='not a multiple of the 3 subsets'):
         aggregate_subsets(torch.randn(1, 7, 2, 5), torch.randn(3, 5, 5))
@@ -134,13 +151,16 @@ class RefUnitGCN(nn.Module):
 
 @pytest.mark.parametrize('adaptive', [None, 'init', 'offset', 'importance'])
 @pytest.mark.parametrize('conv_pos', ['pre', 'post'])
+@pytest.mark.parametrize('c_in', [6, 8, 10])
+@pytest.mark.parametrize('channels_last', [False, True])
 @pytest.mark.parametrize('train', [True, False])
 @pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
-def test_unit_gcn_matches_einsum(adaptive, conv_pos, train, dtype):
+def test_unit_gcn_matches_einsum(adaptive, conv_pos, c_in, channels_last, train, dtype):
+    """Fewer, equal and more input than output channels (the 'pre' unit aggregates the narrower side)."""
     A = torch.tensor(Graph(layout='nturgb+d', mode='spatial').A, dtype=torch.float32)
     with torch.random.fork_rng():  # a fixed initialisation (the comparison holds for any)
         torch.manual_seed(0)
-        unit = unit_gcn(6, 8, A, adaptive=adaptive, conv_pos=conv_pos, with_res=True)
+        unit = unit_gcn(c_in, 8, A, adaptive=adaptive, conv_pos=conv_pos, with_res=True)
     with torch.no_grad():
         if adaptive == 'offset':
             unit.PA.normal_()
@@ -150,7 +170,59 @@ def test_unit_gcn_matches_einsum(adaptive, conv_pos, train, dtype):
     unit = unit.to(dtype).train(train)
     ref = RefUnitGCN(copy.deepcopy(unit)).train(train)
     for seed in (0, 5):  # a second step: running statistics keep agreeing
-        assert_same(unit, ref, inputs((3, 6, 10, 25), False, dtype, seed))
+        assert_same(unit, ref, inputs((3, c_in, 10, 25), channels_last, dtype, seed))
+
+
+def ref_unit_aagcn_forward(u, x):
+    """unit_aagcn's forward as the original writes it: per subset, the data-dependent graph from conv_a / conv_b,
+    aggregation, conv_d; summed; the three attentions as ``y * att + y``."""
+    N, C, T, V = x.shape
+    y = 0
+    for k in range(u.num_subsets):
+        A = u.A[k]
+        if u.adaptive:
+            theta = u.conv_a[k](x).permute(0, 3, 1, 2).reshape(N, V, u.inter_channels * T)
+            phi = u.conv_b[k](x).reshape(N, u.inter_channels * T, V)
+            A = A + torch.tanh(torch.matmul(theta, phi) / theta.size(-1)) * u.alpha
+        y = y + u.conv_d[k](torch.matmul(x.reshape(N, C * T, V), A).reshape(N, C, T, V))
+    y = u.act(u.bn(y) + (u.down(x) if hasattr(u, 'down') else x))
+    if u.attention:
+        y = y * torch.sigmoid(u.conv_sa(y.mean(-2))).unsqueeze(-2) + y
+        y = y * torch.sigmoid(u.conv_ta(y.mean(-1))).unsqueeze(-1) + y
+        y = y * torch.sigmoid(u.fc2c(u.act(u.fc1c(y.mean((-2, -1))))))[..., None, None] + y
+    return y
+
+
+class RefUnit(nn.Module):
+    """A unit (held as ``unit``) run by the straightforward ``forward(unit, x)``."""
+
+    def __init__(self, unit, forward):
+        super().__init__()
+        self.unit = unit
+        self.ref_forward = forward
+
+    def forward(self, x):
+        return self.ref_forward(self.unit, x)
+
+
+@pytest.mark.parametrize('adaptive', [True, False])
+@pytest.mark.parametrize('attention', [True, False])
+@pytest.mark.parametrize('c_in', [6, 8])
+@pytest.mark.parametrize('train', [True, False])
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+def test_unit_aagcn_matches_per_subset_loop(adaptive, attention, c_in, train, dtype):
+    A = torch.tensor(Graph(layout='nturgb+d', mode='spatial').A, dtype=torch.float32)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        unit = unit_aagcn(c_in, 8, A, adaptive=adaptive, attention=attention)
+        with torch.no_grad():  # the initialisation zeroes alpha and the attention outputs: make every term count
+            for p in unit.parameters():
+                p.add_(torch.randn_like(p) * 0.3)
+    randomize_bn(unit)
+    unit = unit.to(dtype).train(train)
+    ref = RefUnit(copy.deepcopy(unit), ref_unit_aagcn_forward).train(train)
+    for seed in (0, 5):
+        assert_same(unit, ref, inputs((3, c_in, 10, 25), False, dtype, seed))
 
 
 class RefMSTCN(nn.Module):

@@ -2,6 +2,7 @@ import math
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from .utils import kaiming_bn_init_
 
@@ -92,21 +93,34 @@ class unit_aagcn(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         N, C, T, V = x.shape
-        y = 0
-        for k in range(self.num_subsets):
-            A = self.A[k]
-            if self.adaptive:
-                theta = self.conv_a[k](x).permute(0, 3, 1, 2).reshape(N, V, self.inter_channels * T)
-                phi = self.conv_b[k](x).reshape(N, self.inter_channels * T, V)
-                A = A + torch.tanh(torch.matmul(theta, phi) / theta.size(-1)) * self.alpha  # (N, V, V)
-            agg = torch.matmul(x.reshape(N, C * T, V), A).reshape(N, C, T, V)
-            y = y + self.conv_d[k](agg)
+        K = self.num_subsets
+        A = self.A  # (K, V, V)
+        if self.adaptive:
+            # conv_a and conv_b of all subsets as one conv: (N, 2 * K * C_e, T, V)
+            convs = list(self.conv_a) + list(self.conv_b)
+            ab = F.conv2d(x, torch.cat([c.weight for c in convs]), torch.cat([c.bias for c in convs]))
+            theta, phi = ab.split(K * self.inter_channels, dim=1)
+            theta = theta.reshape(N, K, self.inter_channels * T, V).transpose(2, 3)  # (N, K, V, C_e * T)
+            phi = phi.reshape(N, K, self.inter_channels * T, V)
+            A = A + torch.tanh(torch.matmul(theta, phi) / theta.size(-1)) * self.alpha  # (N, K, V, V)
+        # sum_k conv_d[k](x A_k) as one batched product over (sample, subset) and one conv: with fewer input than
+        # output channels the K aggregates are stacked (N, K * C_in, T, V) and projected by the conv_d weights
+        # side by side; otherwise sum_k (W_k x) A_k + sum_k b_k: one conv to K * C_out channels, aggregated
+        C_out = self.out_channels
+        if C < C_out:
+            agg = torch.matmul(x.reshape(N, 1, C * T, V), A).view(N, K * C, T, V)
+            bias = sum(c.bias for c in self.conv_d)
+            y = F.conv2d(agg, torch.cat([c.weight for c in self.conv_d], dim=1), bias)
+        else:
+            z = F.conv2d(x, torch.cat([c.weight for c in self.conv_d]))  # (N, K * C_out, T, V)
+            y = torch.matmul(z.view(N, K, C_out * T, V), A).sum(1).view(N, C_out, T, V)
+            y = y + sum(c.bias for c in self.conv_d)[:, None, None]
         y = self.act(self.bn(y) + (self.down(x) if hasattr(self, 'down') else x))
-        if self.attention:
+        if self.attention:  # y * att + y, as y * (att + 1): one pass over y per attention
             att = torch.sigmoid(self.conv_sa(y.mean(-2)))  # (N, 1, V)
-            y = y * att.unsqueeze(-2) + y
+            y = y * (att.unsqueeze(-2) + 1)
             att = torch.sigmoid(self.conv_ta(y.mean(-1)))  # (N, 1, T)
-            y = y * att.unsqueeze(-1) + y
+            y = y * (att.unsqueeze(-1) + 1)
             att = torch.sigmoid(self.fc2c(self.act(self.fc1c(y.mean((-2, -1))))))  # (N, C)
-            y = y * att[..., None, None] + y
+            y = y * (att[..., None, None] + 1)
         return y

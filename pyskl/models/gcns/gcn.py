@@ -3,7 +3,9 @@ from typing import Optional
 import torch
 import torch.nn as nn
 
-from .utils import CfgType, aggregate_subsets, build_act, build_norm
+import torch.nn.functional as F
+
+from .utils import CfgType, aggregate_subsets, build_act, build_norm, expand_subsets
 
 
 class unit_gcn(nn.Module):
@@ -77,13 +79,20 @@ class unit_gcn(nn.Module):
         return self.A
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, _, t, v = x.shape
         A = self.adjacency()
-        if self.conv_pos == 'pre':
+        if self.conv_pos == 'pre' and self.in_channels < self.out_channels:
+            # the same linear map with fewer operations: aggregate the C_in input channels over the K subsets,
+            # then one conv K * C_in -> C_out with the 'pre' weights rearranged; the 'pre' bias, aggregated,
+            # is sum_k b_k[c] * sum_v A[k, v, w]
+            k, c_out, c_in = self.num_subsets, self.out_channels, self.in_channels
+            weight = self.conv.weight.view(k, c_out, c_in).transpose(0, 1).reshape(c_out, k * c_in, 1, 1)
+            y = F.conv2d(expand_subsets(x, A), weight)
+            if self.conv.bias is not None:
+                y = y + (self.conv.bias.view(k, c_out).t() @ A.sum(1))[:, None, :]  # (C_out, 1, W)
+        elif self.conv_pos == 'pre':
             y = aggregate_subsets(self.conv(x), A)
         else:
-            y = torch.einsum('nctv,kvw->nkctw', x, A).reshape(n, -1, t, v)
-            y = self.conv(y)
+            y = self.conv(expand_subsets(x, A))
         y = self.bn(y)
         if self.with_res:
             y = y + (self.down(x) if hasattr(self, 'down') else x)

@@ -74,6 +74,24 @@ def aggregate_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
     return torch.mm(x, A.reshape(k * v, v)).view(n, c, t, v)
 
 
+def expand_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+    """Graph aggregation of features ``(N, C, T, V)`` over each of K adjacency subsets ``(K, V, V)``, the K
+    results stacked along channels (subset-major): ``(N, K * C, T, V)``, the same as
+    ``torch.einsum('nctv,kvw->nkctw', x, A).reshape(N, K * C, T, V)``.
+
+    A channels-last ``x`` (laid out as ``(N * T, V, C)``) gives a channels-last output without a copy: for each
+    frame, ``(W * K, V) @ (V, C)`` (``bmm`` against the broadcast adjacency) is the ``(W, K * C)`` block of the
+    output. Any other ``x`` goes through ``einsum`` and the output is contiguous.
+    """
+    n, c, t, v = x.shape
+    k = A.size(0)
+    if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+        a = A.permute(2, 0, 1).reshape(v * k, v)  # a[w * K + k, v] = A[k, v, w]
+        y = torch.bmm(a.expand(n * t, v * k, v), x.permute(0, 2, 3, 1).reshape(n * t, v, c))  # (N * T, W * K, C)
+        return y.view(n, t, v, k * c).permute(0, 3, 1, 2)
+    return torch.einsum('nctv,kvw->nkctw', x, A).reshape(n, k * c, t, v)
+
+
 def batch_norm_concat(x: torch.Tensor, norms: Sequence[nn.BatchNorm2d]) -> torch.Tensor:
     """``torch.cat([bn(x_i) for x_i, bn in zip(x.split(widths, 1), norms)], 1)`` in one kernel.
 
