@@ -321,6 +321,8 @@ def straightforward(model):
     for m in model.modules():
         if isinstance(m, unit_gcn):
             m.forward = types.MethodType(ref_unit_gcn_forward, m)
+        elif isinstance(m, unit_aagcn):
+            m.forward = types.MethodType(ref_unit_aagcn_forward, m)
         elif isinstance(m, mstcn):
             m.branch_outputs = types.MethodType(plain_branch_outputs, m)
     return model
@@ -332,8 +334,9 @@ def straightforward(model):
         dict(type='STGCN', gcn_adaptive='init', gcn_with_res=True, tcn_type='mstcn'),
         dict(type='STGCN', gcn_adaptive='importance'),
         dict(type='DGSTGCN'),
+        dict(type='AAGCN'),
     ],
-    ids=['stgcn++', 'stgcn', 'dgstgcn'],
+    ids=['stgcn++', 'stgcn', 'dgstgcn', 'aagcn'],
 )
 def test_fixed_seed_training_follows_the_same_loss_curve(backbone):
     """Three SGD steps (momentum, weight decay) of a small model: the loss curve and the final weights of the
