@@ -22,7 +22,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from pyskl.models.gcns import dgmstcn, mstcn, unit_aagcn, unit_gcn
+from pyskl.models.gcns import dgmstcn, mstcn, unit_aagcn, unit_ctrgcn, unit_gcn
 from pyskl.models.gcns.utils import aggregate_subsets, batch_norm_concat, expand_subsets
 from pyskl.models.utils.graph import Graph
 
@@ -225,6 +225,31 @@ def test_unit_aagcn_matches_per_subset_loop(adaptive, attention, c_in, train, dt
         assert_same(unit, ref, inputs((3, c_in, 10, 25), False, dtype, seed))
 
 
+def ref_unit_ctrgcn_forward(u, x):
+    """unit_ctrgcn's forward as PYSKL writes it: one CTRGC per subset (its convs on the full input, then the mean
+    over T), summed."""
+    y = sum(ctrgc(x, u.A[k], u.alpha) for k, ctrgc in enumerate(u.convs))  # CTRGC.forward
+    return u.relu(u.bn(y) + (u.down(x) if hasattr(u, 'down') else x))
+
+
+@pytest.mark.parametrize('c_in', [6, 8, 24])
+@pytest.mark.parametrize('train', [True, False])
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+def test_unit_ctrgcn_matches_per_subset_ctrgc(c_in, train, dtype):
+    A = torch.tensor(Graph(layout='nturgb+d', mode='spatial').A, dtype=torch.float32)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        unit = unit_ctrgcn(c_in, 24, A)
+        with torch.no_grad():  # alpha starts at 0: make the refinement count
+            for p in unit.parameters():
+                p.add_(torch.randn_like(p) * 0.3)
+    randomize_bn(unit)
+    unit = unit.to(dtype).train(train)
+    ref = RefUnit(copy.deepcopy(unit), ref_unit_ctrgcn_forward).train(train)
+    for seed in (0, 5):
+        assert_same(unit, ref, inputs((3, c_in, 10, 25), False, dtype, seed))
+
+
 class RefMSTCN(nn.Module):
     """mstcn's / dgmstcn's forward with every branch run on its own (the straightforward formulation)."""
 
@@ -323,6 +348,8 @@ def straightforward(model):
             m.forward = types.MethodType(ref_unit_gcn_forward, m)
         elif isinstance(m, unit_aagcn):
             m.forward = types.MethodType(ref_unit_aagcn_forward, m)
+        elif isinstance(m, unit_ctrgcn):
+            m.forward = types.MethodType(ref_unit_ctrgcn_forward, m)
         elif isinstance(m, mstcn):
             m.branch_outputs = types.MethodType(plain_branch_outputs, m)
     return model
@@ -335,8 +362,9 @@ def straightforward(model):
         dict(type='STGCN', gcn_adaptive='importance'),
         dict(type='DGSTGCN'),
         dict(type='AAGCN'),
+        dict(type='CTRGCN'),
     ],
-    ids=['stgcn++', 'stgcn', 'dgstgcn', 'aagcn'],
+    ids=['stgcn++', 'stgcn', 'dgstgcn', 'aagcn', 'ctrgcn'],
 )
 def test_fixed_seed_training_follows_the_same_loss_curve(backbone):
     """Three SGD steps (momentum, weight decay) of a small model: the loss curve and the final weights of the

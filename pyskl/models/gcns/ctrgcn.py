@@ -2,6 +2,7 @@
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from .utils import kaiming_bn_init_
 
@@ -74,7 +75,28 @@ class unit_ctrgcn(nn.Module):
         nn.init.constant_(self.bn.weight, 1e-6)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N, C_in, T, V) -> (N, C_out, T, V)``."""
-        y = sum(conv(x, self.A[k], self.alpha) for k, conv in enumerate(self.convs))
+        """``(N, C_in, T, V) -> (N, C_out, T, V)``.
+
+        The sum over subsets of :meth:`CTRGC.forward`, computed for all K subsets at once: ``conv3`` of every
+        subset as one conv, ``conv1`` / ``conv2`` as one conv of the time-averaged input (a 1x1 conv commutes
+        with the mean over T), ``conv4`` as one grouped conv, the K channel-wise aggregations as one batched
+        product."""
+        N, _, T, V = x.shape
+        K, C_out, R = self.num_subsets, self.out_channels, self.convs[0].rel_channels
+        convs = self.convs
+        rel_convs = [c.conv1 for c in convs] + [c.conv2 for c in convs]
+        x12 = F.conv2d(
+            x.mean(-2, keepdim=True),
+            torch.cat([c.weight for c in rel_convs]),
+            torch.cat([c.bias for c in rel_convs]),
+        )  # (N, 2 * K * R, 1, V)
+        x1, x2 = x12.squeeze(-2).split(K * R, dim=1)  # (N, K * R, V) each
+        rel = torch.tanh(x1.unsqueeze(-1) - x2.unsqueeze(-2))  # (N, K * R, V, V)
+        topo = F.conv2d(
+            rel, torch.cat([c.conv4.weight for c in convs]), torch.cat([c.conv4.bias for c in convs]), groups=K
+        )  # (N, K * C_out, V, V)
+        topo = topo.view(N, K, C_out, V, V) * self.alpha + self.A[None, :, None]
+        x3 = F.conv2d(x, torch.cat([c.conv3.weight for c in convs]), torch.cat([c.conv3.bias for c in convs]))
+        y = torch.matmul(x3.view(N, K, C_out, T, V), topo).sum(1)  # (N, C_out, T, V)
         res = self.down(x) if hasattr(self, 'down') else x
         return self.relu(self.bn(y) + res)
