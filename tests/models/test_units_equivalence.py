@@ -22,7 +22,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from pyskl.models.gcns import dgmstcn, mstcn, unit_aagcn, unit_ctrgcn, unit_gcn
+from pyskl.models.gcns import dgmstcn, msg3d_unit, msgcn, mstcn, multiscale_adjacency, unit_aagcn, unit_ctrgcn, unit_gcn
 from pyskl.models.gcns.utils import aggregate_subsets, batch_norm_concat, expand_subsets
 from pyskl.models.utils.graph import Graph
 
@@ -250,6 +250,57 @@ def test_unit_ctrgcn_matches_per_subset_ctrgc(c_in, train, dtype):
         assert_same(unit, ref, inputs((3, c_in, 10, 25), False, dtype, seed))
 
 
+def ref_msgcn_forward(u, x):
+    """msgcn's forward as the original writes it: einsum over the scales, stacked, mlp."""
+    n, c, t, v = x.shape
+    support = torch.einsum('nctv,kvw->nkctw', x, u.A + u.PA)
+    return u.mlp(support.reshape(n, u.num_scales * c, t, v))
+
+
+def ref_msg3d_unit_forward(u, x):
+    """msg3d_unit's forward as the original writes it: unfold the windows, msgcn, out_conv (a Conv3d)."""
+    n, _, _, v = x.shape
+    y = ref_msgcn_forward(u.gcn3d[1], u.gcn3d[0](x)).view(n, u.embed_channels, -1, u.window_size, v)
+    return u.out_bn(u.out_conv(y).squeeze(3))
+
+
+@pytest.mark.parametrize('c_in, c_out', [(6, 8), (8, 8), (8, 6)])
+@pytest.mark.parametrize('train', [True, False])
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+def test_msgcn_matches_einsum(c_in, c_out, train, dtype):
+    A = torch.tensor(multiscale_adjacency(Graph(layout='nturgb+d', mode='binary_adj').A[0], 13))
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        unit = msgcn(c_in, c_out, A.float())
+        with torch.no_grad():
+            unit.PA.normal_(0, 0.1)
+    randomize_bn(unit)
+    unit = unit.to(dtype).train(train)
+    ref = RefUnit(copy.deepcopy(unit), ref_msgcn_forward).train(train)
+    for seed in (0, 5):
+        assert_same(unit, ref, inputs((2, c_in, 11, 25), False, dtype, seed))
+
+
+@pytest.mark.parametrize(
+    'c_in, c_out, embed, window, stride, dilation',
+    [(6, 8, None, 3, 1, 1), (3, 8, 8, 5, 1, 1), (8, 8, None, 5, 2, 1), (6, 4, 5, 3, 1, 2), (6, 8, None, 3, 2, 2)],
+)  # the 3-channel input unfolds its windows, the others run msgcn.forward_windows
+@pytest.mark.parametrize('train', [True, False])
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+def test_msg3d_unit_matches_unfolded_windows(c_in, c_out, embed, window, stride, dilation, train, dtype):
+    A = Graph(layout='nturgb+d', mode='binary_adj').A[0]
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        unit = msg3d_unit(c_in, c_out, A, 3, window, stride, dilation, embed_channels=embed)
+        with torch.no_grad():
+            unit.gcn3d[1].PA.normal_(0, 0.1)
+    randomize_bn(unit)
+    unit = unit.to(dtype).train(train)
+    ref = RefUnit(copy.deepcopy(unit), ref_msg3d_unit_forward).train(train)
+    for seed in (0, 5):
+        assert_same(unit, ref, inputs((2, c_in, 11, 25), False, dtype, seed))
+
+
 class RefMSTCN(nn.Module):
     """mstcn's / dgmstcn's forward with every branch run on its own (the straightforward formulation)."""
 
@@ -350,6 +401,10 @@ def straightforward(model):
             m.forward = types.MethodType(ref_unit_aagcn_forward, m)
         elif isinstance(m, unit_ctrgcn):
             m.forward = types.MethodType(ref_unit_ctrgcn_forward, m)
+        elif isinstance(m, msg3d_unit):
+            m.forward = types.MethodType(ref_msg3d_unit_forward, m)
+        elif isinstance(m, msgcn):
+            m.forward = types.MethodType(ref_msgcn_forward, m)
         elif isinstance(m, mstcn):
             m.branch_outputs = types.MethodType(plain_branch_outputs, m)
     return model
@@ -363,8 +418,9 @@ def straightforward(model):
         dict(type='DGSTGCN'),
         dict(type='AAGCN'),
         dict(type='CTRGCN'),
+        dict(type='MSG3D', graph_cfg=dict(layout='nturgb+d', mode='binary_adj')),
     ],
-    ids=['stgcn++', 'stgcn', 'dgstgcn', 'aagcn', 'ctrgcn'],
+    ids=['stgcn++', 'stgcn', 'dgstgcn', 'aagcn', 'ctrgcn', 'msg3d'],
 )
 def test_fixed_seed_training_follows_the_same_loss_curve(backbone):
     """Three SGD steps (momentum, weight decay) of a small model: the loss curve and the final weights of the
@@ -382,7 +438,7 @@ def test_fixed_seed_training_follows_the_same_loss_curve(backbone):
         model = MODELS.build(
             dict(
                 type='RecognizerGCN',
-                backbone=dict(backbone, base_channels=8, graph_cfg=graph),
+                backbone=dict(dict(base_channels=8, graph_cfg=graph), **backbone),
                 cls_head=dict(type='GCNHead', num_classes=5, in_channels=32),
             )
         ).double()

@@ -10,6 +10,7 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from ..utils.graph import k_adjacency, normalize_digraph
 from .utils import CfgType, build_act
@@ -73,6 +74,34 @@ class msgcn(nn.Module):
         n, c, t, v = x.shape
         support = torch.einsum('nctv,kvw->nkctw', x, self.A + self.PA)
         return self.mlp(support.reshape(n, self.num_scales * c, t, v))
+
+    def forward_windows(
+        self, x: torch.Tensor, window_size: int, window_stride: int = 1, window_dilation: int = 1
+    ) -> torch.Tensor:
+        """This unit on the sliding temporal windows of ``x`` ``(N, C_in, T, V)``, ``A`` being the window graph's
+        ``(K, w * V, w * V)``: ``(N, C_out, w * V, T')`` (note the order), the same as
+        ``self(unfold_windows(x, w, stride, dilation)).transpose(2, 3)`` with the operations reordered:
+
+        - the 1x1 ``mlp`` conv (linear, per position) commutes with the windowing and the aggregation, so it
+          runs once per frame, ``(N, C_in, V, T) -> (N, C_out * K, V, T)`` (its weight viewed
+          ``(C_out * K, C_in)``): ``w`` times fewer multiply-adds than on the unfolded windows (its bias is
+          added after the aggregation);
+        - the aggregation over the window's frames ``j``, joints ``v`` and scales ``k`` of the padded frames
+          ``t' * stride + j * dilation`` is a 1D convolution along time with ``K * V`` input channels,
+          ``w * V`` output channels and ``(A + PA)[k, j * V + v, u]`` as its kernel; nothing ``w``-fold is
+          laid out.
+
+        It pays when ``C_out`` is not much wider than ``C_in`` (:meth:`msg3d_unit.forward` chooses).
+        """
+        n, c, t, v = x.shape
+        conv, bn, act = self.mlp.layers
+        K, E, w = self.num_scales, conv.out_channels, window_size
+        z = F.conv2d(x.transpose(2, 3), conv.weight.view(E * K, c, 1, 1))  # (N, E * K, V, T): [e * K + k]
+        A = self.A + self.PA  # (K, w * V, w * V)
+        kernel = A.view(K, w, v, w * v).permute(3, 0, 2, 1).reshape(w * v, K * v, w)  # [u, k * V + v, j]
+        span = (w - 1) * window_dilation + 1
+        y = F.conv1d(z.view(n * E, K * v, t), kernel, None, window_stride, (span - 1) // 2, window_dilation)
+        return act(bn(y.view(n, E, w * v, -1) + conv.bias[:, None, None]))
 
 
 def unfold_windows(x: torch.Tensor, window_size: int, window_stride: int = 1, window_dilation: int = 1) -> torch.Tensor:
@@ -146,10 +175,26 @@ class msg3d_unit(nn.Module):
         self.out_bn = nn.BatchNorm2d(out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, _, _, v = x.shape
-        x = self.gcn3d(x)  # N, C, T', w * V
-        x = x.view(n, self.embed_channels, -1, self.window_size, v)
-        return self.out_bn(self.out_conv(x).squeeze(3))
+        """``(N, C_in, T, V) -> (N, C_out, T', V)``: ``out_bn(out_conv(gcn3d(x)))`` (windows unfolded, aggregated
+        over the window graph's scales, embedded by ``mlp``, collapsed by ``out_conv``), or the same through
+        :meth:`msgcn.forward_windows` (no unfolding; ``out_conv`` then a 1x1 conv over ``C_e * w`` channels)
+        when that needs fewer multiply-adds: per output frame, scale and sample, unfolding costs
+        ``C_in * (wV)^2 + wV * C_in * C_e`` and the reordered form ``V * C_in * C_e * T / T' + (wV)^2 * C_e``,
+        so it is taken for the wide blocks, not for the 3-channel input (and not in an ONNX export)."""
+        n, c, t, v = x.shape
+        unfold, gcn = self.gcn3d
+        w, E = self.window_size, self.embed_channels
+        span = (w - 1) * unfold.window_dilation + 1
+        t_out = (t + 2 * ((span - 1) // 2) - span) // unfold.window_stride + 1  # as unfold_windows
+        wv = w * v
+        # ONNX export (TorchScript) cannot take a conv kernel computed in the graph: it traces the unfolding form
+        reorder = v * c * E * t / t_out + wv * wv * E < c * wv * wv + wv * c * E
+        if not reorder or torch.onnx.is_in_onnx_export():
+            y = gcn(unfold(x)).view(n, E, -1, w, v)  # (N, C_e, T', w, V)
+            return self.out_bn(self.out_conv(y).squeeze(3))
+        y = gcn.forward_windows(x, w, unfold.window_stride, unfold.window_dilation)  # (N, C_e, w * V, T')
+        out = F.conv2d(y.view(n, E * w, v, -1), self.out_conv.weight.view(-1, E * w, 1, 1), self.out_conv.bias)
+        return self.out_bn(out).transpose(2, 3).contiguous()  # (N, C_out, T', V)
 
 
 class msg3d_block(nn.Module):
