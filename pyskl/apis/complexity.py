@@ -16,6 +16,8 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 
+from pyskl.models.gcns.utils import reference_formulation
+
 NORM_OPS = ('aten::batch_norm', 'aten::group_norm', 'aten::layer_norm', 'aten::instance_norm')
 
 
@@ -70,8 +72,6 @@ def get_model_complexity(model: nn.Module, shape: Sequence[int], include_norm: b
         dict: ``params`` (int, trainable elements), ``flops`` (float, multiply-adds),
         ``by_operator`` (dict op name -> flops), ``shape`` (tuple).
     """
-    from mmengine.analysis import FlopAnalyzer
-
     shape = tuple(int(s) for s in shape)
     if len(shape) != 5 or min(shape) < 1:
         raise ValueError(f'shape must be 5 positive ints (N, M, T, V, C), got {shape}')
@@ -84,19 +84,29 @@ def get_model_complexity(model: nn.Module, shape: Sequence[int], include_norm: b
     x = torch.zeros(shape, device=param.device if param is not None else 'cpu')
     net.eval()
     try:
-        analyzer = FlopAnalyzer(net, (x,))
-        if not include_norm:
-            # a None handle only marks an op as ignored when it has no handle: replace the handle instead
-            analyzer.set_op_handle(**{op: _no_flops for op in NORM_OPS})
-        analyzer.set_op_handle('aten::matmul', _matmul_flops)
-        analyzer.unsupported_ops_warnings(False)
-        analyzer.uncalled_modules_warnings(False)
-        analyzer.tracer_warnings('none')
-        flops = float(analyzer.total())
-        by_operator = {k: float(v) for k, v in analyzer.by_operator().items() if v}
+        # the published counts: the units' original formulation (same values, the original's operations)
+        with reference_formulation(net):
+            flops, by_operator = _count(net, x, include_norm)
     finally:
         net.train(was_training)
     return dict(params=count_params(net), flops=flops, by_operator=by_operator, shape=shape)
+
+
+def _count(net: nn.Module, x: torch.Tensor, include_norm: bool):
+    """mmengine's FlopAnalyzer total and per-operator counts of ``net(x)`` (norms only with ``include_norm``)."""
+    from mmengine.analysis import FlopAnalyzer
+
+    analyzer = FlopAnalyzer(net, (x,))
+    if not include_norm:
+        # a None handle only marks an op as ignored when it has no handle: replace the handle instead
+        analyzer.set_op_handle(**{op: _no_flops for op in NORM_OPS})
+    analyzer.set_op_handle('aten::matmul', _matmul_flops)
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    analyzer.tracer_warnings('none')
+    flops = float(analyzer.total())
+    by_operator = {k: float(v) for k, v in analyzer.by_operator().items() if v}
+    return flops, by_operator
 
 
 def default_input_shape(cfg) -> tuple:

@@ -459,3 +459,46 @@ def test_fixed_seed_training_follows_the_same_loss_curve(backbone):
     close(torch.stack(curves[0]), torch.stack(curves[1]))
     for (name, a), b in zip(model.state_dict().items(), ref.state_dict().values()):
         close(a, b)
+
+
+@pytest.mark.parametrize(
+    'backbone',
+    [
+        dict(type='STGCN', gcn_adaptive='importance'),
+        dict(type='AAGCN'),
+        dict(type='CTRGCN'),
+        dict(type='MSG3D', graph_cfg=dict(layout='nturgb+d', mode='binary_adj')),
+    ],
+    ids=['stgcn', 'aagcn', 'ctrgcn', 'msg3d'],
+)
+def test_reference_formulation_gives_the_same_outputs_and_is_restored(backbone):
+    """pyskl flops counts the units in their original formulation (reference_formulation): same logits, the
+    published operation counts; the fast forms come back after the context."""
+    import pyskl.models  # noqa: F401
+    from pyskl.models.gcns.utils import reference_formulation
+    from pyskl.registry import MODELS
+
+    graph = dict(layout='nturgb+d', mode='spatial')
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = (
+            MODELS.build(
+                dict(
+                    type='RecognizerGCN',
+                    backbone=dict(dict(base_channels=8, graph_cfg=graph), **backbone),
+                    cls_head=dict(type='GCNHead', num_classes=5, in_channels=32),
+                )
+            )
+            .double()
+            .eval()
+        )
+    x = torch.randn(2, 2, 12, 25, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    units = [m for m in model.modules() if hasattr(m, 'reference_formulation')]
+    assert units and not any(m.reference_formulation for m in units)
+    with torch.no_grad():
+        fast = model(x, mode='tensor')
+        with reference_formulation(model):
+            assert all(m.reference_formulation for m in units)
+            ref = model(x, mode='tensor')
+    assert not any(m.reference_formulation for m in units)
+    close(fast, ref)

@@ -49,6 +49,7 @@ class unit_aagcn(nn.Module):
         self.num_subsets = A.size(0)
         self.adaptive = adaptive
         self.attention = attention
+        self.reference_formulation = False  # see utils.reference_formulation
         num_joints = A.size(-1)
 
         if adaptive:
@@ -92,6 +93,8 @@ class unit_aagcn(nn.Module):
             nn.init.zeros_(self.fc2c.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.reference_formulation:
+            return self._attend(self._forward_per_subset(x))
         N, C, T, V = x.shape
         K = self.num_subsets
         A = self.A  # (K, V, V)
@@ -115,7 +118,23 @@ class unit_aagcn(nn.Module):
             z = F.conv2d(x, torch.cat([c.weight for c in self.conv_d]))  # (N, K * C_out, T, V)
             y = torch.matmul(z.view(N, K, C_out * T, V), A).sum(1).view(N, C_out, T, V)
             y = y + sum(c.bias for c in self.conv_d)[:, None, None]
-        y = self.act(self.bn(y) + (self.down(x) if hasattr(self, 'down') else x))
+        return self._attend(self.act(self.bn(y) + (self.down(x) if hasattr(self, 'down') else x)))
+
+    def _forward_per_subset(self, x: torch.Tensor) -> torch.Tensor:
+        """The original's graph convolution, one subset at a time (``reference_formulation``)."""
+        N, C, T, V = x.shape
+        y = 0
+        for k in range(self.num_subsets):
+            A = self.A[k]
+            if self.adaptive:
+                theta = self.conv_a[k](x).permute(0, 3, 1, 2).reshape(N, V, self.inter_channels * T)
+                phi = self.conv_b[k](x).reshape(N, self.inter_channels * T, V)
+                A = A + torch.tanh(torch.matmul(theta, phi) / theta.size(-1)) * self.alpha
+            y = y + self.conv_d[k](torch.matmul(x.reshape(N, C * T, V), A).reshape(N, C, T, V))
+        return self.act(self.bn(y) + (self.down(x) if hasattr(self, 'down') else x))
+
+    def _attend(self, y: torch.Tensor) -> torch.Tensor:
+        """The spatial, temporal and channel attentions (when ``attention``)."""
         if self.attention:  # y * att + y, as y * (att + 1): one pass over y per attention
             att = torch.sigmoid(self.conv_sa(y.mean(-2)))  # (N, 1, V)
             y = y * (att.unsqueeze(-2) + 1)

@@ -62,6 +62,7 @@ class unit_ctrgcn(nn.Module):
         self.num_subsets = A.size(0)
         self.A = nn.Parameter(A.clone())
         self.alpha = nn.Parameter(torch.zeros(1))
+        self.reference_formulation = False  # see utils.reference_formulation
         self.convs = nn.ModuleList(CTRGC(in_channels, out_channels) for _ in range(self.num_subsets))
         if in_channels != out_channels:
             self.down = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1), nn.BatchNorm2d(out_channels))
@@ -81,6 +82,9 @@ class unit_ctrgcn(nn.Module):
         subset as one conv, ``conv1`` / ``conv2`` as one conv of the time-averaged input (a 1x1 conv commutes
         with the mean over T), ``conv4`` as one grouped conv, the K channel-wise aggregations as one batched
         product."""
+        if self.reference_formulation:  # PYSKL's: one CTRGC per subset
+            y = sum(conv(x, self.A[k], self.alpha) for k, conv in enumerate(self.convs))
+            return self.relu(self.bn(y) + (self.down(x) if hasattr(self, 'down') else x))
         N, _, T, V = x.shape
         K, C_out, R = self.num_subsets, self.out_channels, self.convs[0].rel_channels
         convs = self.convs

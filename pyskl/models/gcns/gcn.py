@@ -51,6 +51,7 @@ class unit_gcn(nn.Module):
         self.adaptive = adaptive
         self.conv_pos = conv_pos
         self.with_res = with_res
+        self.reference_formulation = False  # see utils.reference_formulation
 
         if adaptive == 'init':
             self.A = nn.Parameter(A.clone())
@@ -80,7 +81,7 @@ class unit_gcn(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         A = self.adjacency()
-        if self.conv_pos == 'pre' and self.in_channels < self.out_channels:
+        if self.conv_pos == 'pre' and self.in_channels < self.out_channels and not self.reference_formulation:
             # the same linear map with fewer operations: aggregate the C_in input channels over the K subsets,
             # then one conv K * C_in -> C_out with the 'pre' weights rearranged; the 'pre' bias, aggregated,
             # is sum_k b_k[c] * sum_v A[k, v, w]

@@ -173,6 +173,7 @@ class msg3d_unit(nn.Module):
         )
         self.out_conv = nn.Conv3d(self.embed_channels, out_channels, kernel_size=(1, window_size, 1))
         self.out_bn = nn.BatchNorm2d(out_channels)
+        self.reference_formulation = False  # see utils.reference_formulation
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, C_in, T, V) -> (N, C_out, T', V)``: ``out_bn(out_conv(gcn3d(x)))`` (windows unfolded, aggregated
@@ -189,7 +190,7 @@ class msg3d_unit(nn.Module):
         wv = w * v
         # ONNX export (TorchScript) cannot take a conv kernel computed in the graph: it traces the unfolding form
         reorder = v * c * E * t / t_out + wv * wv * E < c * wv * wv + wv * c * E
-        if not reorder or torch.onnx.is_in_onnx_export():
+        if not reorder or self.reference_formulation or torch.onnx.is_in_onnx_export():
             y = gcn(unfold(x)).view(n, E, -1, w, v)  # (N, C_e, T', w, V)
             return self.out_bn(self.out_conv(y).squeeze(3))
         y = gcn.forward_windows(x, w, unfold.window_stride, unfold.window_dilation)  # (N, C_e, w * V, T')

@@ -1,4 +1,5 @@
-from typing import Optional, Sequence, Union
+from contextlib import contextmanager
+from typing import Iterator, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -44,6 +45,24 @@ def kaiming_bn_init_(module: nn.Module) -> None:
         elif isinstance(m, nn.BatchNorm2d):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
+
+
+@contextmanager
+def reference_formulation(model: nn.Module) -> Iterator[nn.Module]:
+    """Within this context the units of ``model`` that compute their output in a faster, reordered form
+    (``unit_gcn``, ``unit_aagcn``, ``unit_ctrgcn``, ``msg3d_unit``: every module with a
+    ``reference_formulation`` attribute) compute it as the original code writes it: the same values up to
+    rounding, but the original's operations, so an operation counter (``pyskl flops``) gives the published
+    multiply-add counts. The previous settings are restored on exit."""
+    units = [m for m in model.modules() if hasattr(m, 'reference_formulation')]
+    before = [m.reference_formulation for m in units]
+    try:
+        for m in units:
+            m.reference_formulation = True
+        yield model
+    finally:
+        for m, flag in zip(units, before):
+            m.reference_formulation = flag
 
 
 def aggregate_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
