@@ -186,7 +186,7 @@ class msg3d_unit(nn.Module):
         unfold, gcn = self.gcn3d
         w, E = self.window_size, self.embed_channels
         span = (w - 1) * unfold.window_dilation + 1
-        t_out = (t + 2 * ((span - 1) // 2) - span) // unfold.window_stride + 1  # as unfold_windows
+        t_out = max((t + 2 * ((span - 1) // 2) - span) // unfold.window_stride + 1, 1)  # as unfold_windows
         wv = w * v
         # ONNX export (TorchScript) cannot take a conv kernel computed in the graph: it traces the unfolding form
         reorder = v * c * E * t / t_out + wv * wv * E < c * wv * wv + wv * c * E
