@@ -22,7 +22,17 @@ import pytest
 import torch
 import torch.nn as nn
 
-from pyskl.models.gcns import dgmstcn, msg3d_unit, msgcn, mstcn, multiscale_adjacency, unit_aagcn, unit_ctrgcn, unit_gcn
+from pyskl.models.gcns import (
+    dgmstcn,
+    msg3d_unit,
+    msgcn,
+    mstcn,
+    multiscale_adjacency,
+    unit_aagcn,
+    unit_ctrgcn,
+    unit_gcn,
+    unit_tcn,
+)
 from pyskl.models.gcns.utils import aggregate_subsets, batch_norm_concat, expand_subsets
 from pyskl.models.utils.graph import Graph
 
@@ -502,3 +512,18 @@ def test_reference_formulation_gives_the_same_outputs_and_is_restored(backbone):
             ref = model(x, mode='tensor')
     assert not any(m.reference_formulation for m in units)
     close(fast, ref)
+
+
+@pytest.mark.parametrize('kernel, stride', [(9, 1), (9, 2), (1, 1), (1, 2)])
+@pytest.mark.parametrize('train', [True, False])
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+def test_unit_tcn_eval_folds_its_batchnorm_into_the_conv(kernel, stride, train, dtype):
+    """In eval mode unit_tcn runs conv + BN as one conv with folded weights: the same as conv then BN."""
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        unit = unit_tcn(6, 8, kernel_size=kernel, stride=stride)
+    randomize_bn(unit)
+    unit = unit.to(dtype).train(train)
+    ref = RefUnit(copy.deepcopy(unit), lambda u, x: u.drop(u.bn(u.conv(x)))).train(train)
+    for seed in (0, 5):
+        assert_same(unit, ref, inputs((3, 6, 10, 25), False, dtype, seed))

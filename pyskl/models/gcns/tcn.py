@@ -4,7 +4,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import CfgType, batch_norm_concat, build_act, build_norm
+from .utils import CfgType, batch_norm_concat, build_act, build_norm, eval_bn_affine
 
 
 class TemporalConv2d(nn.Conv2d):
@@ -65,7 +65,18 @@ class unit_tcn(nn.Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.drop(self.bn(self.conv(x)))
+        folded = eval_bn_affine(self.bn)
+        if folded is None:
+            return self.drop(self.bn(self.conv(x)))
+        # eval: the BatchNorm folded into the conv (one pass over the output instead of two)
+        scale, shift = folded
+        conv = self.conv
+        bias = shift if conv.bias is None else conv.bias * scale + shift
+        weight = conv.weight * scale[:, None, None, None]
+        if conv.kernel_size == (1, 1) and conv.stride != (1, 1) and conv.padding == (0, 0):  # as TemporalConv2d
+            x = x[:, :, :: conv.stride[0], :: conv.stride[1]]
+            return self.drop(F.conv2d(x, weight, bias, 1, 0, 1, conv.groups))
+        return self.drop(F.conv2d(x, weight, bias, conv.stride, conv.padding, conv.dilation, conv.groups))
 
 
 BranchCfg = Union[str, Tuple[Union[int, str], int]]

@@ -65,6 +65,18 @@ def reference_formulation(model: nn.Module) -> Iterator[nn.Module]:
             m.reference_formulation = flag
 
 
+def eval_bn_affine(bn: nn.Module):
+    """``(scale, shift)`` with ``bn(y) == y * scale[:, None, None] + shift[:, None, None]`` for a BatchNorm2d in
+    eval mode with running statistics (so a preceding linear map can absorb it); None for anything else."""
+    if type(bn) is not nn.BatchNorm2d or bn.training or not bn.track_running_stats or bn.running_var is None:
+        return None
+    scale = torch.rsqrt(bn.running_var + bn.eps)
+    if bn.affine:
+        scale = scale * bn.weight
+        return scale, bn.bias - bn.running_mean * scale
+    return scale, -bn.running_mean * scale
+
+
 def aggregate_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
     """Graph aggregation over K adjacency subsets as one matrix product.
 
