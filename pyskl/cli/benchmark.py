@@ -4,7 +4,7 @@ and the data pipeline's throughput.
     pyskl benchmark CONFIG [--batch B] [--iters N] [--warmup W] [--device cpu|cuda]
         [--amp] [--compile] [--cudnn-benchmark] [--data-iters N] [--cfg-options k=v ...]
     pyskl benchmark --compare-rev [REV] [--backbones ST-GCN ST-GCN++ ...] [--reps 3]
-        [--iters 3] [--warmup 1] [--threads 2] [--shape 8 2 100 25 3] [--data-iters 50] [--cfg-options ...]
+        [--iters 3] [--warmup 1] [--threads 2] [--shape 8 2 100 25 3] [--data-iters 50] [--amp] [--cfg-options ...]
 
 Prints samples/s of a training step (forward, backward, optimizer step), of inference on the test
 pipeline's clips, and of the training data pipeline in one worker. Needs the config's annotation
@@ -14,7 +14,8 @@ file (batches are real pipeline outputs). See :mod:`pyskl.apis.benchmark`; FLOPs
 With ``--compare-rev`` it times this tree against git revision REV instead (default: main before the speed
 changes, ``pyskl.apis.benchmark_compare.BASELINE_REV``; needs a git checkout), per backbone (the NTU60-XSub 3D
 joint configs), in alternating fresh processes on random inputs (no annotation file needed), and prints the
-eval-forward, train-step, peak-memory and data-pipeline ratios as a markdown table.
+eval-forward, train-step, peak-memory and data-pipeline ratios as a markdown table; with ``--amp`` this tree's
+forward passes run under CPU bfloat16 autocast (the baseline stays float32).
 """
 
 import sys
