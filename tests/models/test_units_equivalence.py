@@ -33,7 +33,7 @@ from pyskl.models.gcns import (
     unit_gcn,
     unit_tcn,
 )
-from pyskl.models.gcns.utils import aggregate_subsets, batch_norm_concat, expand_subsets
+from pyskl.models.gcns.utils import aggregate_subsets, batch_norm_concat, expand_subsets, reference_formulation
 from pyskl.models.utils.graph import Graph
 
 TOL = {torch.float64: 1e-9, torch.float32: 1e-4}
@@ -183,24 +183,24 @@ def test_unit_gcn_matches_einsum(adaptive, conv_pos, c_in, channels_last, train,
         assert_same(unit, ref, inputs((3, c_in, 10, 25), channels_last, dtype, seed))
 
 
-def ref_unit_aagcn_forward(u, x):
-    """unit_aagcn's forward as the original writes it: per subset, the data-dependent graph from conv_a / conv_b,
-    aggregation, conv_d; summed; the three attentions as ``y * att + y``."""
-    N, C, T, V = x.shape
-    y = 0
-    for k in range(u.num_subsets):
-        A = u.A[k]
-        if u.adaptive:
-            theta = u.conv_a[k](x).permute(0, 3, 1, 2).reshape(N, V, u.inter_channels * T)
-            phi = u.conv_b[k](x).reshape(N, u.inter_channels * T, V)
-            A = A + torch.tanh(torch.matmul(theta, phi) / theta.size(-1)) * u.alpha
-        y = y + u.conv_d[k](torch.matmul(x.reshape(N, C * T, V), A).reshape(N, C, T, V))
-    y = u.act(u.bn(y) + (u.down(x) if hasattr(u, 'down') else x))
-    if u.attention:
-        y = y * torch.sigmoid(u.conv_sa(y.mean(-2))).unsqueeze(-2) + y
-        y = y * torch.sigmoid(u.conv_ta(y.mean(-1))).unsqueeze(-1) + y
-        y = y * torch.sigmoid(u.fc2c(u.act(u.fc1c(y.mean((-2, -1))))))[..., None, None] + y
-    return y
+def ref_formulation_forward(u, x):
+    """The unit run in its reference formulation (the original's operations:
+    ``pyskl.models.gcns.utils.reference_formulation``, which ``pyskl flops`` counts); the fast form is checked
+    against it here and against the released logits by the reference checker."""
+    with reference_formulation(u):
+        return u(x)
+
+
+def build_perturbed(factory):
+    """``factory()`` under a fixed seed, every parameter moved by ``N(0, 0.3^2)`` so that the terms the
+    initialisation zeroes (AAGCN's alpha and attention outputs, CTR-GCN's alpha) count."""
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        unit = factory()
+        with torch.no_grad():
+            for p in unit.parameters():
+                p.add_(torch.randn_like(p) * 0.3)
+    return unit
 
 
 class RefUnit(nn.Module):
@@ -220,17 +220,12 @@ class RefUnit(nn.Module):
 @pytest.mark.parametrize('c_in', [6, 8])
 @pytest.mark.parametrize('train', [True, False])
 @pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
-def test_unit_aagcn_matches_per_subset_loop(adaptive, attention, c_in, train, dtype):
+def test_unit_aagcn_matches_its_per_subset_formulation(adaptive, attention, c_in, train, dtype):
     A = torch.tensor(Graph(layout='nturgb+d', mode='spatial').A, dtype=torch.float32)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        unit = unit_aagcn(c_in, 8, A, adaptive=adaptive, attention=attention)
-        with torch.no_grad():  # the initialisation zeroes alpha and the attention outputs: make every term count
-            for p in unit.parameters():
-                p.add_(torch.randn_like(p) * 0.3)
+    unit = build_perturbed(lambda: unit_aagcn(c_in, 8, A, adaptive=adaptive, attention=attention))
     randomize_bn(unit)
     unit = unit.to(dtype).train(train)
-    ref = RefUnit(copy.deepcopy(unit), ref_unit_aagcn_forward).train(train)
+    ref = RefUnit(copy.deepcopy(unit), ref_formulation_forward).train(train)
     for seed in (0, 5):
         assert_same(unit, ref, inputs((3, c_in, 10, 25), False, dtype, seed))
 
@@ -247,12 +242,7 @@ def ref_unit_ctrgcn_forward(u, x):
 @pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
 def test_unit_ctrgcn_matches_per_subset_ctrgc(c_in, train, dtype):
     A = torch.tensor(Graph(layout='nturgb+d', mode='spatial').A, dtype=torch.float32)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        unit = unit_ctrgcn(c_in, 24, A)
-        with torch.no_grad():  # alpha starts at 0: make the refinement count
-            for p in unit.parameters():
-                p.add_(torch.randn_like(p) * 0.3)
+    unit = build_perturbed(lambda: unit_ctrgcn(c_in, 24, A))
     randomize_bn(unit)
     unit = unit.to(dtype).train(train)
     ref = RefUnit(copy.deepcopy(unit), ref_unit_ctrgcn_forward).train(train)
@@ -408,7 +398,7 @@ def straightforward(model):
         if isinstance(m, unit_gcn):
             m.forward = types.MethodType(ref_unit_gcn_forward, m)
         elif isinstance(m, unit_aagcn):
-            m.forward = types.MethodType(ref_unit_aagcn_forward, m)
+            m.reference_formulation = True
         elif isinstance(m, unit_ctrgcn):
             m.forward = types.MethodType(ref_unit_ctrgcn_forward, m)
         elif isinstance(m, msg3d_unit):
@@ -485,7 +475,6 @@ def test_reference_formulation_gives_the_same_outputs_and_is_restored(backbone):
     """pyskl flops counts the units in their original formulation (reference_formulation): same logits, the
     published operation counts; the fast forms come back after the context."""
     import pyskl.models  # noqa: F401
-    from pyskl.models.gcns.utils import reference_formulation
     from pyskl.registry import MODELS
 
     graph = dict(layout='nturgb+d', mode='spatial')

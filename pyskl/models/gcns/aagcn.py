@@ -94,7 +94,7 @@ class unit_aagcn(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.reference_formulation:
-            return self._attend(self._forward_per_subset(x))
+            return self._attend(self._forward_per_subset(x), original=True)
         N, C, T, V = x.shape
         K = self.num_subsets
         A = self.A  # (K, V, V)
@@ -133,13 +133,17 @@ class unit_aagcn(nn.Module):
             y = y + self.conv_d[k](torch.matmul(x.reshape(N, C * T, V), A).reshape(N, C, T, V))
         return self.act(self.bn(y) + (self.down(x) if hasattr(self, 'down') else x))
 
-    def _attend(self, y: torch.Tensor) -> torch.Tensor:
-        """The spatial, temporal and channel attentions (when ``attention``)."""
-        if self.attention:  # y * att + y, as y * (att + 1): one pass over y per attention
-            att = torch.sigmoid(self.conv_sa(y.mean(-2)))  # (N, 1, V)
-            y = y * (att.unsqueeze(-2) + 1)
-            att = torch.sigmoid(self.conv_ta(y.mean(-1)))  # (N, 1, T)
-            y = y * (att.unsqueeze(-1) + 1)
-            att = torch.sigmoid(self.fc2c(self.act(self.fc1c(y.mean((-2, -1))))))  # (N, C)
-            y = y * (att[..., None, None] + 1)
+    def _attend(self, y: torch.Tensor, original: bool = False) -> torch.Tensor:
+        """The spatial, temporal and channel attentions (when ``attention``): ``y * att + y`` each, computed as
+        ``y * (att + 1)`` (one pass over ``y``) unless ``original``."""
+        if not self.attention:
+            return y
+        atts = (
+            lambda y: torch.sigmoid(self.conv_sa(y.mean(-2))).unsqueeze(-2),  # (N, 1, 1, V)
+            lambda y: torch.sigmoid(self.conv_ta(y.mean(-1))).unsqueeze(-1),  # (N, 1, T, 1)
+            lambda y: torch.sigmoid(self.fc2c(self.act(self.fc1c(y.mean((-2, -1))))))[..., None, None],  # (N, C, 1, 1)
+        )
+        for att in atts:
+            a = att(y)
+            y = y * a + y if original else y * (a + 1)
         return y
