@@ -93,33 +93,38 @@ def randomize_bn(module):
                 m.running_var.copy_(torch.rand(m.running_var.shape, generator=gen) + 0.5)
 
 
+def check_against(unit, ref_forward, shape, train, dtype, channels_last=False):
+    """``unit`` (BatchNorms randomised, in ``dtype``, train or eval) agrees with a deep copy of itself run by
+    ``ref_forward(unit, x)`` on two inputs of ``shape`` (the second checks the running statistics kept agreeing)."""
+    randomize_bn(unit)
+    unit = unit.to(dtype).train(train)
+    ref = RefUnit(copy.deepcopy(unit), ref_forward).train(train)
+    for seed in (0, 5):
+        assert_same(unit, ref, inputs(shape, channels_last, dtype, seed))
+
+
+AGGREGATIONS = {  # function, input channels, its einsum formulation
+    'aggregate_subsets': (
+        aggregate_subsets,
+        15,
+        lambda x, A: torch.einsum('nkctv,kvw->nctw', x.reshape(2, 3, 5, 4, 7), A),
+    ),
+    'expand_subsets': (expand_subsets, 5, lambda x, A: torch.einsum('nctv,kvw->nkctw', x, A).reshape(2, 15, 4, 7)),
+}
+
+
 @pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
 @pytest.mark.parametrize('channels_last', [True, False])
-def test_aggregate_subsets_is_the_einsum(channels_last, dtype):
-    x = inputs((2, 3 * 5, 4, 7), channels_last, dtype).requires_grad_()
+@pytest.mark.parametrize('name', list(AGGREGATIONS))
+def test_aggregation_is_the_einsum(name, channels_last, dtype):
+    fn, channels, einsum = AGGREGATIONS[name]
+    x = inputs((2, channels, 4, 7), channels_last, dtype).requires_grad_()
     A = torch.randn(3, 7, 7, dtype=dtype, generator=torch.Generator().manual_seed(3)).requires_grad_()
-    y = aggregate_subsets(x, A)
+    y = fn(x, A)
     x_ref, A_ref = x.detach().clone().requires_grad_(), A.detach().clone().requires_grad_()
-    y_ref = torch.einsum('nkctv,kvw->nctw', x_ref.reshape(2, 3, 5, 4, 7), A_ref)
+    y_ref = einsum(x_ref, A_ref)
     close(y, y_ref)
     # the output keeps the input's memory layout
-    assert y.is_contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
-    g = torch.randn(y.shape, dtype=dtype, generator=torch.Generator().manual_seed(4))
-    (y * g).sum().backward()
-    (y_ref * g).sum().backward()
-    close(x.grad, x_ref.grad)
-    close(A.grad, A_ref.grad)
-
-
-@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
-@pytest.mark.parametrize('channels_last', [True, False])
-def test_expand_subsets_is_the_einsum(channels_last, dtype):
-    x = inputs((2, 5, 4, 7), channels_last, dtype).requires_grad_()
-    A = torch.randn(3, 7, 7, dtype=dtype, generator=torch.Generator().manual_seed(3)).requires_grad_()
-    y = expand_subsets(x, A)
-    x_ref, A_ref = x.detach().clone().requires_grad_(), A.detach().clone().requires_grad_()
-    y_ref = torch.einsum('nctv,kvw->nkctw', x_ref, A_ref).reshape(2, 15, 4, 7)
-    close(y, y_ref)
     assert y.is_contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
     g = torch.randn(y.shape, dtype=dtype, generator=torch.Generator().manual_seed(4))
     (y * g).sum().backward()
@@ -148,17 +153,6 @@ def ref_unit_gcn_forward(u, x):
     return u.act(y)
 
 
-class RefUnitGCN(nn.Module):
-    """unit_gcn (held as ``unit``) run by :func:`ref_unit_gcn_forward`."""
-
-    def __init__(self, unit):
-        super().__init__()
-        self.unit = unit
-
-    def forward(self, x):
-        return ref_unit_gcn_forward(self.unit, x)
-
-
 @pytest.mark.parametrize('adaptive', [None, 'init', 'offset', 'importance'])
 @pytest.mark.parametrize('conv_pos', ['pre', 'post'])
 @pytest.mark.parametrize('c_in', [6, 8, 10])
@@ -176,11 +170,7 @@ def test_unit_gcn_matches_einsum(adaptive, conv_pos, c_in, channels_last, train,
             unit.PA.normal_()
         elif adaptive == 'importance':
             unit.PA.uniform_(0.5, 1.5)
-    randomize_bn(unit)
-    unit = unit.to(dtype).train(train)
-    ref = RefUnitGCN(copy.deepcopy(unit)).train(train)
-    for seed in (0, 5):  # a second step: running statistics keep agreeing
-        assert_same(unit, ref, inputs((3, c_in, 10, 25), channels_last, dtype, seed))
+    check_against(unit, ref_unit_gcn_forward, (3, c_in, 10, 25), train, dtype, channels_last=channels_last)
 
 
 def ref_formulation_forward(u, x):
@@ -223,11 +213,7 @@ class RefUnit(nn.Module):
 def test_unit_aagcn_matches_its_per_subset_formulation(adaptive, attention, c_in, train, dtype):
     A = torch.tensor(Graph(layout='nturgb+d', mode='spatial').A, dtype=torch.float32)
     unit = build_perturbed(lambda: unit_aagcn(c_in, 8, A, adaptive=adaptive, attention=attention))
-    randomize_bn(unit)
-    unit = unit.to(dtype).train(train)
-    ref = RefUnit(copy.deepcopy(unit), ref_formulation_forward).train(train)
-    for seed in (0, 5):
-        assert_same(unit, ref, inputs((3, c_in, 10, 25), False, dtype, seed))
+    check_against(unit, ref_formulation_forward, (3, c_in, 10, 25), train, dtype)
 
 
 def ref_unit_ctrgcn_forward(u, x):
@@ -243,11 +229,7 @@ def ref_unit_ctrgcn_forward(u, x):
 def test_unit_ctrgcn_matches_per_subset_ctrgc(c_in, train, dtype):
     A = torch.tensor(Graph(layout='nturgb+d', mode='spatial').A, dtype=torch.float32)
     unit = build_perturbed(lambda: unit_ctrgcn(c_in, 24, A))
-    randomize_bn(unit)
-    unit = unit.to(dtype).train(train)
-    ref = RefUnit(copy.deepcopy(unit), ref_unit_ctrgcn_forward).train(train)
-    for seed in (0, 5):
-        assert_same(unit, ref, inputs((3, c_in, 10, 25), False, dtype, seed))
+    check_against(unit, ref_unit_ctrgcn_forward, (3, c_in, 10, 25), train, dtype)
 
 
 def ref_msgcn_forward(u, x):
@@ -274,11 +256,7 @@ def test_msgcn_matches_einsum(c_in, c_out, train, dtype):
         unit = msgcn(c_in, c_out, A.float())
         with torch.no_grad():
             unit.PA.normal_(0, 0.1)
-    randomize_bn(unit)
-    unit = unit.to(dtype).train(train)
-    ref = RefUnit(copy.deepcopy(unit), ref_msgcn_forward).train(train)
-    for seed in (0, 5):
-        assert_same(unit, ref, inputs((2, c_in, 11, 25), False, dtype, seed))
+    check_against(unit, ref_msgcn_forward, (2, c_in, 11, 25), train, dtype)
 
 
 @pytest.mark.parametrize(
@@ -294,11 +272,7 @@ def test_msg3d_unit_matches_unfolded_windows(c_in, c_out, embed, window, stride,
         unit = msg3d_unit(c_in, c_out, A, 3, window, stride, dilation, embed_channels=embed)
         with torch.no_grad():
             unit.gcn3d[1].PA.normal_(0, 0.1)
-    randomize_bn(unit)
-    unit = unit.to(dtype).train(train)
-    ref = RefUnit(copy.deepcopy(unit), ref_msg3d_unit_forward).train(train)
-    for seed in (0, 5):
-        assert_same(unit, ref, inputs((2, c_in, 11, 25), False, dtype, seed))
+    check_against(unit, ref_msg3d_unit_forward, (2, c_in, 11, 25), train, dtype)
 
 
 class RefMSTCN(nn.Module):
