@@ -53,29 +53,12 @@ def test_features_are_the_head_input_and_keyed_by_frame_dir(demo_model, demo_tra
 
 def test_extract_features_command(demo_trained, tmp_path):
     out = tmp_path / 'train.npy'
-    proc = run_pyskl(
-        'extract-features',
-        demo_trained['ckpt'],
-        '--ann-file',
-        demo_trained['ann_file'],
-        '--split',
-        'xsub_train',
-        '--out',
-        str(out),
-    )
+    command = ('extract-features', demo_trained['ckpt'], '--ann-file', demo_trained['ann_file'], '--out', str(out))
+    proc = run_pyskl(*command, '--split', 'xsub_train')
     assert proc.returncode == 0, proc.stderr
     names = demo_trained['data']['split']['xsub_train']
     assert np.load(out).shape == (len(names), 32)
     assert (tmp_path / 'train.frame_dir.txt').read_text().split() == names
     assert f'{len(names)} samples of' in proc.stdout and not (tmp_path / 'train.unpooled.npy').exists()
-    proc = run_pyskl(
-        'extract-features',
-        demo_trained['ckpt'],
-        '--ann-file',
-        demo_trained['ann_file'],
-        '--split',
-        'nope',
-        '--out',
-        str(out),
-    )
+    proc = run_pyskl(*command, '--split', 'nope')
     assert proc.returncode == 1 and "split 'nope' not found" in proc.stderr
