@@ -15,9 +15,8 @@ kp_channels = 3  # (x, y, score)
 train_pipeline = [
     dict(type='UniformSampleFrames', clip_len=clip_len),
     dict(type='PoseDecode'),
-    dict(
-        type='Flip', flip_ratio=0.5, layout='coco'
-    ),  # the stored COCO-17 joints' flip pairs (before Kinetics_Transform)
+    # the stored COCO-17 joints' flip pairs (Flip runs before Kinetics_Transform)
+    dict(type='Flip', flip_ratio=0.5, layout='coco'),
     dict(type='Kinetics_Transform'),
     dict(type='GenSkeFeat', dataset=layout, feats=feats),
     dict(type='FormatGCNInput', num_person=2),

@@ -2,7 +2,6 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
-
 import torch.nn.functional as F
 
 from .utils import CfgType, aggregate_subsets, build_act, build_norm, expand_subsets

@@ -18,11 +18,12 @@ class TemporalConv2d(nn.Conv2d):
     that kernel, in any memory layout. Other kernels and stride 1 are the plain ``Conv2d``.
     """
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _conv_forward(self, x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
+        # nn.Conv2d.forward calls this with the module's own weight and bias; unit_tcn with BN-folded ones
         if self.kernel_size == (1, 1) and self.stride != (1, 1) and self.padding == (0, 0):
             x = x[:, :, :: self.stride[0], :: self.stride[1]]
-            return F.conv2d(x, self.weight, self.bias, 1, 0, 1, self.groups)
-        return super().forward(x)
+            return F.conv2d(x, weight, bias, 1, 0, 1, self.groups)
+        return super()._conv_forward(x, weight, bias)
 
 
 class unit_tcn(nn.Module):
@@ -70,13 +71,8 @@ class unit_tcn(nn.Module):
             return self.drop(self.bn(self.conv(x)))
         # eval: the BatchNorm folded into the conv (one pass over the output instead of two)
         scale, shift = folded
-        conv = self.conv
-        bias = shift if conv.bias is None else conv.bias * scale + shift
-        weight = conv.weight * scale[:, None, None, None]
-        if conv.kernel_size == (1, 1) and conv.stride != (1, 1) and conv.padding == (0, 0):  # as TemporalConv2d
-            x = x[:, :, :: conv.stride[0], :: conv.stride[1]]
-            return self.drop(F.conv2d(x, weight, bias, 1, 0, 1, conv.groups))
-        return self.drop(F.conv2d(x, weight, bias, conv.stride, conv.padding, conv.dilation, conv.groups))
+        bias = shift if self.conv.bias is None else self.conv.bias * scale + shift
+        return self.drop(self.conv._conv_forward(x, self.conv.weight * scale[:, None, None, None], bias))
 
 
 BranchCfg = Union[str, Tuple[Union[int, str], int]]
