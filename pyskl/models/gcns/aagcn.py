@@ -93,8 +93,12 @@ class unit_aagcn(nn.Module):
             nn.init.zeros_(self.fc2c.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.reference_formulation:
-            return self._attend(self._forward_per_subset(x), original=True)
+        original = self.reference_formulation
+        y = self._aggregate_per_subset(x) if original else self._aggregate(x)  # (N, C_out, T, V)
+        return self._attend(self.act(self.bn(y) + (self.down(x) if hasattr(self, 'down') else x)), original)
+
+    def _aggregate(self, x: torch.Tensor) -> torch.Tensor:
+        """``sum_k conv_d[k](x (A_k + adaptive_k(x)))`` for all subsets at once."""
         N, C, T, V = x.shape
         K = self.num_subsets
         A = self.A  # (K, V, V)
@@ -118,10 +122,10 @@ class unit_aagcn(nn.Module):
             z = F.conv2d(x, torch.cat([c.weight for c in self.conv_d]))  # (N, K * C_out, T, V)
             y = torch.matmul(z.view(N, K, C_out * T, V), A).sum(1).view(N, C_out, T, V)
             y = y + sum(c.bias for c in self.conv_d)[:, None, None]
-        return self._attend(self.act(self.bn(y) + (self.down(x) if hasattr(self, 'down') else x)))
+        return y
 
-    def _forward_per_subset(self, x: torch.Tensor) -> torch.Tensor:
-        """The original's graph convolution, one subset at a time (``reference_formulation``)."""
+    def _aggregate_per_subset(self, x: torch.Tensor) -> torch.Tensor:
+        """The same as :meth:`_aggregate`, one subset at a time as the original (``reference_formulation``)."""
         N, C, T, V = x.shape
         y = 0
         for k in range(self.num_subsets):
@@ -131,7 +135,7 @@ class unit_aagcn(nn.Module):
                 phi = self.conv_b[k](x).reshape(N, self.inter_channels * T, V)
                 A = A + torch.tanh(torch.matmul(theta, phi) / theta.size(-1)) * self.alpha
             y = y + self.conv_d[k](torch.matmul(x.reshape(N, C * T, V), A).reshape(N, C, T, V))
-        return self.act(self.bn(y) + (self.down(x) if hasattr(self, 'down') else x))
+        return y
 
     def _attend(self, y: torch.Tensor, original: bool = False) -> torch.Tensor:
         """The spatial, temporal and channel attentions (when ``attention``): ``y * att + y`` each, computed as

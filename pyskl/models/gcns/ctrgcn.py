@@ -81,10 +81,16 @@ class unit_ctrgcn(nn.Module):
         The sum over subsets of :meth:`CTRGC.forward`, computed for all K subsets at once: ``conv3`` of every
         subset as one conv, ``conv1`` / ``conv2`` as one conv of the time-averaged input (a 1x1 conv commutes
         with the mean over T), ``conv4`` as one grouped conv, the K channel-wise aggregations as one batched
-        product."""
-        if self.reference_formulation:  # PYSKL's: one CTRGC per subset
+        product (with ``reference_formulation``: PYSKL's one CTRGC per subset)."""
+        if self.reference_formulation:
             y = sum(conv(x, self.A[k], self.alpha) for k, conv in enumerate(self.convs))
-            return self.relu(self.bn(y) + (self.down(x) if hasattr(self, 'down') else x))
+        else:
+            y = self._aggregate(x)
+        res = self.down(x) if hasattr(self, 'down') else x
+        return self.relu(self.bn(y) + res)
+
+    def _aggregate(self, x: torch.Tensor) -> torch.Tensor:
+        """The sum over subsets of :meth:`CTRGC.forward`, all K at once: ``(N, C_in, T, V) -> (N, C_out, T, V)``."""
         N, _, T, V = x.shape
         K, C_out, R = self.num_subsets, self.out_channels, self.convs[0].rel_channels
         convs = self.convs
@@ -101,6 +107,4 @@ class unit_ctrgcn(nn.Module):
         )  # (N, K * C_out, V, V)
         topo = topo.view(N, K, C_out, V, V) * self.alpha + self.A[None, :, None]
         x3 = F.conv2d(x, torch.cat([c.conv3.weight for c in convs]), torch.cat([c.conv3.bias for c in convs]))
-        y = torch.matmul(x3.view(N, K, C_out, T, V), topo).sum(1)  # (N, C_out, T, V)
-        res = self.down(x) if hasattr(self, 'down') else x
-        return self.relu(self.bn(y) + res)
+        return torch.matmul(x3.view(N, K, C_out, T, V), topo).sum(1)  # (N, C_out, T, V)

@@ -180,16 +180,15 @@ class msg3d_unit(nn.Module):
         over the window graph's scales, embedded by ``mlp``, collapsed by ``out_conv``), or the same through
         :meth:`msgcn.forward_windows` (no unfolding; ``out_conv`` then a 1x1 conv over ``C_e * w`` channels)
         when that needs fewer multiply-adds: per output frame, scale and sample, unfolding costs
-        ``C_in * (wV)^2 + wV * C_in * C_e`` and the reordered form ``V * C_in * C_e * T / T' + (wV)^2 * C_e``,
-        so it is taken for the wide blocks, not for the 3-channel input (and not in an ONNX export)."""
-        n, c, t, v = x.shape
+        ``C_in * (wV)^2 + wV * C_in * C_e`` and the reordered form ``V * C_in * C_e * stride + (wV)^2 * C_e``
+        (its 1x1 conv runs on all ``T ~ stride * T'`` frames), so it is taken for the wide blocks, not for the
+        3-channel input (and not in an ONNX export)."""
+        n, c, _, v = x.shape
         unfold, gcn = self.gcn3d
         w, E = self.window_size, self.embed_channels
-        span = (w - 1) * unfold.window_dilation + 1
-        t_out = max((t + 2 * ((span - 1) // 2) - span) // unfold.window_stride + 1, 1)  # as unfold_windows
         wv = w * v
         # ONNX export (TorchScript) cannot take a conv kernel computed in the graph: it traces the unfolding form
-        reorder = v * c * E * t / t_out + wv * wv * E < c * wv * wv + wv * c * E
+        reorder = v * c * E * unfold.window_stride + wv * wv * E < c * wv * wv + wv * c * E
         if not reorder or self.reference_formulation or torch.onnx.is_in_onnx_export():
             y = gcn(unfold(x)).view(n, E, -1, w, v)  # (N, C_e, T', w, V)
             return self.out_bn(self.out_conv(y).squeeze(3))
