@@ -13,7 +13,9 @@ and ``pyskl.datasets.synthetic.make_demo_dataset`` (skipped when missing). It re
 - ``train_peak_mb``: growth of the process's peak resident memory (``ru_maxrss``) over the training
   iterations, measured before any inference ran (so it is the training step's own peak, parameters and
   input excluded);
-- ``data_per_s``: training-pipeline samples per second on a small synthetic annotation file (1 process).
+- ``data_per_s``: training-pipeline samples per second on a small synthetic annotation file (1 process);
+- ``allocator``: the C allocator setting, as the revision's own tools make it (``pyskl.core.allocator``, where
+  the revision has it; ``PYSKL_MALLOC=system`` in the environment keeps the system default in every process).
 
 With ``job['amp']`` the model's forward passes (train and eval) run under CPU bfloat16 autocast, as ``--amp``
 trains on CPU (the loss, backward and SGD step stay as autocast leaves them); ``eval_dtype`` lists the dtypes
@@ -116,9 +118,21 @@ def _data_job(job: dict) -> dict:
         return dict(data_per_s=count / (time.perf_counter() - start))
 
 
+def _tune_allocator() -> str:
+    """The C allocator setting the revision's own tools use (``tune_allocator``); revisions before it ran on the
+    system default."""
+    try:
+        from pyskl.core.allocator import tune_allocator
+    except ImportError:
+        return 'allocator: system default (this revision has no tune_allocator)'
+    return tune_allocator()
+
+
 def main(argv) -> None:
     job = json.loads(argv[1])
+    allocator = _tune_allocator()
     out = _data_job(job) if job['kind'] == 'data' else _model_job(job)
+    out['allocator'] = allocator
     print('BENCH_RESULT ' + json.dumps(out), flush=True)
 
 

@@ -123,7 +123,8 @@ def compare_revisions(
     Returns:
         dict: ``commit`` (the baseline's hash), the settings, and ``rows``: one dict per backbone with
         ``backbone``, ``config`` and, for ``A`` and ``B``, ``eval_ms`` / ``train_ms`` / ``mem_mb_per_sample`` /
-        ``data_per_s`` summaries (``median``, ``noise``); a backbone whose config is missing in a tree gets
+        ``data_per_s`` summaries (``median``, ``noise``) and ``allocator`` (the C allocator settings the
+        processes reported, see :mod:`pyskl.core.allocator`); a backbone whose config is missing in a tree gets
         ``missing`` with that side's name.
     """
     if reps < 1 or iters < 1 or warmup < 0 or threads < 1:
@@ -180,6 +181,7 @@ def compare_revisions(
                     train_ms=_summary([statistics.median(o['train_ms']) for o in outs]),
                     mem_mb_per_sample=_summary([o['train_peak_mb'] / shape[0] for o in outs]),
                     data_per_s=_summary([o.get('data_per_s') for o in outs]),
+                    allocator=sorted({o.get('allocator', 'not reported') for o in outs}),
                 )
             rows.append(row)
     return dict(

@@ -6,6 +6,8 @@ import pickle
 import sys
 from typing import Callable, Optional
 
+from pyskl.core.allocator import tune_allocator
+
 __all__ = ['USER_ERRORS', 'command_parser', 'passive_openmp_waits', 'run_cli']
 
 #: Errors that describe a bad input (a file, a config value, an argument): their message is the whole story.
@@ -30,10 +32,12 @@ def run_cli(
     """Run a tool's ``main(argv)``; on one of :data:`USER_ERRORS` print ``error: <message>`` to stderr and return 1.
 
     Set ``PYSKL_DEBUG=1`` to get the traceback instead. Other exceptions (bugs) propagate with their traceback.
-    ``passive_waits``: call :func:`passive_openmp_waits` first (the training and test tools do).
+    ``passive_waits``: call :func:`passive_openmp_waits` and :func:`pyskl.core.allocator.tune_allocator` first
+    (the tools that run models do).
     """
     if passive_waits:
         passive_openmp_waits()
+        tune_allocator()
     try:
         return main(argv) or 0
     except USER_ERRORS as e:

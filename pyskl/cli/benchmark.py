@@ -162,6 +162,11 @@ def format_comparison(res: dict) -> str:
         '| train peak MB/sample A / B | memory A/B | data A / B (samples/s) | data speed-up |',
         '|---|---|---|---|---|---|---|---|---|',
     ]
+    allocators = {
+        side: sorted({a for row in res['rows'] if side in row for a in row[side].get('allocator', [])}) for side in 'AB'
+    }
+    if any(allocators.values()):
+        lines[1:1] = ['', f'C allocator: A {"; ".join(allocators["A"])}; B {"; ".join(allocators["B"])}']
     for row in res['rows']:
         if 'missing' in row:
             lines.append(

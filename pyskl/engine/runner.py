@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import load_state_dict
 from torch.nn.parallel import DistributedDataParallel
 
+from pyskl.core.allocator import tune_allocator
 from pyskl.registry import MODEL_WRAPPERS, RUNNERS
 
 from .checkpoint import resolve_checkpoint_path
@@ -53,7 +54,8 @@ class PysklRunner(Runner):
       DDP wrapper gets ``device_ids=None``;
     - ``persistent_workers`` follows ``num_workers`` (:meth:`build_dataloader`);
     - torch's thread count is set deliberately (``env_cfg.num_threads``; see
-      :func:`pyskl.engine.dist.set_num_threads`) and logged;
+      :func:`pyskl.engine.dist.set_num_threads`) and logged, and so is the C allocator
+      (:func:`pyskl.core.allocator.tune_allocator`: freed memory kept for reuse);
     - checkpoints are written crash-safely (:meth:`save_checkpoint`), and a plain
       ``CheckpointHook`` (mmengine's default or from a config) is replaced by
       :class:`SafeCheckpointHook` with the same arguments.
@@ -76,8 +78,9 @@ class PysklRunner(Runner):
 
     def build_logger(self, *args, **kwargs):
         logger = super().build_logger(*args, **kwargs)
-        if getattr(self, '_threads_note', None):
-            logger.info(self._threads_note)
+        for note in (getattr(self, '_threads_note', None), getattr(self, '_allocator_note', None)):
+            if note:
+                logger.info(note)
         return logger
 
     def setup_env(self, env_cfg: Dict) -> None:
@@ -85,6 +88,7 @@ class PysklRunner(Runner):
             init_dist_env(self.launcher, **copy.deepcopy(dict(env_cfg.get('dist_cfg', {}))))
         env_cfg = dict(env_cfg)
         self._threads_note = set_num_threads(env_cfg.pop('num_threads', None))
+        self._allocator_note = tune_allocator()
         super().setup_env(env_cfg)
 
     def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:

@@ -46,6 +46,7 @@ def test_compare_mode_prints_the_table_against_head():
     assert len(row) == 1
     # eval, train, memory and data ratios are all measured
     assert len(re.findall(r'\| [0-9.]+x ', row[0])) == 4, row[0]
+    assert 'C allocator: A allocator: ' in res.stdout
     assert 'ST-GCN++ A rep 1/1' in res.stderr and 'ST-GCN++ B rep 1/1' in res.stderr
 
 
@@ -79,6 +80,7 @@ def test_worker_runs_the_forward_passes_under_bf16_autocast_with_amp(amp):
     )
     out = run_worker(REPO_ROOT, job, timeout=300)
     assert out['eval_dtype'] == (['torch.bfloat16'] if amp else ['torch.float32'])
+    assert out['allocator'].startswith('allocator: ')  # this tree's tools tune the C allocator; reported
     assert len(out['train_ms']) == 1 and out['train_ms'][0] > 0
 
 

@@ -30,6 +30,7 @@ def test_same_seed_and_threads_reproduce_the_run(demo_ann, tmp_path, th):
             )
         )
     assert all('torch threads: 2 (env_cfg.num_threads)' in out for out in outs)
+    assert all('allocator: ' in out for out in outs)  # the C allocator setting is logged too (pyskl.core.allocator)
     a, b = (torch.load(str(tmp_path / run / 'epoch_1.pth'), weights_only=True)['state_dict'] for run in 'ab')
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
