@@ -39,7 +39,9 @@ class DGSTGCN(StagedGCN):
         pretrained (str | None): Accepted for config compatibility; load weights with
             :func:`pyskl.engine.checkpoint.load_checkpoint` instead.
         channels_last (bool): Run the blocks on channels-last features (see :class:`~.utils.DataBN`); the
-            same values. Off by default: it measured no faster for DG-STGCN on CPU (ProtoGCN turns it on).
+            same values. On by default: the 1x1 convs and BatchNorms run several times faster in that layout
+            on CPU, and the units keep it (and keep their gradients in it) through the graph aggregation, the
+            joint-skeleton fusion and the strided 1x1 convs (docs/benchmarks.md).
 
     Every ``gcn_*`` / ``tcn_*`` option may be a tuple of length ``num_stages`` to set it per stage.
     """
@@ -70,7 +72,7 @@ class DGSTGCN(StagedGCN):
         tcn_dropout: Union[float, tuple] = 0.0,
         tcn_num_joints: Optional[int] = None,
         pretrained: Optional[str] = None,
-        channels_last: bool = False,
+        channels_last: bool = True,
     ):
         super().__init__()
         self.graph = Graph(**graph_cfg)

@@ -6,6 +6,8 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 import torch
 import torch.nn as nn
 
+from ..gcns.utils import channels_last_grad
+
 
 def expand_per_stage(options: Dict[str, Any], num_stages: int) -> List[Dict[str, Any]]:
     """Per-stage copies of ``options``: a tuple of length ``num_stages`` gives one value per stage.
@@ -156,4 +158,5 @@ class StagedGCN(nn.Module):
         x = self.data_bn(x)
         for block in getattr(self, self.blocks_attr):
             x = block(x)
+        x = channels_last_grad(x)  # the head's mean hands back a plain-layout gradient
         return x.reshape((N, M) + x.shape[1:])

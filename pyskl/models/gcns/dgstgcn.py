@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 
 from .tcn import BranchCfg, mstcn
-from .utils import CfgType, build_act, build_norm
+from .utils import CfgType, build_act, build_norm, channels_last_grad, is_channels_last
 
 _GRAPH_ACTS = ('tanh', 'relu', 'sigmoid', 'softmax')
 
@@ -125,7 +125,11 @@ class dggcn(nn.Module):
         dynamic = []
         K, mid = self.num_subsets, self.mid_channels
         res = self.down(x) if hasattr(self, 'down') else x
-        feat = self.pre(x).view(n, K, mid, t, v)
+        # a channels-last x keeps the layout: the aggregation's gradient enters pre in it, its output is put back,
+        # and x's own gradient (the time mean's expansion mixes in) is made channels-last
+        channels_last = is_channels_last(x)
+        x = channels_last_grad(x)
+        feat = channels_last_grad(self.pre(x)).view(n, K, mid, t, v)
         A = self.A[None, :, None, None]  # (1, K, 1, 1, V, V)
         if self.ctr is None and self.ada is None:
             y = torch.einsum('nkctv,kvw->nkctw', feat, self.A)
@@ -153,7 +157,10 @@ class dggcn(nn.Module):
                 y = torch.einsum('nkctv,nktvw->nkctw', feat, A[:, :, 0])
             else:
                 y = torch.einsum('nkctv,nkvw->nkctw', feat, A[:, :, 0, 0])
-        y = self.act(self.bn(self.post(y.reshape(n, K * mid, t, v))) + res)
+        y = y.reshape(n, K * mid, t, v)
+        if channels_last:
+            y = y.contiguous(memory_format=torch.channels_last)
+        y = self.act(self.bn(self.post(y)) + res)
         if self.return_graph:
             graph = sum(dynamic).expand(n, K, mid, 1, v, v)
             return y, graph.reshape(n, K * mid, v, v)
@@ -193,7 +200,10 @@ class dgmstcn(mstcn):
         V = x.shape[-1]
         if V > self.num_joints:
             raise ValueError(f'dgmstcn: input has V={V} joints, add_coeff has only {self.num_joints}')
+        channels_last = is_channels_last(x)
         x = torch.cat([x, x.mean(dim=-1, keepdim=True)], dim=-1)  # (N, C_in, T, V + 1)
-        out = self.branch_outputs(x)
+        if channels_last:  # cat along V gives the plain layout; the fusion's slices give plain-layout gradients
+            x = x.contiguous(memory_format=torch.channels_last)
+        out = channels_last_grad(self.branch_outputs(x))
         feat = out[..., :V] + out[..., V:] * self.add_coeff[:V]
         return self.drop(self.bn(self.transform(feat)))

@@ -4,13 +4,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import CfgType, batch_norm_concat, build_act, build_norm, eval_bn_affine
+from .utils import CfgType, batch_norm_concat, build_act, build_norm, eval_bn_affine, is_channels_last
 
 
 class TemporalConv2d(nn.Conv2d):
     """A ``Conv2d`` (same parameters and state-dict keys) whose strided 1x1 case runs as a stride-1 conv on
     the subsampled input: ``conv1x1_stride_s(x) == conv1x1(x[:, :, ::s, ::s_w])`` exactly (a 1x1 kernel
-    with no padding reads only the frames the stride keeps).
+    with no padding reads only the frames the stride keeps; the subsampling is a 1x1 average pool).
 
     torch 2.13's CPU (oneDNN) backward of a strided 1x1 conv on a channels-last input corrupts the heap
     with 2+ threads (``free(): invalid next size`` / ``double free``: the process aborts), e.g.
@@ -21,7 +21,12 @@ class TemporalConv2d(nn.Conv2d):
     def _conv_forward(self, x: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor]) -> torch.Tensor:
         # nn.Conv2d.forward calls this with the module's own weight and bias; unit_tcn with BN-folded ones
         if self.kernel_size == (1, 1) and self.stride != (1, 1) and self.padding == (0, 0):
-            x = x[:, :, :: self.stride[0], :: self.stride[1]]
+            if is_channels_last(x):
+                # x[:, :, ::s, ::s_w] as a 1x1 average pool: the same values, and its backward keeps the layout (a
+                # slice's backward scatters into a plain-layout zero tensor); on plain tensors the slice is faster
+                x = F.avg_pool2d(x, 1, self.stride)
+            else:
+                x = x[:, :, :: self.stride[0], :: self.stride[1]]
             return F.conv2d(x, weight, bias, 1, 0, 1, self.groups)
         return super()._conv_forward(x, weight, bias)
 

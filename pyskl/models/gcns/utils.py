@@ -34,6 +34,30 @@ def build_act(cfg: CfgType) -> nn.Module:
     return build_activation_layer(cfg)
 
 
+def is_channels_last(x: torch.Tensor) -> bool:
+    """Whether ``x`` ``(N, C, T, V)`` is laid out channels-last (memory ``(N, T, V, C)``) and not also plain
+    contiguous (a tensor with ``C == 1`` or ``T * V == 1`` is both; it counts as contiguous)."""
+    return x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+
+
+def _channels_last(grad: torch.Tensor) -> torch.Tensor:
+    return grad.contiguous(memory_format=torch.channels_last)
+
+
+def channels_last_grad(x: torch.Tensor) -> torch.Tensor:
+    """``x`` itself; if it is a channels-last tensor that requires grad, its gradient is made channels-last too
+    (copied only when it is not).
+
+    Some backward formulas build their gradient in the plain layout whatever the forward's (a batched product's
+    operand, a mean's expansion, a slice's scatter); every channels-last kernel downstream in the backward
+    pass then mixes layouts (a ReLU backward measured 19x slower, convolutions reorder). One copy where such a
+    gradient enters keeps the rest of the backward pass in one layout. Values are unchanged.
+    """
+    if x.requires_grad and is_channels_last(x):
+        x.register_hook(_channels_last)
+    return x
+
+
 def kaiming_bn_init_(module: nn.Module) -> None:
     """PYSKL's ``conv_init`` / ``bn_init`` over every submodule: Kaiming-normal (fan-out) ``Conv2d`` weights
     with zero bias, ``BatchNorm2d`` weight 1 and bias 0."""
@@ -95,7 +119,7 @@ def aggregate_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
     if kc % k:
         raise ValueError(f'aggregate_subsets: {kc} channels are not a multiple of the {k} subsets')
     c = kc // k
-    if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+    if is_channels_last(x):
         a = A.permute(2, 1, 0).reshape(v, v * k)  # a[w, v * K + k] = A[k, v, w]
         # a batched product with the adjacency broadcast (stride 0): matmul would fold the batch into one mm by
         # copying x to (N * T * C, V * K) and the product back; bmm reads x in place (forward and backward)
@@ -116,7 +140,7 @@ def expand_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
     """
     n, c, t, v = x.shape
     k = A.size(0)
-    if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+    if is_channels_last(x):
         a = A.permute(2, 0, 1).reshape(v * k, v)  # a[w * K + k, v] = A[k, v, w]
         y = torch.bmm(a.expand(n * t, v * k, v), x.permute(0, 2, 3, 1).reshape(n * t, v, c))  # (N * T, W * K, C)
         return y.view(n, t, v, k * c).permute(0, 3, 1, 2)
