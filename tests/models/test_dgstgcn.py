@@ -150,3 +150,37 @@ def test_dggcn_without_dynamic_terms_is_a_grouped_graph_conv():
         dggcn(5, 8, A, ada_act='gelu')
     with pytest.raises(ValueError, match='no channel'):
         dggcn(5, 8, A, ratio=0.1)
+
+
+@pytest.mark.parametrize(
+    'equation, a_shape',
+    [
+        ('nkctv,nkctvw->nkctw', (2, 3, 4, 5, 6, 6)),
+        ('nkctv,nkcvw->nkctw', (1, 3, 4, 6, 6)),  # the static graph alone broadcasts over samples
+        ('nkctv,nktvw->nkctw', (2, 3, 5, 6, 6)),
+        ('nkctv,nkvw->nkctw', (2, 3, 6, 6)),
+    ],
+)
+def test_aggregation_saves_the_features_themselves(equation, a_shape):
+    """dggcn's aggregation is einsum's (values and float64 gradients, broadcast graph included), and what it keeps
+    for the backward pass is the feature tensor itself, not the plain-layout copy einsum would keep for a
+    channels-last input (one feature-sized tensor per unit until the backward pass)."""
+    from pyskl.models.gcns.dgstgcn import _aggregate
+
+    gen = torch.Generator().manual_seed(0)
+    feat = torch.randn(2, 3 * 4, 5, 6, dtype=torch.float64, generator=gen).contiguous(memory_format=torch.channels_last)
+    feat = feat.view(2, 3, 4, 5, 6).requires_grad_()
+    A = torch.randn(a_shape, dtype=torch.float64, generator=gen).requires_grad_()
+    saved = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t) or t, lambda t: t):
+        y = _aggregate(equation, feat, A)
+    # exactly the two inputs, as they are (no copy)
+    assert sorted((t.data_ptr(), t.stride()) for t in saved) == sorted((t.data_ptr(), t.stride()) for t in (feat, A))
+    ref = torch.einsum(equation, feat, A)
+    torch.testing.assert_close(y, ref, rtol=1e-12, atol=1e-12)
+    g = torch.randn(y.shape, dtype=torch.float64, generator=gen)
+    got = torch.autograd.grad(y, (feat, A), g)
+    want = torch.autograd.grad(ref, (feat, A), g)
+    for a, b in zip(got, want):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    assert torch.autograd.gradcheck(lambda f, a: _aggregate(equation, f, a), (feat, A))

@@ -16,6 +16,38 @@ def _graph_act(name: str) -> nn.Module:
     return {'tanh': nn.Tanh, 'relu': nn.ReLU, 'sigmoid': nn.Sigmoid, 'softmax': lambda: nn.Softmax(dim=-2)}[name]()
 
 
+class _Aggregate(torch.autograd.Function):
+    """``torch.einsum(equation, feat, A)`` (``'x,a->y'``; size-1 dims of ``A`` broadcast) that saves ``feat``
+    itself for the backward pass. ``einsum`` saves the copy it makes to multiply (a channels-last ``feat`` is
+    copied to the plain layout): one more feature-sized tensor per unit held until the backward pass, +13 % peak
+    training memory for DG-STGCN. The ReLU before it saves ``feat`` anyway, so this costs no memory; the backward
+    pass makes the copy again, briefly."""
+
+    @staticmethod
+    def forward(ctx, equation: str, feat: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+        ctx.equation = equation
+        ctx.save_for_backward(feat, A)
+        return torch.einsum(equation, feat, A)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        feat, A = ctx.saved_tensors
+        inputs, y = ctx.equation.split('->')
+        x, a = inputs.split(',')
+        grad_feat = grad_A = None
+        if ctx.needs_input_grad[1]:
+            grad_feat = torch.einsum(f'{y},{a}->{x}', grad, A).sum_to_size(feat.shape)
+        if ctx.needs_input_grad[2]:
+            grad_A = torch.einsum(f'{x},{y}->{a}', feat, grad).sum_to_size(A.shape)
+        return None, grad_feat, grad_A
+
+
+def _aggregate(equation: str, feat: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+    if torch.is_grad_enabled() and (feat.requires_grad or A.requires_grad):
+        return _Aggregate.apply(equation, feat, A)
+    return torch.einsum(equation, feat, A)
+
+
 class dggcn(nn.Module):
     """Dynamic group graph convolution (DG-GCN): ``(N, C_in, T, V) -> (N, C_out, T, V)``.
 
@@ -150,13 +182,13 @@ class dggcn(nn.Module):
             # A: (N or 1, K, mid or 1, T' or 1, V, V); contract over the source joint v
             per_channel, per_frame = A.size(2) != 1, A.size(3) != 1
             if per_channel and per_frame:
-                y = torch.einsum('nkctv,nkctvw->nkctw', feat, A)
+                y = _aggregate('nkctv,nkctvw->nkctw', feat, A)
             elif per_channel:
-                y = torch.einsum('nkctv,nkcvw->nkctw', feat, A[:, :, :, 0])
+                y = _aggregate('nkctv,nkcvw->nkctw', feat, A[:, :, :, 0])
             elif per_frame:
-                y = torch.einsum('nkctv,nktvw->nkctw', feat, A[:, :, 0])
+                y = _aggregate('nkctv,nktvw->nkctw', feat, A[:, :, 0])
             else:
-                y = torch.einsum('nkctv,nkvw->nkctw', feat, A[:, :, 0, 0])
+                y = _aggregate('nkctv,nkvw->nkctw', feat, A[:, :, 0, 0])
         y = y.reshape(n, K * mid, t, v)
         if channels_last:
             y = y.contiguous(memory_format=torch.channels_last)
