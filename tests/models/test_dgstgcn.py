@@ -184,3 +184,22 @@ def test_aggregation_saves_the_features_themselves(equation, a_shape):
     for a, b in zip(got, want):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
     assert torch.autograd.gradcheck(lambda f, a: _aggregate(equation, f, a), (feat, A))
+
+
+def test_aggregation_under_bf16_autocast_matches_einsum():
+    """Under CPU bfloat16 autocast (``--amp``) the forward einsum runs in bfloat16; the backward pass does too and
+    hands back gradients in the inputs' dtype, as einsum's own backward would."""
+    from pyskl.models.gcns.dgstgcn import _aggregate
+
+    gen = torch.Generator().manual_seed(0)
+    feat = torch.randn(2, 3, 4, 5, 6, generator=gen).requires_grad_()
+    A = torch.randn(2, 3, 4, 6, 6, generator=gen).requires_grad_()
+    outs = []
+    for fn in (_aggregate, torch.einsum):
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            y = fn('nkctv,nkcvw->nkctw', feat, A)
+        assert y.dtype == torch.bfloat16
+        outs.append((y, *torch.autograd.grad(y.float().sum(), (feat, A))))
+    for a, b in zip(*outs):
+        assert a.dtype == b.dtype
+        torch.testing.assert_close(a, b)

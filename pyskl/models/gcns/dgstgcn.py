@@ -35,10 +35,12 @@ class _Aggregate(torch.autograd.Function):
         inputs, y = ctx.equation.split('->')
         x, a = inputs.split(',')
         grad_feat = grad_A = None
+        # under autocast the forward's einsum ran in the lower precision (grad has its dtype); compute the same way
         if ctx.needs_input_grad[1]:
-            grad_feat = torch.einsum(f'{y},{a}->{x}', grad, A).sum_to_size(feat.shape)
+            grad_feat = torch.einsum(f'{y},{a}->{x}', grad, A.to(grad.dtype)).sum_to_size(feat.shape)
+            grad_feat = grad_feat.to(feat.dtype)
         if ctx.needs_input_grad[2]:
-            grad_A = torch.einsum(f'{x},{y}->{a}', feat, grad).sum_to_size(A.shape)
+            grad_A = torch.einsum(f'{x},{y}->{a}', feat.to(grad.dtype), grad).sum_to_size(A.shape).to(A.dtype)
         return None, grad_feat, grad_A
 
 
