@@ -234,10 +234,15 @@ class dgmstcn(mstcn):
         V = x.shape[-1]
         if V > self.num_joints:
             raise ValueError(f'dgmstcn: input has V={V} joints, add_coeff has only {self.num_joints}')
-        channels_last = is_channels_last(x)
-        x = torch.cat([x, x.mean(dim=-1, keepdim=True)], dim=-1)  # (N, C_in, T, V + 1)
-        if channels_last:  # cat along V gives the plain layout; the fusion's slices give plain-layout gradients
-            x = x.contiguous(memory_format=torch.channels_last)
-        out = channels_last_grad(self.branch_outputs(x))
+        if is_channels_last(x):
+            # written straight into a channels-last (N, C_in, T, V + 1) tensor: cat along V gives the plain layout
+            n, c, t, _ = x.shape
+            joined = torch.empty((n, c, t, V + 1), dtype=x.dtype, device=x.device, memory_format=torch.channels_last)
+            joined[..., :V] = x
+            joined[..., V:] = x.mean(dim=-1, keepdim=True)
+            x = joined
+        else:
+            x = torch.cat([x, x.mean(dim=-1, keepdim=True)], dim=-1)  # (N, C_in, T, V + 1)
+        out = channels_last_grad(self.branch_outputs(x))  # the fusion's slices give plain-layout gradients
         feat = out[..., :V] + out[..., V:] * self.add_coeff[:V]
         return self.drop(self.bn(self.transform(feat)))
