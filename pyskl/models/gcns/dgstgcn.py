@@ -45,7 +45,9 @@ class _Aggregate(torch.autograd.Function):
 
 
 def _aggregate(equation: str, feat: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
-    if torch.is_grad_enabled() and (feat.requires_grad or A.requires_grad):
+    """``torch.einsum(equation, feat, A)``; through :class:`_Aggregate` when autograd records it (a jit trace,
+    as FLOP counting and ONNX export use, sees the plain einsum)."""
+    if torch.is_grad_enabled() and (feat.requires_grad or A.requires_grad) and not torch.jit.is_tracing():
         return _Aggregate.apply(equation, feat, A)
     return torch.einsum(equation, feat, A)
 
