@@ -8,7 +8,7 @@ from typing import Callable, Optional
 
 from pyskl.core.allocator import tune_allocator
 
-__all__ = ['USER_ERRORS', 'command_parser', 'passive_openmp_waits', 'run_cli']
+__all__ = ['USER_ERRORS', 'command_parser', 'long_run_settings', 'passive_openmp_waits', 'run_cli']
 
 #: Errors that describe a bad input (a file, a config value, an argument): their message is the whole story.
 USER_ERRORS = (ValueError, OSError, KeyError, pickle.UnpicklingError)
@@ -26,18 +26,23 @@ def passive_openmp_waits() -> None:
     os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
 
 
+def long_run_settings() -> None:
+    """The process settings of the commands that run models: :func:`passive_openmp_waits` and
+    :func:`pyskl.core.allocator.tune_allocator` (freed memory kept for reuse). Call before torch is imported."""
+    passive_openmp_waits()
+    tune_allocator()
+
+
 def run_cli(
     main: Callable[[Optional[list]], Optional[int]], argv: Optional[list] = None, passive_waits: bool = False
 ) -> int:
     """Run a tool's ``main(argv)``; on one of :data:`USER_ERRORS` print ``error: <message>`` to stderr and return 1.
 
     Set ``PYSKL_DEBUG=1`` to get the traceback instead. Other exceptions (bugs) propagate with their traceback.
-    ``passive_waits``: call :func:`passive_openmp_waits` and :func:`pyskl.core.allocator.tune_allocator` first
-    (the tools that run models do).
+    ``passive_waits``: call :func:`long_run_settings` first (the tools that run models do).
     """
     if passive_waits:
-        passive_openmp_waits()
-        tune_allocator()
+        long_run_settings()
     try:
         return main(argv) or 0
     except USER_ERRORS as e:

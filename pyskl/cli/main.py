@@ -7,9 +7,7 @@ import importlib
 import sys
 from typing import List, Optional
 
-from pyskl.core.allocator import tune_allocator
-
-from .base import command_parser, passive_openmp_waits, run_cli
+from .base import command_parser, long_run_settings, run_cli
 
 __all__ = ['COMMANDS', 'command_parser', 'main']
 
@@ -63,8 +61,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     module_name, _, passive = COMMANDS[name]
     if passive:  # before the command's module is imported (it may import torch)
-        passive_openmp_waits()
-        tune_allocator()
+        long_run_settings()
     module = importlib.import_module(f'pyskl.cli.{module_name}')
     return run_cli(module.main, rest)
 
