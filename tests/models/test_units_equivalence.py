@@ -402,9 +402,10 @@ def test_fixed_seed_training_follows_the_same_loss_curve(backbone):
 
     Training amplifies rounding differences about 100x per step on this tiny problem (loss differences measured
     over 8 steps: 0, 1e-15, 4e-13, 2e-11, 4e-9, ... for ST-GCN++), so three steps keep a margin of 1e3 under the
-    1e-9 tolerance while a formulation error would show at the first step. DG-STGCN runs in the plain layout
-    here: channels-last amplifies faster on it (loss 1e-15, 2e-14, 1e-11; its weights reach 8e-9 after three
-    steps), and its equality with the plain layout is test_channels_last.py's."""
+    1e-9 tolerance while a formulation error would show at the first step. DG-STGCN amplifies about 1000x per step
+    through its subset mixing weights ``alpha``: on an Intel Xeon (torch 2.13, float64) ``gcn.0.gcn.alpha`` was
+    3e-15, 5e-12 and 9e-9 apart after steps 1-3 in the plain layout, so it takes two steps; it runs in the plain
+    layout here (channels-last rounds differently again), its equality with that is test_channels_last.py's."""
     import pyskl.models  # noqa: F401
     from pyskl.registry import MODELS
 
@@ -423,7 +424,7 @@ def test_fixed_seed_training_follows_the_same_loss_curve(backbone):
     gen = torch.Generator().manual_seed(0)
     curves = ([], [])
     optims = [torch.optim.SGD(m.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4) for m in (model, ref)]
-    for _ in range(3):
+    for _ in range(2 if backbone['type'] == 'DGSTGCN' else 3):
         x = torch.randn(4, 2, 12, 25, 3, generator=gen, dtype=torch.float64)
         samples = [dict(gt_label=int(i)) for i in torch.randint(5, (4,), generator=gen)]
         for m, optim, curve in zip((model, ref), optims, curves):
