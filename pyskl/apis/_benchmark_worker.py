@@ -14,6 +14,7 @@ and ``pyskl.datasets.synthetic.make_demo_dataset`` (skipped when missing). It re
   iterations, measured before any inference ran (so it is the training step's own peak, parameters and
   input excluded);
 - ``data_per_s``: training-pipeline samples per second on a small synthetic annotation file (1 process);
+- ``padded``: how many samples of the input have all-zero persons after the first;
 - ``allocator``: the C allocator setting, as the revision's own tools make it (``pyskl.core.allocator``, where
   the revision has it; ``PYSKL_MALLOC=system`` in the environment keeps the system default in every process).
 
@@ -21,7 +22,9 @@ With ``job['amp']`` the model's forward passes (train and eval) run under CPU bf
 trains on CPU (the loss, backward and SGD step stay as autocast leaves them); ``eval_dtype`` lists the dtypes
 of the eval outputs (``torch.bfloat16`` under autocast).
 
-The input is a fixed random ``(N, M, T, V, C)`` tensor (``torch.Generator`` seeded 0) and random labels.
+The input is a fixed random ``(N, M, T, V, C)`` tensor (``torch.Generator`` seeded 0) and random labels; with
+``job['padded']`` that fraction of the samples (the first ones) has all-zero persons after the first, as the
+pipeline pads a one-person sample.
 """
 
 import json
@@ -46,6 +49,7 @@ def _model_job(job: dict) -> dict:
     gen = torch.Generator().manual_seed(0)
     n, m, t, v, c = job['shape']
     x = torch.randn((n, m, t, v, c), generator=gen)
+    x[: round(job.get('padded', 0) * n), 1:] = 0  # one-person samples, padded as the pipeline pads them
     num_classes = model.cls_head.num_classes
     samples = [dict(gt_label=int(y)) for y in torch.randint(num_classes, (n,), generator=gen)]
     optim = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
@@ -81,7 +85,8 @@ def _model_job(job: dict) -> dict:
     peak = _maxrss_mb() - rss0
     model.eval()
     eval_ms = timed(infer)
-    return dict(eval_ms=eval_ms, train_ms=train_ms, train_peak_mb=peak, eval_dtype=sorted(dtypes))
+    padded = int((x[:, 1:].reshape(n, -1) == 0).all(dim=1).sum()) if m > 1 else 0
+    return dict(eval_ms=eval_ms, train_ms=train_ms, train_peak_mb=peak, eval_dtype=sorted(dtypes), padded=padded)
 
 
 def _data_job(job: dict) -> dict:

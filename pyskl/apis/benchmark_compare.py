@@ -103,6 +103,7 @@ def compare_revisions(
     configs: Optional[Dict[str, str]] = None,
     log=None,
     amp: bool = False,
+    padded: float = 0.0,
 ) -> dict:
     """Measure ``tree`` (B, default: this checkout) against git revision ``rev`` of ``repo`` (A).
 
@@ -119,6 +120,8 @@ def compare_revisions(
         log (callable | None): called with a progress line per process.
         amp (bool): run B's forward passes under CPU bfloat16 autocast (what ``--amp`` trains with on CPU);
             A stays float32, so the ratios say what ``--amp`` gains over the baseline's float32.
+        padded (float): fraction of the input's samples whose persons after the first are all zeros, as the
+            pipeline pads a one-person sample (most of NTU RGB+D); the same input for A and B.
 
     Returns:
         dict: ``commit`` (the baseline's hash), the settings, and ``rows``: one dict per backbone with
@@ -134,6 +137,8 @@ def compare_revisions(
         )
     if len(shape) != 5:
         raise ValueError(f'shape must be (N, M, T, V, C), got {tuple(shape)}')
+    if not 0 <= padded <= 1:
+        raise ValueError(f'padded must be a fraction in [0, 1], got {padded}')
     configs = dict(configs or BACKBONE_CONFIGS)
     backbones = list(backbones or configs)
     unknown = [b for b in backbones if b not in configs]
@@ -164,6 +169,7 @@ def compare_revisions(
                         iters=iters,
                         cfg_options=cfg_options,
                         amp=amp and side == 'B',
+                        padded=padded,
                     )
                     out = run_worker(root, job)
                     if data_iters > 0:
@@ -194,5 +200,6 @@ def compare_revisions(
         shape=tuple(shape),
         cfg_options=cfg_options,
         amp=amp,
+        padded=padded,
         rows=rows,
     )

@@ -34,6 +34,8 @@ def test_compare_mode_prints_the_table_against_head():
         '16',
         '25',
         '3',
+        '--padded-persons',
+        '0.5',
         '--data-iters',
         '4',
         '--cfg-options',
@@ -42,6 +44,7 @@ def test_compare_mode_prints_the_table_against_head():
     assert res.returncode == 0, res.stderr[-3000:]
     head = subprocess.run(['git', '-C', REPO_ROOT, 'rev-parse', 'HEAD'], capture_output=True, text=True).stdout
     assert f'Baseline A: HEAD ({head.strip()[:12]})' in res.stdout
+    assert 'input (2, 2, 16, 25, 3) (50% of the samples one person + zero padding)' in res.stdout
     row = [line for line in res.stdout.splitlines() if line.startswith('| ST-GCN++ |')]
     assert len(row) == 1
     # eval, train, memory and data ratios are all measured
@@ -66,6 +69,7 @@ def test_default_baseline_is_a_known_commit():
 
 @pytest.mark.parametrize('amp', [False, True])
 def test_worker_runs_the_forward_passes_under_bf16_autocast_with_amp(amp):
+    """And pads the persons after the first of ``padded`` of the samples with zeros (one sample of two here)."""
     from pyskl.apis.benchmark_compare import run_worker
 
     job = dict(
@@ -77,8 +81,10 @@ def test_worker_runs_the_forward_passes_under_bf16_autocast_with_amp(amp):
         iters=1,
         cfg_options={'model.backbone.base_channels': 8, 'model.cls_head.in_channels': 32},
         amp=amp,
+        padded=0.5,
     )
     out = run_worker(REPO_ROOT, job, timeout=300)
+    assert out['padded'] == 1
     assert out['eval_dtype'] == (['torch.bfloat16'] if amp else ['torch.float32'])
     assert out['allocator'].startswith('allocator: ')  # this tree's tools tune the C allocator; reported
     assert len(out['train_ms']) == 1 and out['train_ms'][0] > 0

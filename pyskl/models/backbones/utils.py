@@ -1,12 +1,12 @@
 """Helpers shared by the backbones."""
 
 import copy
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 
-from ..gcns.utils import channels_last_grad
+from ..gcns.utils import channels_last_grad, is_channels_last
 
 
 def expand_per_stage(options: Dict[str, Any], num_stages: int) -> List[Dict[str, Any]]:
@@ -143,11 +143,63 @@ def build_stages(
     return nn.ModuleList(blocks), channels
 
 
+class EmptyPersons:
+    """Inference of each person instance once: the instances of ``(N, M, T, V, C)`` input that hold only zeros.
+
+    The data pipeline pads a sample with fewer than ``M`` persons with all-zero persons (PYSKL's
+    ``FormatGCNInput``); on NTU RGB+D most actions have one person, so half of a batch's instances can be padding,
+    and in 10-clip testing every clip of such a sample has one. A backbone in eval mode maps every instance on
+    its own (BatchNorm uses running statistics, dropout is off), and ``data_bn`` depends on the input and on the
+    person slot ``m`` only, so every all-zero instance of slot ``m`` gets the same features: computing one per
+    slot and copying it gives the full batch's values (to the float rounding of a smaller batch).
+
+    :meth:`plan` gives ``None`` (compute every instance) in training mode, with gradients enabled (the input
+    gradient of each padding person is needed then), under a jit trace or ``torch.compile`` (data-dependent
+    shapes: ONNX export, FLOP counting), or when the batch has no padding person to skip.
+    """
+
+    def __init__(self, keep: torch.Tensor, inverse: torch.Tensor):
+        self.keep = keep  # (U,) instance indices (n * M + m) to compute
+        self.inverse = inverse  # (N * M,) index of each instance's features among the computed ones
+
+    @classmethod
+    def plan(cls, module: nn.Module, x: torch.Tensor) -> Optional['EmptyPersons']:
+        """For ``module`` (a backbone) about to map ``x`` ``(N, M, T, V, C)``."""
+        if module.training or torch.is_grad_enabled() or torch.jit.is_tracing() or torch.jit.is_scripting():
+            return None
+        if torch.compiler.is_compiling():
+            return None
+        N, M = x.shape[:2]
+        empty = (x.reshape(N * M, -1) == 0).all(dim=1).cpu()  # NaN is not zero: such an instance is computed
+        index = torch.arange(N * M)
+        slot = index % M
+        first = {}  # slot -> its first all-zero instance
+        for i in index[empty].tolist():
+            first.setdefault(i % M, i)
+        if sum(int((slot[empty] == m).sum()) - 1 for m in first) == 0:
+            return None  # at most one padding person per slot: nothing to skip
+        source = index.clone()
+        for m, i in first.items():
+            source[empty & (slot == m)] = i
+        keep, inverse = torch.unique(source, return_inverse=True)
+        return cls(keep.to(x.device), inverse.to(x.device))
+
+    def select(self, x: torch.Tensor) -> torch.Tensor:
+        """The kept instances of ``x`` ``(N * M, C, T, V)``, in ``x``'s memory layout."""
+        y = x.index_select(0, self.keep)
+        return y.contiguous(memory_format=torch.channels_last) if is_channels_last(x) else y
+
+    def expand(self, y: torch.Tensor) -> torch.Tensor:
+        """``(U, ...)`` features of the kept instances -> ``(N * M, ...)``."""
+        return y.index_select(0, self.inverse)
+
+
 class StagedGCN(nn.Module):
     """Forward of the stage-stacked backbones: ``data_bn`` then the blocks in ``gcn``.
 
     Subclasses set ``self.data_bn`` (see :func:`build_data_bn`) and the blocks (see :func:`build_stages`)
-    under the attribute named by :attr:`blocks_attr` (``gcn``; ``net`` in PYSKL's CTR-GCN).
+    under the attribute named by :attr:`blocks_attr` (``gcn``; ``net`` in PYSKL's CTR-GCN). In inference
+    (eval mode, no gradients) all-zero padding persons are computed once per person slot (:class:`EmptyPersons`).
     """
 
     blocks_attr = 'gcn'
@@ -155,8 +207,13 @@ class StagedGCN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
         N, M = x.shape[:2]
+        persons = EmptyPersons.plan(self, x)
         x = self.data_bn(x)
+        if persons is not None:
+            x = persons.select(x)
         for block in getattr(self, self.blocks_attr):
             x = block(x)
+        if persons is not None:
+            x = persons.expand(x)
         x = channels_last_grad(x)  # the head's mean hands back a plain-layout gradient
         return x.reshape((N, M) + x.shape[1:])
