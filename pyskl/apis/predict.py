@@ -121,7 +121,8 @@ def load_pickle(
         ValueError: unreadable or unsafe file, unknown split or ``frame_dir``, or samples that fail the checks.
     """
     from pyskl.core.io import safe_load_pickle
-    from pyskl.core.validation import Problems, check_ann_path, identifier, parse_file, select_split
+    from pyskl.core.splits import check_ann_path, parse_file, select_split
+    from pyskl.core.validation import Problems, identifier
 
     check_ann_path(path)
     annotations, splits = parse_file(safe_load_pickle(path), path)

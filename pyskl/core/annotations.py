@@ -2,7 +2,8 @@
 
 The load-time path of :class:`~pyskl.datasets.PoseDataset` and of the label reader behind fusion
 (:func:`pyskl.core.results.load_split_labels`): one function, so both see the same samples in the same order
-and refuse the same files. The checks themselves are in :mod:`pyskl.core.validation`.
+and refuse the same files. The checks themselves are in :mod:`pyskl.core.validation` (per sample) and
+:mod:`pyskl.core.splits` (the file and its splits).
 """
 
 from typing import List, Optional, Tuple
@@ -10,16 +11,8 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from .io import safe_load_pickle
-from .validation import (
-    Problems,
-    check_ann_path,
-    check_consistency,
-    check_duplicates,
-    check_sample,
-    check_split_overlap,
-    parse_file,
-    select_split,
-)
+from .splits import check_ann_path, check_split_overlap, parse_file, select_split
+from .validation import Problems, check_consistency, check_duplicates, check_sample
 
 __all__ = ['load_annotations', 'filter_valid_ratio']
 

@@ -18,18 +18,8 @@ import numpy as np
 
 from pyskl.core.io import safe_load_pickle
 from pyskl.core.layout import guess_layout
-from pyskl.core.validation import (
-    Problems,
-    check_ann_path,
-    check_consistency,
-    check_duplicates,
-    check_sample,
-    check_split_overlap,
-    identifier,
-    parse_file,
-    select_split,
-    split_names,
-)
+from pyskl.core.splits import check_ann_path, check_split_overlap, parse_file, select_split, split_names
+from pyskl.core.validation import Problems, check_consistency, check_duplicates, check_sample, identifier
 
 __all__ = ['DataReport', 'inspect_annotations', 'guess_layout_name', 'plot_report']
 
