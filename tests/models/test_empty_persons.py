@@ -115,3 +115,5 @@ def test_plan_indices_and_non_finite_persons():
     with torch.no_grad():
         assert EmptyPersons.plan(model, torch.randn(3, 2, 4, 5, 3)) is None  # no padding
     assert EmptyPersons.plan(model, x) is None  # gradients enabled
+    with torch.no_grad():
+        assert EmptyPersons.plan(model, torch.zeros(2, 2, 0, 25, 3)) is None  # no frames: nothing to plan

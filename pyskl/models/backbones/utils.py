@@ -167,8 +167,8 @@ class EmptyPersons:
         """For ``module`` (a backbone) about to map ``x`` ``(N, M, T, V, C)``."""
         if module.training or torch.is_grad_enabled() or torch.jit.is_tracing() or torch.jit.is_scripting():
             return None
-        if torch.compiler.is_compiling():
-            return None
+        if torch.compiler.is_compiling() or x.numel() == 0:
+            return None  # an empty input is the model's to refuse
         N, M = x.shape[:2]
         empty = (x.reshape(N * M, -1) == 0).all(dim=1).cpu()  # NaN is not zero: such an instance is computed
         index = torch.arange(N * M)
