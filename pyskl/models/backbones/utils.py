@@ -144,7 +144,7 @@ def build_stages(
 
 
 class EmptyPersons:
-    """Inference of each person instance once: the instances of ``(N, M, T, V, C)`` input that hold only zeros.
+    """In inference, the all-zero (padding) persons of an ``(N, M, T, V, C)`` input computed once per person slot.
 
     The data pipeline pads a sample with fewer than ``M`` persons with all-zero persons (PYSKL's
     ``FormatGCNInput``); on NTU RGB+D most actions have one person, so half of a batch's instances can be padding,
@@ -155,7 +155,7 @@ class EmptyPersons:
 
     :meth:`plan` gives ``None`` (compute every instance) in training mode, with gradients enabled (the input
     gradient of each padding person is needed then), under a jit trace or ``torch.compile`` (data-dependent
-    shapes: ONNX export, FLOP counting), or when the batch has no padding person to skip.
+    shapes: ONNX export, FLOP counting), for an empty input, or when no slot has two padding persons.
     """
 
     def __init__(self, keep: torch.Tensor, inverse: torch.Tensor):
@@ -176,7 +176,7 @@ class EmptyPersons:
         first = {}  # slot -> its first all-zero instance
         for i in index[empty].tolist():
             first.setdefault(i % M, i)
-        if sum(int((slot[empty] == m).sum()) - 1 for m in first) == 0:
+        if int(empty.sum()) == len(first):
             return None  # at most one padding person per slot: nothing to skip
         source = index.clone()
         for m, i in first.items():
