@@ -92,8 +92,7 @@ def test_every_instance_is_computed_when_training_tracing_or_nothing_to_share(na
     assert sizes == [12]  # training: BatchNorm's batch statistics count every padding person
     model.eval()
     one_each = x.clone()
-    one_each[4] = 1.0  # now slot 0 and slot 1 have one padding person each ((3, 0) and (1, 1) ... (5, 1))
-    one_each[1, 1] = one_each[2, 1] = 1.0
+    one_each[4] = one_each[1, 1] = one_each[2, 1] = 1.0  # left: one padding person per slot, (3, 0) and (5, 1)
     with torch.no_grad():
         _, sizes = _computed_instances(model, lambda: model.backbone(one_each))
     assert sizes == [12]

@@ -8,7 +8,7 @@ import torch.nn as nn
 from pyskl.registry import MODELS
 from ..gcns import msg3d_block, msgcn, mstcn, multiscale_adjacency
 from ..utils.graph import Graph
-from .utils import EmptyPersons, build_data_bn
+from .utils import build_data_bn, forward_instances
 
 
 @MODELS.register_module()
@@ -100,13 +100,12 @@ class MSG3D(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
         N, M = x.shape[:2]
-        persons = EmptyPersons.plan(self, x)  # padding persons once per slot in inference
-        x = self.data_bn(x)
-        if persons is not None:
-            x = persons.select(x)
+        x = forward_instances(self, x, self.forward_blocks)  # padding persons once per slot in inference
+        return x.reshape((N, M) + x.shape[1:])
+
+    def forward_blocks(self, x: torch.Tensor) -> torch.Tensor:
+        """The three stages on ``data_bn``'s output: ``(B, C, T, V) -> (B, C_out, T_out, V)``."""
         for i in (1, 2, 3):
             x = self.relu(getattr(self, f'sgcn{i}')(x) + getattr(self, f'gcn3d{i}')(x))
             x = getattr(self, f'tcn{i}')(x)
-        if persons is not None:
-            x = persons.expand(x)
-        return x.reshape((N, M) + x.shape[1:])
+        return x

@@ -7,7 +7,7 @@ import torch.nn as nn
 
 from pyskl.registry import MODELS
 from .dgstgcn import DGSTGCN
-from .utils import EmptyPersons
+from .utils import forward_instances
 
 
 class PrototypeReconstruction(nn.Module):
@@ -88,18 +88,17 @@ class ProtoGCN(DGSTGCN):
         self.relu = nn.ReLU()
         self.prn = PrototypeReconstruction(channels, num_prototype, prototype_dropout)
 
+    def forward_blocks(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The blocks on ``data_bn``'s output: features ``(B, C_out, T_out, V)`` and the last block's affinity
+        ``(B, C_out, V, V)``."""
+        for block in self.gcn[:-1]:
+            x = block(x)
+        return self.gcn[-1](x)
+
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """``(N, M, T, V, C)`` -> ``(N, M, C_out, T_out, V)`` features and the ``(N, V * V)`` graph."""
         N, M = x.shape[:2]
-        persons = EmptyPersons.plan(self, x)  # padding persons once per slot in inference
-        x = self.data_bn(x)
-        if persons is not None:
-            x = persons.select(x)
-        for block in self.gcn[:-1]:
-            x = block(x)
-        x, graph = self.gcn[-1](x)
-        if persons is not None:
-            x, graph = persons.expand(x), persons.expand(graph)
+        x, graph = forward_instances(self, x, self.forward_blocks)  # padding persons once per slot in inference
         C, V = graph.shape[1], graph.shape[-1]
         graph = graph.view(N, M, C, V, V).mean(dim=1)  # (N, C, V, V)
         rec = self.prn(graph.flatten(2).transpose(1, 2))  # (N, V * V, C)

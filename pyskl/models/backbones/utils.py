@@ -1,7 +1,7 @@
 """Helpers shared by the backbones."""
 
 import copy
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -194,12 +194,26 @@ class EmptyPersons:
         return y.index_select(0, self.inverse)
 
 
+def forward_instances(
+    backbone: nn.Module, x: torch.Tensor, body: Callable[[torch.Tensor], Any]
+) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
+    """``body(backbone.data_bn(x))`` for ``x`` ``(N, M, T, V, C)``: ``body`` maps the ``(N * M, C, T, V)`` person
+    instances to a tensor (or a tuple of tensors) with the instances first. In inference each slot's padding
+    persons are computed once (:class:`EmptyPersons`) and the result is expanded back to ``N * M`` instances."""
+    persons = EmptyPersons.plan(backbone, x)
+    x = backbone.data_bn(x)
+    if persons is None:
+        return body(x)
+    out = body(persons.select(x))
+    return tuple(persons.expand(o) for o in out) if isinstance(out, tuple) else persons.expand(out)
+
+
 class StagedGCN(nn.Module):
     """Forward of the stage-stacked backbones: ``data_bn`` then the blocks in ``gcn``.
 
     Subclasses set ``self.data_bn`` (see :func:`build_data_bn`) and the blocks (see :func:`build_stages`)
     under the attribute named by :attr:`blocks_attr` (``gcn``; ``net`` in PYSKL's CTR-GCN). In inference
-    (eval mode, no gradients) all-zero padding persons are computed once per person slot (:class:`EmptyPersons`).
+    (eval mode, no gradients) all-zero padding persons are computed once per person slot (:func:`forward_instances`).
     """
 
     blocks_attr = 'gcn'
@@ -207,13 +221,12 @@ class StagedGCN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
         N, M = x.shape[:2]
-        persons = EmptyPersons.plan(self, x)
-        x = self.data_bn(x)
-        if persons is not None:
-            x = persons.select(x)
-        for block in getattr(self, self.blocks_attr):
-            x = block(x)
-        if persons is not None:
-            x = persons.expand(x)
+        x = forward_instances(self, x, self.forward_blocks)
         x = channels_last_grad(x)  # the head's mean hands back a plain-layout gradient
         return x.reshape((N, M) + x.shape[1:])
+
+    def forward_blocks(self, x: torch.Tensor) -> torch.Tensor:
+        """The blocks on ``data_bn``'s output: ``(B, C, T, V) -> (B, C_out, T_out, V)``."""
+        for block in getattr(self, self.blocks_attr):
+            x = block(x)
+        return x
