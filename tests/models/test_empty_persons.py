@@ -1,12 +1,14 @@
-"""Inference computes each all-zero padding person once per person slot (``EmptyPersons``), with the values of the
-full batch.
+"""Every backbone computes each all-zero padding person once per person slot (``EmptyPersons``), with the values
+of the full batch.
 
-The pipeline pads a sample with fewer than M persons with all-zero persons; in eval mode with gradients off every
-backbone maps those to the same features (per slot: ``data_bn`` may be per person), so it computes one and copies
-it. Compared in float64 against the same module with gradients enabled (which computes every instance), the
-values agree to the summation order of a smaller batch: ``1e-9`` relative fails on any real difference.
+The pipeline pads a sample with fewer than M persons with all-zero persons; every backbone maps those to the same
+features (per slot: ``data_bn`` may be per person), so it computes one and copies it; in training its BatchNorms
+count the copies. Compared in float64 against the same module with ``share_empty_persons = False`` (which computes
+every instance), the values agree to the summation order of a smaller batch: ``1e-9`` relative fails on any real
+difference.
 """
 
+import copy
 import sys
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from pyskl.models.backbones.utils import EmptyPersons
+from pyskl.models.backbones.persons import EmptyPersons
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_backbones import BACKBONES, build  # noqa: E402
@@ -67,11 +69,11 @@ def test_padding_persons_are_computed_once_per_slot_with_the_full_batch_values(n
     x = _batch()
     with torch.no_grad():
         fast, sizes = _computed_instances(model, lambda: model.backbone(x))
-    assert sizes == [12 - len(EMPTY) + 2], sizes  # the non-empty persons and one padding person per slot
-    with torch.enable_grad():  # gradients on: every instance is computed
+        assert sizes == [12 - len(EMPTY) + 2], sizes  # the non-empty persons and one padding person per slot
+        model.backbone.share_empty_persons = False
         full, sizes = _computed_instances(model, lambda: model.backbone(x))
-    assert sizes == [12]
-    full = tuple(t.detach() for t in full) if isinstance(full, tuple) else full.detach()
+        assert sizes == [12]
+        model.backbone.share_empty_persons = True
     fast, full = (fast, full) if isinstance(full, tuple) else ((fast,), (full,))  # ProtoGCN: (feat, graph)
     for a, b in zip(fast, full):
         assert a.shape == b.shape
@@ -83,14 +85,11 @@ def test_padding_persons_are_computed_once_per_slot_with_the_full_batch_values(n
 
 
 @pytest.mark.parametrize('name', ['stgcn++', 'protogcn'])
-def test_every_instance_is_computed_when_training_tracing_or_nothing_to_share(name):
+def test_every_instance_is_computed_for_an_input_gradient_a_trace_or_nothing_to_share(name):
     model = _model(name)
     x = _batch()
-    model.train()
-    with torch.no_grad():
-        _, sizes = _computed_instances(model, lambda: model.backbone(x))
-    assert sizes == [12]  # training: BatchNorm's batch statistics count every padding person
-    model.eval()
+    _, sizes = _computed_instances(model, lambda: model.backbone(x.clone().requires_grad_()))
+    assert sizes == [12]  # each padding person's own input gradient is wanted
     one_each = x.clone()
     one_each[4] = one_each[1, 1] = one_each[2, 1] = 1.0  # left: one padding person per slot, (3, 0) and (5, 1)
     with torch.no_grad():
@@ -113,6 +112,63 @@ def test_plan_indices_and_non_finite_persons():
     assert plan.keep[plan.inverse].tolist() == [0, 1, 2, 3, 4, 3, 6, 7, 6, 3, 10, 3]
     with torch.no_grad():
         assert EmptyPersons.plan(model, torch.randn(3, 2, 4, 5, 3)) is None  # no padding
-    assert EmptyPersons.plan(model, x) is None  # gradients enabled
+    assert EmptyPersons.plan(model, x).keep.tolist() == plan.keep.tolist()  # gradients on: parameters' are shared
+    assert EmptyPersons.plan(model, x.clone().requires_grad_()) is None  # the input's own gradient is wanted
     with torch.no_grad():
         assert EmptyPersons.plan(model, torch.zeros(2, 2, 0, 25, 3)) is None  # no frames: nothing to plan
+
+
+def _train_step(model, x, labels):
+    """Loss, gradients and the instances computed for one training step of ``model`` on ``x`` ``(N, M, T, V, C)``."""
+    model.zero_grad()
+    samples = [dict(gt_label=int(y)) for y in labels]
+    losses, sizes = _computed_instances(model, lambda: model(x[:, None], samples, mode='loss'))
+    loss = sum(v for k, v in losses.items() if 'loss' in k)
+    loss.backward()
+    return loss.detach(), sizes
+
+
+@pytest.mark.parametrize('name', list(BACKBONES))
+def test_training_shares_padding_persons_with_the_full_batch_loss_gradients_and_statistics(name):
+    """Training computes each slot's padding persons once too: BatchNorm's batch statistics (and their gradient)
+    weight the shared instance by its copies, so the loss, every parameter's gradient and the running statistics
+    are the full batch's, step after step."""
+    torch.manual_seed(0)
+    shared = build(name).double().train()
+    for mod in shared.modules():
+        if isinstance(mod, nn.Dropout):
+            mod.p = 0.0  # ProtoGCN's reconstruction dropout (outside the blocks) would draw different masks
+    full = copy.deepcopy(shared)
+    full.backbone.share_empty_persons = False
+    x, labels = _batch(), torch.arange(6) % 4
+    for model in (shared, full):
+        model.opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for _ in range(2):
+        loss, sizes = _train_step(shared, x, labels)
+        assert sizes == [12 - len(EMPTY) + 2], sizes
+        ref, sizes = _train_step(full, x, labels)
+        assert sizes == [12]
+        _close(loss, ref)
+        for (key, p), q in zip(shared.named_parameters(), full.parameters()):
+            assert (p.grad is None) == (q.grad is None), key
+            if p.grad is not None:
+                _close(p.grad, q.grad)
+        for (key, a), b in zip(shared.named_buffers(), full.buffers()):
+            _close(a.double(), b.double())
+        shared.opt.step()
+        full.opt.step()
+
+
+def test_training_computes_every_person_with_dropout_or_sync_bn_in_the_blocks():
+    torch.manual_seed(0)
+    model = build('aagcn').double().train()
+    x, labels = _batch(), torch.arange(6) % 4
+    assert _train_step(model, x, labels)[1] == [12 - len(EMPTY) + 2]
+    drop = model.backbone.gcn[3].tcn.drop
+    drop.p = 0.5  # copies of a padding person would share one dropout mask
+    assert _train_step(model, x, labels)[1] == [12]
+    drop.eval()  # an inactive dropout changes nothing
+    assert _train_step(model, x, labels)[1] == [12 - len(EMPTY) + 2]
+    bn = model.backbone.gcn[3].tcn.bn
+    model.backbone.gcn[3].tcn.bn = nn.SyncBatchNorm(bn.num_features).double()  # its statistics are not local ones
+    assert _train_step(model, x, labels)[1] == [12]

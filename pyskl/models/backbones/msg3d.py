@@ -8,7 +8,8 @@ import torch.nn as nn
 from pyskl.registry import MODELS
 from ..gcns import msg3d_block, msgcn, mstcn, multiscale_adjacency
 from ..utils.graph import Graph
-from .utils import build_data_bn, forward_instances
+from .persons import forward_instances
+from .utils import build_data_bn
 
 
 @MODELS.register_module()
@@ -40,7 +41,12 @@ class MSG3D(nn.Module):
         data_bn_type (str): ``'MVC'`` (default), ``'VC'`` or ``'none'``.
         pretrained (str | None): Accepted for config compatibility; load weights with
             :func:`pyskl.engine.checkpoint.load_checkpoint` instead.
+
+    All-zero padding persons are computed once per person slot (:func:`~.persons.forward_instances`;
+    ``share_empty_persons = False`` computes every instance).
     """
+
+    share_empty_persons = True
 
     def __init__(
         self,
@@ -100,7 +106,8 @@ class MSG3D(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
         N, M = x.shape[:2]
-        x = forward_instances(self, x, self.forward_blocks)  # padding persons once per slot in inference
+        blocks = [m for name, m in self.named_children() if name != 'data_bn']
+        x = forward_instances(self, x, self.forward_blocks, blocks)  # padding persons once per slot
         return x.reshape((N, M) + x.shape[1:])
 
     def forward_blocks(self, x: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,7 @@ import torch.nn as nn
 
 from pyskl.registry import MODELS
 from .dgstgcn import DGSTGCN
-from .utils import forward_instances
+from .persons import forward_instances
 
 
 class PrototypeReconstruction(nn.Module):
@@ -98,7 +98,7 @@ class ProtoGCN(DGSTGCN):
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """``(N, M, T, V, C)`` -> ``(N, M, C_out, T_out, V)`` features and the ``(N, V * V)`` graph."""
         N, M = x.shape[:2]
-        x, graph = forward_instances(self, x, self.forward_blocks)  # padding persons once per slot in inference
+        x, graph = forward_instances(self, x, self.forward_blocks, self.gcn)  # padding persons once per slot
         C, V = graph.shape[1], graph.shape[-1]
         graph = graph.view(N, M, C, V, V).mean(dim=1)  # (N, C, V, V)
         rec = self.prn(graph.flatten(2).transpose(1, 2))  # (N, V * V, C)

@@ -1,12 +1,13 @@
 """Helpers shared by the backbones."""
 
 import copy
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 
-from ..gcns.utils import channels_last_grad, is_channels_last
+from ..gcns.utils import channels_last_grad
+from .persons import forward_instances
 
 
 def expand_per_stage(options: Dict[str, Any], num_stages: int) -> List[Dict[str, Any]]:
@@ -143,85 +144,22 @@ def build_stages(
     return nn.ModuleList(blocks), channels
 
 
-class EmptyPersons:
-    """In inference, the all-zero (padding) persons of an ``(N, M, T, V, C)`` input computed once per person slot.
-
-    The data pipeline pads a sample with fewer than ``M`` persons with all-zero persons (PYSKL's
-    ``FormatGCNInput``); on NTU RGB+D most actions have one person, so half of a batch's instances can be padding,
-    and in 10-clip testing every clip of such a sample has one. A backbone in eval mode maps every instance on
-    its own (BatchNorm uses running statistics, dropout is off), and ``data_bn`` depends on the input and on the
-    person slot ``m`` only, so every all-zero instance of slot ``m`` gets the same features: computing one per
-    slot and copying it gives the full batch's values (to the float rounding of a smaller batch).
-
-    :meth:`plan` gives ``None`` (compute every instance) in training mode, with gradients enabled (the input
-    gradient of each padding person is needed then), under a jit trace or ``torch.compile`` (data-dependent
-    shapes: ONNX export, FLOP counting), for an empty input, or when no slot has two padding persons.
-    """
-
-    def __init__(self, keep: torch.Tensor, inverse: torch.Tensor):
-        self.keep = keep  # (U,) instance indices (n * M + m) to compute
-        self.inverse = inverse  # (N * M,) index of each instance's features among the computed ones
-
-    @classmethod
-    def plan(cls, module: nn.Module, x: torch.Tensor) -> Optional['EmptyPersons']:
-        """For ``module`` (a backbone) about to map ``x`` ``(N, M, T, V, C)``."""
-        if module.training or torch.is_grad_enabled() or torch.jit.is_tracing() or torch.jit.is_scripting():
-            return None
-        if torch.compiler.is_compiling() or x.numel() == 0:
-            return None  # an empty input is the model's to refuse
-        N, M = x.shape[:2]
-        empty = (x.reshape(N * M, -1) == 0).all(dim=1).cpu()  # NaN is not zero: such an instance is computed
-        index = torch.arange(N * M)
-        slot = index % M
-        first = {}  # slot -> its first all-zero instance
-        for i in index[empty].tolist():
-            first.setdefault(i % M, i)
-        if int(empty.sum()) == len(first):
-            return None  # at most one padding person per slot: nothing to skip
-        source = index.clone()
-        for m, i in first.items():
-            source[empty & (slot == m)] = i
-        keep, inverse = torch.unique(source, return_inverse=True)
-        return cls(keep.to(x.device), inverse.to(x.device))
-
-    def select(self, x: torch.Tensor) -> torch.Tensor:
-        """The kept instances of ``x`` ``(N * M, C, T, V)``, in ``x``'s memory layout."""
-        y = x.index_select(0, self.keep)
-        return y.contiguous(memory_format=torch.channels_last) if is_channels_last(x) else y
-
-    def expand(self, y: torch.Tensor) -> torch.Tensor:
-        """``(U, ...)`` features of the kept instances -> ``(N * M, ...)``."""
-        return y.index_select(0, self.inverse)
-
-
-def forward_instances(
-    backbone: nn.Module, x: torch.Tensor, body: Callable[[torch.Tensor], Any]
-) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
-    """``body(backbone.data_bn(x))`` for ``x`` ``(N, M, T, V, C)``: ``body`` maps the ``(N * M, C, T, V)`` person
-    instances to a tensor (or a tuple of tensors) with the instances first. In inference each slot's padding
-    persons are computed once (:class:`EmptyPersons`) and the result is expanded back to ``N * M`` instances."""
-    persons = EmptyPersons.plan(backbone, x)
-    x = backbone.data_bn(x)
-    if persons is None:
-        return body(x)
-    out = body(persons.select(x))
-    return tuple(persons.expand(o) for o in out) if isinstance(out, tuple) else persons.expand(out)
-
-
 class StagedGCN(nn.Module):
     """Forward of the stage-stacked backbones: ``data_bn`` then the blocks in ``gcn``.
 
     Subclasses set ``self.data_bn`` (see :func:`build_data_bn`) and the blocks (see :func:`build_stages`)
-    under the attribute named by :attr:`blocks_attr` (``gcn``; ``net`` in PYSKL's CTR-GCN). In inference
-    (eval mode, no gradients) all-zero padding persons are computed once per person slot (:func:`forward_instances`).
+    under the attribute named by :attr:`blocks_attr` (``gcn``; ``net`` in PYSKL's CTR-GCN). All-zero padding
+    persons are computed once per person slot (:func:`~.persons.forward_instances`; ``share_empty_persons = False``
+    computes every instance).
     """
 
     blocks_attr = 'gcn'
+    share_empty_persons = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
         N, M = x.shape[:2]
-        x = forward_instances(self, x, self.forward_blocks)
+        x = forward_instances(self, x, self.forward_blocks, getattr(self, self.blocks_attr))
         x = channels_last_grad(x)  # the head's mean hands back a plain-layout gradient
         return x.reshape((N, M) + x.shape[1:])
 
