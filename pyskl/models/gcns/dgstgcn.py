@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 
 from .tcn import BranchCfg, mstcn
-from .utils import CfgType, build_act, build_norm, channels_last_grad, is_channels_last
+from .utils import CfgType, build_act, build_norm, channels_last_grad, conv_bn, is_channels_last
 
 _GRAPH_ACTS = ('tanh', 'relu', 'sigmoid', 'softmax')
 
@@ -160,12 +160,13 @@ class dggcn(nn.Module):
         n, _, t, v = x.shape
         dynamic = []
         K, mid = self.num_subsets, self.mid_channels
-        res = self.down(x) if hasattr(self, 'down') else x
+        res = conv_bn(self.down[0], self.down[1], x) if hasattr(self, 'down') else x
         # a channels-last x keeps the layout: the aggregation's gradient enters pre in it, its output is put back,
         # and x's own gradient (the time mean's expansion mixes in) is made channels-last
         channels_last = is_channels_last(x)
         x = channels_last_grad(x)
-        feat = channels_last_grad(self.pre(x)).view(n, K, mid, t, v)
+        feat = self.act(conv_bn(self.pre[0], self.pre[1], x))
+        feat = channels_last_grad(feat).view(n, K, mid, t, v)
         A = self.A[None, :, None, None]  # (1, K, 1, 1, V, V)
         if self.ctr is None and self.ada is None:
             y = torch.einsum('nkctv,kvw->nkctw', feat, self.A)
@@ -196,7 +197,7 @@ class dggcn(nn.Module):
         y = y.reshape(n, K * mid, t, v)
         if channels_last:
             y = y.contiguous(memory_format=torch.channels_last)
-        y = self.act(self.bn(self.post(y)) + res)
+        y = self.act(conv_bn(self.post, self.bn, y) + res)
         if self.return_graph:
             graph = sum(dynamic).expand(n, K, mid, 1, v, v)
             return y, graph.reshape(n, K * mid, v, v)
@@ -247,4 +248,4 @@ class dgmstcn(mstcn):
             x = torch.cat([x, x.mean(dim=-1, keepdim=True)], dim=-1)  # (N, C_in, T, V + 1)
         out = channels_last_grad(self.branch_outputs(x))  # the fusion's slices give plain-layout gradients
         feat = out[..., :V] + out[..., V:] * self.add_coeff[:V]
-        return self.drop(self.bn(self.transform(feat)))
+        return self.drop(self.fused(feat))

@@ -4,7 +4,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import CfgType, batch_norm_concat, build_act, build_norm, eval_bn_affine, is_channels_last
+from .utils import CfgType, batch_norm_concat, build_act, build_norm, conv_bn, eval_bn_affine, is_channels_last
 
 
 class TemporalConv2d(nn.Conv2d):
@@ -71,13 +71,7 @@ class unit_tcn(nn.Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        folded = eval_bn_affine(self.bn)
-        if folded is None:
-            return self.drop(self.bn(self.conv(x)))
-        # eval: the BatchNorm folded into the conv (one pass over the output instead of two)
-        scale, shift = folded
-        bias = shift if self.conv.bias is None else self.conv.bias * scale + shift
-        return self.drop(self.conv._conv_forward(x, self.conv.weight * scale[:, None, None, None], bias))
+        return self.drop(conv_bn(self.conv, self.bn, x))  # eval: the BatchNorm folded into the conv
 
 
 BranchCfg = Union[str, Tuple[Union[int, str], int]]
@@ -193,8 +187,14 @@ class mstcn(nn.Module):
         if len(heads) < 2:
             return torch.cat([branch(x) for branch in self.branches], dim=1)
         convs = [self.branches[i][0] for i in heads]
-        z = F.conv2d(x, torch.cat([c.weight for c in convs]), torch.cat([c.bias for c in convs]))
-        z = self.act(batch_norm_concat(z, [self.branches[i][1] for i in heads]))
+        norms = [self.branches[i][1] for i in heads]
+        weight, bias = torch.cat([c.weight for c in convs]), torch.cat([c.bias for c in convs])
+        folded = [eval_bn_affine(bn) for bn in norms]
+        if all(f is not None for f in folded):  # eval: the BatchNorms folded into the conv
+            scale, shift = torch.cat([f[0] for f in folded]), torch.cat([f[1] for f in folded])
+            z = self.act(F.conv2d(x, weight * scale.view(-1, 1, 1, 1), bias * scale + shift))
+        else:
+            z = self.act(batch_norm_concat(F.conv2d(x, weight, bias), norms))
         parts = dict(zip(heads, z.split([c.out_channels for c in convs], dim=1)))
         outs = []
         for i, branch in enumerate(self.branches):
@@ -204,10 +204,16 @@ class mstcn(nn.Module):
                 outs.append(branch(x))
         return torch.cat(outs, dim=1)
 
+    def fused(self, feat: torch.Tensor) -> torch.Tensor:
+        """``bn(transform(feat))``: BN-ReLU-1x1 conv + BN over the concatenated branches (in eval the last BN
+        folded into the conv)."""
+        norm, act, conv = self.transform
+        return conv_bn(conv, self.bn, act(norm(feat)))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         feat = self.branch_outputs(x)
         if self.fuse:
-            feat = self.bn(self.transform(feat))
+            feat = self.fused(feat)
         if self.residual_mode == 'identity':
             feat = feat + x
         elif self.residual_mode == 'conv':
