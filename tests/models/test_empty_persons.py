@@ -195,3 +195,17 @@ def test_training_shares_padding_persons_under_bfloat16_autocast():
     for (key, a), b in zip(shared.named_buffers(), full.buffers()):
         if a.is_floating_point():
             torch.testing.assert_close(a, b, rtol=5e-2, atol=5e-2 * float(b.abs().max()), msg=key)
+
+
+@pytest.mark.parametrize('name', ['stgcn', 'msg3d', 'protogcn'])
+def test_share_empty_persons_false_in_the_config_computes_every_person(name):
+    from pyskl.registry import MODELS
+
+    backbone = dict(BACKBONES[name], share_empty_persons=False)
+    head = dict(type='SimpleHead', joint_cfg='nturgb+d') if name == 'protogcn' else dict(type='GCNHead')
+    head.update(num_classes=4, in_channels=backbone['base_channels'] * 4)
+    model = MODELS.build(dict(type='RecognizerGCN', backbone=backbone, cls_head=head)).double()
+    x, labels = _batch(), torch.arange(6) % 4
+    assert _train_step(model.train(), x, labels)[1] == [12]
+    with torch.no_grad():
+        assert _computed_instances(model.eval(), lambda: model.backbone(x))[1] == [12]

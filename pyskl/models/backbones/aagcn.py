@@ -37,6 +37,9 @@ class AAGCN(StagedGCN):
         tcn_dropout (float): Dropout of the temporal units (not applied in the first stage).
         pretrained (str | None): Accepted for config compatibility; load weights with
             :func:`pyskl.engine.checkpoint.load_checkpoint` instead.
+        share_empty_persons (bool): Compute the all-zero padding persons of a batch once per person slot, in
+            training and inference, with the full batch's values (see :func:`~.persons.forward_instances`).
+            False computes every person. Defaults to True.
 
     Every ``gcn_*`` / ``tcn_*`` option may be a tuple of length ``num_stages`` to set it per stage.
     The state-dict keys equal PYSKL's: ``A`` (graph buffer), ``data_bn.*``, ``gcn.<i>.gcn.*`` (the
@@ -59,6 +62,7 @@ class AAGCN(StagedGCN):
         tcn_type: Union[str, tuple] = 'unit_tcn',
         tcn_dropout: Union[float, tuple] = 0.0,
         pretrained: Optional[str] = None,
+        share_empty_persons: bool = True,
     ):
         super().__init__()
         self.graph = Graph(**graph_cfg)
@@ -69,6 +73,7 @@ class AAGCN(StagedGCN):
         self.data_bn_type = 'none' if data_bn_type is None else data_bn_type
         self.num_person = num_person
         self.pretrained = pretrained
+        self.share_empty_persons = share_empty_persons
         self.data_bn = build_data_bn(self.data_bn_type, num_person, A.size(1), in_channels)
 
         options = dict(

@@ -37,6 +37,9 @@ class CTRGCN(StagedGCN):
         tcn_dropout (float): Dropout after the temporal unit (not in the first block). Defaults to 0.
         pretrained (str | None): Accepted for config compatibility; load weights with
             :func:`pyskl.engine.checkpoint.load_checkpoint` instead.
+        share_empty_persons (bool): Compute the all-zero padding persons of a batch once per person slot, in
+            training and inference, with the full batch's values (see :func:`~.persons.forward_instances`).
+            False computes every person. Defaults to True.
     """
 
     blocks_attr = 'net'
@@ -55,6 +58,7 @@ class CTRGCN(StagedGCN):
         tcn_dilations: Sequence[int] = (1, 2),
         tcn_dropout: float = 0.0,
         pretrained: Optional[str] = None,
+        share_empty_persons: bool = True,
     ):
         super().__init__()
         self.graph = Graph(**graph_cfg)
@@ -65,6 +69,7 @@ class CTRGCN(StagedGCN):
         self.num_person = num_person
         self.data_bn_type = data_bn_type
         self.pretrained = pretrained
+        self.share_empty_persons = share_empty_persons
         self.data_bn = build_data_bn(data_bn_type, num_person, A.size(1), in_channels)
         ms_cfg = [(tcn_kernel_size, d) for d in tcn_dilations] + [('max', 3), '1x1']
 

@@ -38,6 +38,9 @@ class DGSTGCN(StagedGCN):
             layout (PYSKL always used 25, which equals V for ``'nturgb+d'``).
         pretrained (str | None): Accepted for config compatibility; load weights with
             :func:`pyskl.engine.checkpoint.load_checkpoint` instead.
+        share_empty_persons (bool): Compute the all-zero padding persons of a batch once per person slot, in
+            training and inference, with the full batch's values (see :func:`~.persons.forward_instances`).
+            False computes every person. Defaults to True.
         channels_last (bool): Run the blocks on channels-last features (see :class:`~.utils.DataBN`); the
             same values. On by default: the 1x1 convs and BatchNorms run several times faster in that layout
             on CPU, and the units keep it (and keep their gradients in it) through the graph aggregation, the
@@ -72,6 +75,7 @@ class DGSTGCN(StagedGCN):
         tcn_dropout: Union[float, tuple] = 0.0,
         tcn_num_joints: Optional[int] = None,
         pretrained: Optional[str] = None,
+        share_empty_persons: bool = True,
         channels_last: bool = True,
     ):
         super().__init__()
@@ -87,6 +91,7 @@ class DGSTGCN(StagedGCN):
         self.base_channels = base_channels
         self.data_bn_type = data_bn_type
         self.pretrained = pretrained
+        self.share_empty_persons = share_empty_persons
         self.data_bn = build_data_bn(data_bn_type, num_person, num_joints, in_channels, channels_last)
 
         options = dict(

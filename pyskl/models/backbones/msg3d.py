@@ -41,12 +41,10 @@ class MSG3D(nn.Module):
         data_bn_type (str): ``'MVC'`` (default), ``'VC'`` or ``'none'``.
         pretrained (str | None): Accepted for config compatibility; load weights with
             :func:`pyskl.engine.checkpoint.load_checkpoint` instead.
-
-    All-zero padding persons are computed once per person slot (:func:`~.persons.forward_instances`;
-    ``share_empty_persons = False`` computes every instance).
+        share_empty_persons (bool): Compute the all-zero padding persons of a batch once per person slot, in
+            training and inference, with the full batch's values (see :func:`~.persons.forward_instances`).
+            False computes every person. Defaults to True.
     """
-
-    share_empty_persons = True
 
     def __init__(
         self,
@@ -60,6 +58,7 @@ class MSG3D(nn.Module):
         window_sizes: Sequence[int] = (3, 5),
         data_bn_type: str = 'MVC',
         pretrained: Optional[str] = None,
+        share_empty_persons: bool = True,
     ):
         super().__init__()
         self.graph = Graph(**graph_cfg)
@@ -70,6 +69,7 @@ class MSG3D(nn.Module):
         self.in_channels = in_channels
         self.base_channels = base_channels
         self.pretrained = pretrained
+        self.share_empty_persons = share_empty_persons
         self.data_bn = build_data_bn(data_bn_type, num_person, len(A), in_channels)
         A_powers = torch.tensor(multiscale_adjacency(A, num_gcn_scales), dtype=torch.float32)
 

@@ -115,7 +115,7 @@ class _InstanceCounts(TorchFunctionMode):
             raise RuntimeError(
                 f'batch norm over a batch of {x.size(0)} while the backbone computes {self.counts.numel()} person '
                 'instances: a unit that regroups the batch cannot share padding persons in training '
-                '(set share_empty_persons = False on the backbone)'
+                '(set model.backbone.share_empty_persons=False)'
             )
         return _WeightedBatchNorm.apply(
             x, self.counts, self.total, weight, bias, running_mean, running_var, momentum, eps

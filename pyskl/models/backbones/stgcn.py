@@ -39,6 +39,9 @@ class STGCN(StagedGCN):
         tcn_kernel_size (int): Kernel of ``unit_tcn`` (``tcn_type='unit_tcn'``). Defaults to 9.
         pretrained (str | None): Accepted for config compatibility; load weights with
             :func:`pyskl.engine.checkpoint.load_checkpoint` instead.
+        share_empty_persons (bool): Compute the all-zero padding persons of a batch once per person slot, in
+            training and inference, with the full batch's values (see :func:`~.persons.forward_instances`).
+            False computes every person. Defaults to True.
         channels_last (bool): Run the blocks on channels-last features (see :class:`DataBN`): the 1x1 convs
             and the graph matmuls then need no layout copies. Same values and state dict either way.
             Defaults to True.
@@ -68,6 +71,7 @@ class STGCN(StagedGCN):
         tcn_mid_channels=None,
         tcn_kernel_size: Union[int, tuple] = 9,
         pretrained: Optional[str] = None,
+        share_empty_persons: bool = True,
         channels_last: bool = True,
     ):
         super().__init__()
@@ -77,6 +81,7 @@ class STGCN(StagedGCN):
         self.base_channels = base_channels
         self.data_bn_type = data_bn_type
         self.pretrained = pretrained
+        self.share_empty_persons = share_empty_persons
         self.data_bn = build_data_bn(data_bn_type, num_person, A.size(1), in_channels, channels_last)
 
         options = dict(

@@ -149,12 +149,11 @@ class StagedGCN(nn.Module):
 
     Subclasses set ``self.data_bn`` (see :func:`build_data_bn`) and the blocks (see :func:`build_stages`)
     under the attribute named by :attr:`blocks_attr` (``gcn``; ``net`` in PYSKL's CTR-GCN). All-zero padding
-    persons are computed once per person slot (:func:`~.persons.forward_instances`; ``share_empty_persons = False``
-    computes every instance).
+    persons are computed once per person slot unless ``self.share_empty_persons`` is False
+    (:func:`~.persons.forward_instances`).
     """
 
     blocks_attr = 'gcn'
-    share_empty_persons = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
