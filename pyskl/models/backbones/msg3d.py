@@ -106,8 +106,7 @@ class MSG3D(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, M, T, V, C) -> (N, M, C_out, T_out, V)``."""
         N, M = x.shape[:2]
-        blocks = [m for name, m in self.named_children() if name != 'data_bn']
-        x = forward_instances(self, x, self.forward_blocks, blocks)  # padding persons once per slot
+        x = forward_instances(self, x, self.forward_blocks)  # padding persons once per slot
         return x.reshape((N, M) + x.shape[1:])
 
     def forward_blocks(self, x: torch.Tensor) -> torch.Tensor:

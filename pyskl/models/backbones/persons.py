@@ -143,12 +143,14 @@ class EmptyPersons:
         cls, module: nn.Module, x: torch.Tensor, blocks: Optional[Iterable[nn.Module]] = None
     ) -> Optional['EmptyPersons']:
         """For ``module`` (a backbone) about to map ``x`` ``(N, M, T, V, C)`` through ``blocks`` (default:
-        every submodule of ``module``)."""
+        every child of ``module`` but ``data_bn``, which sees the full batch)."""
         if x.requires_grad or torch.jit.is_tracing() or torch.jit.is_scripting() or torch.compiler.is_compiling():
             return None
         if x.numel() == 0 or not getattr(module, 'share_empty_persons', True):
             return None  # an empty input is the model's to refuse
-        batch_stats = _batch_statistics((module,) if blocks is None else blocks)
+        if blocks is None:
+            blocks = [child for name, child in module.named_children() if name != 'data_bn']
+        batch_stats = _batch_statistics(blocks)
         if batch_stats is None:
             return None
         N, M = x.shape[:2]
@@ -199,9 +201,10 @@ def forward_instances(
     blocks: Optional[Iterable[nn.Module]] = None,
 ) -> Union[torch.Tensor, Tuple[torch.Tensor, ...]]:
     """``body(backbone.data_bn(x))`` for ``x`` ``(N, M, T, V, C)``: ``body`` maps the ``(N * M, C, T, V)`` person
-    instances through the modules ``blocks`` (default: all of ``backbone``'s) to a tensor (or a tuple of tensors)
-    with the instances first. Each slot's padding persons are computed once (:class:`EmptyPersons`) and the
-    result is expanded back to ``N * M`` instances; BatchNorms with batch statistics count the copies."""
+    instances through the modules ``blocks`` (default: ``backbone``'s children but ``data_bn``) to a tensor (or a
+    tuple of tensors) with the instances first. Each slot's padding persons are computed once
+    (:class:`EmptyPersons`) and the result is expanded back to ``N * M`` instances; BatchNorms with batch
+    statistics count the copies."""
     persons = EmptyPersons.plan(backbone, x, blocks)
     x = backbone.data_bn(x)
     if persons is None:
