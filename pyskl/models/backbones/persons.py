@@ -17,6 +17,7 @@ Values agree with computing every instance to the rounding of a different summat
 (``tests/models/test_empty_persons.py``).
 """
 
+from contextlib import nullcontext
 from typing import Any, Callable, Iterable, Optional, Tuple, Union
 
 import torch
@@ -97,12 +98,12 @@ def _batch_norm_args(
 
 
 class _InstanceCounts(TorchFunctionMode):
-    """While active, ``F.batch_norm`` with batch statistics weights the batch's instances by ``counts``."""
+    """While active, ``F.batch_norm`` with batch statistics weights the batch's instances by ``persons.counts``."""
 
-    def __init__(self, counts: torch.Tensor, total: int):
+    def __init__(self, persons: 'EmptyPersons'):
         super().__init__()
-        self.counts = counts
-        self.total = total
+        self.counts = persons.counts
+        self.total = persons.inverse.numel()  # N * M, a number (summing counts would sync a device)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -209,9 +210,7 @@ def forward_instances(
     x = backbone.data_bn(x)
     if persons is None:
         return body(x)
-    if persons.batch_stats:
-        with _InstanceCounts(persons.counts, persons.inverse.numel()):
-            out = body(persons.select(x))
-    else:  # running statistics: every instance is mapped on its own
+    # with running statistics every instance is mapped on its own; batch statistics must count the copies
+    with _InstanceCounts(persons) if persons.batch_stats else nullcontext():
         out = body(persons.select(x))
     return tuple(persons.expand(o) for o in out) if isinstance(out, tuple) else persons.expand(out)

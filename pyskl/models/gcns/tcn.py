@@ -4,7 +4,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import CfgType, batch_norm_concat, build_act, build_norm, conv_bn, eval_bn_affine, is_channels_last
+from .utils import (
+    CfgType,
+    batch_norm_concat,
+    build_act,
+    build_norm,
+    conv_bn,
+    eval_bn_affine,
+    fold_affine,
+    is_channels_last,
+)
 
 
 class TemporalConv2d(nn.Conv2d):
@@ -191,8 +200,8 @@ class mstcn(nn.Module):
         weight, bias = torch.cat([c.weight for c in convs]), torch.cat([c.bias for c in convs])
         folded = [eval_bn_affine(bn) for bn in norms]
         if all(f is not None for f in folded):  # eval: the BatchNorms folded into the conv
-            scale, shift = torch.cat([f[0] for f in folded]), torch.cat([f[1] for f in folded])
-            z = self.act(F.conv2d(x, weight * scale.view(-1, 1, 1, 1), bias * scale + shift))
+            affine = torch.cat([f[0] for f in folded]), torch.cat([f[1] for f in folded])
+            z = self.act(F.conv2d(x, *fold_affine(weight, bias, affine)))
         else:
             z = self.act(batch_norm_concat(F.conv2d(x, weight, bias), norms))
         parts = dict(zip(heads, z.split([c.out_channels for c in convs], dim=1)))

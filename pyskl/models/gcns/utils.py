@@ -101,15 +101,21 @@ def eval_bn_affine(bn: nn.Module):
     return scale, -bn.running_mean * scale
 
 
+def fold_affine(weight: torch.Tensor, bias: Optional[torch.Tensor], affine) -> tuple:
+    """Conv ``weight`` ``(C_out, ...)`` and ``bias`` (or None) with a per-output-channel ``(scale, shift)`` applied
+    after them (:func:`eval_bn_affine`) folded in: ``(weight * scale, bias * scale + shift)``."""
+    scale, shift = affine
+    weight = weight * scale.view((-1,) + (1,) * (weight.dim() - 1))
+    return weight, (shift if bias is None else bias * scale + shift)
+
+
 def conv_bn(conv: nn.Conv2d, bn: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """``bn(conv(x))``; for a BatchNorm2d in eval mode (see :func:`eval_bn_affine`) the norm is folded into the
     conv's weight and bias, one pass over the output instead of two (equal up to rounding)."""
     folded = eval_bn_affine(bn)
     if folded is None:
         return bn(conv(x))
-    scale, shift = folded
-    bias = shift if conv.bias is None else conv.bias * scale + shift
-    return conv._conv_forward(x, conv.weight * scale.view(-1, 1, 1, 1), bias)
+    return conv._conv_forward(x, *fold_affine(conv.weight, conv.bias, folded))
 
 
 def aggregate_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
