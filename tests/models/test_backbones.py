@@ -35,9 +35,10 @@ BACKBONES = {
 NUM_CLASSES = 4
 
 
-def build(name):
+def build(name, **backbone_options):
+    """The test recognizer of backbone ``name`` (``backbone_options`` override its backbone config)."""
     register_all_modules()
-    backbone = BACKBONES[name]
+    backbone = dict(BACKBONES[name], **backbone_options)
     width = backbone['base_channels'] * 4
     head = dict(type='SimpleHead', joint_cfg='nturgb+d') if name == 'protogcn' else dict(type='GCNHead')
     head.update(num_classes=NUM_CLASSES, in_channels=width)

@@ -199,13 +199,24 @@ def test_training_shares_padding_persons_under_bfloat16_autocast():
 
 @pytest.mark.parametrize('name', ['stgcn', 'msg3d', 'protogcn'])
 def test_share_empty_persons_false_in_the_config_computes_every_person(name):
-    from pyskl.registry import MODELS
-
-    backbone = dict(BACKBONES[name], share_empty_persons=False)
-    head = dict(type='SimpleHead', joint_cfg='nturgb+d') if name == 'protogcn' else dict(type='GCNHead')
-    head.update(num_classes=4, in_channels=backbone['base_channels'] * 4)
-    model = MODELS.build(dict(type='RecognizerGCN', backbone=backbone, cls_head=head)).double()
+    model = build(name, share_empty_persons=False).double()
     x, labels = _batch(), torch.arange(6) % 4
     assert _train_step(model.train(), x, labels)[1] == [12]
     with torch.no_grad():
         assert _computed_instances(model.eval(), lambda: model.backbone(x))[1] == [12]
+
+
+def test_eval_with_a_batchnorm_without_running_statistics_counts_the_copies():
+    """A BatchNorm without running statistics normalises with the batch's also in eval mode: the shared padding
+    persons are counted as in training, and the features are the full batch's."""
+    model = _model('stgcn')
+    bn = model.backbone.gcn[2].tcn.bn
+    bn.track_running_stats, bn.running_mean, bn.running_var, bn.num_batches_tracked = False, None, None, None
+    x = _batch()
+    with torch.no_grad():
+        fast, sizes = _computed_instances(model, lambda: model.backbone(x))
+        assert sizes == [12 - len(EMPTY) + 2]
+        model.backbone.share_empty_persons = False
+        full, sizes = _computed_instances(model, lambda: model.backbone(x))
+        assert sizes == [12]
+    _close(fast, full)

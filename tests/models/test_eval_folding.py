@@ -14,6 +14,7 @@ from pyskl.models.gcns.utils import eval_bn_affine
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_backbones import BACKBONES, build  # noqa: E402
+from test_units_equivalence import randomize_bn  # noqa: E402
 
 
 class UnfoldedBatchNorm2d(nn.BatchNorm2d):
@@ -24,20 +25,13 @@ class UnfoldedBatchNorm2d(nn.BatchNorm2d):
 def test_eval_logits_with_folded_batchnorms_equal_separate_batchnorms(name):
     torch.manual_seed(0)
     model = build(name).double().eval()
-    gen = torch.Generator().manual_seed(1)
-    with torch.no_grad():
-        for m in model.modules():
-            if type(m) is nn.BatchNorm2d:
-                m.weight.copy_(torch.rand(m.weight.shape, generator=gen, dtype=torch.float64) + 0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=gen, dtype=torch.float64))
-                m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=gen, dtype=torch.float64))
-                m.running_var.copy_(torch.rand(m.running_var.shape, generator=gen, dtype=torch.float64) + 0.5)
+    randomize_bn(model)
     unfolded = copy.deepcopy(model)
     norms = [m for m in unfolded.modules() if type(m) is nn.BatchNorm2d]
     for m in norms:
         m.__class__ = UnfoldedBatchNorm2d
     assert norms and eval_bn_affine(norms[0]) is None
-    x = torch.randn(3, 1, 2, 16, 25, 3, generator=gen, dtype=torch.float64)
+    x = torch.randn(3, 1, 2, 16, 25, 3, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     with torch.no_grad():
         fast, ref = model(x, mode='tensor'), unfolded(x, mode='tensor')
     torch.testing.assert_close(fast, ref, rtol=1e-9, atol=1e-9 * float(ref.abs().max()))
