@@ -113,7 +113,7 @@ def select_split(
     Structural errors raise at once (``ValueError``); a split name listed twice, a split none of whose
     names matches an annotation, and samples without an identifier (which no split can select) go to
     ``problems`` as errors; split names without an annotation as a warning. Non-dict annotations are kept, for
-    :func:`check_sample` to report.
+    :func:`~pyskl.core.validation.check_sample` to report.
     """
     if split is None:
         if splits:

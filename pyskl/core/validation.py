@@ -1,8 +1,8 @@
 """Validation of PYSKL / MMAction2 skeleton annotation files (numpy and the standard library only).
 
 Used by :class:`~pyskl.datasets.PoseDataset` at load time and by ``tools/misc/inspect_data.py``
-(:mod:`pyskl.datasets.inspection`); the checks of the file's structure and of its splits (listed here too) are in
-:mod:`pyskl.core.splits`. Every problem names the file, the sample as ``annotations[i]``
+(:mod:`pyskl.datasets.inspection`); the checks of the file's structure and of its splits (summarised below too) are
+in :mod:`pyskl.core.splits`. Every problem names the file, the sample as ``annotations[i]``
 with its ``frame_dir``, and the field; problems are collected in a :class:`Problems` and reported
 together (the first of every kind, then counts of all).
 
