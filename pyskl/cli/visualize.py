@@ -90,16 +90,21 @@ def caption(args, frame_dir, label):
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    from pyskl.apis.predict import check_annotations
     from pyskl.apis.visualize import draw_skeletons, draw_text, write_video
     from pyskl.core.io import safe_load_pickle
+    from pyskl.core.splits import check_ann_path, parse_file
+    from pyskl.core.validation import identifier
 
     layout = parse_layout(args.layout)
-    data = safe_load_pickle(args.ann_file)
-    anns = data['annotations'] if isinstance(data, dict) else data
-    match = [a for a in anns if a.get('frame_dir') == args.frame_dir]
-    if not match:
+    check_ann_path(args.ann_file)
+    anns, _ = parse_file(safe_load_pickle(args.ann_file), args.ann_file)
+    index = next((i for i, a in enumerate(anns) if isinstance(a, dict) and identifier(a) == args.frame_dir), None)
+    if index is None:
         raise ValueError(f'{args.ann_file}: no sample with frame_dir={args.frame_dir!r}')
-    ann = match[0]
+    ann = anns[index]
+    # the sample checked as the dataset checks it (shape, joints of a named layout, scores, img_shape, finite values)
+    check_annotations([ann], args.ann_file, layout=layout, indices=[index], context='the sample')
     frames = None
     if args.video:
         from pyskl.datasets.pose_extraction import VideoFrames

@@ -17,7 +17,8 @@ Errors (the dataset refuses to load):
 - per sample: ``label`` missing, not an int, negative or ``>= num_classes``; ``keypoint`` missing,
   not a numeric array ``(M, T, V, C)`` with ``C`` in {2, 3}, ``M = 0`` persons, ``T = 0`` frames,
   ``V`` other than the layout's, NaN/Inf; ``total_frames`` disagreeing with ``T``;
-  ``keypoint_score`` missing for 2D, of another shape than ``(M, T, V)``, NaN/Inf;
+  ``keypoint_score`` missing for 2D, of another shape than ``(M, T, V)``, NaN/Inf; ``img_shape`` (when
+  present) not two finite positive numbers ``(h, w)``;
 - per split: samples whose ``V`` or ``C`` differs from most samples' (they cannot share a batch).
 
 Value checks (``value_checks='warn'`` by default, ``'error'`` or ``'ignore'``): a sample whose
@@ -47,6 +48,7 @@ __all__ = [
     'Problems',
     'identifier',
     'is_int',
+    'as_img_shape',
     'check_sample',
     'check_duplicates',
     'check_consistency',
@@ -72,6 +74,20 @@ VALUE_CHECKS = ('warn', 'error', 'ignore')
 def is_int(value) -> bool:
     """An int or numpy integer, not a bool."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def as_img_shape(value) -> Optional[Tuple[float, float]]:
+    """``value`` as an image size ``(h, w)`` of two finite positive numbers (ints or floats, numpy scalars
+    included; no bools or strings), or None when it is not one."""
+    try:
+        if isinstance(value, (str, bytes)) or len(value) != 2:
+            return None
+    except TypeError:  # no len(): None, a number
+        return None
+    if any(isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) for v in value):
+        return None
+    h, w = (float(v) for v in value)
+    return (h, w) if np.isfinite(h) and np.isfinite(w) and h > 0 and w > 0 else None
 
 
 def identifier(ann: dict):
@@ -286,6 +302,8 @@ def check_sample(
             _check_values(score, 'keypoint_score', bad)
     elif channels == 2:
         bad('keypoint_score', 'missing', f'missing: 2D keypoints (shape {kp.shape}) need keypoint_score (M, T, V)')
+    if 'img_shape' in ann and as_img_shape(ann['img_shape']) is None:
+        bad('img_shape', 'type', f'must be a positive (h, w), got {ann["img_shape"]!r}')
     return ann
 
 

@@ -80,6 +80,22 @@ def test_zero_persons_2d_is_an_error(annfac):
     assert 'has no persons (M=0' in _error(annfac.write(data), split='train')
 
 
+@pytest.mark.parametrize('img_shape', [None, (float('nan'), 1920), ('1080', '1920'), (0, 1920), (1080,)])
+def test_malformed_img_shape_is_an_error(annfac, img_shape):
+    data = annfac.make('coco', n_train=4, n_val=2)
+    bad = data['annotations'][2]
+    bad['img_shape'] = img_shape
+    message = _error(annfac.write(data), split='train')
+    assert f"annotations[2] (frame_dir='{bad['frame_dir']}'): field 'img_shape': must be a positive (h, w)" in message
+
+
+def test_img_shape_as_numpy_or_list_loads(annfac):
+    data = annfac.make('coco', n_train=4, n_val=2)
+    data['annotations'][0]['img_shape'] = np.array([1080, 1920])
+    data['annotations'][1]['img_shape'] = [1080.0, np.int64(1920)]
+    assert len(PoseDataset(ann_file=annfac.write(data), split='train', pipeline=[])) == 4
+
+
 def _corrupt(annfac, kind='ntu', **values):
     """Annotations where sample 1 is all zero and sample 2 holds ``huge`` at two positions."""
     data = annfac.make(kind, n_train=5, n_val=2)

@@ -180,3 +180,27 @@ def test_cli_json_layout_and_prediction_captions(tmp_path):
     dump_pickle(result[:2], tmp_path / 'short.pkl')
     proc = run_tool(*common, '--out', tmp_path / 'c.gif', '--pred', tmp_path / 'short.pkl', '--split', 'val')
     assert proc.returncode != 0 and 'has 2 rows but' in proc.stderr and 'has 3 samples' in proc.stderr
+
+
+def test_cli_refuses_a_malformed_sample_naming_file_sample_and_field(tmp_path):
+    """The drawn sample is checked as the dataset checks it: a clear error (no traceback, no output file) for a
+    NaN img_shape, NaN keypoints, a score array of the wrong shape, a non-dict entry before it."""
+    rng = np.random.default_rng(5)
+    kp2d, score = coco_2d(rng)
+    good = dict(frame_dir='c', label=1, keypoint=kp2d, keypoint_score=score, total_frames=72, img_shape=(1080, 1920))
+    nan_kp = kp2d.copy()
+    nan_kp[0, 3, 2, 0] = np.nan
+    cases = {
+        'img_shape': dict(good, img_shape=(float('nan'), 1920)),
+        'keypoint': dict(good, keypoint=nan_kp),
+        'keypoint_score': dict(good, keypoint_score=score[:, :5]),
+    }
+    for field, ann in cases.items():
+        ann_file = tmp_path / f'{field}.pkl'
+        dump_pickle([7, ann], ann_file)  # a non-dict entry first: skipped by the search, not a crash
+        out = tmp_path / f'{field}.gif'
+        proc = run_tool(ann_file, '--frame-dir', 'c', '--out', out)
+        assert proc.returncode == 1 and 'Traceback' not in proc.stderr, proc.stderr
+        assert f'{ann_file}: ' in proc.stderr and "annotations[1] (frame_dir='c')" in proc.stderr
+        assert f'field {field!r}' in proc.stderr
+        assert not out.exists()

@@ -5,6 +5,8 @@ import warnings
 
 import numpy as np
 
+from pyskl.core.validation import as_img_shape
+
 
 def describe_sample(results):
     """A short description of the sample in ``results`` for error messages."""
@@ -19,6 +21,20 @@ def describe_sample(results):
 def transform_error(transform, results, message):
     """A ``ValueError`` that names the transform and the sample."""
     return ValueError(f'{type(transform).__name__}: {describe_sample(results)}: {message}')
+
+
+def get_img_shape(transform, results, default=None):
+    """The sample's ``img_shape`` (h, w) (``default`` when the field is absent), checked by :func:`as_img_shape`.
+
+    Raises:
+        ValueError: naming the transform, the sample and the field, when it is missing or not a positive finite
+            (h, w).
+    """
+    value = results.get('img_shape', default)
+    img_shape = as_img_shape(value)
+    if img_shape is None:
+        raise transform_error(transform, results, f"field 'img_shape' must be a positive (h, w), got {value!r}")
+    return img_shape
 
 
 def get_array(transform, results, key, ndim=None, channels=None):

@@ -11,8 +11,10 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from pyskl.core.layout import FEATS, get_layout, joint_index
+from pyskl.core.validation import as_img_shape
 from pyskl.registry import TRANSFORMS
-from ._utils import get_keypoint, get_rng, pop_merged_keypoint, transform_error
+
+from ._utils import get_img_shape, get_keypoint, get_rng, pop_merged_keypoint, transform_error
 
 
 def _angle_between(v1, v2):
@@ -159,17 +161,14 @@ class PreNormalize2D(BaseTransform):
     """
 
     def __init__(self, img_shape=(1080, 1920), threshold=0.01):
-        if len(img_shape) != 2:
-            raise ValueError(f'PreNormalize2D: img_shape must be (h, w), got {img_shape!r}')
+        if as_img_shape(img_shape) is None:
+            raise ValueError(f'PreNormalize2D: img_shape must be a positive (h, w), got {img_shape!r}')
         self.img_shape = tuple(img_shape)
         self.threshold = float(threshold)
 
     def transform(self, results):
         keypoint = get_keypoint(self, results, channels=(2, 3))
-        img_shape = results.get('img_shape', self.img_shape)
-        if len(img_shape) != 2 or min(img_shape) <= 0:
-            raise transform_error(self, results, f"field 'img_shape' must be positive (h, w), got {img_shape!r}")
-        h, w = img_shape
+        h, w = get_img_shape(self, results, self.img_shape)
         out = keypoint.astype(np.float32)  # a new array
         out[..., 0] = (out[..., 0] - w / 2) / (w / 2)
         out[..., 1] = (out[..., 1] - h / 2) / (h / 2)

@@ -14,7 +14,7 @@ from mmcv.transforms import BaseTransform
 
 from pyskl.core.layout import get_layout, joint_index
 from pyskl.registry import TRANSFORMS
-from ._utils import get_keypoint, get_rng, pop_merged_keypoint, transform_error
+from ._utils import get_img_shape, get_keypoint, get_rng, pop_merged_keypoint, transform_error
 
 # NTU RGB+D body parts that Part_Drop zeroes, named on the layout, in ProtoGCN's order: left arm + left hand,
 # left leg, right arm + right hand, right leg = (4, 5, 6, 7, 21, 22), (12, 13, 14, 15), (8, 9, 10, 11, 23, 24),
@@ -209,11 +209,7 @@ class Flip(BaseTransform):
         if not flip:
             return results
         if self.mirror == 'image':
-            img_shape = results.get('img_shape')
-            if img_shape is None or len(img_shape) != 2 or min(img_shape) <= 0:
-                raise transform_error(
-                    self, results, f"Flip (mirror='image') needs field 'img_shape' = positive (h, w), got {img_shape!r}"
-                )
+            img_shape = get_img_shape(self, results)  # mirror='image' needs the image width
         index = self._index(V)
         out = keypoint[:, :, index].astype(np.float32)  # a new array
         x = out[..., 0]

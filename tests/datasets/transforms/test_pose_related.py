@@ -326,3 +326,23 @@ def test_registry_and_repr():
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         TRANSFORMS.build(dict(type='PreNormalize3D', zaxis=[0, 1], xaxis=[8, 4]))
+
+
+@pytest.mark.parametrize(
+    'img_shape', [None, (float('nan'), 1920), (1080, float('inf')), ('1080', '1920'), (True, True), (0, 1920), 1080]
+)
+def test_prenormalize2d_rejects_bad_img_shape(img_shape):
+    """A malformed ``img_shape`` in a sample is a clear error naming the sample and the field, never a TypeError or
+    keypoints silently turned to NaN."""
+    kp = np.ones((1, 2, 4, 2), np.float32)
+    with pytest.raises(ValueError, match=r"PreNormalize2D: sample \(frame_dir='bad'\): field 'img_shape'"):
+        PreNormalize2D()(dict(keypoint=kp, img_shape=img_shape, frame_dir='bad'))
+    with pytest.raises(ValueError, match='img_shape'):
+        PreNormalize2D(img_shape=img_shape)
+
+
+def test_prenormalize2d_accepts_numpy_img_shape():
+    kp = np.array([[[[960, 540]]]], np.float32)
+    for img_shape in (np.array([1080, 1920]), (np.int64(1080), np.float32(1920.0)), [1080, 1920]):
+        out = PreNormalize2D()(dict(keypoint=kp.copy(), img_shape=img_shape))
+        np.testing.assert_array_equal(out['keypoint'][0, 0, 0], [0, 0])

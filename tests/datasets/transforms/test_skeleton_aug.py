@@ -394,3 +394,13 @@ def test_flip_errors():
         flip(dict(keypoint=np.ones((1, 2, 25, 2), np.float32), rng=np.random.default_rng(0), frame_dir='x'))
     with pytest.raises(ValueError, match='img_shape'):
         flip(dict(keypoint=np.ones((1, 2, 17, 2), np.float32), rng=np.random.default_rng(0), frame_dir='x'))
+    for bad in ((float('nan'), 640), ('480', '640'), (480, 0), 640):  # a clear error, not a TypeError or NaN keypoints
+        with pytest.raises(ValueError, match=r"Flip: sample \(frame_dir='x'\): .*'img_shape'"):
+            flip(
+                dict(
+                    keypoint=np.ones((1, 2, 17, 2), np.float32),
+                    img_shape=bad,
+                    rng=np.random.default_rng(0),
+                    frame_dir='x',
+                )
+            )
