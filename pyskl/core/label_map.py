@@ -24,8 +24,11 @@ def load_label_map(path: str, num_classes: Optional[int] = None) -> List[str]:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'label map not found: {path}')
-    with open(path, encoding='utf-8') as f:
-        lines = [line.strip() for line in f.read().splitlines()]
+    try:
+        with open(path, encoding='utf-8') as f:
+            lines = [line.strip() for line in f.read().splitlines()]
+    except UnicodeDecodeError as e:
+        raise ValueError(f'{path}: a label map is UTF-8 text, one class name per line ({e})') from None
     while lines and not lines[-1]:
         lines.pop()
     if not lines:

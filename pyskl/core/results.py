@@ -51,9 +51,12 @@ class StreamResult:
 
 def _score_row(value, path: str, i: int, where: str) -> np.ndarray:
     try:
-        row = np.asarray(value, dtype=np.float64)
+        row = np.asarray(value)
+        if row.dtype.kind == 'c':  # the cast would drop the imaginary part with only a warning
+            raise ValueError(f'dtype {row.dtype} is complex')
+        row = row.astype(np.float64)
     except (TypeError, ValueError) as e:
-        raise ValueError(f'{path}: sample {i}: {where} is not a numeric array ({e})') from None
+        raise ValueError(f'{path}: sample {i}: {where} is not a real numeric array ({e})') from None
     if row.ndim != 1 or row.size == 0:
         raise ValueError(f'{path}: sample {i}: {where} must be a non-empty (K,) array, got shape {row.shape}')
     if not np.all(np.isfinite(row)):

@@ -57,3 +57,15 @@ def test_load_results_both_formats(tmp_path):
     d = load_results(dump)
     assert d.fmt == 'mmaction' and d.labels.tolist() == [1] and d.names == ['a']
     assert stream_name(dump) == 'j'
+
+
+def test_complex_or_textual_scores_are_refused_naming_file_and_sample(tmp_path):
+    res = str(tmp_path / 'result.pkl')
+    dump_pickle([np.array([0.2, 0.8], np.float32), np.array([0.6, 0.4j])], res)
+    with pytest.raises(ValueError, match=r'result.pkl: sample 1: the score array is not a real numeric array'):
+        load_results(res)
+    dump_pickle([dict(pred_score=np.array(['a', 'b']))], res)
+    with pytest.raises(ValueError, match=r"result.pkl: sample 0: field 'pred_score' is not a real numeric array"):
+        load_results(res)
+    dump_pickle([[0.2, 0.8], np.array([1, 0], np.int64)], res)  # lists and integer scores are read as floats
+    assert load_results(res).scores.tolist() == [[0.2, 0.8], [1.0, 0.0]]

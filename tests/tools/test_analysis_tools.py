@@ -59,6 +59,9 @@ def test_label_map_errors(tmp_path):
         load_label_map(str(path))
     with pytest.raises(FileNotFoundError, match='label map not found'):
         load_label_map(str(tmp_path / 'none.txt'))
+    path.write_bytes(b'\xff\xfe\x00\x01')  # not UTF-8: the error names the file
+    with pytest.raises(ValueError, match='map.txt: a label map is UTF-8 text'):
+        load_label_map(str(path))
 
 
 def test_confusion_matrix_tool(tmp_path, th):
