@@ -27,7 +27,7 @@ OLD_KEYS = {'top1_acc': 'acc/top1', 'top5_acc': 'acc/top5', 'mean_class_accuracy
 
 def _read_json_lines(path: str) -> List[dict]:
     entries = []
-    with open(path, encoding='utf-8') as f:
+    with open(path, 'rb') as f:  # bytes: a line that is not UTF-8 is named like any other bad line
         for lineno, line in enumerate(f, 1):
             line = line.strip()
             if not line:
@@ -36,10 +36,22 @@ def _read_json_lines(path: str) -> List[dict]:
                 entry = json.loads(line)
             except json.JSONDecodeError as e:
                 raise ValueError(f'{path}: line {lineno} is not JSON ({e.msg})') from None
+            except (UnicodeDecodeError, RecursionError) as e:
+                reason = 'nested too deeply' if isinstance(e, RecursionError) else 'not UTF-8'
+                raise ValueError(f'{path}: line {lineno} is not JSON ({reason})') from None
             if not isinstance(entry, dict):
                 raise ValueError(f'{path}: line {lineno} is not a JSON object')
             entries.append(entry)
     return entries
+
+
+def _numbers(path: str, lineno: int, entry: dict) -> dict:
+    """``entry`` after checking its scalars are numbers (``mode`` aside): a string or list where a loss, an accuracy
+    or a step belongs is named here rather than failing in a format or a plot."""
+    for key, value in entry.items():
+        if key != 'mode' and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ValueError(f'{path}: line {lineno}: field {key!r} must be a number, got {value!r}')
+    return entry
 
 
 def _split_scalars(path: str) -> Dict[str, List[dict]]:
@@ -51,16 +63,17 @@ def _split_scalars(path: str) -> Dict[str, List[dict]]:
         if old_format:
             mode = e.get('mode')
             if mode == 'train':
-                train.append(dict(e))
+                train.append(dict(_numbers(path, lineno, e)))
             elif mode == 'val':
+                _numbers(path, lineno, e)
                 val.append(dict({OLD_KEYS.get(k, k): v for k, v in e.items()}, step=e.get('epoch', len(val) + 1)))
             continue
         if 'step' not in e:
             raise ValueError(f"{path}: entry {lineno} has no 'step' field")
         if 'loss' in e or 'lr' in e:
-            train.append(e)
+            train.append(_numbers(path, lineno, e))
         elif any(k.startswith('acc/') for k in e):
-            val.append(e)
+            val.append(_numbers(path, lineno, e))
     if old_format and train:
         # PYSKL logs every `interval` iterations: x = entry number * interval (the first entry's iter)
         interval = int(train[0].get('iter', 1)) or 1

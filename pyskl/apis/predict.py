@@ -157,7 +157,7 @@ def _frame_array(path: str, i: int, frame: dict, key: str, depth: int):
         return None
     try:
         array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond float64 (JSON allows any)
         raise ValueError(
             f'{where}: must hold numbers only, as persons of equal length '
             f'({"[[x, y(, z)] per joint]" if depth == 3 else "[s per joint]"} per person)'
@@ -171,10 +171,12 @@ def _frame_array(path: str, i: int, frame: dict, key: str, depth: int):
 def load_json(path: str, layout: Optional[str] = None) -> List[dict]:
     """``[annotation]`` of a JSON file of frames (:data:`JSON_SCHEMA`)."""
     try:
-        with open(path) as f:
+        with open(path, encoding='utf-8') as f:
             raw = json.load(f)
-    except json.JSONDecodeError as e:
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f'{path}: not valid JSON ({e})') from None
+    except RecursionError:
+        raise ValueError(f'{path}: not valid JSON (nested too deeply)') from None
     name = osp.splitext(osp.basename(path))[0]
     if isinstance(raw, dict):
         if 'frames' not in raw:

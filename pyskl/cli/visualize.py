@@ -54,8 +54,8 @@ def parse_layout(text):
             return json.loads(text)
         with open(text, encoding='utf-8') as f:
             return json.load(f)
-    except (OSError, json.JSONDecodeError) as e:
-        raise ValueError(f'--layout {text}: not a readable JSON layout ({e})') from e
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise ValueError(f'--layout {text}: not a readable JSON layout ({type(e).__name__}: {e})') from None
 
 
 def caption(args, frame_dir, label):

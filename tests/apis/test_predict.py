@@ -112,6 +112,13 @@ def test_bad_inputs_name_file_sample_frame_and_field(tmp_path):
     assert 'frames' in _error(load_skeletons, str(js))
     js.write_text('[{"keypoints": ')
     assert 'not valid JSON' in _error(load_skeletons, str(js))
+    js.write_text('[' * 100000 + ']' * 100000)  # json's RecursionError
+    assert 'not valid JSON' in _error(load_skeletons, str(js))
+    js.write_bytes(b'[{"keypoints": "\xff"}]')  # not UTF-8
+    assert str(js) in _error(load_skeletons, str(js))
+    js.write_text(json.dumps([dict(keypoints=[[[10**400, 0, 0]] * 25])]))  # an integer beyond float64
+    msg = _error(load_skeletons, str(js))
+    assert 'frames[0]' in msg and 'numbers' in msg
 
     pkl = str(tmp_path / 'bad.pkl')
     good = dict(frame_dir='ok', keypoint=np.ones((1, 10, 25, 3), np.float32))

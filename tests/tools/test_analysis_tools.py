@@ -155,6 +155,21 @@ def test_log_parsing_known_values(tmp_path):
     bad.write_text('{"loss": 1, "step": 1}\n{not json\n')
     with pytest.raises(ValueError, match='bad.json: line 2 is not JSON'):
         load_run(str(bad))
+    bad.write_text('{"loss": 1, "step": 1}\n' + '[' * 100000 + ']' * 100000 + '\n')  # RecursionError in json
+    with pytest.raises(ValueError, match='bad.json: line 2 is not JSON'):
+        load_run(str(bad))
+    bad.write_bytes(b'{"loss": 1, "step": 1}\n{"loss": "\xff"}\n')  # not UTF-8
+    with pytest.raises(ValueError, match='bad.json: line 2 is not JSON'):
+        load_run(str(bad))
+    for line, field in (
+        ('{"loss": "x", "step": 2}', 'loss'),
+        ('{"loss": 1, "step": "a"}', 'step'),
+        ('{"acc/top1": [1], "step": 2}', 'acc/top1'),
+        ('{"mode": "val", "top1_acc": null}', 'top1_acc'),
+    ):
+        bad.write_text('{"loss": 1, "step": 1}\n' + line + '\n')
+        with pytest.raises(ValueError, match=f"bad.json: line 2: field '{field}' must be a number"):
+            load_run(str(bad))
     with pytest.raises(FileNotFoundError, match='no <timestamp>/vis_data/scalars.json'):
         load_run(str(tmp_path / 'wd' / '20260101_000000'))
 
