@@ -123,8 +123,11 @@ def read_skeleton_file(path: str) -> Tuple[Dict[str, dict], int]:
     Raises:
         ValueError: naming the file and line when the text does not follow the format.
     """
-    with open(path) as f:
-        lines = f.read().split('\n')
+    try:
+        with open(path, encoding='utf-8') as f:  # the official files are ASCII text
+            lines = f.read().split('\n')
+    except UnicodeDecodeError as e:
+        raise ValueError(f'{path}: not a text .skeleton file ({e})') from None
     pos = 0
 
     def next_line() -> List[str]:
@@ -168,6 +171,8 @@ def read_skeleton_file(path: str) -> Tuple[Dict[str, dict], int]:
                     xyz[j] = [float(v) for v in fields[:3]]
                 except ValueError:
                     raise ValueError(f'{path}: line {pos}: joint coordinates are not numbers: {fields[:3]}')
+                if not np.isfinite(xyz[j]).all():  # 'nan', 'inf' and values beyond float32 parse as numbers
+                    raise ValueError(f'{path}: line {pos}: joint coordinates are not finite: {fields[:3]}')
             joints_of.setdefault(body_id, []).append(xyz)
             frames_of.setdefault(body_id, []).append(valid)
         valid += 1
@@ -218,6 +223,9 @@ def bodies_to_keypoint(bodies: List[dict], num_frames: int) -> np.ndarray:
     goes to slot 1 if its frame interval does not overlap slot 1's, else to slot 2 if it does not
     overlap slot 2's (whose interval, as in PYSKL, always starts at frame 0), else it is dropped.
     Frames where every slot is empty are removed.
+
+    Raises:
+        NoBodyError: no body, or every frame empty (all-zero joints).
     """
     if not bodies:
         raise NoBodyError('no body left after denoising')
@@ -239,6 +247,8 @@ def bodies_to_keypoint(bodies: List[dict], num_frames: int) -> np.ndarray:
                 out[1, body['frames']] = body['joints']
                 start2, end2 = min(start, start2), max(end, end2)
     present = np.any(out != 0, axis=(0, 2, 3))
+    if not present.any():
+        raise NoBodyError('every kept body is all-zero in every frame')
     return np.ascontiguousarray(out[:, present])
 
 

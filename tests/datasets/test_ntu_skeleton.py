@@ -131,6 +131,29 @@ def test_empty_and_malformed_files(tmp_path):
         parse_ntu_name('video01')
 
 
+@pytest.mark.parametrize('value', ['nan', 'inf', '-Infinity', '1e400'])
+def test_non_finite_coordinates_are_refused_naming_file_and_line(tmp_path, value):
+    rng = np.random.default_rng(4)
+    path = tmp_path / 'S001C001P001R001A004.skeleton'
+    write_skeleton(path, [[('1', upright(rng, 1)[0])]])
+    text = path.read_text().split('\n')
+    text[7] = f'0.1 {value} 0.3 0.5 0.4 960.1 540.2 0.1 0.2 0.3 0.4 2'
+    path.write_text('\n'.join(text))
+    with pytest.raises(ValueError, match=r'S001C001P001R001A004.skeleton: line 8: joint coordinates are not finite'):
+        read_skeleton_file(str(path))
+
+
+def test_binary_garbage_and_all_zero_bodies(tmp_path):
+    garbage = tmp_path / 'S001C001P001R001A005.skeleton'
+    garbage.write_bytes(b'\x89PNG\r\n\x1a\n\xff\xfe')
+    with pytest.raises(ValueError, match=r'S001C001P001R001A005.skeleton: not a text \.skeleton file'):
+        read_skeleton_file(str(garbage))
+    zeros = tmp_path / 'S001C001P001R001A006.skeleton'  # bodies whose joints are all 0: no frame to keep
+    write_skeleton(zeros, [[('1', np.zeros((25, 3)))]] * 3)
+    with pytest.raises(NoBodyError, match=r'S001C001P001R001A006.skeleton: .*all-zero'):
+        skeleton_to_annotation(str(zeros))
+
+
 def test_splits_and_missing_list():
     names = ['S001C001P001R001A001', 'S001C002P003R001A001', 'S018C003P045R002A061', 'S019C001P044R001A120']
     s60 = ntu_splits(names[:2], 'ntu60')
