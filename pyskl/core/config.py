@@ -136,6 +136,10 @@ def slots(cfg) -> List[Slot]:
 def facts_of(cfg, where: str = 'config') -> Dict[str, object]:
     """The top-level facts of ``cfg`` that are set (not None), normalised (``feats`` a list)."""
     facts = {k: _plain(cfg[k]) for k in FACTS if cfg.get(k) is not None}
+    for key in ('num_classes', 'clip_len'):
+        value = facts.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise ValueError(f'{where}: {key} must be a positive int; got {value!r}')
     if 'feats' in facts:
         feats = facts['feats']
         feats = [feats] if isinstance(feats, str) else feats

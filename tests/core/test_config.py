@@ -140,6 +140,11 @@ def test_cfg_options_facts_reach_everything(config, tmp_path):
             r'test_dataloader\.dataset\.pipeline\.2\.clip_len=40 disagrees with clip_len=30',
         ),
         ({'feats': ['x']}, r'feats must be a non-empty list'),
+        ({'num_classes': 0}, r'num_classes must be a positive int; got 0'),
+        ({'num_classes': '60'}, r"num_classes must be a positive int; got '60'"),
+        ({'num_classes': 2.5}, r'num_classes must be a positive int; got 2.5'),
+        ({'clip_len': 0}, r'clip_len must be a positive int; got 0'),
+        ({'clip_len': -5}, r'clip_len must be a positive int; got -5'),
     ],
 )
 def test_disagreements_are_errors(options, message):

@@ -84,3 +84,52 @@ def test_eval_outputs_and_determinism(name):
     with torch.no_grad():
         half = model(x[:4], mode='tensor')
     torch.testing.assert_close(half, a[:4], rtol=1e-4, atol=1e-5)  # a sample's scores do not depend on its batch
+
+
+@pytest.mark.parametrize('name', list(BACKBONES))
+@pytest.mark.parametrize(
+    'option, value',
+    [
+        ('base_channels', 0),
+        ('base_channels', -8),
+        ('base_channels', 16.0),
+        ('in_channels', 0),
+        ('in_channels', True),
+    ],
+)
+def test_bad_widths_are_clear_errors(name, option, value):
+    """A careless width is a ValueError naming the backbone, the argument and the value, not a torch error from
+    deep inside a conv or a BatchNorm."""
+    with pytest.raises(ValueError, match=rf'{BACKBONES[name]["type"]}: {option} must be a positive int, got {value!r}'):
+        build(name, **{option: value})
+
+
+@pytest.mark.parametrize(
+    'name, option, value, what',
+    [(n, 'num_stages', 0, 'a positive int') for n in ('stgcn', 'stgcn++', 'aagcn', 'dgstgcn', 'ctrgcn', 'protogcn')]
+    + [(n, 'ch_ratio', 0, 'positive') for n in ('stgcn', 'stgcn++', 'dgstgcn', 'protogcn')],
+)
+def test_bad_stage_schedule_is_a_clear_error(name, option, value, what):
+    with pytest.raises(ValueError, match=rf'{BACKBONES[name]["type"]}: {option} must be {what}, got {value!r}'):
+        build(name, **{option: value})
+
+
+@pytest.mark.parametrize(
+    'ms_cfg, message',
+    [
+        ([(3, 0)], r'dilation must be a positive int'),
+        ([(0, 1)], r'kernel must be a positive int'),
+        ([('max', 0)], r'kernel must be a positive int'),
+    ],
+)
+def test_bad_multiscale_branch_is_a_clear_error(ms_cfg, message):
+    with pytest.raises(ValueError, match=r'mstcn branch .*' + message):
+        build('stgcn++', tcn_ms_cfg=ms_cfg)
+
+
+@pytest.mark.parametrize('num_classes', [0, -1, 2.5, '60', True])
+def test_bad_num_classes_in_a_head_is_a_clear_error(num_classes):
+    register_all_modules()
+    for head in (dict(type='GCNHead'), dict(type='SimpleHead', joint_cfg='nturgb+d')):
+        with pytest.raises(ValueError, match=rf'num_classes must be a positive int, got {num_classes!r}'):
+            MODELS.build(dict(head, num_classes=num_classes, in_channels=64))

@@ -9,7 +9,7 @@ from pyskl.registry import MODELS
 from ..gcns import msg3d_block, msgcn, mstcn, multiscale_adjacency
 from ..utils.graph import Graph
 from .persons import forward_instances
-from .utils import build_data_bn
+from .utils import build_data_bn, check_backbone_args
 
 
 @MODELS.register_module()
@@ -61,6 +61,7 @@ class MSG3D(nn.Module):
         share_empty_persons: bool = True,
     ):
         super().__init__()
+        check_backbone_args(type(self).__name__, in_channels=in_channels, base_channels=base_channels)
         self.graph = Graph(**graph_cfg)
         if self.graph.mode != 'binary_adj':
             raise ValueError(f"MSG3D needs graph_cfg mode='binary_adj', got {self.graph.mode!r}")

@@ -8,6 +8,7 @@ import torch.nn as nn
 from pyskl.registry import MODELS
 from .dgstgcn import DGSTGCN
 from .persons import forward_instances
+from .utils import check_backbone_args
 
 
 class PrototypeReconstruction(nn.Module):
@@ -69,6 +70,7 @@ class ProtoGCN(DGSTGCN):
     ):
         kwargs.setdefault('gcn_ratio', None)
         kwargs.setdefault('gcn_pool_first', False)
+        check_backbone_args(type(self).__name__, num_stages=num_stages)  # before it sizes return_graph
         return_graph = (False,) * (num_stages - 1) + (True,)
         super().__init__(
             graph_cfg,

@@ -7,7 +7,7 @@ import torch
 from pyskl.registry import MODELS
 from ..gcns import STGCNBlock
 from ..utils.graph import Graph
-from .utils import StagedGCN, build_data_bn, build_stages, expand_per_stage, split_prefixed
+from .utils import StagedGCN, build_data_bn, build_stages, check_backbone_args, expand_per_stage, split_prefixed
 
 
 @MODELS.register_module()
@@ -75,6 +75,9 @@ class STGCN(StagedGCN):
         channels_last: bool = True,
     ):
         super().__init__()
+        check_backbone_args(
+            type(self).__name__, ch_ratio, in_channels=in_channels, base_channels=base_channels, num_stages=num_stages
+        )
         self.graph = Graph(**graph_cfg)
         A = torch.tensor(self.graph.A, dtype=torch.float32)
         self.in_channels = in_channels

@@ -6,8 +6,21 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 import torch
 import torch.nn as nn
 
+from pyskl.core.validation import is_int
+
 from ..gcns.utils import channels_last_grad
 from .persons import forward_instances
+
+
+def check_backbone_args(owner: str, ch_ratio=None, **counts) -> None:
+    """Refuse a careless width or schedule with a ValueError naming ``owner``, the argument and the value (rather
+    than a torch error from deep inside a conv or a BatchNorm): every ``counts`` value must be a positive int,
+    ``ch_ratio`` (when given) a positive number."""
+    for name, value in counts.items():
+        if not is_int(value) or value < 1:
+            raise ValueError(f'{owner}: {name} must be a positive int, got {value!r}')
+    if ch_ratio is not None and (isinstance(ch_ratio, bool) or not isinstance(ch_ratio, (int, float)) or ch_ratio <= 0):
+        raise ValueError(f'{owner}: ch_ratio must be positive, got {ch_ratio!r}')
 
 
 def expand_per_stage(options: Dict[str, Any], num_stages: int) -> List[Dict[str, Any]]:

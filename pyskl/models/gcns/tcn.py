@@ -4,6 +4,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from pyskl.core.validation import is_int
+
 from .utils import (
     CfgType,
     batch_norm_concat,
@@ -157,6 +159,11 @@ class mstcn(nn.Module):
                 continue
             if not (isinstance(cfg, tuple) and len(cfg) == 2):
                 raise ValueError(f'invalid mstcn branch config {cfg!r}')
+            for name, value in (('kernel', cfg[1] if cfg[0] == 'max' else cfg[0]), ('dilation', cfg[1])):
+                if name == 'dilation' and cfg[0] == 'max':
+                    continue
+                if not is_int(value) or value < 1:
+                    raise ValueError(f'mstcn branch {cfg!r}: {name} must be a positive int, got {value!r}')
             head = [nn.Conv2d(in_channels, c, kernel_size=1), nn.BatchNorm2d(c), self.act]
             if cfg[0] == 'max':
                 tail = [nn.MaxPool2d(kernel_size=(cfg[1], 1), stride=(stride, 1), padding=(1, 0))]

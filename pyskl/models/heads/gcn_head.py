@@ -4,6 +4,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from pyskl.core.validation import is_int
 from pyskl.registry import MODELS
 
 
@@ -35,6 +36,9 @@ class GCNHead(nn.Module):
         average_clips: Optional[str] = 'prob',
     ):
         super().__init__()
+        for name, value in (('num_classes', num_classes), ('in_channels', in_channels)):
+            if not is_int(value) or value < 1:
+                raise ValueError(f'{type(self).__name__}: {name} must be a positive int, got {value!r}')
         if average_clips not in ('prob', 'score', None):
             raise ValueError(f"average_clips must be 'prob', 'score' or None, got {average_clips!r}")
         self.num_classes = num_classes
