@@ -254,8 +254,15 @@ def resolve_leaf(namespace: dict) -> None:
 
 
 def check_schedule(cfg, where: str = 'config') -> None:
-    """Warn about a cosine ``T_max`` that does not match ``train_cfg.max_epochs`` (a stale length)."""
-    max_epochs = (cfg.get('train_cfg') or {}).get('max_epochs')
+    """Refuse a training length that is not a positive int (``train_cfg.max_epochs`` / ``max_iters`` /
+    ``val_interval`` / ``val_begin``: mmengine would fail late, e.g. ``val_interval=0`` at the end of the first
+    epoch); warn about a cosine ``T_max`` that does not match ``train_cfg.max_epochs`` (a stale length)."""
+    train_cfg = cfg.get('train_cfg') or {}
+    for key in ('max_epochs', 'max_iters', 'val_interval', 'val_begin'):
+        value = train_cfg.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise ValueError(f'{where}: train_cfg.{key} must be a positive int; got {value!r}')
+    max_epochs = train_cfg.get('max_epochs')
     scheds = cfg.get('param_scheduler') or []
     for i, s in enumerate([scheds] if isinstance(scheds, dict) else scheds):
         if not isinstance(s, dict) or s.get('T_max') is None or max_epochs is None or not s.get('by_epoch', True):

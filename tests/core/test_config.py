@@ -241,6 +241,24 @@ def test_leaf_without_resolve_leaf_is_refused(tmp_path):
     assert path in str(err.value) and 'resolve_leaf(globals())' in str(err.value)
 
 
+@pytest.mark.parametrize(
+    'options, message',
+    [
+        ({'train_cfg.max_epochs': 0}, r'train_cfg\.max_epochs must be a positive int; got 0'),
+        ({'train_cfg.max_epochs': -1}, r'train_cfg\.max_epochs must be a positive int; got -1'),
+        ({'train_cfg.max_epochs': 1.5}, r'train_cfg\.max_epochs must be a positive int; got 1\.5'),
+        ({'train_cfg.val_interval': 0}, r'train_cfg\.val_interval must be a positive int; got 0'),
+        ({'train_cfg.val_begin': '2'}, r"train_cfg\.val_begin must be a positive int; got '2'"),
+    ],
+)
+def test_bad_training_length_is_an_error_before_anything_runs(options, message):
+    """Caught when the config is loaded, not after an epoch (val_interval=0 was a ZeroDivisionError at the end of
+    the first epoch) or as a scheduler's 'end should be larger than begin'."""
+    with pytest.raises(ValueError, match=message) as err:
+        load_config(DEMO_J, cfg_options=options)
+    assert DEMO_J in str(err.value)
+
+
 def test_stale_cosine_length_warns():
     with pytest.warns(UserWarning, match=r'T_max=16 but train_cfg\.max_epochs=8'):
         load_config(
