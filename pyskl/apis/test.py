@@ -47,6 +47,17 @@ def setup_test_cfg(
 
     from .inference import load_config_for_checkpoint
 
+    same = [
+        f'{a} and {b} name the same file {x!r}'
+        for (a, x), (b, y) in (
+            (('--out', out), ('--dump', dump)),
+            (('--out', out), ('the checkpoint', checkpoint)),
+            (('--dump', dump), ('the checkpoint', checkpoint)),
+        )
+        if x and y and osp.realpath(x) == osp.realpath(y)
+    ]
+    if same:  # the later write would replace the earlier file (results or the weights themselves)
+        raise ValueError(same[0] + ': nothing was run')
     cfg, _ = load_config_for_checkpoint(
         config, checkpoint if loaded is None else loaded, cfg_options, force, source=checkpoint
     )
