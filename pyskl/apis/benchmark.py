@@ -91,6 +91,7 @@ def benchmark_config(
     import torch
     from mmengine.optim import build_optim_wrapper
 
+    from pyskl.apis.inference import check_device
     from pyskl.apis.train import enable_amp
     from pyskl.registry import build_in_pyskl_scope
     from pyskl.registry import DATASETS, MODELS
@@ -99,10 +100,7 @@ def benchmark_config(
 
     if iters < 1 or warmup < 0:
         raise ValueError(f'iters must be >= 1 and warmup >= 0, got iters={iters}, warmup={warmup}')
-    if not (device == 'cpu' or device.startswith('cuda')):
-        raise ValueError(f'device must be "cpu" or "cuda[:N]", got "{device}"')
-    if device.startswith('cuda') and not torch.cuda.is_available():
-        raise RuntimeError('device "cuda" requested but CUDA is not available')
+    check_device(device)
     register_all_modules()
     cfg = load_config(config, cfg_options)
     batch_size = int(batch_size or cfg.train_dataloader.batch_size)

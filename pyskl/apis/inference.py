@@ -82,6 +82,26 @@ def load_config_for_checkpoint(
     return cfg, meta
 
 
+def check_device(device: str) -> str:
+    """``device`` checked before anything is built on it: a torch device string, and for CUDA an index below the
+    number of visible GPUs. Raises ValueError naming it (torch raised a RuntimeError / AssertionError)."""
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"device {device!r} is not a torch device ('cpu', 'cuda', 'cuda:1', ...): {e}") from None
+    if parsed.type == 'cuda':
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0:
+            raise ValueError(
+                f'device {device!r}: CUDA is not available here (torch {torch.__version__}, no GPU visible)'
+            )
+        if parsed.index is not None and parsed.index >= count:
+            raise ValueError(f'device {device!r}: only {count} GPU(s) visible (cuda:0 .. cuda:{count - 1})')
+    elif parsed.type != 'cpu':
+        raise ValueError(f"device {device!r}: pyskl runs on 'cpu' or 'cuda[:N]'")
+    return device
+
+
 def init_recognizer(
     config: Union[str, Config, None],
     checkpoint: Optional[str] = None,
@@ -109,6 +129,7 @@ def init_recognizer(
     from pyskl.core.config_data import stored_classes
 
     register_all_modules()
+    check_device(device)
     path, loaded = read_checkpoint(checkpoint) if checkpoint is not None else (None, None)
     cfg, meta = load_config_for_checkpoint(config, loaded, cfg_options, force, source=path)
     model = MODELS.build(cfg.model)

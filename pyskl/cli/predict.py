@@ -33,7 +33,7 @@ def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.A
         '--window',
         type=int,
         nargs='?',
-        const=0,
+        const='clip_len',  # the flag without a value (a string: no int the user types can mean it)
         default=None,
         help="sliding windows of W frames (no value: the config's clip_len)",
     )
@@ -75,6 +75,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.topk < 1 or args.batch_size < 1:
         raise ValueError('--topk and --batch-size must be >= 1')
+    if isinstance(args.window, int) and args.window < 1:
+        raise ValueError(f"--window must be >= 1 frames (or no value: the config's clip_len), got {args.window}")
     windows = any(v is not None for v in (args.window, args.stride, args.smooth, args.plot)) or args.resample
 
     from pyskl.apis.inference import init_recognizer
@@ -102,7 +104,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from pyskl.apis.windows import default_window
 
-    window = args.window or None  # 0 (flag without a value): the config's clip_len
+    window = None if args.window == 'clip_len' else args.window  # None: the config's clip_len
     clip_len = default_window(model) if args.resample else None
     results = []
     for sample in samples:

@@ -48,3 +48,16 @@ def test_init_recognizer_from_a_config_object_resolves_like_a_path(repo_root):
     assert from_obj.cfg.model == from_path.cfg.model
     assert from_obj.cls_head.num_classes == 120 and from_obj.backbone.graph.num_node == 25
     assert from_obj.cfg.feats == ['b']
+
+
+@pytest.mark.parametrize(
+    'device', ['banana', 'cuda:x', 'mps', 'cuda:99'] + ([] if torch.cuda.is_available() else ['cuda'])
+)
+def test_a_bad_device_is_a_clear_error_before_anything_is_built(device, repo_root):
+    """`pyskl predict --device banana` was a RuntimeError traceback, `--device cuda` without a GPU an AssertionError
+    from torch's lazy CUDA init."""
+    from pyskl.apis.inference import check_device
+
+    with pytest.raises(ValueError, match=rf'device {device!r}'):
+        init_recognizer(f'{repo_root}/configs/stgcn++/stgcn++_demo_3dkp/j.py', device=device)
+    assert check_device('cpu') == 'cpu'
