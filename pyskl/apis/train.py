@@ -170,6 +170,8 @@ def setup_train_cfg(
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = default_work_dir(config)
+    if osp.exists(cfg.work_dir) and not osp.isdir(cfg.work_dir):
+        raise ValueError(f'work_dir {cfg.work_dir} is a file, not a directory: give another --work-dir')
 
     if not validate:
         cfg.val_cfg = None

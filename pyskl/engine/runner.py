@@ -162,7 +162,8 @@ class PysklRunner(Runner):
         Args and return value as :meth:`mmengine.runner.Runner.load_checkpoint` (``module.`` prefixes
         and MMAction2's ``cls_head.fc`` are renamed by :func:`pyskl.engine.checkpoint.model_weights`).
         Unless the config sets ``allow_partial_load = True``, a checkpoint that covers less than half of the
-        model's parameters (``min_load_fraction``, default 0.5) raises ``RuntimeError`` with a summary.
+        model's parameters (``min_load_fraction``, default 0.5) raises ``WeightsMismatchError`` (a ``ValueError``
+        and a ``RuntimeError``) with a summary.
         """
         from pyskl.engine.checkpoint import check_loaded_fraction, load_checkpoint_file, match_summary, model_weights
 

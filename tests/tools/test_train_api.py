@@ -45,6 +45,10 @@ def test_train_cfg_errors(tmp_path):
         setup_train_cfg(CONFIG, resume=str(tmp_path / 'nope.pth'))
     with pytest.raises(ValueError, match='--test-best'):
         setup_train_cfg(CONFIG, validate=False, test_best=True)
+    afile = tmp_path / 'afile'
+    afile.write_text('')
+    with pytest.raises(ValueError, match=r'work_dir .*afile is a file, not a directory'):
+        setup_train_cfg(CONFIG, work_dir=str(afile))
 
 
 def test_resume_takes_seed_from_checkpoint(tmp_path):

@@ -321,6 +321,12 @@ def match_summary(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor]) -
     )
 
 
+class WeightsMismatchError(ValueError, RuntimeError):
+    """The checkpoint's weights do not fit the model built from the config (another architecture, width or
+    modality). A ``ValueError`` (a bad input: the command line prints the message, no traceback) and, as before,
+    a ``RuntimeError``."""
+
+
 def check_loaded_fraction(
     summary: dict,
     path: str,
@@ -328,14 +334,14 @@ def check_loaded_fraction(
     what: str = 'load_from',
     hint: str = 'set `allow_partial_load = True` in the config (or --cfg-options allow_partial_load=True)',
 ) -> None:
-    """Raise ``RuntimeError`` naming ``path`` when less than ``min_fraction`` of the model's parameters (by
+    """Raise :class:`WeightsMismatchError` naming ``path`` when less than ``min_fraction`` of the model's parameters (by
     element count) load from the checkpoint (``summary`` from :func:`match_summary`): it is then almost
     certainly of another architecture, and training would silently start from scratch."""
     if summary['fraction'] >= min_fraction:
         return
     n_own = len(summary['loaded']) + len(summary['missing']) + len(summary['mismatched'])
     examples = ', '.join(f'{k}: checkpoint {a} vs model {b}' for k, (a, b) in list(summary['shapes'].items())[:3])
-    raise RuntimeError(
+    raise WeightsMismatchError(
         f"{path}: {what} would load only {100 * summary['fraction']:.1f}% of the model's parameters (less than "
         f'{100 * min_fraction:.0f}%): {len(summary["loaded"])} of {n_own} tensors load; '
         f'{len(summary["missing"])} missing in the checkpoint, {len(summary["unexpected"])} unexpected, '
@@ -396,7 +402,7 @@ def load_weights(
             msg += listing('unexpected in checkpoint', unexpected)
         if mismatched:
             msg += listing('shape mismatch', mismatched)
-        raise RuntimeError(msg)
+        raise WeightsMismatchError(msg)
     model.load_state_dict(OrderedDict((k, state_dict[k]) for k in summary['loaded']), strict=False)
 
 
