@@ -1,6 +1,7 @@
 """Command-line front doors: a user's mistake is one clear line on stderr, not a traceback."""
 
 import argparse
+import math
 import os
 import pickle
 import sys
@@ -51,6 +52,28 @@ def run_cli(
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'error: {message}', file=sys.stderr)
         return 1
+
+
+def positive_int(text: str) -> int:
+    """argparse ``type`` for a count: an int >= 1 (a bad value is an argument error, exit status 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a positive int, got {text!r}') from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'expected a positive int, got {text!r}')
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse ``type`` for a bound: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a positive number, got {text!r}') from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f'expected a positive number, got {text!r}')
+    return value
 
 
 def command_parser(name: str, description: Optional[str] = None, **kwargs) -> argparse.ArgumentParser:

@@ -15,7 +15,7 @@ import json
 from collections import Counter
 from typing import List, Optional
 
-from .base import command_parser
+from .base import command_parser, positive_float, positive_int
 
 
 def build_parser(parser=None):
@@ -29,15 +29,17 @@ def build_parser(parser=None):
     )
     parser.add_argument('--plot', metavar='PNG', help='write a PNG summary here')
     parser.add_argument('--json', metavar='FILE', help='write the report as JSON here')
-    parser.add_argument('--num-classes', type=int, help="labels must be < this (as the config's num_classes)")
-    parser.add_argument('--joints', type=int, help="every sample must have this many joints V (the layout's)")
+    parser.add_argument('--num-classes', type=positive_int, help="labels must be < this (as the config's num_classes)")
+    parser.add_argument('--joints', type=positive_int, help="every sample must have this many joints V (the layout's)")
     parser.add_argument(
         '--value-checks',
         choices=('warn', 'error', 'ignore'),
         default='warn',
         help='all-zero samples and |x| > bound: warnings (default), errors, or not checked',
     )
-    parser.add_argument('--value-bound', type=float, help='bound on |x| (default 1e4 for 3D, 1e5 for 2D pixel data)')
+    parser.add_argument(
+        '--value-bound', type=positive_float, help='bound on |x| (default 1e4 for 3D, 1e5 for 2D pixel data)'
+    )
     return parser
 
 

@@ -170,6 +170,8 @@ def dump_pickle(obj: Any, path: PathLike, protocol: int = 4) -> None:
             every numpy version :func:`safe_load_pickle` supports).
     """
     path = os.fspath(path)
+    if osp.isdir(path):
+        raise IsADirectoryError(f'{path} is a directory: give a file name to write the pickle to')
     directory = osp.dirname(osp.abspath(path))
     os.makedirs(directory, exist_ok=True)
     tmp = osp.join(directory, f'.{osp.basename(path)}.{os.getpid()}.tmp')

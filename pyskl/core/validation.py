@@ -48,6 +48,7 @@ __all__ = [
     'Problems',
     'identifier',
     'is_int',
+    'check_options',
     'as_img_shape',
     'check_sample',
     'check_duplicates',
@@ -74,6 +75,30 @@ VALUE_CHECKS = ('warn', 'error', 'ignore')
 def is_int(value) -> bool:
     """An int or numpy integer, not a bool."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_options(
+    owner: str,
+    num_classes: Optional[int] = None,
+    num_node: Optional[int] = None,
+    value_checks: str = 'warn',
+    value_bound: Optional[float] = None,
+) -> None:
+    """The validation options of :class:`~pyskl.datasets.PoseDataset` / ``inspect_annotations``, checked before any
+    file is read (``num_classes=0`` or a NaN bound would otherwise pass or fail every sample for the wrong reason).
+
+    Raises:
+        ValueError: naming ``owner`` and the option.
+    """
+    for name, value in (('num_classes', num_classes), ('num_node', num_node)):
+        if value is not None and (not is_int(value) or value < 1):
+            raise ValueError(f'{owner}: {name} must be a positive int or None, got {value!r}')
+    if value_checks not in VALUE_CHECKS:
+        raise ValueError(f'{owner}: value_checks must be one of {VALUE_CHECKS}, got {value_checks!r}')
+    if value_bound is not None and (
+        isinstance(value_bound, bool) or not isinstance(value_bound, (int, float)) or not value_bound > 0
+    ):
+        raise ValueError(f'{owner}: value_bound must be a positive number or None, got {value_bound!r}')
 
 
 def as_img_shape(value) -> Optional[Tuple[float, float]]:

@@ -19,7 +19,14 @@ import numpy as np
 from pyskl.core.io import safe_load_pickle
 from pyskl.core.layout import guess_layout
 from pyskl.core.splits import check_ann_path, check_split_overlap, parse_file, select_split, split_names
-from pyskl.core.validation import Problems, check_consistency, check_duplicates, check_sample, identifier
+from pyskl.core.validation import (
+    Problems,
+    check_consistency,
+    check_duplicates,
+    check_options,
+    check_sample,
+    identifier,
+)
 
 __all__ = ['DataReport', 'inspect_annotations', 'guess_layout_name', 'plot_report']
 
@@ -127,6 +134,7 @@ def inspect_annotations(
         ValueError: the file is not an annotation file, or ``split`` cannot be selected (missing,
             empty, not a list of names).
     """
+    check_options('inspect_annotations', num_classes, num_node, value_checks, value_bound)
     ann_file = os.fspath(ann_file)
     check_ann_path(ann_file)
     annotations, splits = parse_file(safe_load_pickle(ann_file), ann_file)

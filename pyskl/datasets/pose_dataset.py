@@ -10,7 +10,7 @@ from mmengine.logging import print_log
 from pyskl.core.keys import make_rng, resolve_key
 from pyskl.registry import DATASETS, TRANSFORMS, build_in_pyskl_scope
 from pyskl.core.annotations import filter_valid_ratio, load_annotations
-from pyskl.core.validation import VALUE_CHECKS, is_int
+from pyskl.core.validation import check_options
 
 from .serialization import serialize_annotations
 
@@ -117,14 +117,7 @@ class PoseDataset(BaseDataset):
                 raise ValueError(f'PoseDataset: valid_ratio must be a number in [0, 1] or None, got {valid_ratio!r}')
             if valid_ratio > 0 and box_thr is None:
                 raise ValueError('PoseDataset: valid_ratio needs box_thr (the key of ann["valid"] to use)')
-        if num_classes is not None and (not is_int(num_classes) or num_classes < 1):
-            raise ValueError(f'PoseDataset: num_classes must be a positive int or None, got {num_classes!r}')
-        if value_checks not in VALUE_CHECKS:
-            raise ValueError(f'PoseDataset: value_checks must be one of {VALUE_CHECKS}, got {value_checks!r}')
-        if value_bound is not None and (
-            isinstance(value_bound, bool) or not isinstance(value_bound, (int, float)) or not value_bound > 0
-        ):
-            raise ValueError(f'PoseDataset: value_bound must be a positive number or None, got {value_bound!r}')
+        check_options('PoseDataset', num_classes, None, value_checks, value_bound)
         self.split = split
         self.value_checks = value_checks
         self.value_bound = None if value_bound is None else float(value_bound)

@@ -175,3 +175,10 @@ def test_dump_pickle_roundtrip(tmp_path, annfac):
     dump_pickle(data, path)
     _assert_same(data, safe_load_pickle(path))
     assert sorted(os.listdir(path.parent)) == ['out.pkl']  # no temporary file left behind
+
+
+def test_dump_pickle_to_a_directory_names_it(tmp_path):
+    """`make-demo-data --out DIR` said "[Errno 21] Is a directory: '/x/.DIR.123.tmp' -> 'DIR'" (the temporary name)."""
+    with pytest.raises(IsADirectoryError, match=f'{tmp_path} is a directory: give a file name'):
+        dump_pickle([1], tmp_path)
+    assert os.listdir(tmp_path) == []  # nothing written beside it

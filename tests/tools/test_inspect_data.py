@@ -154,6 +154,29 @@ def test_unreadable_input_exits_1_with_one_line(demo, tmp_path):
     assert inspect(demo, '--value-checks', 'loud').returncode == 2
 
 
+@pytest.mark.parametrize(
+    'args', [('--num-classes', '0'), ('--joints', '-1'), ('--value-bound', 'nan'), ('--value-bound', '-5')]
+)
+def test_bad_options_exit_2_naming_the_option(demo, args):
+    """--num-classes 0 used to report every label as out of range (exit 1, 'ERRORS'), as if the data were bad."""
+    proc = inspect(demo, *args)
+    assert proc.returncode == 2 and f'argument {args[0]}' in proc.stderr and 'positive' in proc.stderr, proc.stderr
+
+
+def test_the_api_refuses_bad_options_before_reading_the_file(tmp_path):
+    from pyskl.datasets.inspection import inspect_annotations
+
+    absent = str(tmp_path / 'absent.pkl')  # not read: the options fail first
+    for kwargs, message in (
+        (dict(num_classes=0), 'num_classes must be a positive int'),
+        (dict(num_node=True), 'num_node must be a positive int'),
+        (dict(value_bound=float('nan')), 'value_bound must be a positive number'),
+        (dict(value_checks='loud'), 'value_checks must be one of'),
+    ):
+        with pytest.raises(ValueError, match=f'inspect_annotations: {message}'):
+            inspect_annotations(absent, **kwargs)
+
+
 def test_layout_guess_table_matches_the_layouts():
     """The joint-count table the inspector uses is that of the models' Layout definitions."""
     from pyskl.datasets.inspection import guess_layout_name
