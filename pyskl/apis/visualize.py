@@ -39,6 +39,20 @@ def _project_3d(keypoint: np.ndarray, size: Tuple[int, int], azimuth: float, mar
     return out.astype(np.float32)
 
 
+#: Largest output side (pixels) a ``size`` may ask for.
+MAX_SIDE = 8192
+#: Largest side of an output whose size comes from the data (``img_shape`` or the extent of the points): larger
+#: ones are scaled down, so that a sample with huge coordinates cannot ask for a canvas of many GiB.
+MAX_DEFAULT_SIDE = 1920
+
+
+def _fit(img_shape) -> Tuple[int, int]:
+    """``img_shape`` ``(h, w)`` as an output size, scaled down to :data:`MAX_DEFAULT_SIDE` when larger."""
+    h, w = float(img_shape[0]), float(img_shape[1])
+    scale = min(1.0, MAX_DEFAULT_SIDE / max(h, w))
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
 def draw_skeletons(
     keypoint: np.ndarray,
     layout: Union[str, dict, None] = None,
@@ -62,7 +76,8 @@ def draw_skeletons(
             default a dark canvas.
         img_shape: ``(H, W)`` of the 2D coordinates (default: the frames' shape, else the bounding
             box of the points).
-        size: ``(H, W)`` of the output (default: ``img_shape``; 3D: 480 x 480). 2D points are scaled.
+        size: ``(H, W)`` of the output, at most :data:`MAX_SIDE` each (default: ``img_shape`` scaled down to at
+            most :data:`MAX_DEFAULT_SIDE`; 3D: 480 x 480). 2D points are scaled.
         azimuth: 3D only: view rotation about the vertical axis, in degrees.
 
     Returns:
@@ -72,6 +87,13 @@ def draw_skeletons(
 
     from pyskl.core.layout import get_layout
 
+    if size is not None:
+        size = tuple(size)
+        if len(size) != 2 or not all(isinstance(v, (int, np.integer)) and 1 <= v <= MAX_SIDE for v in size):
+            raise ValueError(f'size must be (H, W), two ints in 1..{MAX_SIDE}, got {size!r}')
+    for name, value in (('score_thr', score_thr), ('azimuth', azimuth)):
+        if not np.isfinite(value):
+            raise ValueError(f'{name} must be a finite number, got {value!r}')
     keypoint = np.asarray(keypoint, dtype=np.float32)
     if keypoint.ndim != 4 or keypoint.shape[-1] not in (2, 3):
         raise ValueError(f'keypoint must be (M, T, V, C) with C in {{2, 3}}, got shape {keypoint.shape}')
@@ -89,7 +111,7 @@ def draw_skeletons(
             'over a video; give 2D keypoints with keypoint_score'
         )
     if is_3d:
-        size = tuple(size) if size is not None else (480, 480)
+        size = size if size is not None else (480, 480)
         pts = _project_3d(keypoint, size, azimuth)
         score = np.where(np.any(keypoint != 0, axis=-1), 1.0, 0.0)
     else:
@@ -105,8 +127,9 @@ def draw_skeletons(
                 img_shape = frames[0].shape[:2]
             else:
                 seen = pts[score > score_thr]
-                img_shape = (int(seen[:, 1].max()) + 20, int(seen[:, 0].max()) + 20) if len(seen) else (480, 640)
-        size = tuple(size) if size is not None else tuple(img_shape)
+                extent = (int(seen[:, 1].max()) + 20, int(seen[:, 0].max()) + 20) if len(seen) else (480, 640)
+                img_shape = (max(1, extent[0]), max(1, extent[1]))
+        size = size if size is not None else _fit(img_shape)
         pts = pts * np.array([size[1] / img_shape[1], size[0] / img_shape[0]], dtype=np.float32)
     h, w = size
     thick = thickness or max(2, round(min(h, w) / 160))
@@ -180,6 +203,8 @@ def write_video(frames: Sequence[np.ndarray], out: str, fps: float = 30.0) -> st
     """Write RGB frames ``(H, W, 3)`` to ``out``: ``.gif`` with Pillow, ``.mp4`` with OpenCV (mp4v)."""
     if not len(frames):
         raise ValueError('no frames to write')
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not (np.isfinite(fps) and fps > 0):
+        raise ValueError(f'fps must be a positive number, got {fps!r}')
     ext = osp.splitext(out)[1].lower()
     if osp.dirname(out):
         os.makedirs(osp.dirname(out), exist_ok=True)

@@ -76,6 +76,17 @@ def positive_float(text: str) -> float:
     return value
 
 
+def finite_float(text: str) -> float:
+    """argparse ``type`` for a finite number (no nan / inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected a number, got {text!r}') from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f'expected a finite number, got {text!r}')
+    return value
+
+
 def command_parser(name: str, description: Optional[str] = None, **kwargs) -> argparse.ArgumentParser:
     """The parser of ``pyskl <name>``.
 

@@ -16,7 +16,7 @@ user-defined layout as JSON (a file, or the text itself): ``{"num_node": 5, "inw
 import json
 from typing import List, Optional
 
-from .base import command_parser
+from .base import command_parser, finite_float, positive_float, positive_int
 
 
 def build_parser(parser=None):
@@ -37,11 +37,11 @@ def build_parser(parser=None):
     p.add_argument('--pred', help='result file (tools/test.py --out or --dump) to caption the frames with')
     p.add_argument('--split', help="the split the result file was tested on (to find the sample's row)")
     p.add_argument('--label-map', help='class names, one per line (captions show names instead of indices)')
-    p.add_argument('--topk', type=int, default=3, help='predictions shown in the caption')
-    p.add_argument('--fps', type=float, default=30.0)
-    p.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'), help='output size')
-    p.add_argument('--score-thr', type=float, default=0.3)
-    p.add_argument('--azimuth', type=float, default=0.0, help='3D view angle about the vertical axis (degrees)')
+    p.add_argument('--topk', type=positive_int, default=3, help='predictions shown in the caption')
+    p.add_argument('--fps', type=positive_float, default=30.0)
+    p.add_argument('--size', type=positive_int, nargs=2, metavar=('H', 'W'), help='output size (at most 8192 each)')
+    p.add_argument('--score-thr', type=finite_float, default=0.3)
+    p.add_argument('--azimuth', type=finite_float, default=0.0, help='3D view angle about the vertical axis (degrees)')
     return p
 
 

@@ -204,3 +204,27 @@ def test_cli_refuses_a_malformed_sample_naming_file_sample_and_field(tmp_path):
         assert f'{ann_file}: ' in proc.stderr and "annotations[1] (frame_dir='c')" in proc.stderr
         assert f'field {field!r}' in proc.stderr
         assert not out.exists()
+
+
+def test_output_size_is_bounded_and_options_checked(tmp_path):
+    """A 2D sample with coordinates near the value bound (1e5 px) asked for a 1e5 x 1e5 canvas (28 GiB); a data-derived
+    size is now scaled down to MAX_DEFAULT_SIDE, an explicit one is limited to MAX_SIDE."""
+    from pyskl.apis.visualize import MAX_DEFAULT_SIDE, MAX_SIDE
+
+    rng = np.random.default_rng(6)
+    kp, score = coco_2d(rng)
+    far = kp[:, :3] * 80.0  # up to ~1.5e5 px
+    images = draw_skeletons(far, layout='coco', keypoint_score=score[:, :3])
+    assert max(images[0].shape[:2]) == MAX_DEFAULT_SIDE
+    images = draw_skeletons(kp[:, :2], layout='coco', keypoint_score=score[:, :2], img_shape=(10**9, 10**9))
+    assert images[0].shape[:2] == (MAX_DEFAULT_SIDE, MAX_DEFAULT_SIDE)
+    for size in ((0, 10), (MAX_SIDE + 1, 10), (10.5, 10)):
+        with pytest.raises(ValueError, match=r'size must be \(H, W\)'):
+            draw_skeletons(kp[:, :2], layout='coco', keypoint_score=score[:, :2], size=size)
+    with pytest.raises(ValueError, match='fps must be a positive number'):
+        write_video(images, str(tmp_path / 'a.gif'), fps=0)
+    ann_file = tmp_path / 'ann.pkl'
+    dump_pickle([dict(frame_dir='c', label=0, keypoint=kp, keypoint_score=score, total_frames=72)], ann_file)
+    for options in (['--fps', '0'], ['--size', '0', '0'], ['--azimuth', 'nan'], ['--score-thr', 'inf']):
+        proc = run_tool(ann_file, '--frame-dir', 'c', '--out', tmp_path / 'x.gif', *options)
+        assert proc.returncode == 2 and f'argument {options[0]}' in proc.stderr, proc.stderr
