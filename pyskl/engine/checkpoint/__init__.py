@@ -2,6 +2,7 @@
 (:mod:`.writing`: weights-only conversion, the stored config and class names) and ``init_cfg`` Pretrained
 (:mod:`.pretrained`). The hooks that save them are in :mod:`pyskl.engine.checkpoint_hook`."""
 
+from .matching import WeightsMismatchError, check_loaded_fraction, load_checkpoint, load_weights, match_summary
 from .pretrained import PysklPretrainedInit
 from .reading import (
     KEY_MAPPINGS,
@@ -9,14 +10,9 @@ from .reading import (
     LoadError,
     LoadLimitError,
     UnsafePickleError,
-    WeightsMismatchError,
-    check_loaded_fraction,
     convert_state_dict,
     get_state_dict,
-    load_checkpoint,
     load_checkpoint_file,
-    load_weights,
-    match_summary,
     model_weights,
     resolve_checkpoint_path,
     safe_globals,

@@ -5,14 +5,8 @@ from collections import OrderedDict
 import torch
 
 from pyskl.registry import WEIGHT_INITIALIZERS
-from .reading import (
-    FileFormatError,
-    check_loaded_fraction,
-    load_checkpoint_file,
-    match_summary,
-    model_weights,
-    resolve_checkpoint_path,
-)
+from .matching import check_loaded_fraction, match_summary
+from .reading import FileFormatError, load_checkpoint_file, model_weights, resolve_checkpoint_path
 
 
 @WEIGHT_INITIALIZERS.register_module(name='Pretrained')
