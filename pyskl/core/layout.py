@@ -3,7 +3,7 @@
 A :class:`Layout` is the single definition of a skeleton: joints, graph edges, centre,
 bone parents and left/right pairs. The GCN adjacency (:class:`Graph`), the bone features
 (``GenSkeFeat``) and flips all derive from it, so a new skeleton needs only a new layout
-(registered here or given inline in a config as a dict).
+(registered here from :mod:`pyskl.core.skeletons`, or given inline in a config as a dict).
 """
 
 from dataclasses import dataclass, field
@@ -11,7 +11,17 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
+from .skeletons import BUILTIN_LAYOUTS
+
 Edge = Tuple[int, int]
+
+#: Most joints a layout may have (MediaPipe Holistic has 543 landmarks; a user-defined layout asking for
+#: millions would allocate a V x V adjacency per subset).
+MAX_JOINTS = 4096
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,12 @@ class Layout:
     score_motion: str = 'mean'
 
     def __post_init__(self):
+        if not _is_int(self.num_node) or not 1 <= self.num_node <= MAX_JOINTS:
+            raise ValueError(f'layout {self.name!r}: num_node must be an int in 1..{MAX_JOINTS}, got {self.num_node!r}')
+        indices = [v for e in self.inward for v in e] + [self.center] + list(self.bone_parents or ())
+        indices += [v for pair in self.flip_pairs for v in pair]
+        if not all(_is_int(v) for v in indices) or not all(len(e) == 2 for e in self.inward):
+            raise ValueError(f'layout {self.name!r}: edges, center, bone_parents and flip pairs must be joint indices')
         for i, j in self.inward:
             if not (0 <= i < self.num_node and 0 <= j < self.num_node):
                 raise ValueError(f'layout {self.name!r}: edge ({i}, {j}) outside 0..{self.num_node - 1}')
@@ -65,6 +81,8 @@ class Layout:
             raise ValueError(
                 f'layout {self.name!r}: bone_parents has {len(self.bone_parents)} entries, expected {self.num_node}'
             )
+        if self.bone_parents is not None and not all(0 <= p < self.num_node for p in self.bone_parents):
+            raise ValueError(f'layout {self.name!r}: bone_parents must be joints in 0..{self.num_node - 1}')
         for pair in self.flip_pairs:
             if len(pair) != 2 or not all(0 <= v < self.num_node for v in pair) or pair[0] == pair[1]:
                 raise ValueError(
@@ -130,10 +148,6 @@ class Layout:
         return idx
 
 
-def _one_indexed(edges):
-    return tuple((i - 1, j - 1) for (i, j) in edges)
-
-
 #: Skeleton features (``GenSkeFeat.feats``): joint, bone, their motions, and ProtoGCN's K-bone and its motion.
 FEATS = ('j', 'b', 'jm', 'bm', 'k', 'km')
 
@@ -146,257 +160,9 @@ def register_layout(layout: Layout) -> Layout:
     return layout
 
 
-def _sides(*parts: str) -> Tuple[str, ...]:
-    """``('left_' + p, 'right_' + p)`` for each part, in that order."""
-    return tuple(f'{side}_{p}' for p in parts for side in ('left', 'right'))
-
-
-# NTU RGB+D's 25 Kinect v2 joints, in the dataset's order (its paper, joints 1..25 -> 0..24)
-NTU_JOINT_NAMES = (
-    'spine_base',
-    'spine_mid',
-    'neck',
-    'head',
-    'left_shoulder',
-    'left_elbow',
-    'left_wrist',
-    'left_hand',
-    'right_shoulder',
-    'right_elbow',
-    'right_wrist',
-    'right_hand',
-    'left_hip',
-    'left_knee',
-    'left_ankle',
-    'left_foot',
-    'right_hip',
-    'right_knee',
-    'right_ankle',
-    'right_foot',
-    'spine_shoulder',
-    'left_hand_tip',
-    'left_thumb',
-    'right_hand_tip',
-    'right_thumb',
-)
-# the 17 COCO keypoints, in COCO's order
-COCO_JOINT_NAMES = ('nose',) + _sides('eye', 'ear', 'shoulder', 'elbow', 'wrist', 'hip', 'knee', 'ankle')
-# OpenPose's 18-joint (COCO) body model, in its order
-OPENPOSE_JOINT_NAMES = (
-    'nose',
-    'neck',
-    'right_shoulder',
-    'right_elbow',
-    'right_wrist',
-    'left_shoulder',
-    'left_elbow',
-    'left_wrist',
-    'right_hip',
-    'right_knee',
-    'right_ankle',
-    'left_hip',
-    'left_knee',
-    'left_ankle',
-    'right_eye',
-    'left_eye',
-    'right_ear',
-    'left_ear',
-)
-# MediaPipe Pose's 33 landmarks, in its order (``mediapipe.solutions.pose.PoseLandmark``; its MOUTH_LEFT /
-# MOUTH_RIGHT are spelled left_mouth / right_mouth here, as every other side)
-MEDIAPIPE_JOINT_NAMES = (
-    ('nose', 'left_eye_inner', 'left_eye', 'left_eye_outer', 'right_eye_inner', 'right_eye', 'right_eye_outer')
-    + _sides('ear', 'mouth')
-    + _sides('shoulder', 'elbow', 'wrist', 'pinky', 'index', 'thumb', 'hip', 'knee', 'ankle', 'heel', 'foot_index')
-)
-
-register_layout(
-    Layout(
-        name='nturgb+d',
-        num_node=25,
-        inward=_one_indexed(
-            [
-                (1, 2),
-                (2, 21),
-                (3, 21),
-                (4, 3),
-                (5, 21),
-                (6, 5),
-                (7, 6),
-                (8, 7),
-                (9, 21),
-                (10, 9),
-                (11, 10),
-                (12, 11),
-                (13, 1),
-                (14, 13),
-                (15, 14),
-                (16, 15),
-                (17, 1),
-                (18, 17),
-                (19, 18),
-                (20, 19),
-                (22, 8),
-                (23, 8),
-                (24, 12),
-                (25, 12),
-            ]
-        ),
-        center=21 - 1,
-        # hand tips hang off the thumbs in the anchors' bone definition
-        bone_parents=(1, 20, 20, 2, 20, 4, 5, 6, 20, 8, 9, 10, 0, 12, 13, 14, 0, 16, 17, 18, 20, 22, 7, 24, 11),
-        # subject's left / right: arm (shoulder, elbow, wrist, hand, hand tip, thumb), leg (hip, knee, ankle, foot)
-        flip_pairs=((4, 8), (5, 9), (6, 10), (7, 11), (21, 23), (22, 24), (12, 16), (13, 17), (14, 18), (15, 19)),
-        joint_names=NTU_JOINT_NAMES,
-    )
-)
-
-register_layout(
-    Layout(
-        name='coco',
-        num_node=17,
-        inward=(
-            (15, 13),
-            (13, 11),
-            (16, 14),
-            (14, 12),
-            (11, 5),
-            (12, 6),
-            (9, 7),
-            (7, 5),
-            (10, 8),
-            (8, 6),
-            (5, 0),
-            (6, 0),
-            (1, 0),
-            (3, 1),
-            (2, 0),
-            (4, 2),
-        ),
-        center=0,
-        # the anchors' bones attach the hips to the nose, not to the shoulders
-        bone_parents=(0, 0, 0, 1, 2, 0, 0, 5, 6, 7, 8, 0, 0, 11, 12, 13, 14),
-        flip_pairs=((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)),
-        joint_names=COCO_JOINT_NAMES,
-        scores=True,
-    )
-)
-
-register_layout(
-    Layout(
-        name='openpose',
-        num_node=18,
-        inward=(
-            (4, 3),
-            (3, 2),
-            (7, 6),
-            (6, 5),
-            (13, 12),
-            (12, 11),
-            (10, 9),
-            (9, 8),
-            (11, 5),
-            (8, 2),
-            (5, 1),
-            (2, 1),
-            (0, 1),
-            (15, 0),
-            (14, 0),
-            (17, 15),
-            (16, 14),
-        ),
-        center=1,
-        bone_parents=(0, 0, 1, 2, 3, 1, 5, 6, 2, 8, 9, 5, 11, 12, 0, 0, 14, 15),
-        # OpenPose numbers the right side first
-        flip_pairs=((5, 2), (6, 3), (7, 4), (11, 8), (12, 9), (13, 10), (15, 14), (17, 16)),
-        joint_names=OPENPOSE_JOINT_NAMES,
-        scores=True,
-    )
-)
-
-
-register_layout(
-    Layout(
-        name='coco_new',
-        num_node=20,
-        # ProtoGCN's 2D skeleton: COCO-17 plus mid-hip (17), mid-spine (18, halfway between 17 and 19) and
-        # mid-shoulder (19, the centre); stored as 'coco', the three joints are added by Kinetics_Transform
-        inward=(
-            (0, 19),
-            (1, 0),
-            (2, 0),
-            (3, 1),
-            (4, 2),
-            (5, 19),
-            (6, 19),
-            (7, 5),
-            (8, 6),
-            (9, 7),
-            (10, 8),
-            (11, 17),
-            (12, 17),
-            (13, 11),
-            (14, 12),
-            (15, 13),
-            (16, 14),
-            (17, 18),
-            (18, 19),
-        ),
-        center=19,
-        flip_pairs=((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)),
-        stored_as='coco',
-        joint_names=COCO_JOINT_NAMES + ('mid_hip', 'mid_spine', 'mid_shoulder'),
-        scores=True,
-        score_motion='diff',  # ProtoGCN's motion differences the score too
-    )
-)
-
-register_layout(
-    Layout(
-        name='mediapipe',
-        num_node=33,
-        # MediaPipe Pose's landmarks as a tree in COCO's manner (centre: the nose; shoulders hang off the nose,
-        # hips off the shoulders); MediaPipe's own connection list has cycles (the hands, the feet, hip-hip)
-        inward=(
-            (1, 0),
-            (2, 1),
-            (3, 2),
-            (7, 3),
-            (4, 0),
-            (5, 4),
-            (6, 5),
-            (8, 6),
-            (9, 0),
-            (10, 0),
-            (11, 0),
-            (12, 0),
-            (13, 11),
-            (15, 13),
-            (17, 15),
-            (19, 15),
-            (21, 15),
-            (14, 12),
-            (16, 14),
-            (18, 16),
-            (20, 16),
-            (22, 16),
-            (23, 11),
-            (24, 12),
-            (25, 23),
-            (27, 25),
-            (29, 27),
-            (31, 27),
-            (26, 24),
-            (28, 26),
-            (30, 28),
-            (32, 28),
-        ),
-        center=0,
-        flip_pairs=((1, 4), (2, 5), (3, 6), (7, 8), (9, 10)) + tuple((v, v + 1) for v in range(11, 33, 2)),
-        joint_names=MEDIAPIPE_JOINT_NAMES,
-        scores=True,  # pyskl's MediaPipe backend keeps (x, y) pixels and the landmark visibility
-    )
-)
+for _definition in BUILTIN_LAYOUTS:
+    register_layout(Layout(**_definition))
+del _definition
 
 
 def joint_map(src: Union[str, dict, Layout], dst: Union[str, dict, Layout]) -> Tuple[int, ...]:
@@ -449,18 +215,22 @@ def get_layout(layout: Union[str, dict, Layout]) -> Layout:
         missing = [k for k in ('num_node', 'inward', 'center') if k not in layout]
         if missing:
             raise KeyError(f'user-defined layout is missing {missing}; given keys: {sorted(layout)}')
-        return Layout(
-            name=layout.get('name', 'custom'),
-            num_node=int(layout['num_node']),
-            inward=tuple(tuple(int(x) for x in e) for e in layout['inward']),
-            center=int(layout['center']),
-            bone_parents=tuple(int(p) for p in layout['bone_parents']) if layout.get('bone_parents') else None,
-            flip_pairs=tuple(tuple(int(x) for x in e) for e in layout.get('flip_pairs', ())),
-            stored_as=layout.get('stored_as'),
-            joint_names=tuple(str(n) for n in layout['joint_names']) if layout.get('joint_names') else None,
-            scores=bool(layout.get('scores', False)),
-            score_motion=layout.get('score_motion', 'mean'),
-        )
+        name = str(layout.get('name', 'custom'))
+        try:  # ints stay ints (5.7 joints is an error, not 5); lists become tuples
+            return Layout(
+                name=name,
+                num_node=layout['num_node'],
+                inward=tuple(tuple(e) for e in layout['inward']),
+                center=layout['center'],
+                bone_parents=tuple(layout['bone_parents']) if layout.get('bone_parents') else None,
+                flip_pairs=tuple(tuple(e) for e in layout.get('flip_pairs', ())),
+                stored_as=layout.get('stored_as'),
+                joint_names=tuple(str(n) for n in layout['joint_names']) if layout.get('joint_names') else None,
+                scores=bool(layout.get('scores', False)),
+                score_motion=layout.get('score_motion', 'mean'),
+            )
+        except TypeError as e:  # e.g. inward=None, an edge that is a number
+            raise ValueError(f'user-defined layout {name!r}: {e}') from None
     raise TypeError(f'layout must be a name, a dict or a Layout, got {type(layout).__name__}')
 
 

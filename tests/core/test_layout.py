@@ -162,6 +162,15 @@ def test_user_layout_dict_and_bone_pairs():
         (dict(flip_pairs=[(1, 1)]), 'flip pair'),
         (dict(flip_pairs=[(1, 2), (2, 0)]), 'more than one flip pair'),
         (dict(score_motion='sum'), 'score_motion'),
+        # a hostile JSON layout: 1e9 joints allocated V x V adjacencies until the process was killed
+        (dict(num_node=10**9), r'num_node must be an int in 1\.\.4096, got 1000000000'),
+        (dict(num_node=0, inward=[], center=0), 'num_node must be an int'),
+        (dict(num_node=3.7), r'num_node must be an int in 1\.\.4096, got 3\.7'),  # was silently 3
+        (dict(num_node='3'), 'num_node must be an int'),
+        (dict(center=0.5), 'must be joint indices'),
+        (dict(inward=[(1, 0, 2)]), 'must be joint indices'),
+        (dict(inward=None), "user-defined layout 'bad'"),
+        (dict(bone_parents=[0, 0, 7]), r'bone_parents must be joints in 0\.\.2'),
     ],
 )
 def test_bad_layout_definitions(bad, match):
