@@ -8,11 +8,13 @@ import sys
 from typing import Callable, Optional
 
 from pyskl.core.allocator import tune_allocator
+from pyskl.core.extras import MissingExtraError
 
 __all__ = ['USER_ERRORS', 'command_parser', 'long_run_settings', 'passive_openmp_waits', 'run_cli']
 
-#: Errors that describe a bad input (a file, a config value, an argument): their message is the whole story.
-USER_ERRORS = (ValueError, OSError, KeyError, pickle.UnpicklingError)
+#: Errors that describe a bad input (a file, a config value, an argument) or a missing optional dependency: their
+#: message is the whole story.
+USER_ERRORS = (ValueError, OSError, KeyError, pickle.UnpicklingError, MissingExtraError)
 
 
 def passive_openmp_waits() -> None:

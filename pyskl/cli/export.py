@@ -67,15 +67,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not os.path.isfile(args.checkpoint) and '://' not in args.checkpoint:
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')
     from pyskl.apis import export as ex
+    from pyskl.core.extras import require
 
     shapes = [ex.parse_shape(s) for s in args.shapes] if args.shapes else None
-    try:
-        import onnx  # noqa: F401
-
-        if args.check or args.benchmark:
-            import onnxruntime  # noqa: F401
-    except ImportError as e:
-        raise OSError(f'{e.name} is not installed: pip install onnx onnxruntime (or pip install "pyskl[export]")')
+    require('onnx', 'export')
+    if args.check or args.benchmark:
+        require('onnxruntime', 'export')
     out_dir = os.path.dirname(os.path.abspath(args.out))
     if not os.path.isdir(out_dir):
         raise FileNotFoundError(f'--out {args.out}: folder {out_dir} does not exist')

@@ -13,7 +13,6 @@ lines ``<video name> <split name>`` (e.g. ``clip01 train``); without it all vide
 
 import os
 import os.path as osp
-import sys
 from typing import List, Optional
 
 from .base import command_parser
@@ -42,11 +41,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     kwargs = {}
     if args.backend == 'mediapipe':
         kwargs = dict(model_complexity=args.model_complexity, min_detection_confidence=args.min_detection_confidence)
-    try:
-        estimator = build_pose_estimator(args.backend, **kwargs)
-    except ImportError as e:  # the pose extra is not installed: one line, not a traceback
-        print(f'error: {e}', file=sys.stderr)
-        return 1
+    estimator = build_pose_estimator(args.backend, **kwargs)  # without the pose extra: MissingExtraError, one line
     if osp.dirname(args.out):
         os.makedirs(osp.dirname(args.out), exist_ok=True)
     with estimator:

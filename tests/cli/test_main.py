@@ -173,6 +173,30 @@ def test_user_error_is_one_line_not_a_traceback(tmp_path):
     assert proc.returncode == 2 and 'usage: pyskl inspect' in proc.stderr  # argparse: bad arguments
 
 
+def test_a_missing_extra_names_it_and_how_to_install_it(tmp_path):
+    from pyskl.core.extras import MissingExtraError, require
+
+    with pytest.raises(MissingExtraError, match=r"no_such_module_xyz is not installed: install the 'pose' extra"):
+        require('no_such_module_xyz', 'pose')
+    assert require('json', 'tests').dumps([1]) == '[1]'
+
+
+@pytest.mark.skipif(importlib.util.find_spec('mediapipe') is not None, reason='mediapipe is installed here')
+def test_a_command_without_its_extra_is_one_error_line(tmp_path):
+    """`pyskl live` / `predict VIDEO` without the pose extra ended in an ImportError traceback."""
+    (tmp_path / 'list.txt').write_text('a.mp4 0\n')
+    proc = subprocess.run(
+        [sys.executable, '-m', 'pyskl', 'extract-2d', '--video-list', str(tmp_path / 'list.txt'), '--out', 'x.pkl'],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+        cwd=str(tmp_path),
+    )
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr, proc.stderr
+    assert proc.stderr.startswith("error: mediapipe is not installed: install the 'pose' extra"), proc.stderr
+
+
 @pytest.mark.parametrize('name', ['train', 'inspect'])
 def test_long_cpu_commands_choose_passive_openmp_waits(name):
     """``passive`` commands set OMP_WAIT_POLICY=PASSIVE unless the environment sets it; the others leave it alone."""

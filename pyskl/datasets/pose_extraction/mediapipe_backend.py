@@ -10,6 +10,7 @@ from typing import Tuple
 
 import numpy as np
 
+from pyskl.core.extras import require
 from pyskl.core.layout import get_layout, joint_map
 from .base import PoseEstimator, register_pose_estimator
 
@@ -18,18 +19,10 @@ from .base import PoseEstimator, register_pose_estimator
 MEDIAPIPE_TO_COCO = joint_map('mediapipe', 'coco')
 _COCO_JOINTS = get_layout('coco').num_node
 
-INSTALL_HINT = (
-    "MediaPipe is not installed: install the 'pose' extra (pip install -e '.[pose]', "
-    'or bash tools/setup_env.sh pose for a separate .venv-pose environment)'
-)
-
 
 def import_mediapipe():
-    try:
-        import mediapipe
-    except ImportError as e:
-        raise ImportError(f'{INSTALL_HINT} ({e})') from e
-    return mediapipe
+    """The ``mediapipe`` module, or :class:`~pyskl.core.extras.MissingExtraError` naming the ``pose`` extra."""
+    return require('mediapipe', 'pose', 'or bash tools/setup_env.sh pose for a separate .venv-pose environment')
 
 
 @register_pose_estimator('mediapipe')
