@@ -12,16 +12,13 @@ from typing import Dict, List, Optional, Tuple, Union
 import numpy as np
 
 from .skeletons import BUILTIN_LAYOUTS
+from .validation import is_int
 
 Edge = Tuple[int, int]
 
 #: Most joints a layout may have (MediaPipe Holistic has 543 landmarks; a user-defined layout asking for
 #: millions would allocate a V x V adjacency per subset).
 MAX_JOINTS = 4096
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 @dataclass(frozen=True)
@@ -66,11 +63,11 @@ class Layout:
     score_motion: str = 'mean'
 
     def __post_init__(self):
-        if not _is_int(self.num_node) or not 1 <= self.num_node <= MAX_JOINTS:
+        if not is_int(self.num_node) or not 1 <= self.num_node <= MAX_JOINTS:
             raise ValueError(f'layout {self.name!r}: num_node must be an int in 1..{MAX_JOINTS}, got {self.num_node!r}')
         indices = [v for e in self.inward for v in e] + [self.center] + list(self.bone_parents or ())
         indices += [v for pair in self.flip_pairs for v in pair]
-        if not all(_is_int(v) for v in indices) or not all(len(e) == 2 for e in self.inward):
+        if not all(is_int(v) for v in indices) or not all(len(e) == 2 for e in self.inward):
             raise ValueError(f'layout {self.name!r}: edges, center, bone_parents and flip pairs must be joint indices')
         for i, j in self.inward:
             if not (0 <= i < self.num_node and 0 <= j < self.num_node):
