@@ -1,7 +1,7 @@
-"""Train, test and fuse a family of stream configs (``j.py``, ``b.py``, ``jm.py``, ``bm.py``): the library
-behind ``pyskl streams`` (``tools/dist_run_streams.sh``).
+"""Train, test and fuse a family of stream configs (``j.py``, ``b.py``, ``jm.py``, ``bm.py``; ProtoGCN also ``k.py``,
+``km.py``): the library behind ``pyskl streams`` (``tools/dist_run_streams.sh``).
 
-For each stream config present in the folder (in the order j, b, jm, bm), with its work dir
+For each stream config present in the folder (in the order j, b, k, jm, bm, km), with its work dir
 ``<work root>/<stream>`` (default work root: PYSKL's ``work_dirs/<folder relative to configs>``):
 
 1. **train** unless the run is finished. The state is read from the files' contents
@@ -13,8 +13,8 @@ For each stream config present in the folder (in the order j, b, jm, bm), with i
    sample names, used for fusion) in the work dir; skipped when the stream was not trained in this call and
    both files load and hold one prediction per sample of the test split, in the split's order
    (:func:`results_ready`);
-3. **fuse** the dumps: each stream alone, 2-stream J:B = 1:1 and 4-stream J:B:JM:BM = 2:2:1:1 (those whose
-   streams are all present).
+3. **fuse** the dumps: each stream alone, 2-stream J:B = 1:1, 4-stream J:B:JM:BM = 2:2:1:1 and ProtoGCN's
+   6-stream J:B:K:JM:BM:KM = 2:2:2:1:1:1 (those whose streams are all present).
 
 With ``gpus == 1`` everything runs in this process through :func:`~pyskl.apis.train.setup_train_cfg` /
 :func:`~pyskl.apis.train.train_model` and :func:`~pyskl.apis.test.setup_test_cfg` /
@@ -33,7 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-STREAMS = ('j', 'b', 'jm', 'bm')
+STREAMS = ('j', 'b', 'k', 'jm', 'bm', 'km')
 
 __all__ = [
     'STREAMS',
@@ -86,7 +86,7 @@ def _option_text(value) -> str:
 
 
 def find_stream_configs(config_dir: str, streams: Optional[Sequence[str]] = None) -> List[Tuple[str, str]]:
-    """``(stream, config path)`` for each of ``streams`` (default j, b, jm, bm) present in ``config_dir``.
+    """``(stream, config path)`` for each of ``streams`` (default :data:`STREAMS`) present in ``config_dir``.
 
     Raises:
         FileNotFoundError: ``config_dir`` is not a folder, a requested stream has no config, or none
@@ -296,7 +296,7 @@ def run_streams(
     """Train, test and fuse the streams of ``config_dir`` (see the module docstring).
 
     Args:
-        config_dir (str): folder with ``j.py``, ``b.py``, ``jm.py``, ``bm.py`` (any subset).
+        config_dir (str): folder with ``j.py``, ``b.py``, ``jm.py``, ``bm.py`` (and ``k.py``, ``km.py``; any subset).
         gpus (int): processes per stream; 1 runs in this process, more launch torchrun once per stream.
         options (TrainOptions, optional): training options for every stream.
         work_root (str, optional): parent of the per-stream work dirs; default :func:`default_work_root`.
@@ -305,7 +305,7 @@ def run_streams(
 
     Returns:
         dict: ``streams``: ``{name: dict(config, work_dir, checkpoint, result, dump, state (before this call),
-        trained, tested, metrics)}``; ``fusions``: ``{'2s' | '4s': dict(streams, weights, metrics)}`` for the
+        trained, tested, metrics)}``; ``fusions``: ``{'2s' | '4s' | '6s': dict(streams, weights, metrics)}`` for the
         fusions whose streams are all present; metrics as in :func:`pyskl.evaluation.fusion.evaluate_scores`
         (``top1``, ``top5``, ``mean1`` in ``[0, 1]``).
     """

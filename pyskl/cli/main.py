@@ -16,7 +16,7 @@ COMMANDS = {
     'train': ('train', 'train a recognizer (tools/train.py)', True),
     'test': ('test', 'test a checkpoint (tools/test.py)', True),
     'fuse': ('fuse', 'fuse result files of several streams', False),
-    'streams': ('streams', 'train/test/fuse a family of j/b/jm/bm configs', True),
+    'streams': ('streams', 'train/test/fuse a family of j/b/jm/bm(/k/km) configs', True),
     'inspect': ('inspect_data', 'summarise and validate an annotation pickle (tools/misc/inspect_data.py)', False),
     'visualize': ('visualize', 'draw one sample as a GIF or MP4 (tools/visualize_skeleton.py)', False),
     'flops': ('flops', 'parameters and GFLOPs of a config (tools/analysis/get_flops.py)', False),

@@ -1,5 +1,5 @@
-"""``pyskl streams`` (``tools/dist_run_streams.sh``): train, test and fuse the j / b / jm / bm stream configs of
-one folder, then print each stream's and each fusion's accuracies and the model-zoo row.
+"""``pyskl streams`` (``tools/dist_run_streams.sh``): train, test and fuse the j / b / jm / bm stream configs of one
+folder (and ProtoGCN's k / km), then print each stream's and each fusion's accuracies and the model-zoo row.
 
     pyskl streams CONFIG_DIR GPUS [--work-root DIR] [--streams j b ...]
         [--seed S] [--deterministic] [--amp] [--auto-scale-lr] [--no-validate] [--cfg-options k=v ...]
@@ -42,7 +42,7 @@ def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.A
         parser = argparse.ArgumentParser(
             prog='pyskl streams',
             allow_abbrev=False,
-            description='Train, test and fuse the j/b/jm/bm stream configs of a folder',
+            description='Train, test and fuse the j/b/jm/bm (and k/km) stream configs of a folder',
         )
     parser.add_argument('config_dir', help='folder with j.py, b.py, jm.py, bm.py')
     parser.add_argument('gpus', type=int, help='processes per stream (1: in this process, >1: torchrun)')

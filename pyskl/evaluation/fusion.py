@@ -22,8 +22,12 @@ from .functional import mean_class_accuracy, top_k_accuracy
 
 __all__ = ['align_streams', 'fuse_scores', 'evaluate_scores', 'search_weights', 'STREAM_WEIGHTS', 'fuse_result_files']
 
-#: PYSKL's model-zoo fusion weights.
-STREAM_WEIGHTS = {'2s': {'j': 1, 'b': 1}, '4s': {'j': 2, 'b': 2, 'jm': 1, 'bm': 1}}
+#: The model zoos' fusion weights: PYSKL's 2- and 4-stream, ProtoGCN's 6-stream (with the K-bone streams).
+STREAM_WEIGHTS = {
+    '2s': {'j': 1, 'b': 1},
+    '4s': {'j': 2, 'b': 2, 'jm': 1, 'bm': 1},
+    '6s': {'j': 2, 'b': 2, 'k': 2, 'jm': 1, 'bm': 1, 'km': 1},
+}
 
 
 def align_streams(

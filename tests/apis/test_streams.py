@@ -105,3 +105,18 @@ def test_two_streams_train_test_and_fuse(family, ann, tmp_path, repo_root, capsy
     assert not any(info['trained'] or info['tested'] for info in again['streams'].values())
     assert [line.split(':')[0] for line in lines if 'test skipped' in line] == ['j', 'b']
     assert again['fusions']['2s']['metrics'] == res['fusions']['2s']['metrics']
+
+
+def test_protogcn_folders_have_six_streams_and_a_six_stream_fusion(repo_root):
+    """ProtoGCN's released ensemble is J:B:K:JM:BM:KM = 2:2:2:1:1:1 (its tools/ensemble.py); `pyskl streams` used to
+    know only j, b, jm, bm, so the K-bone streams were never trained or fused (and `--streams k` was refused)."""
+    from pyskl.apis.streams import find_stream_configs
+    from pyskl.cli.streams import build_parser
+    from pyskl.evaluation.fusion import STREAM_WEIGHTS
+
+    proto = os.path.join(repo_root, 'configs', 'protogcn', 'ntu60_xsub_3dkp')
+    assert [s for s, _ in find_stream_configs(proto)] == ['j', 'b', 'k', 'jm', 'bm', 'km']
+    plain = os.path.join(repo_root, 'configs', 'stgcn++', 'stgcn++_ntu60_xsub_3dkp')
+    assert [s for s, _ in find_stream_configs(plain)] == ['j', 'b', 'jm', 'bm']
+    assert STREAM_WEIGHTS['6s'] == {'j': 2, 'b': 2, 'k': 2, 'jm': 1, 'bm': 1, 'km': 1}
+    assert build_parser().parse_args([proto, '1', '--streams', 'k', 'km']).streams == ['k', 'km']
