@@ -30,12 +30,13 @@ def ann(tmp_path_factory):
     return path
 
 
-def tiny_family(repo, folder, backbone, head, ann_file, out_dir):
-    """j.py and b.py of a real family, shrunk: 16-frame clips, one clip, batch 4, one epoch, 10 classes."""
+def tiny_family(repo, folder, backbone, head, ann_file, out_dir, streams=('j', 'b')):
+    """``streams`` (default j.py and b.py) of a real family, shrunk: 16-frame clips, one clip, batch 4, one epoch,
+    10 classes."""
     from pyskl.core.config import load_config
 
     os.makedirs(out_dir)
-    for stream in ('j', 'b'):
+    for stream in streams:
         cfg = load_config(
             os.path.join(repo, folder, f'{stream}.py'), dict(num_classes=10, ann_file=ann_file, clip_len=16)
         )
@@ -120,3 +121,20 @@ def test_protogcn_folders_have_six_streams_and_a_six_stream_fusion(repo_root):
     assert [s for s, _ in find_stream_configs(plain)] == ['j', 'b', 'jm', 'bm']
     assert STREAM_WEIGHTS['6s'] == {'j': 2, 'b': 2, 'k': 2, 'jm': 1, 'bm': 1, 'km': 1}
     assert build_parser().parse_args([proto, '1', '--streams', 'k', 'km']).streams == ['k', 'km']
+
+
+def test_protogcn_six_streams_train_test_and_fuse_2_4_6(ann, tmp_path, repo_root):
+    folder, backbone, head = FAMILIES['protogcn']
+    streams = ('j', 'b', 'k', 'jm', 'bm', 'km')
+    cfg_dir = tiny_family(repo_root, folder, backbone, head, ann, str(tmp_path / 'proto6'), streams)
+    res = run_streams(cfg_dir, 1, TrainOptions(seed=0), work_root=str(tmp_path / 'work'))
+    assert list(res['streams']) == list(streams) and list(res['fusions']) == ['2s', '4s', '6s']
+    dumps = {}
+    for s in streams:
+        with open(res['streams'][s]['dump'], 'rb') as f:
+            dumps[s] = pickle.load(f)
+    labels = np.array([d['gt_label'] for d in dumps['j']])
+    weights = dict(j=2, b=2, k=2, jm=1, bm=1, km=1)
+    fused = sum(w * np.stack([d['pred_score'] for d in dumps[s]]) for s, w in weights.items())
+    assert res['fusions']['6s']['streams'] == list(streams)
+    assert res['fusions']['6s']['metrics']['top1'] == pytest.approx(np.mean(np.argmax(fused, 1) == labels))
