@@ -113,7 +113,7 @@ def test_dist_run_streams_errors(tmp_path, th):
         text=True,
         timeout=120,
     )
-    assert proc.returncode == 1 and 'none of j.py, b.py, jm.py, bm.py found' in proc.stdout
+    assert proc.returncode == 1 and 'none of j.py, b.py, k.py, jm.py, bm.py, km.py found' in proc.stdout
     shutil.rmtree(empty)
     proc = subprocess.run(
         ['bash', os.path.join(th.REPO, 'tools', 'dist_run_streams.sh')],
