@@ -56,37 +56,30 @@ def run_cli(
         return 1
 
 
-def positive_int(text: str) -> int:
-    """argparse ``type`` for a count: an int >= 1 (a bad value is an argument error, exit status 2)."""
+def _checked(text: str, cast, accept, what: str):
+    """``cast(text)`` if ``accept`` holds for it, else an ``argparse.ArgumentTypeError`` (exit status 2)."""
     try:
-        value = int(text)
+        value = cast(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f'expected a positive int, got {text!r}') from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'expected a positive int, got {text!r}')
+        value = None
+    if value is None or not accept(value):
+        raise argparse.ArgumentTypeError(f'expected {what}, got {text!r}')
     return value
+
+
+def positive_int(text: str) -> int:
+    """argparse ``type`` for a count: an int >= 1."""
+    return _checked(text, int, lambda v: v >= 1, 'a positive int')
 
 
 def positive_float(text: str) -> float:
     """argparse ``type`` for a bound: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'expected a positive number, got {text!r}') from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f'expected a positive number, got {text!r}')
-    return value
+    return _checked(text, float, lambda v: math.isfinite(v) and v > 0, 'a positive number')
 
 
 def finite_float(text: str) -> float:
     """argparse ``type`` for a finite number (no nan / inf)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'expected a number, got {text!r}') from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f'expected a finite number, got {text!r}')
-    return value
+    return _checked(text, float, math.isfinite, 'a finite number')
 
 
 def command_parser(name: str, description: Optional[str] = None, **kwargs) -> argparse.ArgumentParser:
