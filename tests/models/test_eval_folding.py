@@ -35,3 +35,62 @@ def test_eval_logits_with_folded_batchnorms_equal_separate_batchnorms(name):
     with torch.no_grad():
         fast, ref = model(x, mode='tensor'), unfolded(x, mode='tensor')
     torch.testing.assert_close(fast, ref, rtol=1e-9, atol=1e-9 * float(ref.abs().max()))
+
+
+FUSED_OP = 'mkldnn::_convolution_pointwise'
+
+
+@pytest.mark.skipif(not torch.backends.mkldnn.is_available(), reason='needs a oneDNN (mkldnn) CPU build of torch')
+@pytest.mark.parametrize('name', list(BACKBONES))
+def test_cpu_inference_fuses_residual_add_and_relu_into_convs_with_the_same_logits(name):
+    """In float32 CPU inference the blocks' ``relu(conv(y) + residual)``, mstcn's bottleneck ReLU and DG-GCN's
+    ``pre`` / ``post`` run as oneDNN convolutions with fused post-operations; with autograd recording the same
+    model runs the separate operations. The two give the same logits, and the profiler sees the fused kernel."""
+    torch.manual_seed(0)
+    model = build(name).eval()
+    randomize_bn(model)
+    x = torch.randn(3, 1, 2, 16, 25, 3, generator=torch.Generator().manual_seed(1))
+    with torch.enable_grad():
+        ref = model(x, mode='tensor').detach()
+    with torch.profiler.profile() as prof, torch.inference_mode():
+        fast = model(x, mode='tensor')
+    fused_calls = sum(e.count for e in prof.key_averages() if e.key == FUSED_OP)
+    assert fused_calls >= 9  # ten blocks (MS-G3D: its mstcn bottlenecks)
+    torch.testing.assert_close(fast, ref, rtol=1e-5, atol=1e-5 * float(ref.abs().max()))
+
+
+def test_fused_conv_falls_back_under_autocast_tracing_and_other_dtypes():
+    """The fused kernel only runs where it computes what the separate operations would: float32 CPU inference.
+    Under autocast, a jit trace or in float64 ``conv_bn_act`` gives the plain operations' values."""
+    from pyskl.models.gcns.utils import conv_bn_act
+
+    torch.manual_seed(0)
+    conv, bn = nn.Conv2d(8, 8, (9, 1), padding=(4, 0)), nn.BatchNorm2d(8)
+    randomize_bn(bn)
+    conv.eval(), bn.eval()
+    x, res = torch.randn(2, 8, 12, 5), torch.randn(2, 8, 12, 5)
+    expected = torch.relu(bn(conv(x)) + res).detach()
+    with torch.profiler.profile() as prof, torch.inference_mode():
+        fused = conv_bn_act(conv, bn, x, res, relu=True)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            cast = conv_bn_act(conv, bn, x, res, relu=True)
+    counts = {e.key: e.count for e in prof.key_averages()}
+    assert counts.get(FUSED_OP, 0) == 1  # the float32 call only
+    torch.testing.assert_close(fused, expected, rtol=1e-5, atol=1e-5)
+    assert cast.dtype == torch.float32 and torch.allclose(cast, expected, atol=0.1)
+
+    class Unit(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.bn = conv, bn
+
+        def forward(self, a, b):
+            return conv_bn_act(self.conv, self.bn, a, b, relu=True)
+
+    with torch.no_grad():
+        traced = torch.jit.trace(Unit().eval(), (x, res))
+    assert FUSED_OP.split('::')[1] not in str(traced.graph)
+    torch.testing.assert_close(traced(x, res), expected, rtol=1e-5, atol=1e-5)
+    with torch.inference_mode():
+        double = conv_bn_act(conv.double(), bn.double(), x.double(), res.double(), relu=True)
+    torch.testing.assert_close(double, expected.double(), rtol=1e-5, atol=1e-5)

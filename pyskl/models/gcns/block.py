@@ -82,9 +82,10 @@ class STGCNBlock(nn.Module):
         graph = None
         if isinstance(y, tuple):  # a graph unit built with return_graph=True (ProtoGCN)
             y, graph = y
-        y = tcn(y)
-        if self.residual_mode == 'identity':
-            y = y + x
-        elif self.residual_mode == 'conv':
-            y = y + self.residual(x)
-        return self.relu(y) if graph is None else (self.relu(y), graph)
+        if self.residual_mode == 'none':
+            y = self.relu(tcn(y))
+        else:
+            # relu(tcn(y) + res): a temporal unit that can fuses the add and the ReLU into its last conv
+            res = x if self.residual_mode == 'identity' else self.residual(x)
+            y = tcn.forward_add_relu(y, res) if hasattr(tcn, 'forward_add_relu') else self.relu(tcn(y) + res)
+        return y if graph is None else (y, graph)

@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 
 from .tcn import BranchCfg, mstcn
-from .utils import CfgType, build_act, build_norm, channels_last_grad, conv_bn, is_channels_last
+from .utils import CfgType, build_act, build_norm, channels_last_grad, conv_bn, conv_bn_act, is_channels_last, is_relu
 
 _GRAPH_ACTS = ('tanh', 'relu', 'sigmoid', 'softmax')
 
@@ -165,7 +165,9 @@ class dggcn(nn.Module):
         # and x's own gradient (the time mean's expansion mixes in) is made channels-last
         channels_last = is_channels_last(x)
         x = channels_last_grad(x)
-        feat = self.act(conv_bn(self.pre[0], self.pre[1], x))
+        relu = is_relu(self.act)
+        feat = conv_bn_act(self.pre[0], self.pre[1], x, relu=relu)
+        feat = feat if relu else self.act(feat)
         feat = channels_last_grad(feat).view(n, K, mid, t, v)
         A = self.A[None, :, None, None]  # (1, K, 1, 1, V, V)
         if self.ctr is None and self.ada is None:
@@ -197,7 +199,8 @@ class dggcn(nn.Module):
         y = y.reshape(n, K * mid, t, v)
         if channels_last:
             y = y.contiguous(memory_format=torch.channels_last)
-        y = self.act(conv_bn(self.post, self.bn, y) + res)
+        y = conv_bn_act(self.post, self.bn, y, res, relu=relu)
+        y = y if relu else self.act(y)
         if self.return_graph:
             graph = sum(dynamic).expand(n, K, mid, 1, v, v)
             return y, graph.reshape(n, K * mid, v, v)
@@ -233,7 +236,8 @@ class dgmstcn(mstcn):
         self.num_joints = num_joints
         self.add_coeff = nn.Parameter(torch.zeros(num_joints))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The branch outputs with the skeleton-level feature added back to every joint (the fusion's input)."""
         V = x.shape[-1]
         if V > self.num_joints:
             raise ValueError(f'dgmstcn: input has V={V} joints, add_coeff has only {self.num_joints}')
@@ -247,5 +251,4 @@ class dgmstcn(mstcn):
         else:
             x = torch.cat([x, x.mean(dim=-1, keepdim=True)], dim=-1)  # (N, C_in, T, V + 1)
         out = channels_last_grad(self.branch_outputs(x))  # the fusion's slices give plain-layout gradients
-        feat = out[..., :V] + out[..., V:] * self.add_coeff[:V]
-        return self.drop(self.fused(feat))
+        return out[..., :V] + out[..., V:] * self.add_coeff[:V]

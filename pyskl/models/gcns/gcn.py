@@ -4,7 +4,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import CfgType, aggregate_subsets, build_act, build_norm, expand_subsets
+from .utils import CfgType, aggregate_subsets, build_act, build_norm, conv_bn, eval_bn_affine, expand_subsets
 
 
 class unit_gcn(nn.Module):
@@ -79,6 +79,32 @@ class unit_gcn(nn.Module):
         return self.A
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        folded = None if self.reference_formulation else eval_bn_affine(self.bn)
+        y = self._forward_folded(x, folded) if folded is not None else self.bn(self._aggregate(x))
+        if self.with_res:
+            y = y + (self.down(x) if hasattr(self, 'down') else x)
+        return self.act(y)
+
+    def _forward_folded(self, x: torch.Tensor, folded: tuple) -> torch.Tensor:
+        """``bn(self._aggregate(x))`` for an eval-mode BatchNorm ``folded`` ``(scale, shift)``: every conv and
+        aggregation is linear, so the per-channel scale goes into the conv weights and the shift (with the
+        aggregated conv bias) into the aggregation's output, no pass over the output for the norm."""
+        A = self.adjacency()
+        scale, shift = folded
+        k, c_out, c_in = self.num_subsets, self.out_channels, self.in_channels
+        if self.conv_pos == 'post':
+            return conv_bn(self.conv, self.bn, expand_subsets(x, A))
+        # the aggregated 'pre' bias: sum_k b_k[c] * sum_v A[k, v, w], (C_out, W)
+        bias = 0 if self.conv.bias is None else self.conv.bias.view(k, c_out).t() @ A.sum(1)
+        bias = bias * scale[:, None] + shift[:, None]
+        weight = self.conv.weight.view(k, c_out, c_in) * scale[:, None]
+        if self.in_channels < self.out_channels:
+            weight = weight.transpose(0, 1).reshape(c_out, k * c_in, 1, 1)
+            return F.conv2d(expand_subsets(x, A), weight) + bias[:, None, :]
+        return aggregate_subsets(F.conv2d(x, weight.view(k * c_out, c_in, 1, 1)), A, bias)
+
+    def _aggregate(self, x: torch.Tensor) -> torch.Tensor:
+        """The unit's graph convolution before the norm: ``sum_k conv_k(x) A_k``, ``(N, C_out, T, V)``."""
         A = self.adjacency()
         if self.conv_pos == 'pre' and self.in_channels < self.out_channels and not self.reference_formulation:
             # the same linear map with fewer operations: aggregate the C_in input channels over the K subsets,
@@ -93,7 +119,4 @@ class unit_gcn(nn.Module):
             y = aggregate_subsets(self.conv(x), A)
         else:
             y = self.conv(expand_subsets(x, A))
-        y = self.bn(y)
-        if self.with_res:
-            y = y + (self.down(x) if hasattr(self, 'down') else x)
-        return self.act(y)
+        return y

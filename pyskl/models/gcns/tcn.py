@@ -11,10 +11,13 @@ from .utils import (
     batch_norm_concat,
     build_act,
     build_norm,
+    conv_act,
     conv_bn,
+    conv_bn_act,
     eval_bn_affine,
     fold_affine,
     is_channels_last,
+    is_relu,
 )
 
 
@@ -83,6 +86,13 @@ class unit_tcn(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.drop(conv_bn(self.conv, self.bn, x))  # eval: the BatchNorm folded into the conv
+
+    def forward_add_relu(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        """``relu(self(x) + residual)`` (a block's output); in CPU inference one fused kernel
+        (:func:`~pyskl.models.gcns.utils.conv_bn_act`)."""
+        if self.training and self.drop.p > 0:
+            return F.relu(self(x) + residual)
+        return conv_bn_act(self.conv, self.bn, x, residual, relu=True)
 
 
 BranchCfg = Union[str, Tuple[Union[int, str], int]]
@@ -208,7 +218,8 @@ class mstcn(nn.Module):
         folded = [eval_bn_affine(bn) for bn in norms]
         if all(f is not None for f in folded):  # eval: the BatchNorms folded into the conv
             affine = torch.cat([f[0] for f in folded]), torch.cat([f[1] for f in folded])
-            z = self.act(F.conv2d(x, *fold_affine(weight, bias, affine)))
+            z = conv_act(convs[0], x, *fold_affine(weight, bias, affine), relu=is_relu(self.act))
+            z = z if is_relu(self.act) else self.act(z)
         else:
             z = self.act(batch_norm_concat(F.conv2d(x, weight, bias), norms))
         parts = dict(zip(heads, z.split([c.out_channels for c in convs], dim=1)))
@@ -226,8 +237,26 @@ class mstcn(nn.Module):
         norm, act, conv = self.transform
         return conv_bn(conv, self.bn, act(norm(feat)))
 
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """What the fusion (or, without ``fuse``, the output) is computed from: :meth:`branch_outputs`."""
+        return self.branch_outputs(x)
+
+    def forward_add_relu(self, x: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        """``relu(self(x) + residual)`` (a block's output); with the fusion conv last (``fuse``, no residual or
+        activation of its own), in CPU inference the add and the ReLU are fused into that conv
+        (:func:`~pyskl.models.gcns.utils.conv_bn_act`)."""
+        if (
+            not self.fuse
+            or self.residual_mode != 'none'
+            or type(self.out_act) is not nn.Identity
+            or (self.training and self.drop.p > 0)
+        ):
+            return F.relu(self(x) + residual)
+        norm, act, conv = self.transform
+        return conv_bn_act(conv, self.bn, act(norm(self.features(x))), residual, relu=True)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        feat = self.branch_outputs(x)
+        feat = self.features(x)
         if self.fuse:
             feat = self.fused(feat)
         if self.residual_mode == 'identity':

@@ -112,24 +112,109 @@ def fold_affine(weight: torch.Tensor, bias: Optional[torch.Tensor], affine) -> t
 def conv_bn(conv: nn.Conv2d, bn: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """``bn(conv(x))``; for a BatchNorm2d in eval mode (see :func:`eval_bn_affine`) the norm is folded into the
     conv's weight and bias, one pass over the output instead of two (equal up to rounding)."""
+    return conv_bn_act(conv, bn, x)
+
+
+def is_relu(module: nn.Module) -> bool:
+    """Whether ``module`` is exactly ``nn.ReLU`` (an activation a fused kernel can apply)."""
+    return type(module) is nn.ReLU
+
+
+def _onednn_fusable(*tensors: torch.Tensor) -> bool:
+    """Whether oneDNN's fused convolution kernels (``torch.ops.mkldnn._convolution_pointwise``, the ones
+    ``torch.compile`` emits on CPU) may compute a conv with its bias, residual add and ReLU in one pass: float32
+    CPU tensors outside autograd (``torch.no_grad`` / ``torch.inference_mode``), no autocast, and not under a
+    tracer, scripting or compilation (ONNX export, ``pyskl flops``, ``torch.compile`` see the plain operations)."""
+    if torch.is_grad_enabled() or not torch.backends.mkldnn.is_available() or not torch.backends.mkldnn.enabled:
+        return False
+    if torch.jit.is_tracing() or torch.jit.is_scripting() or torch.compiler.is_compiling():
+        return False
+    if torch.is_autocast_enabled('cpu') or not hasattr(torch.ops.mkldnn, '_convolution_pointwise'):
+        return False
+    return all(t.device.type == 'cpu' and t.dtype == torch.float32 for t in tensors)
+
+
+def _conv_output_size(conv: nn.Conv2d, x: torch.Tensor) -> tuple:
+    sizes = [x.size(0), conv.out_channels]
+    for i in range(2):
+        span = conv.dilation[i] * (conv.kernel_size[i] - 1) + 1
+        sizes.append((x.size(2 + i) + 2 * conv.padding[i] - span) // conv.stride[i] + 1)
+    return tuple(sizes)
+
+
+def _fusable_geometry(conv: nn.Conv2d, x: torch.Tensor, residual: Optional[torch.Tensor]) -> bool:
+    """A plain zero-padded conv (not TemporalConv2d's subsampled strided 1x1) of a 4-d ``x``, with a ``residual``
+    (if any) of its output's shape, both in one memory layout."""
+    if isinstance(conv.padding, str) or conv.padding_mode != 'zeros' or x.dim() != 4:
+        return False
+    if conv.kernel_size == (1, 1) and conv.stride != (1, 1):
+        return False
+    fmt = torch.channels_last if is_channels_last(x) else torch.contiguous_format
+    if not x.is_contiguous(memory_format=fmt):
+        return False
+    return residual is None or (
+        tuple(residual.shape) == _conv_output_size(conv, x) and residual.is_contiguous(memory_format=fmt)
+    )
+
+
+def conv_act(
+    conv: nn.Conv2d,
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: Optional[torch.Tensor],
+    residual: Optional[torch.Tensor] = None,
+    relu: bool = False,
+) -> torch.Tensor:
+    """``relu(conv(x) + residual)`` (the add without ``residual``, the ReLU only with ``relu``) for ``conv``'s
+    geometry with ``weight`` / ``bias`` (its own or BatchNorm-folded ones): ``x`` ``(N, C_in, T, V)``,
+    ``residual`` of the conv's output shape ``(N, C_out, T', V')``.
+
+    In inference on CPU (see :func:`_onednn_fusable`) the add and the ReLU run as post-operations of the
+    convolution kernel (one pass over the output instead of up to three; the same values: oneDNN adds the
+    residual to the conv's float32 result before the ReLU, as the separate operations do). Elsewhere (training,
+    autocast, CUDA, other dtypes, tracing) the plain operations."""
+    operands = [x, weight] + [t for t in (bias, residual) if t is not None]
+    if (residual is not None or relu) and _onednn_fusable(*operands) and _fusable_geometry(conv, x, residual):
+        geometry = (list(conv.padding), list(conv.stride), list(conv.dilation), conv.groups)
+        if residual is None:
+            return torch.ops.mkldnn._convolution_pointwise(x, weight, bias, *geometry, 'relu', [], '')
+        return torch.ops.mkldnn._convolution_pointwise.binary(
+            x, residual, weight, bias, *geometry, 'add', None, 'relu' if relu else None, [], ''
+        )
+    y = conv._conv_forward(x, weight, bias)
+    if residual is not None:
+        y = y + residual
+    return F.relu(y) if relu else y
+
+
+def conv_bn_act(
+    conv: nn.Conv2d, bn: nn.Module, x: torch.Tensor, residual: Optional[torch.Tensor] = None, relu: bool = False
+) -> torch.Tensor:
+    """``relu(bn(conv(x)) + residual)`` (see :func:`conv_act` for the optional parts); a BatchNorm2d in eval mode
+    is folded into the conv's weight and bias (:func:`eval_bn_affine`), and in CPU inference the add and the
+    ReLU are fused into the conv (:func:`conv_act`)."""
     folded = eval_bn_affine(bn)
     if folded is None:
-        return bn(conv(x))
-    return conv._conv_forward(x, *fold_affine(conv.weight, conv.bias, folded))
+        y = bn(conv(x))
+        if residual is not None:
+            y = y + residual
+        return F.relu(y) if relu else y
+    return conv_act(conv, x, *fold_affine(conv.weight, conv.bias, folded), residual=residual, relu=relu)
 
 
-def aggregate_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
+def aggregate_subsets(x: torch.Tensor, A: torch.Tensor, bias: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Graph aggregation over K adjacency subsets as one matrix product.
 
-    ``y[n, c, t, w] = sum_k sum_v x[n, k * C + c, t, v] * A[k, v, w]``: features ``(N, K * C, T, V)`` and
-    adjacency ``(K, V, V)`` -> ``(N, C, T, V)``, the same as
-    ``torch.einsum('nkctv,kvw->nctw', x.view(N, K, C, T, V), A)``.
+    ``y[n, c, t, w] = sum_k sum_v x[n, k * C + c, t, v] * A[k, v, w] (+ bias[c, w])``: features
+    ``(N, K * C, T, V)``, adjacency ``(K, V, V)`` and an optional ``bias`` ``(C, V)`` -> ``(N, C, T, V)``, the
+    same as ``torch.einsum('nkctv,kvw->nctw', x.view(N, K, C, T, V), A) + bias[:, None]``.
 
     The K subsets are contracted together with the joints, over the combined ``(K * V, V)`` adjacency. The
     output has the memory layout of the input: a channels-last ``x`` (laid out as ``(N, T, V, K * C)``) is read
     as ``(N * T, V * K, C)`` without a copy and the batched product (``bmm`` against the broadcast adjacency) is
     the channels-last output; any other ``x`` is
-    copied once to ``(N * C * T, K * V)`` (as ``einsum`` does) and the output is contiguous.
+    copied once to ``(N * C * T, K * V)`` (as ``einsum`` does) and the output is contiguous. On channels-last
+    features the bias initialises the product's output (``baddbmm``), no pass of its own.
     """
     n, kc, t, v = x.shape
     k = A.size(0)
@@ -140,10 +225,15 @@ def aggregate_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
         a = A.permute(2, 1, 0).reshape(v, v * k)  # a[w, v * K + k] = A[k, v, w]
         # a batched product with the adjacency broadcast (stride 0): matmul would fold the batch into one mm by
         # copying x to (N * T * C, V * K) and the product back; bmm reads x in place (forward and backward)
-        y = torch.bmm(a.expand(n * t, v, v * k), x.permute(0, 2, 3, 1).reshape(n * t, v * k, c))  # (N * T, W, C)
+        feats = x.permute(0, 2, 3, 1).reshape(n * t, v * k, c)
+        if bias is None:
+            y = torch.bmm(a.expand(n * t, v, v * k), feats)  # (N * T, W, C)
+        else:
+            y = torch.baddbmm(bias.t().expand(n * t, v, c), a.expand(n * t, v, v * k), feats)
         return y.view(n, t, v, c).permute(0, 3, 1, 2)
     x = x.reshape(n, k, c * t, v).transpose(1, 2).reshape(n * c * t, k * v)
-    return torch.mm(x, A.reshape(k * v, v)).view(n, c, t, v)
+    y = torch.mm(x, A.reshape(k * v, v)).view(n, c, t, v)
+    return y if bias is None else y + bias[:, None, :]
 
 
 def expand_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
