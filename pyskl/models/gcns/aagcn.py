@@ -4,7 +4,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import kaiming_bn_init_
+from .utils import eval_bn_affine, kaiming_bn_init_
 
 
 class unit_aagcn(nn.Module):
@@ -94,8 +94,36 @@ class unit_aagcn(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         original = self.reference_formulation
-        y = self._aggregate_per_subset(x) if original else self._aggregate(x)  # (N, C_out, T, V)
-        return self._attend(self.act(self.bn(y) + (self.down(x) if hasattr(self, 'down') else x)), original)
+        res = self.down(x) if hasattr(self, 'down') else x
+        folded = None if original or self.training else eval_bn_affine(self.bn)
+        if folded is not None and self.adaptive and self.in_channels >= self.out_channels:
+            y = self._aggregate_merged(x, folded)  # bn(y) with the norm folded in
+        else:
+            y = self._aggregate_per_subset(x) if original else self._aggregate(x)  # (N, C_out, T, V)
+            y = self.bn(y)
+        return self._attend(self.act(y + res), original)
+
+    def _aggregate_merged(self, x: torch.Tensor, folded: tuple) -> torch.Tensor:
+        """``bn(self._aggregate(x))`` for ``C_in >= C_out`` with an eval-mode BatchNorm ``folded`` ``(scale,
+        shift)`` (see ``eval_bn_affine``): ``conv_d``, ``conv_a`` and ``conv_b`` read the same input, so they
+        run as one conv, its output channels ordered subset by subset (``[d_k, a_k, b_k]``) so that every
+        subset's part is a strided batch of ``N * K`` matrices with no copy; the norm's scale is folded into the
+        ``conv_d`` weights and its shift added with the summed ``conv_d`` biases."""
+        N, _, T, V = x.shape
+        K, C_e, C_out = self.num_subsets, self.inter_channels, self.out_channels
+        scale, shift = folded
+        weights, biases = [], []
+        for d, a, b in zip(self.conv_d, self.conv_a, self.conv_b):
+            weights += [d.weight * scale[:, None, None, None], a.weight, b.weight]
+            biases += [torch.zeros_like(d.bias), a.bias, b.bias]
+        out = F.conv2d(x, torch.cat(weights), torch.cat(biases))  # (N, K * (C_out + 2 * C_e), T, V)
+        z, theta, phi = out.view(N * K, C_out + 2 * C_e, T * V).split([C_out, C_e, C_e], dim=1)
+        theta, phi = theta.reshape(N * K, C_e * T, V), phi.reshape(N * K, C_e * T, V)
+        adaptive = torch.tanh(torch.bmm(theta.transpose(1, 2), phi) / (C_e * T)) * self.alpha  # (N * K, V, V)
+        A = adaptive.view(N, K, V, V) + self.A
+        y = torch.bmm(z.reshape(N * K, C_out * T, V), A.view(N * K, V, V)).view(N, K, C_out, T, V).sum(1)
+        bias = sum(d.bias for d in self.conv_d) * scale + shift
+        return y + bias[:, None, None]
 
     def _aggregate(self, x: torch.Tensor) -> torch.Tensor:
         """``sum_k conv_d[k](x (A_k + adaptive_k(x)))`` for all subsets at once."""
@@ -138,16 +166,31 @@ class unit_aagcn(nn.Module):
         return y
 
     def _attend(self, y: torch.Tensor, original: bool = False) -> torch.Tensor:
-        """The spatial, temporal and channel attentions (when ``attention``): ``y * att + y`` each, computed as
-        ``y * (att + 1)`` (one pass over ``y``) unless ``original``."""
+        """The spatial, temporal and channel attentions (when ``attention``), in that order, each ``y * att + y``
+        of the previous one's output.
+
+        Unless ``original`` the three re-weightings are applied in one go: with ``s = 1 + att_s`` ``(N, V)`` and
+        ``t = 1 + att_t`` ``(N, T)``, the temporal attention's input (the joint mean of ``y * s``) and the channel
+        attention's (the mean of ``y * s * t`` over frames and joints) are weighted means of ``y`` (batched
+        matrix-vector products), and the output is ``y * (t s^T) * (1 + att_c)``: two passes over ``y`` instead
+        of three reductions and three products."""
         if not self.attention:
             return y
-        atts = (
-            lambda y: torch.sigmoid(self.conv_sa(y.mean(-2))).unsqueeze(-2),  # (N, 1, 1, V)
-            lambda y: torch.sigmoid(self.conv_ta(y.mean(-1))).unsqueeze(-1),  # (N, 1, T, 1)
-            lambda y: torch.sigmoid(self.fc2c(self.act(self.fc1c(y.mean((-2, -1))))))[..., None, None],  # (N, C, 1, 1)
-        )
-        for att in atts:
-            a = att(y)
-            y = y * a + y if original else y * (a + 1)
-        return y
+        if original:
+            atts = (
+                lambda y: torch.sigmoid(self.conv_sa(y.mean(-2))).unsqueeze(-2),  # (N, 1, 1, V)
+                lambda y: torch.sigmoid(self.conv_ta(y.mean(-1))).unsqueeze(-1),  # (N, 1, T, 1)
+                lambda y: torch.sigmoid(self.fc2c(self.act(self.fc1c(y.mean((-2, -1))))))[..., None, None],
+            )
+            for att in atts:
+                y = y * att(y) + y
+            return y
+        N, C, T, V = y.shape
+        s = torch.sigmoid(self.conv_sa(y.mean(-2))) + 1  # (N, 1, V)
+        y_t = torch.bmm(y.reshape(N, C * T, V), s.view(N, V, 1)).view(N, C, T) / V  # joint mean of y * s
+        t = torch.sigmoid(self.conv_ta(y_t)) + 1  # (N, 1, T)
+        st = t.view(N, T, 1) * s  # (N, T, V)
+        y_c = torch.bmm(y.reshape(N, C, T * V), st.view(N, T * V, 1)).view(N, C) / (T * V)
+        c = torch.sigmoid(self.fc2c(self.act(self.fc1c(y_c)))) + 1  # (N, C)
+        out = y * st.view(N, 1, T, V)
+        return out.mul_(c[:, :, None, None]) if not torch.is_grad_enabled() else out * c[:, :, None, None]
