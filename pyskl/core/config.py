@@ -275,6 +275,38 @@ def check_schedule(cfg, where: str = 'config') -> None:
             )
 
 
+COMPILE_KEYS = {
+    'mode': (str, type(None)),
+    'backend': (str,),
+    'dynamic': (bool, type(None)),
+    'fullgraph': (bool,),
+    'options': (dict,),
+    'disable': (bool,),
+}
+
+
+def compile_options(value, where: str = 'config') -> Optional[dict]:
+    """The ``torch.compile`` arguments a config's top-level ``compile`` asks for, or None for no compilation.
+
+    ``compile`` is absent / None / False (off, the default), True (``torch.compile``'s defaults) or a dict of
+    ``torch.compile`` keyword arguments (``mode``, ``backend``, ``dynamic``, ``fullgraph``, ``options``,
+    ``disable``). Anything else is an error naming the key, before any work starts."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f'{where}: compile must be True, False or a dict of torch.compile arguments; got {value!r}')
+    for key, val in value.items():
+        if key not in COMPILE_KEYS:
+            raise ValueError(f'{where}: compile.{key} is not a torch.compile argument (one of {sorted(COMPILE_KEYS)})')
+        if not isinstance(val, COMPILE_KEYS[key]) or (key == 'options' and not all(isinstance(k, str) for k in val)):
+            raise ValueError(f'{where}: compile.{key} has the wrong type: {val!r}')
+    if value.get('mode') is not None and value.get('options'):
+        raise ValueError(f'{where}: compile.mode and compile.options cannot both be set (torch.compile)')
+    return _plain(value)
+
+
 def resolve_config(cfg: Config, cfg_options: Optional[dict] = None, where: str = 'config') -> Config:
     """Resolve a loaded config in place: check (and complete) its own facts, then merge ``cfg_options``
     (``--cfg-options``) and resolve them (:func:`resolve_facts`, explicit = the option keys)."""
@@ -290,6 +322,7 @@ def resolve_config(cfg: Config, cfg_options: Optional[dict] = None, where: str =
 
         resolve_facts(cfg, file_facts, explicit, f'{where} with --cfg-options')
     check_schedule(cfg, where)
+    compile_options(cfg.get('compile'), where)
     return cfg
 
 

@@ -58,7 +58,9 @@ class PysklRunner(Runner):
       (:func:`pyskl.core.allocator.tune_allocator`: freed memory kept for reuse);
     - checkpoints are written crash-safely (:meth:`save_checkpoint`), and a plain
       ``CheckpointHook`` (mmengine's default or from a config) is replaced by
-      :class:`SafeCheckpointHook` with the same arguments.
+      :class:`SafeCheckpointHook` with the same arguments;
+    - ``compile`` compiles the backbone in place, for training and testing (:meth:`_maybe_compile`), not
+      mmengine's whole ``train_step``.
     """
 
     #: ``save_checkpoint`` replaces files atomically (checked by :class:`SafeCheckpointHook`)
@@ -117,6 +119,33 @@ class PysklRunner(Runner):
             if isinstance(wrapper, type) and issubclass(wrapper, DistributedDataParallel):
                 model_wrapper_cfg['device_ids'] = None  # CPU modules: no device ids
         return super().wrap_model(model_wrapper_cfg, model)
+
+    def _maybe_compile(self, target: str) -> None:
+        """The config's ``compile`` (True or a dict of ``torch.compile`` arguments, see
+        :func:`pyskl.core.config.compile_options`) compiles the model's backbone with ``nn.Module.compile``: in
+        place, so parameter names, checkpoints and the DDP wrapper are unchanged, and once (validation and the
+        final test reuse it). mmengine compiles ``train_step`` instead (data preprocessing, the losses, the
+        backward pass and the optimizer step in one function): on CPU its first epoch of the demo config had not
+        logged an iteration after 20 minutes (docs/benchmarks.md). ``target`` is ignored."""
+        from pyskl.core.config import compile_options
+
+        options = compile_options(self.cfg.get('compile'))
+        if options is None:
+            return
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        module = getattr(model, 'backbone', None) or model
+        if getattr(module, '_compiled_call_impl', None) is not None:
+            return
+        module.compile(**options)
+        self.logger.info(
+            f'{type(module).__name__} compiled (torch.compile {options}): the first iterations of training '
+            'and of each new batch shape compile it (minutes)'
+        )
+
+    def test(self) -> dict:
+        """mmengine's ``Runner.test``, with the backbone compiled first when the config sets ``compile``."""
+        self._maybe_compile('test_step')
+        return super().test()
 
     @master_only
     def save_checkpoint(
