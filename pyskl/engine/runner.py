@@ -133,7 +133,7 @@ class PysklRunner(Runner):
         if options is None:
             return
         model = self.model.module if is_model_wrapper(self.model) else self.model
-        module = getattr(model, 'backbone', None) or model
+        module = model.backbone if hasattr(model, 'backbone') else model
         if getattr(module, '_compiled_call_impl', None) is not None:
             return
         module.compile(**options)
