@@ -207,13 +207,14 @@ class RefUnit(nn.Module):
 
 @pytest.mark.parametrize('adaptive', [True, False])
 @pytest.mark.parametrize('attention', [True, False])
-@pytest.mark.parametrize('c_in', [6, 8])
+@pytest.mark.parametrize('c_in', [6, 8, 12])
 @pytest.mark.parametrize('train', [True, False])
 @pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
-def test_unit_aagcn_matches_its_per_subset_formulation(adaptive, attention, c_in, train, dtype):
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_unit_aagcn_matches_its_per_subset_formulation(adaptive, attention, c_in, train, dtype, channels_last):
     A = torch.tensor(Graph(layout='nturgb+d', mode='spatial').A, dtype=torch.float32)
     unit = build_perturbed(lambda: unit_aagcn(c_in, 8, A, adaptive=adaptive, attention=attention))
-    check_against(unit, ref_formulation_forward, (3, c_in, 10, 25), train, dtype)
+    check_against(unit, ref_formulation_forward, (3, c_in, 10, 25), train, dtype, channels_last)
 
 
 def ref_unit_ctrgcn_forward(u, x):
@@ -223,13 +224,14 @@ def ref_unit_ctrgcn_forward(u, x):
     return u.relu(u.bn(y) + (u.down(x) if hasattr(u, 'down') else x))
 
 
-@pytest.mark.parametrize('c_in', [6, 8, 24])
+@pytest.mark.parametrize('c_in', [6, 8, 24, 32])
 @pytest.mark.parametrize('train', [True, False])
 @pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
-def test_unit_ctrgcn_matches_per_subset_ctrgc(c_in, train, dtype):
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_unit_ctrgcn_matches_per_subset_ctrgc(c_in, train, dtype, channels_last):
     A = torch.tensor(Graph(layout='nturgb+d', mode='spatial').A, dtype=torch.float32)
     unit = build_perturbed(lambda: unit_ctrgcn(c_in, 24, A))
-    check_against(unit, ref_unit_ctrgcn_forward, (3, c_in, 10, 25), train, dtype)
+    check_against(unit, ref_unit_ctrgcn_forward, (3, c_in, 10, 25), train, dtype, channels_last)
 
 
 def ref_msgcn_forward(u, x):

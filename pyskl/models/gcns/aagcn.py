@@ -1,10 +1,11 @@
 import math
+from typing import Optional
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import eval_bn_affine, kaiming_bn_init_
+from .utils import accumulate_products, conv_act, conv_bn, eval_bn_affine, fold_affine, kaiming_bn_init_
 
 
 class unit_aagcn(nn.Module):
@@ -94,21 +95,25 @@ class unit_aagcn(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         original = self.reference_formulation
-        res = self.down(x) if hasattr(self, 'down') else x
-        folded = None if original or self.training else eval_bn_affine(self.bn)
-        if folded is not None and self.adaptive and self.in_channels >= self.out_channels:
-            y = self._aggregate_merged(x, folded)  # bn(y) with the norm folded in
+        folded = None if original or self.training else eval_bn_affine(self.bn)  # the eval norm as (scale, shift)
+        res = x
+        if hasattr(self, 'down'):
+            res = self.down(x) if original else conv_bn(self.down[0], self.down[1], x)
+        if original:
+            y = self.act(self.bn(self._aggregate_per_subset(x)) + res)
+        elif folded is not None and self.adaptive and self.in_channels >= self.out_channels and x.is_contiguous():
+            y = self._aggregate_merged(x, folded, res)
         else:
-            y = self._aggregate_per_subset(x) if original else self._aggregate(x)  # (N, C_out, T, V)
-            y = self.bn(y)
-        return self._attend(self.act(y + res), original)
+            y = self._aggregate(x, folded, res)
+        return self._attend(y, original)
 
-    def _aggregate_merged(self, x: torch.Tensor, folded: tuple) -> torch.Tensor:
-        """``bn(self._aggregate(x))`` for ``C_in >= C_out`` with an eval-mode BatchNorm ``folded`` ``(scale,
-        shift)`` (see ``eval_bn_affine``): ``conv_d``, ``conv_a`` and ``conv_b`` read the same input, so they
-        run as one conv, its output channels ordered subset by subset (``[d_k, a_k, b_k]``) so that every
+    def _aggregate_merged(self, x: torch.Tensor, folded: tuple, res: torch.Tensor) -> torch.Tensor:
+        """``act(bn(self._aggregate(x)) + res)`` for ``C_in >= C_out`` with an eval-mode BatchNorm ``folded``
+        ``(scale, shift)`` (see ``eval_bn_affine``): ``conv_d``, ``conv_a`` and ``conv_b`` read the same input, so
+        they run as one conv, its output channels ordered subset by subset (``[d_k, a_k, b_k]``) so that every
         subset's part is a strided batch of ``N * K`` matrices with no copy; the norm's scale is folded into the
-        ``conv_d`` weights and its shift added with the summed ``conv_d`` biases."""
+        ``conv_d`` weights, and its shift, the summed ``conv_d`` biases and ``res`` start the sum over subsets
+        that the K products accumulate into (:func:`accumulate_products`)."""
         N, _, T, V = x.shape
         K, C_e, C_out = self.num_subsets, self.inter_channels, self.out_channels
         scale, shift = folded
@@ -121,12 +126,14 @@ class unit_aagcn(nn.Module):
         theta, phi = theta.reshape(N * K, C_e * T, V), phi.reshape(N * K, C_e * T, V)
         adaptive = torch.tanh(torch.bmm(theta.transpose(1, 2), phi) / (C_e * T)) * self.alpha  # (N * K, V, V)
         A = adaptive.view(N, K, V, V) + self.A
-        y = torch.bmm(z.reshape(N * K, C_out * T, V), A.view(N * K, V, V)).view(N, K, C_out, T, V).sum(1)
         bias = sum(d.bias for d in self.conv_d) * scale + shift
-        return y + bias[:, None, None]
+        init = (res + bias[:, None, None]).view(N, C_out * T, V)
+        y = accumulate_products(init, z.reshape(N, K, C_out * T, V).unbind(1), A.unbind(1))
+        return y.view(N, C_out, T, V).relu_()  # self.act, in place on the new output
 
-    def _aggregate(self, x: torch.Tensor) -> torch.Tensor:
-        """``sum_k conv_d[k](x (A_k + adaptive_k(x)))`` for all subsets at once."""
+    def _aggregate(self, x: torch.Tensor, folded: Optional[tuple], res: torch.Tensor) -> torch.Tensor:
+        """``act(bn(sum_k conv_d[k](x (A_k + adaptive_k(x)))) + res)`` for all subsets at once; ``folded``, the
+        ``(scale, shift)`` of an eval-mode ``bn`` (or None), is folded into the ``conv_d`` weights and bias."""
         N, C, T, V = x.shape
         K = self.num_subsets
         A = self.A  # (K, V, V)
@@ -140,20 +147,30 @@ class unit_aagcn(nn.Module):
             A = A + torch.tanh(torch.matmul(theta, phi) / theta.size(-1)) * self.alpha  # (N, K, V, V)
         # sum_k conv_d[k](x A_k) as one batched product over (sample, subset) and one conv: with fewer input than
         # output channels the K aggregates are stacked (N, K * C_in, T, V) and projected by the conv_d weights
-        # side by side; otherwise sum_k (W_k x) A_k + sum_k b_k: one conv to K * C_out channels, aggregated
+        # side by side (an eval norm, the residual add and the ReLU go into that conv: conv_act); otherwise
+        # sum_k (W_k x) A_k + sum_k b_k: one conv to K * C_out channels, whose K parts are aggregated into one
+        # output that the summed biases (and in eval the norm's shift and the residual) start
         C_out = self.out_channels
+        bias = sum(c.bias for c in self.conv_d)
         if C < C_out:
             agg = torch.matmul(x.reshape(N, 1, C * T, V), A).view(N, K * C, T, V)
-            bias = sum(c.bias for c in self.conv_d)
-            y = F.conv2d(agg, torch.cat([c.weight for c in self.conv_d], dim=1), bias)
-        else:
-            z = F.conv2d(x, torch.cat([c.weight for c in self.conv_d]))  # (N, K * C_out, T, V)
-            y = torch.matmul(z.view(N, K, C_out * T, V), A).sum(1).view(N, C_out, T, V)
-            y = y + sum(c.bias for c in self.conv_d)[:, None, None]
-        return y
+            weight = torch.cat([c.weight for c in self.conv_d], dim=1)
+            if folded is not None:
+                return conv_act(self.conv_d[0], agg, *fold_affine(weight, bias, folded), residual=res, relu=True)
+            return self.act(self.bn(F.conv2d(agg, weight, bias)) + res)
+        weight = torch.cat([c.weight for c in self.conv_d])
+        if folded is not None:
+            weight = weight * folded[0].repeat(K)[:, None, None, None]
+            bias = bias * folded[0] + folded[1]
+        z = F.conv2d(x.contiguous(), weight)  # (N, K * C_out, T, V)
+        adjs = A.unbind(-3) if A.dim() == 4 else [a.expand(N, V, V) for a in A]
+        init = bias.repeat_interleave(T)[:, None] if folded is None else (res + bias[:, None, None]).reshape(N, -1, V)
+        y = accumulate_products(init, z.view(N, K, C_out * T, V).unbind(1), adjs).view(N, C_out, T, V)
+        return y.relu_() if folded is not None else self.act(self.bn(y) + res)
 
     def _aggregate_per_subset(self, x: torch.Tensor) -> torch.Tensor:
-        """The same as :meth:`_aggregate`, one subset at a time as the original (``reference_formulation``)."""
+        """``sum_k conv_d[k](x (A_k + adaptive_k(x)))`` one subset at a time, as the original writes it
+        (``reference_formulation``): ``(N, C_in, T, V) -> (N, C_out, T, V)``, before the norm."""
         N, C, T, V = x.shape
         y = 0
         for k in range(self.num_subsets):
@@ -170,10 +187,10 @@ class unit_aagcn(nn.Module):
         of the previous one's output.
 
         Unless ``original`` the three re-weightings are applied in one go: with ``s = 1 + att_s`` ``(N, V)`` and
-        ``t = 1 + att_t`` ``(N, T)``, the temporal attention's input (the joint mean of ``y * s``) and the channel
-        attention's (the mean of ``y * s * t`` over frames and joints) are weighted means of ``y`` (batched
-        matrix-vector products), and the output is ``y * (t s^T) * (1 + att_c)``: two passes over ``y`` instead
-        of three reductions and three products."""
+        ``t = 1 + att_t`` ``(N, T)``, the temporal attention's input (the joint mean of ``y * s``) is a weighted
+        mean of ``y`` (a batched matrix-vector product), the channel attention's (the mean of ``y * s * t`` over
+        frames and joints) the ``t``-weighted mean of that over frames, and the output is
+        ``y * (t s^T) * (1 + att_c)``: two reductions and two products over ``y`` instead of three and three."""
         if not self.attention:
             return y
         if original:
@@ -190,7 +207,8 @@ class unit_aagcn(nn.Module):
         y_t = torch.bmm(y.reshape(N, C * T, V), s.view(N, V, 1)).view(N, C, T) / V  # joint mean of y * s
         t = torch.sigmoid(self.conv_ta(y_t)) + 1  # (N, 1, T)
         st = t.view(N, T, 1) * s  # (N, T, V)
-        y_c = torch.bmm(y.reshape(N, C, T * V), st.view(N, T * V, 1)).view(N, C) / (T * V)
+        # the channel attention's input, the mean of y * s * t over frames and joints, from y_t: no pass over y
+        y_c = torch.bmm(y_t, t.view(N, T, 1)).view(N, C) / T
         c = torch.sigmoid(self.fc2c(self.act(self.fc1c(y_c)))) + 1  # (N, C)
         out = y * st.view(N, 1, T, V)
         return out.mul_(c[:, :, None, None]) if not torch.is_grad_enabled() else out * c[:, :, None, None]

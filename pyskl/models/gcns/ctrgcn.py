@@ -1,10 +1,12 @@
 """CTR-GCN's spatial unit (Chen et al., ICCV 2021), as PYSKL re-implemented it."""
 
+from typing import Optional
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import kaiming_bn_init_
+from .utils import accumulate_products, conv_bn, eval_bn_affine, kaiming_bn_init_
 
 
 class CTRGC(nn.Module):
@@ -80,17 +82,19 @@ class unit_ctrgcn(nn.Module):
 
         The sum over subsets of :meth:`CTRGC.forward`, computed for all K subsets at once: ``conv3`` of every
         subset as one conv, ``conv1`` / ``conv2`` as one conv of the time-averaged input (a 1x1 conv commutes
-        with the mean over T), ``conv4`` as one grouped conv, the K channel-wise aggregations as one batched
-        product (with ``reference_formulation``: PYSKL's one CTRGC per subset)."""
+        with the mean over T), ``conv4`` as one grouped conv, the K channel-wise aggregations in training as one
+        batched product summed over subsets, in eval as K batched products accumulating into one output that
+        the eval-mode ``bn``'s shift and the residual start, its scale folded into ``conv3`` (with
+        ``reference_formulation``: PYSKL's one CTRGC per subset)."""
         if self.reference_formulation:
             y = sum(conv(x, self.A[k], self.alpha) for k, conv in enumerate(self.convs))
-        else:
-            y = self._aggregate(x)
-        res = self.down(x) if hasattr(self, 'down') else x
-        return self.relu(self.bn(y) + res)
+            return self.relu(self.bn(y) + (self.down(x) if hasattr(self, 'down') else x))
+        res = conv_bn(self.down[0], self.down[1], x) if hasattr(self, 'down') else x
+        return self._aggregate(x, eval_bn_affine(self.bn), res)
 
-    def _aggregate(self, x: torch.Tensor) -> torch.Tensor:
-        """The sum over subsets of :meth:`CTRGC.forward`, all K at once: ``(N, C_in, T, V) -> (N, C_out, T, V)``."""
+    def _aggregate(self, x: torch.Tensor, folded: Optional[tuple], res: torch.Tensor) -> torch.Tensor:
+        """``relu(bn(sum_k CTRGC_k(x)) + res)``, all K subsets at once, with ``folded`` the ``(scale, shift)`` of
+        an eval-mode ``bn`` (or None): ``(N, C_in, T, V) -> (N, C_out, T, V)``."""
         N, _, T, V = x.shape
         K, C_out, R = self.num_subsets, self.out_channels, self.convs[0].rel_channels
         convs = self.convs
@@ -106,5 +110,17 @@ class unit_ctrgcn(nn.Module):
             rel, torch.cat([c.conv4.weight for c in convs]), torch.cat([c.conv4.bias for c in convs]), groups=K
         )  # (N, K * C_out, V, V)
         topo = topo.view(N, K, C_out, V, V) * self.alpha + self.A[None, :, None]
-        x3 = F.conv2d(x, torch.cat([c.conv3.weight for c in convs]), torch.cat([c.conv3.bias for c in convs]))
-        return torch.matmul(x3.view(N, K, C_out, T, V), topo).sum(1)  # (N, C_out, T, V)
+        if folded is None:  # training: one batched product over (sample, subset, channel), summed over subsets
+            x3 = F.conv2d(x, torch.cat([c.conv3.weight for c in convs]), torch.cat([c.conv3.bias for c in convs]))
+            y = torch.matmul(x3.view(N, K, C_out, T, V), topo).sum(1)  # (N, C_out, T, V)
+            return self.relu(self.bn(y) + res)
+        # eval: conv3 of all subsets, the norm's scale folded in, with channel-major outputs (channel c * K + k), so
+        # that every subset's part is a batch of N * C_out (T, V) matrices without a copy (the topologies are
+        # reordered alike, V x V each); the K products accumulate into the norm's shift plus the residual
+        weight = torch.stack([c.conv3.weight for c in convs], 1) * folded[0][:, None, None, None, None]
+        bias = torch.stack([c.conv3.bias for c in convs], 1) * folded[0][:, None]  # (C_out, K)
+        x3 = F.conv2d(x, weight.flatten(0, 1), bias.flatten()).contiguous()  # (N, C_out * K, T, V)
+        adjs = topo.transpose(1, 2).reshape(N * C_out, K, V, V).unbind(1)
+        init = (res + folded[1][:, None, None]).reshape(N * C_out, T, V)
+        y = accumulate_products(init, x3.view(N * C_out, K, T, V).unbind(1), adjs)
+        return y.view(N, C_out, T, V).relu_()

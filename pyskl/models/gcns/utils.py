@@ -236,6 +236,25 @@ def aggregate_subsets(x: torch.Tensor, A: torch.Tensor, bias: Optional[torch.Ten
     return y if bias is None else y + bias[:, None, :]
 
 
+def accumulate_products(
+    init: Optional[torch.Tensor], feats: Sequence[torch.Tensor], adjs: Sequence[torch.Tensor]
+) -> torch.Tensor:
+    """``init + sum_k feats[k] @ adjs[k]`` as K batched products accumulating into one output.
+
+    ``feats[k]`` ``(B, M, V)`` (any strides a batched product reads in place, e.g. the parts of
+    ``unbind``), ``adjs[k]`` ``(B, V, W)`` (a stride-0 batch from ``expand`` too), ``init`` broadcastable to
+    ``(B, M, W)`` or None; the output is ``(B, M, W)``, contiguous. The first product is written over ``init``
+    (``baddbmm``), the others add into it in place (``baddbmm_``: the GEMM's ``beta = 1``), so there is neither a
+    ``(K, B, M, W)`` stack of the products nor a pass that sums it, and autograd differentiates it as the sum.
+    """
+    if len(feats) != len(adjs) or not feats:
+        raise ValueError(f'accumulate_products: {len(feats)} feature and {len(adjs)} adjacency operands')
+    y = torch.bmm(feats[0], adjs[0]) if init is None else torch.baddbmm(init, feats[0], adjs[0])
+    for feat, adj in zip(feats[1:], adjs[1:]):
+        y = y.baddbmm_(feat, adj)
+    return y
+
+
 def expand_subsets(x: torch.Tensor, A: torch.Tensor) -> torch.Tensor:
     """Graph aggregation of features ``(N, C, T, V)`` over each of K adjacency subsets ``(K, V, V)``, the K
     results stacked along channels (subset-major): ``(N, K * C, T, V)``, the same as
