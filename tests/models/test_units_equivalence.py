@@ -1,9 +1,9 @@
 """The speed-rewritten units equal their straightforward formulation: outputs, input and parameter gradients,
 BatchNorm running statistics; train and eval mode.
 
-Units are fed contiguous ``(N, C, T, V)`` features (``unit_gcn``, ``aggregate_subsets`` and ``expand_subsets`` also
-checked on channels-last input); the channels-last layout of whole backbones, and torch 2.13's strided 1x1 conv
-crash on it, are covered by test_channels_last.py.
+Units are fed contiguous ``(N, C, T, V)`` features (``unit_gcn``, ``unit_aagcn``, ``unit_ctrgcn``,
+``aggregate_subsets`` and ``expand_subsets`` also checked on channels-last input); the channels-last layout of
+whole backbones, and torch 2.13's strided 1x1 conv crash on it, are covered by test_channels_last.py.
 
 Tolerances. The main comparisons run in float64, where two formulations of the same sum differ by rounding
 only: about ``n * 2**-53 * sum |terms|`` for a sum of ``n`` terms, i.e. below 1e-13 relative here, so
@@ -33,7 +33,13 @@ from pyskl.models.gcns import (
     unit_gcn,
     unit_tcn,
 )
-from pyskl.models.gcns.utils import aggregate_subsets, batch_norm_concat, expand_subsets, reference_formulation
+from pyskl.models.gcns.utils import (
+    accumulate_products,
+    aggregate_subsets,
+    batch_norm_concat,
+    expand_subsets,
+    reference_formulation,
+)
 from pyskl.models.utils.graph import Graph
 
 TOL = {torch.float64: 1e-9, torch.float32: 1e-4}
@@ -131,6 +137,39 @@ def test_aggregation_is_the_einsum(name, channels_last, dtype):
     (y_ref * g).sum().backward()
     close(x.grad, x_ref.grad)
     close(A.grad, A_ref.grad)
+
+
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+@pytest.mark.parametrize('init_shape', [None, (6, 1), (2, 6, 5)])
+@pytest.mark.parametrize('broadcast_adjacency', [False, True])
+def test_accumulate_products_is_the_sum_of_the_products(dtype, init_shape, broadcast_adjacency):
+    """Strided features (the parts of ``unbind``, as the units pass them), stride-0 adjacencies, a broadcast
+    ``init``: values and the gradients of every operand equal ``init + sum_k f_k @ a_k``."""
+    gen = torch.Generator().manual_seed(6)
+    feats = torch.randn(2, 3, 6, 4, dtype=dtype, generator=gen).requires_grad_()  # (B, K, M, V)
+    adj = torch.randn(3, 4, 5, dtype=dtype, generator=gen)
+    adj = (adj if broadcast_adjacency else torch.randn(2, 3, 4, 5, dtype=dtype, generator=gen)).requires_grad_()
+    init = None if init_shape is None else torch.randn(init_shape, dtype=dtype, generator=gen).requires_grad_()
+    adjs = [a.expand(2, 4, 5) for a in adj] if broadcast_adjacency else adj.unbind(1)
+    y = accumulate_products(init, feats.unbind(1), adjs)
+    operands = [t for t in (feats, adj, init) if t is not None]
+    copies = [t.detach().clone().requires_grad_() for t in operands]
+    f_ref, a_ref = copies[0], copies[1]
+    y_ref = torch.einsum('bkmv,bkvw->bmw', f_ref, a_ref.expand(2, 3, 4, 5) if broadcast_adjacency else a_ref)
+    if init is not None:
+        y_ref = y_ref + copies[2]
+    close(y, y_ref)
+    assert y.shape == (2, 6, 5) and y.is_contiguous()
+    g = torch.randn(y.shape, dtype=dtype, generator=gen)
+    (y * g).sum().backward()
+    (y_ref * g).sum().backward()
+    for t, ref in zip(operands, copies):
+        close(t.grad, ref.grad)
+
+
+def test_accumulate_products_rejects_mismatched_operands():
+    with pytest.raises(ValueError, match='2 feature and 1 adjacency operands'):
+        accumulate_products(None, [torch.randn(1, 2, 3)] * 2, [torch.randn(1, 3, 3)])
 
 
 def test_aggregate_subsets_rejects_channels_not_a_multiple_of_the_subsets():
