@@ -23,7 +23,7 @@ def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.A
     parser.add_argument('checkpoint', help='checkpoint (.pth) to export; pyskl checkpoints carry their config')
     parser.add_argument('--config', help='config file (needed for PYSKL / MMAction2 weights, which store none)')
     parser.add_argument('--format', choices=['onnx'], default='onnx', help='output format (only onnx)')
-    parser.add_argument('--out', required=True, help='file to write, e.g. model.onnx')
+    parser.add_argument('--out', required=True, help='ONNX file to write, e.g. model.onnx (the name must end in .onnx)')
     parser.add_argument('--opset', type=int, default=None, help='ONNX opset (>= 13; default 17)')
     parser.add_argument(
         '--softmax', action='store_true', help='output class probabilities (softmax over K) instead of logits'
@@ -73,6 +73,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     require('onnx', 'export')
     if args.check or args.benchmark:
         require('onnxruntime', 'export')
+    if not args.out.lower().endswith('.onnx'):
+        raise ValueError(f'--out {args.out}: an ONNX file name must end in .onnx')
+    if os.path.abspath(args.out) == os.path.abspath(args.checkpoint):
+        raise ValueError(f'--out {args.out} is the checkpoint itself; it would be overwritten')
     out_dir = os.path.dirname(os.path.abspath(args.out))
     if not os.path.isdir(out_dir):
         raise FileNotFoundError(f'--out {args.out}: folder {out_dir} does not exist')

@@ -200,3 +200,18 @@ def test_cli_user_errors(tmp_path):
         ok=False,
     )
     assert 'error:' in text and 'stores no pyskl config' in text
+    # a careless --out: not an ONNX name (e.g. the checkpoint's own), and the checkpoint left as it was
+    before = (tmp_path / 'bare.pth').read_bytes()
+    for out, message in [('bare.pth', 'must end in .onnx'), ('model.ONNX.txt', 'must end in .onnx')]:
+        text = run(
+            [sys.executable, '-m', 'pyskl', 'export', str(tmp_path / 'bare.pth'), '--out', str(tmp_path / out)],
+            ok=False,
+        )
+        assert f'error: --out {tmp_path / out}' in text and message in text
+    (tmp_path / 'same.onnx').write_bytes(before)
+    text = run(
+        [sys.executable, '-m', 'pyskl', 'export', str(tmp_path / 'same.onnx'), '--out', str(tmp_path / 'same.onnx')],
+        ok=False,
+    )
+    assert 'is the checkpoint itself' in text
+    assert (tmp_path / 'bare.pth').read_bytes() == before == (tmp_path / 'same.onnx').read_bytes()
