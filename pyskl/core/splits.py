@@ -126,8 +126,8 @@ def select_split(
         return list(enumerate(annotations))
     if splits is None:
         raise ValueError(
-            f'{source}: the file is a bare list of annotations (old format) and has no '
-            f'splits; use split=None instead of split={split!r}'
+            f'{source}: the file has no splits (a bare list of annotations, the old format, or split=None); '
+            f'use split=None instead of split={split!r}'
         )
     if not splits:
         raise ValueError(f"{source}: split={split!r} requested but the file has no 'split' dict; use split=None")
@@ -158,7 +158,14 @@ def select_split(
                 'missing',
                 'missing (no frame_dir, filename or identifier): no split can select it',
             )
-        elif isinstance(name, str) and name in names:
+        elif not isinstance(name, str):
+            problems.add(
+                f'sample annotations[{i}] (frame_dir={name!r})',
+                'frame_dir',
+                'type',
+                f'must be a str, got {type(name).__name__}: no split can select it',
+            )
+        elif name in names:
             selected.append((i, ann))
             found.add(name)
     if not found:

@@ -12,7 +12,7 @@ Errors (the dataset refuses to load):
   the chosen split missing, empty, not a list of ``frame_dir`` strings (e.g. a single string),
   or listing a name twice;
 - identifiers: a sample without ``frame_dir`` (``filename`` / ``identifier``) in a file with splits
-  (no split can select it); two annotations of one split with the same ``frame_dir`` (reported
+  (no split can select it), or with one that is not a str; two annotations of one split with the same ``frame_dir`` (reported
   with both indices and whether their labels agree);
 - per sample: ``label`` missing, not an int, negative or ``>= num_classes``; ``keypoint`` missing,
   not a numeric array ``(M, T, V, C)`` with ``C`` in {2, 3}, ``M = 0`` persons, ``T = 0`` frames,
@@ -271,6 +271,8 @@ def check_sample(
 
     if name is None:
         bad('frame_dir', 'missing', 'missing (no frame_dir, filename or identifier)')
+    elif not isinstance(name, str):  # splits list names, results and predictions are keyed by them
+        bad('frame_dir', 'type', f'must be a str, got {name!r} ({type(name).__name__})')
     elif 'frame_dir' not in ann:
         ann['frame_dir'] = name
 

@@ -57,6 +57,17 @@ def test_sample_without_frame_dir_in_split_file_is_an_error(annfac):
     assert 'annotations[2]' in _error(path, split='val')
 
 
+@pytest.mark.parametrize('split', ['train', None])
+def test_frame_dir_that_is_not_a_str_is_an_error(annfac, split):
+    """An int frame_dir used to be skipped with only a warning (its split name then had no annotation)."""
+    data = annfac.make(n_train=4, n_val=2)
+    data['annotations'][1]['frame_dir'] = 5
+    path = annfac.write(data if split else data['annotations'])
+    message = _error(path, split=split)
+    assert f"{path}: sample annotations[1] (frame_dir=5): field 'frame_dir': must be a str, got" in message
+    assert 'frame_dir: type x1' in message
+
+
 def test_duplicate_name_inside_a_split_list_is_an_error(annfac):
     data = annfac.make(n_train=4, n_val=2)
     data['split']['train'].append(data['split']['train'][1])
