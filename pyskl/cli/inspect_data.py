@@ -72,6 +72,11 @@ def format_report(report) -> str:
     channels = ', '.join(f'C={k}: {v}' for k, v in sorted(report.channels.items())) or 'n/a'
     lines.append(f'Joints: {joints} (layout guess: {report.layout_guess}); channels: {channels}')
     lines.append(f'keypoint_score: present in {report.with_score} of {report.num_samples} samples')
+    if report.compressed:
+        lines.append(
+            f"Compressed (PYSKL's Kinetics-400 format, for DecompressPose): {report.compressed} samples, "
+            f'{report.in_kpfiles} with their keypoints in kpfiles (raw_file; read when a sample is loaded)'
+        )
     for level, counts, examples in (
         ('Errors', report.errors, report.error_examples),
         ('Warnings', report.warnings, report.warning_examples),

@@ -12,14 +12,18 @@ Errors (the dataset refuses to load):
   the chosen split missing, empty, not a list of ``frame_dir`` strings (e.g. a single string),
   or listing a name twice;
 - identifiers: a sample without ``frame_dir`` (``filename`` / ``identifier``) in a file with splits
-  (no split can select it), or with one that is not a str; two annotations of one split with the same ``frame_dir`` (reported
-  with both indices and whether their labels agree);
+  (no split can select it), or with one that is not a str; two annotations of one split with the same
+  ``frame_dir`` (reported with both indices and whether their labels agree);
 - per sample: ``label`` missing, not an int, negative or ``>= num_classes``; ``keypoint`` missing,
   not a numeric array ``(M, T, V, C)`` with ``C`` in {2, 3}, ``M = 0`` persons, ``T = 0`` frames,
   ``V`` other than the layout's, NaN/Inf; ``total_frames`` disagreeing with ``T``;
   ``keypoint_score`` missing for 2D, of another shape than ``(M, T, V)``, NaN/Inf; ``img_shape`` (when
   present) not two finite positive numbers ``(h, w)``;
-- per split: samples whose ``V`` or ``C`` differs from most samples' (they cannot share a batch).
+- per split: samples whose ``V`` or ``C`` differs from most samples' (they cannot share a batch);
+- compressed samples (PYSKL's Kinetics-400 format, :mod:`pyskl.core.compressed`): ``frame_inds`` not a
+  non-decreasing 1-D int array within ``total_frames``, ``keypoint`` not ``(N, V, 3)`` for its ``N`` instances
+  or NaN/Inf, ``box_score`` of another length, ``raw_file`` not a path (its kpfile is read and checked when the
+  sample is loaded).
 
 Value checks (``value_checks='warn'`` by default, ``'error'`` or ``'ignore'``): a sample whose
 coordinates are all zero, and coordinates with ``|x| > value_bound`` (default
@@ -38,6 +42,8 @@ from collections import Counter, defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from .compressed import check_compressed, is_compressed
 
 __all__ = [
     'IDENTIFIER_KEYS',
@@ -287,6 +293,11 @@ def check_sample(
         elif num_classes is not None and label >= num_classes:
             bad('label', 'range', f'{label} is out of range [0, {num_classes}) (num_classes={num_classes})')
 
+    if is_compressed(ann):  # PYSKL's Kinetics-400 format: skeleton instances, maybe in a kpfile
+        check_compressed(ann, bad, num_node, layout)
+        if 'img_shape' in ann and as_img_shape(ann['img_shape']) is None:
+            bad('img_shape', 'type', f'must be a positive (h, w), got {ann["img_shape"]!r}')
+        return ann
     if 'keypoint' not in ann:
         bad('keypoint', 'missing', 'missing')
         return ann

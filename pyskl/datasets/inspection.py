@@ -16,6 +16,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+from pyskl.core.compressed import is_compressed
 from pyskl.core.io import safe_load_pickle
 from pyskl.core.layout import guess_layout
 from pyskl.core.splits import check_ann_path, check_split_overlap, parse_file, select_split, split_names
@@ -25,6 +26,7 @@ from pyskl.core.validation import (
     check_duplicates,
     check_options,
     check_sample,
+    is_int,
     identifier,
 )
 
@@ -62,6 +64,9 @@ class DataReport:
         ``frames_values`` / ``persons_values``: the per-sample values (for plotting).
         joints, channels: ``{V: count}``, ``{C: count}``; ``layout_guess``: from the most common ``V``.
         with_score: samples that have ``keypoint_score``.
+        compressed: samples in PYSKL's compressed format (Kinetics-400; ``T`` is their ``total_frames``, their
+        ``M`` / ``V`` / ``C`` are known only after ``DecompressPose``); ``in_kpfiles``: those whose keypoints are in
+        kpfiles (``raw_file``, not opened here).
         errors, warnings: ``{kind: count}``; ``error_examples``, ``warning_examples``: ``{kind: [messages]}``.
     """
 
@@ -79,6 +84,8 @@ class DataReport:
     channels: Dict[int, int] = field(default_factory=dict)
     layout_guess: str = 'unknown'
     with_score: int = 0
+    compressed: int = 0
+    in_kpfiles: int = 0
     errors: Dict[str, int] = field(default_factory=dict)
     warnings: Dict[str, int] = field(default_factory=dict)
     error_examples: Dict[str, List[str]] = field(default_factory=dict)
@@ -201,7 +208,12 @@ def inspect_annotations(
         if isinstance(label, (int, np.integer)) and not isinstance(label, bool):
             labels.append(int(label))
         kp = ann.get('keypoint')
-        if isinstance(kp, np.ndarray) and kp.ndim == 4:
+        if is_compressed(ann):
+            report.compressed += 1
+            report.in_kpfiles += 'keypoint' not in ann
+            if is_int(ann.get('total_frames')):
+                frames.append(int(ann['total_frames']))
+        elif isinstance(kp, np.ndarray) and kp.ndim == 4:
             persons.append(kp.shape[0])
             frames.append(kp.shape[1])
             joints[kp.shape[2]] += 1

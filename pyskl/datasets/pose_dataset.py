@@ -10,6 +10,7 @@ from mmengine.logging import print_log
 from pyskl.core.keys import make_rng, resolve_key
 from pyskl.registry import DATASETS, TRANSFORMS, build_in_pyskl_scope
 from pyskl.core.annotations import filter_valid_ratio, load_annotations
+from pyskl.core.compressed import KpfileReader
 from pyskl.core.validation import check_options
 
 from .serialization import serialize_annotations
@@ -34,6 +35,11 @@ class PoseDataset(BaseDataset):
     - ``total_frames`` (int): ``T`` (derived from ``keypoint`` when absent);
     - optionally ``img_shape``, ``original_shape`` ``(h, w)``, and PYSKL's ``valid`` /
       ``box_score`` for ``valid_ratio`` filtering.
+
+    PYSKL's compressed samples (its Kinetics-400 ``k400_hrnet.pkl``) are accepted too: ``frame_inds`` plus
+    ``keypoint`` ``(N, V, 3)`` skeleton instances, or ``raw_file``, the kpfile that holds them (read when the sample
+    is loaded, the last ``max_kpfiles`` kpfiles kept in memory per process); the pipeline must start with
+    ``DecompressPose``. See :mod:`pyskl.core.compressed`.
 
     Every sample of the chosen split is checked when the dataset is (fully) initialised, so
     broken data fails before training starts; one ``ValueError`` lists the first problems of
@@ -68,7 +74,8 @@ class PoseDataset(BaseDataset):
         box_thr (float | None): The box-score threshold for ``valid_ratio``, a key of
             ``ann['valid']`` (PYSKL uses 0.5 .. 0.9). Required when ``valid_ratio`` is set.
         memcached (bool): Accepted for PYSKL configs and ignored: annotations are always held in
-            memory (serialised, shared by dataloader workers). Defaults to False.
+            memory (serialised, shared by dataloader workers), kpfiles read from disk. Defaults to False.
+        max_kpfiles (int): Kpfiles (``raw_file``) kept loaded per process. Defaults to 2.
         test_mode (bool): Passed to the transforms as ``results['test_mode']``. Defaults to False.
         layout (str | dict | None): Skeleton layout (see ``pyskl.core.layout.get_layout``);
             when given, every sample's ``V`` must equal its ``stored_num_node`` (its ``num_node``, or, for a
@@ -99,6 +106,7 @@ class PoseDataset(BaseDataset):
         valid_ratio: Optional[float] = None,
         box_thr: Optional[float] = None,
         memcached: bool = False,
+        max_kpfiles: int = 2,
         test_mode: bool = False,
         layout: Union[str, dict, None] = None,
         num_classes: Optional[int] = None,
@@ -126,6 +134,7 @@ class PoseDataset(BaseDataset):
         self.valid_ratio = valid_ratio
         self.box_thr = box_thr
         self.memcached = memcached  # accepted for PYSKL configs; no effect
+        self._kpfiles = KpfileReader(ann_file, max_kpfiles)  # ann_file with data_root: set after super().__init__
         self.layout = layout
         self.num_node = None
         if layout is not None:
@@ -151,6 +160,7 @@ class PoseDataset(BaseDataset):
             test_mode=test_mode,
             lazy_init=lazy_init,
         )
+        self._kpfiles.ann_file = self.ann_file
         # set here, not through `metainfo=`: mmengine would try to open the strings as meta files
         self._metainfo.update(layout=layout, split=split)
         if self.num_classes is not None:
@@ -224,6 +234,9 @@ class PoseDataset(BaseDataset):
         """``pipeline(results)`` for a key of :func:`resolve_key` (int or seeded tuple)."""
         index, seeds = resolve_key(key, len(self))
         results = self.get_data_info(index)
+        if 'raw_file' in results and 'keypoint' not in results:  # a compressed sample whose instances are in a kpfile
+            n = len(results['frame_inds'])
+            results['keypoint'] = self._kpfiles.keypoint(results['raw_file'], results['frame_dir'], n)
         results.update(test_mode=self.test_mode, rng=make_rng(seeds), modality='Pose', start_index=0)
         data = self.pipeline(results)
         if data is None:

@@ -185,7 +185,8 @@ def test_dgstgcn_leaf_resolves_to_pyskl_recipe(ds, feat):
 @pytest.mark.parametrize('feat', ['j', 'b', 'jm', 'bm', 'k', 'km'])
 def test_protogcn_2d_leaf(ds, feat):
     """ProtoGCN's FineGYM / Kinetics-400 leaves (the original's configs/finegym, configs/k400): per-modality
-    prototypes and contrastive weight, 'coco_new' everywhere, PYSKL's data paths, the original's 2D pipeline."""
+    prototypes and contrastive weight, 'coco_new' everywhere, PYSKL's data paths, the original's 2D pipeline (K400's
+    after DecompressPose, with its defaults)."""
     cfg = load_config(os.path.join(CONFIG_DIR, 'protogcn', ds, f'{feat}.py'))
     gym = ds == 'finegym_hrnet'
     classes = 99 if gym else 400
@@ -206,13 +207,16 @@ def test_protogcn_2d_leaf(ds, feat):
         assert ds_cfg.get('box_thr') == (None if gym else 0.5)
         types = [t['type'] for t in ds_cfg.pipeline]
         flip = ['Flip'] if split == 'train' else []
-        assert types == ['UniformSampleFrames', 'PoseDecode'] + flip + [
+        decompress = [] if gym else ['DecompressPose']  # K400's compressed instances (PYSKL's kpfiles)
+        assert types == decompress + ['UniformSampleFrames', 'PoseDecode'] + flip + [
             'Kinetics_Transform',
             'GenSkeFeat',
             'FormatGCNInput',
             'PackSkeletonInputs',
         ]
         assert [t.feats for t in ds_cfg.pipeline if t['type'] == 'GenSkeFeat'] == [[feat]]
+        if not gym:
+            assert ds_cfg.pipeline[0] == dict(type='DecompressPose', squeeze=True, max_person=10)
     assert train.dataset.get('valid_ratio') == (None if gym else 0.0)
     assert cfg.optim_wrapper.optimizer.lr == 0.1 and cfg.auto_scale_lr.base_batch_size == 64
     assert cfg.train_cfg.max_epochs == 150

@@ -2,7 +2,7 @@
 # (the original's configs/k400/j.py; jm.py changes only `feats`; b.py / bm.py also use 100 prototypes and
 # contrastive weight 0.3, k.py / km.py 100 and 0.1): 400 prototypes, contrastive weight 0.2, 150 epochs of one pass
 # each (SGD lr 0.1 for 64 samples per GPU, cosine per iteration). Data recipe: ../../_base_/datasets/k400_hrnet.py
-# (it needs keypoints stored inline: PYSKL's compressed K400 kpfiles need DecompressPose, which pyskl lacks).
+# (PYSKL's compressed K400 format: kpfiles read by PoseDataset, DecompressPose first in every pipeline).
 _base_ = [
     '../../_base_/models/protogcn.py',
     '../../_base_/datasets/k400_hrnet.py',

@@ -2,7 +2,7 @@
 
 from .formatting import FormatGCNInput, PackSkeletonInputs, PadTo
 from .pose_related import GenSkeFeat, PreNormalize2D, PreNormalize3D, RandomRot, RandomScale
-from .sampling import PoseDecode, UniformSampleDecode, UniformSampleFrames
+from .sampling import DecompressPose, PoseDecode, UniformSampleDecode, UniformSampleFrames
 from .skeleton_aug import Flip, KineticsTransform, PartDrop, SpatialFlip
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     'UniformSampleFrames',
     'UniformSampleDecode',
     'PoseDecode',
+    'DecompressPose',
     'FormatGCNInput',
     'PadTo',
     'PackSkeletonInputs',

@@ -251,3 +251,65 @@ class PoseDecode(BaseTransform):
 
     def __repr__(self):
         return f'{type(self).__name__}()'
+
+
+@TRANSFORMS.register_module()
+class DecompressPose(BaseTransform):
+    """PYSKL's compressed skeleton instances (its Kinetics-400 format) -> ``(M, T, V, 2)`` keypoints and scores.
+
+    Required keys: ``frame_inds`` ``(N,)`` (the frame of each instance), ``keypoint`` ``(N, V, 3)`` (x, y,
+    score; :class:`~pyskl.datasets.PoseDataset` reads it from the sample's kpfile, ``raw_file``),
+    ``total_frames``; ``anno_inds`` (optional: the instances kept by the dataset's ``box_thr``).
+    Modified keys: ``keypoint`` float32 ``(M, T, V, 2)``, ``keypoint_score`` float32 ``(M, T, V)`` (added),
+    ``total_frames``; ``frame_inds`` and ``anno_inds`` are removed; ``num_person`` is set when persons were
+    dropped. See :func:`pyskl.core.compressed.decompress_pose` for the rules (PYSKL's, float16 rounding
+    included). A sample that is already dense (``keypoint`` ``(M, T, V, C)``, no ``frame_inds``) passes unchanged,
+    so the K400 configs also read files with inline keypoints (e.g. from ``pyskl extract-2d``).
+
+    Args:
+        squeeze (bool): Drop the frames without any instance. Defaults to True.
+        max_person (int): Keep at most this many persons per frame, those with the highest summed joint
+            scores. Defaults to 10.
+    """
+
+    def __init__(self, squeeze: bool = True, max_person: int = 10):
+        if not isinstance(max_person, int) or isinstance(max_person, bool) or max_person < 1:
+            raise ValueError(f'DecompressPose: max_person must be a positive int, got {max_person!r}')
+        self.squeeze = bool(squeeze)
+        self.max_person = max_person
+
+    def transform(self, results):
+        from pyskl.core.compressed import decompress_pose
+
+        keypoint = results.get('keypoint')
+        if 'frame_inds' not in results and isinstance(keypoint, np.ndarray) and keypoint.ndim == 4:
+            return results  # already (M, T, V, C)
+        for key in ('frame_inds', 'keypoint', 'total_frames'):
+            if key not in results:
+                raise transform_error(self, results, f'missing field {key!r} (present: {sorted(results)})')
+        keypoint = results['keypoint']
+        if not isinstance(keypoint, np.ndarray) or keypoint.ndim != 3 or keypoint.shape[-1] < 3:
+            shape = keypoint.shape if isinstance(keypoint, np.ndarray) else type(keypoint).__name__
+            raise transform_error(
+                self, results, f"field 'keypoint' must be compressed instances (N, V, 3), got {shape}"
+            )
+        try:
+            kp, score, total, dropped = decompress_pose(
+                results['frame_inds'],
+                keypoint,
+                int(results['total_frames']),
+                results.get('anno_inds'),
+                self.squeeze,
+                self.max_person,
+            )
+        except (ValueError, IndexError) as e:
+            raise transform_error(self, results, str(e)) from None
+        results.pop('frame_inds')
+        results.pop('anno_inds', None)
+        results.update(keypoint=kp, keypoint_score=score, total_frames=total)
+        if dropped:
+            results['num_person'] = self.max_person
+        return results
+
+    def __repr__(self):
+        return f'{type(self).__name__}(squeeze={self.squeeze}, max_person={self.max_person})'
