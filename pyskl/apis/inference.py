@@ -198,10 +198,9 @@ def _validate(ann: dict, model) -> None:
             f'keypoint must be a numeric array (M, T, V, C) with M, T >= 1 and C in {{2, 3}}, got {kp.dtype} {kp.shape}'
         )
     layout = configured_layout(model)
-    if layout is not None and kp.shape[2] != get_layout(layout).num_node:
-        raise ValueError(
-            f"keypoint has V={kp.shape[2]} joints but the model's layout {layout!r} has {get_layout(layout).num_node}"
-        )
+    stored = None if layout is None else get_layout(layout).stored_num_node  # 'coco_new': stored as COCO-17
+    if stored is not None and kp.shape[2] != stored:
+        raise ValueError(f"keypoint has V={kp.shape[2]} joints but the model's layout {layout!r} reads {stored}")
     if not np.isfinite(kp).all():
         raise ValueError('keypoint has NaN/Inf values')
     if _is_2d(model):

@@ -58,7 +58,7 @@ def _num_node(layout: Optional[str]) -> Optional[int]:
         return None
     from pyskl.core.layout import get_layout
 
-    return get_layout(layout).num_node
+    return get_layout(layout).stored_num_node  # 'coco_new' data is stored as COCO-17 (the pipeline adds 3)
 
 
 def check_annotations(
@@ -144,7 +144,28 @@ def load_pickle(
                 + f' (e.g. {names})'
             )
     samples = [dict(a, label=a.get('label', -1)) if isinstance(a, dict) else a for _, a in chosen]
-    return check_annotations(samples, path, layout, [i for i, _ in chosen], f'{len(samples)} selected sample(s)')
+    samples = check_annotations(samples, path, layout, [i for i, _ in chosen], f'{len(samples)} selected sample(s)')
+    from pyskl.core.compressed import KpfileReader
+
+    reader = KpfileReader(path)
+    return [_decompressed(ann, path, reader) for ann in samples]
+
+
+def _decompressed(ann: dict, path: str, reader) -> dict:
+    """A sample in PYSKL's compressed format (Kinetics-400: instances, maybe in a kpfile read by ``reader``) made
+    dense with DecompressPose's defaults (:mod:`pyskl.core.compressed`); any other sample unchanged."""
+    from pyskl.core.compressed import decompress_pose, is_compressed
+
+    if not is_compressed(ann):
+        return ann
+    inds, name = ann['frame_inds'], ann.get('frame_dir')
+    kp = ann['keypoint'] if 'keypoint' in ann else reader.keypoint(ann['raw_file'], name, len(inds))
+    try:
+        keypoint, score, total, _ = decompress_pose(inds, kp, int(ann['total_frames']))
+    except ValueError as e:
+        raise ValueError(f'{path}: sample frame_dir={name!r}: {e}') from None
+    dense = {k: v for k, v in ann.items() if k not in ('frame_inds', 'raw_file', 'box_score', 'valid')}
+    return dict(dense, keypoint=keypoint, keypoint_score=score, total_frames=total)
 
 
 def _frame_array(path: str, i: int, frame: dict, key: str, depth: int):

@@ -126,7 +126,7 @@ class StreamingRecognizer:
         if self.max_persons < 1:
             raise ValueError(f'max_persons must be >= 1, got {max_persons}')
         layout = model_layout(model)
-        self.num_node = get_layout(layout).num_node if layout is not None else None
+        self.num_node = get_layout(layout).stored_num_node if layout is not None else None  # what the pipeline reads
         self.is_2d = _is_2d(model)
         self.img_shape = None if img_shape is None else (int(img_shape[0]), int(img_shape[1]))
         self.track = bool(track)

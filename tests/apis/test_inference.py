@@ -61,3 +61,27 @@ def test_a_bad_device_is_a_clear_error_before_anything_is_built(device, repo_roo
     with pytest.raises(ValueError, match=rf'device {device!r}'):
         init_recognizer(f'{repo_root}/configs/stgcn++/stgcn++_demo_3dkp/j.py', device=device)
     assert check_device('cpu') == 'cpu'
+
+
+def test_coco_new_model_reads_the_stored_coco17_joints(repo_root, tmp_path):
+    """ProtoGCN's 2D models run on 'coco_new' (20 joints) but their data is stored as COCO-17 (the pipeline's
+    Kinetics_Transform adds three): inference and predict take 17 joints and refuse 20 (it had been the reverse)."""
+    from pyskl.apis.predict import from_array
+
+    model = init_recognizer(f'{repo_root}/configs/protogcn/finegym_hrnet/j.py')
+    rng = np.random.default_rng(0)
+    ann = dict(
+        frame_dir='clip',
+        total_frames=30,
+        keypoint=rng.uniform(100, 900, (1, 30, 17, 2)).astype(np.float32),
+        keypoint_score=rng.uniform(0.3, 1, (1, 30, 17)).astype(np.float32),
+        img_shape=(1080, 1920),
+    )
+    top = inference_recognizer(model, ann, topk=2)
+    assert len(top) == 2 and all(0 <= t.label < 99 for t in top)
+    wrong = dict(ann, keypoint=np.zeros((1, 30, 20, 2), np.float32), keypoint_score=np.ones((1, 30, 20), np.float32))
+    with pytest.raises(ValueError, match="V=20 joints but the model's layout 'coco_new' reads 17"):
+        inference_recognizer(model, wrong)
+    assert from_array(np.ones((1, 30, 17, 3), np.float32), layout='coco_new')['keypoint'].shape[2] == 17
+    with pytest.raises(ValueError, match='V=20'):
+        from_array(np.ones((1, 30, 20, 3), np.float32), layout='coco_new')

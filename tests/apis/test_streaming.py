@@ -216,3 +216,18 @@ def test_live_command_writes_the_overlaid_video_and_reports_fps_and_latency(tmp_
             timeout=300,
         )
         assert proc.returncode == 1 and proc.stderr.startswith('error: ') and message in proc.stderr, proc.stderr
+
+
+def test_coco_new_model_streams_stored_coco17_frames(repo_root):
+    """A 'coco_new' model (ProtoGCN 2D) takes COCO-17 frames, as its pipeline adds the three extra joints."""
+    from pyskl.apis import init_recognizer
+
+    model = init_recognizer(f'{repo_root}/configs/protogcn/finegym_hrnet/j.py')
+    stream = StreamingRecognizer(model, window=8, stride=8, topk=1, img_shape=(480, 640), track=False)
+    rng = np.random.default_rng(0)
+    preds = [
+        stream.push(rng.uniform(50, 400, (1, 17, 2)).astype(np.float32), np.ones((1, 17), np.float32)) for _ in range(8)
+    ]
+    assert preds[-1] is not None and preds[-1].scores.shape == (99,)
+    with pytest.raises(ValueError, match='V=17'):
+        stream.push(np.zeros((1, 20, 2), np.float32), np.ones((1, 20), np.float32))

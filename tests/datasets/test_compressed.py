@@ -266,3 +266,17 @@ def test_inspection_counts_compressed_samples(tmp_path):
     report = inspect_annotations(path, split='train')
     assert report.ok and (report.compressed, report.in_kpfiles) == (4, 4)
     assert sorted(report.frames_values) == sorted(T for _, _, T in list(dense.values())[:4])
+
+
+def test_predict_reads_compressed_samples_dense(tmp_path):
+    """``pyskl predict`` on a K400-format pickle: every sample decompressed with DecompressPose's defaults."""
+    from pyskl.apis.predict import load_pickle
+
+    path, dense = write_k400(tmp_path)
+    samples = load_pickle(path, split='val')
+    assert [s['frame_dir'] for s in samples] == ['video_004', 'video_005']
+    for s in samples:
+        ref_kp, ref_score, ref_total = ref_decompress(*dense[s['frame_dir']], None, True, 10)
+        assert s['total_frames'] == ref_total and 'frame_inds' not in s and 'raw_file' not in s
+        np.testing.assert_array_equal(s['keypoint'], ref_kp.astype(np.float32))
+        np.testing.assert_array_equal(s['keypoint_score'], ref_score.astype(np.float32))
