@@ -194,15 +194,19 @@ def run_live(
         (frames processed / wall seconds of the loop), ``pose_ms`` (mean pose estimation time), ``predictions``
         and ``last`` (the last prediction, or None).
     """
+    from pyskl.core.layout import get_layout
+
     from .predict import model_layout
     from .streaming import StreamingRecognizer
 
     layout = model_layout(model)
-    if layout is not None and layout != estimator.layout:
+    # the layout the model's pipeline reads ('coco_new' reads COCO-17 and derives three joints)
+    reads = None if layout is None else (get_layout(layout).stored_as or layout)
+    if reads is not None and reads != estimator.layout:
         raise ValueError(
-            f"the model's layout is {layout!r} but the pose estimator gives {estimator.layout!r} "
-            "skeletons: use a model trained on the estimator's layout (MediaPipe: a coco / *_hrnet "
-            'config)'
+            f"the model's layout is {layout!r} (it reads {reads!r} skeletons) but the pose estimator gives "
+            f"{estimator.layout!r} skeletons: use a model trained on the estimator's layout (MediaPipe: a coco / "
+            '*_hrnet config)'
         )
     if max_frames is not None and max_frames < 1:
         raise ValueError(f'max_frames must be >= 1, got {max_frames}')

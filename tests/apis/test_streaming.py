@@ -231,3 +231,17 @@ def test_coco_new_model_streams_stored_coco17_frames(repo_root):
     assert preds[-1] is not None and preds[-1].scores.shape == (99,)
     with pytest.raises(ValueError, match='V=17'):
         stream.push(np.zeros((1, 20, 2), np.float32), np.ones((1, 20), np.float32))
+
+
+def test_live_runs_a_coco_new_model_on_a_coco_estimator(repo_root):
+    """ProtoGCN's 2D models read COCO-17 skeletons ('coco_new' is stored as 'coco'): the live loop takes a COCO
+    estimator for them (it had refused it); a 3D model is still refused."""
+    from pyskl.apis import init_recognizer
+    from pyskl.apis.live import run_live
+
+    model = init_recognizer(f'{repo_root}/configs/protogcn/finegym_hrnet/j.py')
+    stats = run_live(model, VIDEO, CentroidPose(), window=10, stride=10, max_frames=12, threaded=False)
+    assert stats['frames_read'] == 12 and stats['predictions'] == 1
+    model_3d = init_recognizer(f'{repo_root}/configs/stgcn++/stgcn++_demo_3dkp/j.py')
+    with pytest.raises(ValueError, match=r"reads 'nturgb\+d' skeletons\) but the pose estimator gives 'coco'"):
+        run_live(model_3d, VIDEO, CentroidPose(), max_frames=2)
