@@ -66,6 +66,10 @@ def test_low_scores_are_not_drawn():
     hidden = draw_skeletons(kp, keypoint_score=score * 0, img_shape=(240, 320))
     assert has_color(drawn[0], PERSON_COLORS[0])
     assert np.all(hidden[0] == hidden[0][0, 0])  # blank canvas only
+    # ProtoGCN's 'coco_new' data is stored as COCO-17: drawn as such
+    np.testing.assert_array_equal(
+        draw_skeletons(kp, keypoint_score=score, img_shape=(240, 320), layout='coco_new'), drawn
+    )
     text = draw_text(drawn[0], ['1. waving: 0.91'])
     assert text.shape == drawn[0].shape and not np.array_equal(text, drawn[0])
 
