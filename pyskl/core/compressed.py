@@ -54,7 +54,9 @@ def check_compressed(ann: dict, bad: Callable, num_node: Optional[int] = None, l
     if problem is not None:
         bad('frame_inds', 'type', problem)
         return
-    if len(inds) and (inds.min() < 0 or np.any(np.diff(inds) < 0)):
+    if len(inds) == 0:
+        bad('frame_inds', 'empty', 'has no skeleton instance (DecompressPose would have nothing to build)')
+    elif inds.min() < 0 or np.any(np.diff(inds) < 0):
         bad('frame_inds', 'order', 'must be non-negative and non-decreasing (instances in frame order)')
     total = ann.get('total_frames')
     if total is None:

@@ -20,7 +20,7 @@ Errors (the dataset refuses to load):
   ``keypoint_score`` missing for 2D, of another shape than ``(M, T, V)``, NaN/Inf; ``img_shape`` (when
   present) not two finite positive numbers ``(h, w)``;
 - per split: samples whose ``V`` or ``C`` differs from most samples' (they cannot share a batch);
-- compressed samples (PYSKL's Kinetics-400 format, :mod:`pyskl.core.compressed`): ``frame_inds`` not a
+- compressed samples (PYSKL's Kinetics-400 format, :mod:`pyskl.core.compressed`): ``frame_inds`` empty or not a
   non-decreasing 1-D int array within ``total_frames``, ``keypoint`` not ``(N, V, 3)`` for its ``N`` instances
   or NaN/Inf, ``box_score`` of another length, ``raw_file`` not a path (its kpfile is read and checked when the
   sample is loaded).

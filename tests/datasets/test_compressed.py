@@ -211,11 +211,14 @@ def test_bad_compressed_samples_are_named_at_load(tmp_path):
         anns[1]['box_score'] = anns[1]['box_score'][:3]
         anns[2]['raw_file'] = 5
         anns[3]['frame_inds'] = anns[3]['frame_inds'].astype(np.float32)
+        anns[4]['frame_inds'], anns[4]['box_score'] = anns[4]['frame_inds'][:0], anns[4]['box_score'][:0]
 
     _rewrite(path, corrupt)
     with pytest.raises(ValueError) as info:
         PoseDataset(path, [], split='train')
     message = str(info.value)
+    with pytest.raises(ValueError, match=r"video_004'\): field 'frame_inds': has no skeleton instance"):
+        PoseDataset(path, [], split='val')  # caught at load, not mid-epoch
     assert (
         "annotations[0] (frame_dir='video_000'): field 'frame_inds': must be non-negative and non-decreasing" in message
     )
