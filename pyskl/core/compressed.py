@@ -35,7 +35,7 @@ def is_compressed(ann: dict) -> bool:
     return ('raw_file' in ann and kp is None) or (isinstance(kp, np.ndarray) and kp.ndim == 3)
 
 
-def _instances_problem(name: str, value, n: Optional[int]) -> Optional[str]:
+def _instances_problem(value, n: Optional[int]) -> Optional[str]:
     if not isinstance(value, np.ndarray) or value.ndim != 1:
         what = f'shape {value.shape}' if isinstance(value, np.ndarray) else type(value).__name__
         return f'must be a 1-D numpy array (one entry per skeleton instance), got {what}'
@@ -48,7 +48,7 @@ def check_compressed(ann: dict, bad: Callable, num_node: Optional[int] = None, l
     """Report the problems of a compressed sample (see the module docstring) through ``bad(field, kind,
     message)``; a kpfile's keypoints are checked when read (:meth:`KpfileReader.keypoint`)."""
     inds = ann['frame_inds']
-    problem = _instances_problem('frame_inds', inds, None)
+    problem = _instances_problem(inds, None)
     if problem is None and inds.dtype.kind not in 'iu':
         problem = f'must hold integers, got {inds.dtype}'
     if problem is not None:
@@ -66,7 +66,7 @@ def check_compressed(ann: dict, bad: Callable, num_node: Optional[int] = None, l
     elif len(inds) and inds.max() >= total:
         bad('frame_inds', 'range', f'has frame {int(inds.max())} but total_frames is {total}')
     if 'box_score' in ann:
-        problem = _instances_problem('box_score', ann['box_score'], len(inds))
+        problem = _instances_problem(ann['box_score'], len(inds))
         if problem is not None:
             bad('box_score', 'shape', problem)
     if 'keypoint' in ann:
@@ -197,9 +197,11 @@ class KpfileReader:
             self._cache.popitem(last=False)
         return data
 
-    def keypoint(self, raw_file: str, frame_dir: str, num_instances: int) -> np.ndarray:
+    def keypoint(
+        self, raw_file: str, frame_dir: str, num_instances: int, num_node: Optional[int] = None, layout=None
+    ) -> np.ndarray:
         """The ``(N, V, 3)`` instances of ``frame_dir`` in kpfile ``raw_file``, checked against
-        ``num_instances`` (the sample's ``frame_inds``)."""
+        ``num_instances`` (the sample's ``frame_inds``) and, when given, the layout's ``num_node`` joints."""
         sample = f'sample frame_dir={frame_dir!r}'
         path = self.resolve(raw_file, sample)
         entry = self._load(path, sample).get(frame_dir)
@@ -207,7 +209,7 @@ class KpfileReader:
             entry = entry.get('keypoint')
         if entry is None:
             raise ValueError(f"{self.ann_file}: {sample}: field 'raw_file': kpfile {path} has no keypoint for it")
-        problem = keypoint_problem(entry, num_instances)
+        problem = keypoint_problem(entry, num_instances, num_node, layout)
         if problem is not None:
             raise ValueError(f"{path}: {sample}: field 'keypoint': {problem}")
         return entry

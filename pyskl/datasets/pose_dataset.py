@@ -236,7 +236,9 @@ class PoseDataset(BaseDataset):
         results = self.get_data_info(index)
         if 'raw_file' in results and 'keypoint' not in results:  # a compressed sample whose instances are in a kpfile
             n = len(results['frame_inds'])
-            results['keypoint'] = self._kpfiles.keypoint(results['raw_file'], results['frame_dir'], n)
+            results['keypoint'] = self._kpfiles.keypoint(
+                results['raw_file'], results['frame_dir'], n, self.num_node, self.layout
+            )
         results.update(test_mode=self.test_mode, rng=make_rng(seeds), modality='Pose', start_index=0)
         data = self.pipeline(results)
         if data is None:

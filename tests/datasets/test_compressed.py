@@ -245,6 +245,13 @@ def test_kpfile_problems_name_the_file_sample_and_field(tmp_path):
         ValueError, match=r"part0.pkl: sample frame_dir='video_000': field 'keypoint': has \d+ instances"
     ):
         dataset[0]
+    content = pickle.load(open(tmp_path / 'kpfiles' / 'part0.pkl', 'rb'))
+    content['video_000'] = dict(keypoint=np.zeros((len(dataset.get_data_info(0)['frame_inds']), 25, 3)))
+    with open(tmp_path / 'kpfiles' / 'part0.pkl', 'wb') as f:
+        pickle.dump(content, f)
+    dataset = PoseDataset(path, [dict(type='DecompressPose')], split='train', layout='coco')
+    with pytest.raises(ValueError, match=r"field 'keypoint': has V=25 joints .* but layout 'coco' has 17"):
+        dataset[0]
     (tmp_path / 'kpfiles' / 'part0.pkl').write_bytes(b"cos\nsystem\n(S'echo PWNED'\ntR.")
     dataset = PoseDataset(path, [dict(type='DecompressPose')], split='train')
     with pytest.raises(Exception, match='refusing to load'):
