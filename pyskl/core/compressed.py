@@ -212,4 +212,5 @@ class KpfileReader:
         problem = keypoint_problem(entry, num_instances, num_node, layout)
         if problem is not None:
             raise ValueError(f"{path}: {sample}: field 'keypoint': {problem}")
+        entry.flags.writeable = False  # shared by every read of the cached kpfile: a transform must not edit it
         return entry
