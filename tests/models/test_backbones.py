@@ -87,6 +87,32 @@ def test_eval_outputs_and_determinism(name):
 
 
 @pytest.mark.parametrize('name', list(BACKBONES))
+def test_bfloat16_autocast_trains_and_infers_close_to_float32(name):
+    """``--amp`` on CPU (bfloat16 autocast): a training step gives finite float32 gradients for every parameter and
+    a loss near float32's, and eval logits (no_grad and inference_mode, whose fused paths differ) are near float32's.
+    (AAGCN's training step had failed: an in-place product mixed bfloat16 and float32 operands.)"""
+    torch.manual_seed(0)
+    model = build(name).train()
+    x, samples = _data()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out = model(x, samples, mode='loss')
+    loss = sum(v for k, v in out.items() if k.startswith('loss'))
+    loss.backward()
+    grads = [(n, p.grad) for n, p in model.named_parameters() if p.requires_grad]
+    assert all(g is not None and g.dtype == torch.float32 and bool(g.isfinite().all()) for _, g in grads), name
+    model.zero_grad()
+    ref = sum(v for k, v in model(x, samples, mode='loss').items() if k.startswith('loss'))
+    torch.testing.assert_close(loss.float(), ref, rtol=0.1, atol=0.05)
+    model.eval()
+    with torch.no_grad():
+        expected = model(x, mode='tensor')
+    for context in (torch.no_grad, torch.inference_mode):
+        with context(), torch.autocast('cpu', dtype=torch.bfloat16):
+            got = model(x, mode='tensor').float()
+        torch.testing.assert_close(got, expected, rtol=0.1, atol=0.1 * float(expected.abs().max()))
+
+
+@pytest.mark.parametrize('name', list(BACKBONES))
 @pytest.mark.parametrize(
     'option, value',
     [

@@ -251,7 +251,9 @@ def accumulate_products(
         raise ValueError(f'accumulate_products: {len(feats)} feature and {len(adjs)} adjacency operands')
     y = torch.bmm(feats[0], adjs[0]) if init is None else torch.baddbmm(init, feats[0], adjs[0])
     for feat, adj in zip(feats[1:], adjs[1:]):
-        y = y.baddbmm_(feat, adj)
+        # in place, so autocast does not cast: the operands take the output's dtype (bfloat16 under CPU autocast,
+        # as the first, out-of-place product got)
+        y = y.baddbmm_(feat.to(y.dtype), adj.to(y.dtype))
     return y
 
 
