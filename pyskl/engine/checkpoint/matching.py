@@ -4,6 +4,7 @@ and a refusal when a checkpoint is almost certainly of another architecture (:cl
 The files themselves are read by :mod:`.reading` (no arbitrary unpickling, PYSKL / MMAction2 key names).
 """
 
+import warnings
 from collections import OrderedDict
 from typing import Dict, List, Optional, Tuple
 
@@ -11,7 +12,14 @@ import torch
 
 from .reading import load_checkpoint_file, model_weights
 
-__all__ = ['WeightsMismatchError', 'match_summary', 'check_loaded_fraction', 'load_checkpoint', 'load_weights']
+__all__ = [
+    'WeightsMismatchError',
+    'match_summary',
+    'check_loaded_fraction',
+    'load_checkpoint',
+    'load_weights',
+    'warn_non_finite',
+]
 
 
 def match_summary(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor]) -> dict:
@@ -130,4 +138,23 @@ def load_weights(
         if mismatched:
             msg += listing('shape mismatch', mismatched)
         raise WeightsMismatchError(msg)
+    warn_non_finite(state_dict, summary['loaded'], path)
     model.load_state_dict(OrderedDict((k, state_dict[k]) for k in summary['loaded']), strict=False)
+
+
+def warn_non_finite(state_dict: Dict[str, torch.Tensor], keys: List[str], path: str) -> List[str]:
+    """Warn (naming ``path`` and the first tensors) when floating weights among ``keys`` hold NaN/Inf: every
+    score computed with them is NaN (a checkpoint of a diverged run). Returns the keys concerned."""
+    bad = [
+        (k, int((~torch.isfinite(state_dict[k])).sum()))
+        for k in keys
+        if state_dict[k].is_floating_point() and not bool(torch.isfinite(state_dict[k]).all())
+    ]
+    if bad:
+        listed = ', '.join(f'{k} ({n} values)' for k, n in bad[:3]) + (' ...' if len(bad) > 3 else '')
+        warnings.warn(
+            f'{path}: {len(bad)} weight tensor(s) hold NaN/Inf: {listed}; scores computed with them are NaN '
+            '(a checkpoint of a run whose loss diverged?)',
+            stacklevel=3,
+        )
+    return [k for k, _ in bad]

@@ -250,3 +250,24 @@ def test_init_cfg_pretrained_uses_the_safe_loader_and_refuses_other_architecture
     with pytest.raises(RuntimeError, match=f'^{other}: init_cfg Pretrained would load only 0.0%.*allow_partial'):
         model.init_weights()
     MODELS.build(dict(CFG, init_cfg=dict(type='Pretrained', checkpoint=str(other), allow_partial=True))).init_weights()
+
+
+def test_non_finite_weights_are_named_in_a_warning(tmp_path):
+    """A checkpoint of a diverged run loads (to be inspected), with a warning naming the file and the tensors."""
+    sd = random_state(build())
+    sd['backbone.data_bn.weight'][3] = float('nan')
+    sd['cls_head.fc_cls.bias'][:] = float('inf')
+    path = tmp_path / 'diverged.pth'
+    torch.save({'state_dict': sd}, path)
+    with pytest.warns(
+        UserWarning,
+        match=r'diverged.pth: 2 weight tensor\(s\) hold NaN/Inf: backbone.data_bn.weight '
+        r'\(1 values\), cls_head.fc_cls.bias \(5 values\)',
+    ):
+        load_checkpoint(build(), str(path))
+    torch.save({'state_dict': random_state(build())}, path)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # finite weights: no warning
+        load_checkpoint(build(), str(path))
