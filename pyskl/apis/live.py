@@ -200,8 +200,7 @@ def run_live(
     from .streaming import StreamingRecognizer
 
     layout = model_layout(model)
-    # the layout the model's pipeline reads ('coco_new' reads COCO-17 and derives three joints)
-    reads = None if layout is None else (get_layout(layout).stored_as or layout)
+    reads = None if layout is None else get_layout(layout).stored.name  # 'coco_new' reads COCO-17 ('coco')
     if reads is not None and reads != estimator.layout:
         raise ValueError(
             f"the model's layout is {layout!r} (it reads {reads!r} skeletons) but the pose estimator gives "

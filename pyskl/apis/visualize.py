@@ -99,8 +99,8 @@ def draw_skeletons(
         raise ValueError(f'keypoint must be (M, T, V, C) with C in {{2, 3}}, got shape {keypoint.shape}')
     num_person, num_frames, num_joints, channels = keypoint.shape
     lay = get_layout(layout if layout is not None else guess_layout(num_joints))
-    if lay.num_node != num_joints and lay.stored_as and lay.stored_num_node == num_joints:
-        lay = get_layout(lay.stored_as)  # 'coco_new' data is stored (and drawn) as COCO-17
+    if lay.num_node != num_joints and lay.stored.num_node == num_joints:
+        lay = lay.stored  # 'coco_new' data is stored (and drawn) as COCO-17
     if lay.num_node != num_joints:
         raise ValueError(f'keypoint has V={num_joints} joints but layout {lay.name!r} has {lay.num_node}')
     frames = list(frames) if frames is not None else None

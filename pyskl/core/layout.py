@@ -127,9 +127,15 @@ class Layout:
         return tuple(v if parents[p] == p else parents[p] for v, p in enumerate(parents))
 
     @property
+    def stored(self) -> 'Layout':
+        """The layout of the annotation files, which the pipeline reads (``stored_as``, else this layout): what
+        data, pose estimators and drawings of this layout's samples use (``coco_new`` -> ``coco``)."""
+        return get_layout(self.stored_as) if self.stored_as else self
+
+    @property
     def stored_num_node(self) -> int:
-        """Joints per sample in the annotation files (``num_node`` of ``stored_as``, else ``num_node``)."""
-        return get_layout(self.stored_as).num_node if self.stored_as else self.num_node
+        """Joints per sample in the annotation files (the :attr:`stored` layout's ``num_node``)."""
+        return self.stored.num_node
 
     @property
     def bone_pairs(self) -> Tuple[Edge, ...]:

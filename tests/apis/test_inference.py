@@ -63,7 +63,7 @@ def test_a_bad_device_is_a_clear_error_before_anything_is_built(device, repo_roo
     assert check_device('cpu') == 'cpu'
 
 
-def test_coco_new_model_reads_the_stored_coco17_joints(repo_root, tmp_path):
+def test_coco_new_model_reads_the_stored_coco17_joints(repo_root):
     """ProtoGCN's 2D models run on 'coco_new' (20 joints) but their data is stored as COCO-17 (the pipeline's
     Kinetics_Transform adds three): inference and predict take 17 joints and refuse 20 (it had been the reverse)."""
     from pyskl.apis.predict import from_array

@@ -187,3 +187,15 @@ def test_bad_layout_lookups():
         get_layout(17)
     with pytest.raises(ValueError, match='edge'):
         Layout(name='x', num_node=2, inward=((2, 0),), center=0)
+
+
+def test_stored_layout_is_what_the_files_hold():
+    """'coco_new' samples are stored as COCO-17 (Kinetics_Transform derives the three extra joints); other layouts
+    are stored as themselves."""
+    coco_new = get_layout('coco_new')
+    assert coco_new.num_node == 20 and coco_new.stored.name == 'coco' and coco_new.stored_num_node == 17
+    for name in ('coco', 'nturgb+d', 'openpose'):
+        assert (
+            get_layout(name).stored is get_layout(name)
+            and get_layout(name).stored_num_node == get_layout(name).num_node
+        )
