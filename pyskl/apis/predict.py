@@ -120,6 +120,7 @@ def load_pickle(
     Raises:
         ValueError: unreadable or unsafe file, unknown split or ``frame_dir``, or samples that fail the checks.
     """
+    from pyskl.core.compressed import KpfileReader
     from pyskl.core.io import safe_load_pickle
     from pyskl.core.splits import check_ann_path, parse_file, select_split
     from pyskl.core.validation import Problems, identifier
@@ -145,27 +146,23 @@ def load_pickle(
             )
     samples = [dict(a, label=a.get('label', -1)) if isinstance(a, dict) else a for _, a in chosen]
     samples = check_annotations(samples, path, layout, [i for i, _ in chosen], f'{len(samples)} selected sample(s)')
-    from pyskl.core.compressed import KpfileReader
-
     reader = KpfileReader(path)
     return [_decompressed(ann, path, reader) for ann in samples]
 
 
 def _decompressed(ann: dict, path: str, reader) -> dict:
     """A sample in PYSKL's compressed format (Kinetics-400: instances, maybe in a kpfile read by ``reader``) made
-    dense with DecompressPose's defaults (:mod:`pyskl.core.compressed`); any other sample unchanged."""
-    from pyskl.core.compressed import decompress_pose, is_compressed
+    dense by ``DecompressPose`` with its defaults; any other sample unchanged."""
+    from pyskl.core.compressed import is_compressed
+    from pyskl.datasets.transforms import DecompressPose
 
     if not is_compressed(ann):
         return ann
-    inds, name = ann['frame_inds'], ann.get('frame_dir')
-    kp = ann['keypoint'] if 'keypoint' in ann else reader.keypoint(ann['raw_file'], name, len(inds))
+    instances = reader.instances(ann)  # its errors name the kpfile
     try:
-        keypoint, score, total, _ = decompress_pose(inds, kp, int(ann['total_frames']))
+        return DecompressPose()(dict(ann, keypoint=instances))
     except ValueError as e:
-        raise ValueError(f'{path}: sample frame_dir={name!r}: {e}') from None
-    dense = {k: v for k, v in ann.items() if k not in ('frame_inds', 'raw_file', 'box_score', 'valid')}
-    return dict(dense, keypoint=keypoint, keypoint_score=score, total_frames=total)
+        raise ValueError(f'{path}: {e}') from None
 
 
 def _frame_array(path: str, i: int, frame: dict, key: str, depth: int):

@@ -162,8 +162,8 @@ class KpfileReader:
     """
 
     def __init__(self, ann_file: str, max_files: int = 2):
-        if max_files < 1:
-            raise ValueError(f'KpfileReader: max_files must be >= 1, got {max_files}')
+        if isinstance(max_files, bool) or not isinstance(max_files, int) or max_files < 1:
+            raise ValueError(f'KpfileReader: max_files (max_kpfiles) must be a positive int, got {max_files!r}')
         self.ann_file = ann_file
         self.max_files = max_files
         self._cache: 'OrderedDict[str, Dict]' = OrderedDict()
@@ -196,6 +196,13 @@ class KpfileReader:
         while len(self._cache) > self.max_files:
             self._cache.popitem(last=False)
         return data
+
+    def instances(self, ann: dict, num_node: Optional[int] = None, layout=None) -> np.ndarray:
+        """A compressed sample's ``(N, V, 3)`` instances: its own ``keypoint``, else those in its kpfile
+        (:meth:`keypoint`)."""
+        if 'keypoint' in ann:
+            return ann['keypoint']
+        return self.keypoint(ann['raw_file'], ann.get('frame_dir'), len(ann['frame_inds']), num_node, layout)
 
     def keypoint(
         self, raw_file: str, frame_dir: str, num_instances: int, num_node: Optional[int] = None, layout=None

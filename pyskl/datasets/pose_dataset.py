@@ -134,7 +134,7 @@ class PoseDataset(BaseDataset):
         self.valid_ratio = valid_ratio
         self.box_thr = box_thr
         self.memcached = memcached  # accepted for PYSKL configs; no effect
-        self._kpfiles = KpfileReader(ann_file, max_kpfiles)  # ann_file with data_root: set after super().__init__
+        self._kpfiles = KpfileReader(ann_file, max_kpfiles)  # checks max_kpfiles before any loading
         self.layout = layout
         self.num_node = None
         if layout is not None:
@@ -160,7 +160,7 @@ class PoseDataset(BaseDataset):
             test_mode=test_mode,
             lazy_init=lazy_init,
         )
-        self._kpfiles.ann_file = self.ann_file
+        self._kpfiles = KpfileReader(self.ann_file, max_kpfiles)  # the path with data_root joined by mmengine
         # set here, not through `metainfo=`: mmengine would try to open the strings as meta files
         self._metainfo.update(layout=layout, split=split)
         if self.num_classes is not None:
@@ -234,11 +234,8 @@ class PoseDataset(BaseDataset):
         """``pipeline(results)`` for a key of :func:`resolve_key` (int or seeded tuple)."""
         index, seeds = resolve_key(key, len(self))
         results = self.get_data_info(index)
-        if 'raw_file' in results and 'keypoint' not in results:  # a compressed sample whose instances are in a kpfile
-            n = len(results['frame_inds'])
-            results['keypoint'] = self._kpfiles.keypoint(
-                results['raw_file'], results['frame_dir'], n, self.num_node, self.layout
-            )
+        if 'raw_file' in results:  # a compressed sample whose instances are in a kpfile
+            results['keypoint'] = self._kpfiles.instances(results, self.num_node, self.layout)
         results.update(test_mode=self.test_mode, rng=make_rng(seeds), modality='Pose', start_index=0)
         data = self.pipeline(results)
         if data is None:

@@ -103,7 +103,8 @@ def test_transform_inverts_compression_of_a_dense_sample():
     assert squeezed['total_frames'] == 29 and squeezed['keypoint'].shape == (2, 29, 17, 2)
     # a dense sample passes unchanged
     dense = dict(frame_dir='x', keypoint=kp, keypoint_score=score, total_frames=30)
-    assert transform(dict(dense)) == dense
+    passed = transform(dict(dense))
+    assert passed.keys() == dense.keys() and all(passed[k] is dense[k] for k in dense)
 
 
 def write_k400(tmp_path, inline=False, num_samples=6):
@@ -177,9 +178,27 @@ def test_decompressed_values_reach_the_pipeline(tmp_path):
         out = dataset[i]
         frame_inds, inst, T = dense[out['frame_dir']]
         ref_kp, ref_score, ref_total = ref_decompress(frame_inds, inst, T, None, True, 10)
-        assert out['total_frames'] == ref_total
+        assert out['total_frames'] == ref_total and not {'frame_inds', 'raw_file', 'anno_inds'} & set(out)
         np.testing.assert_array_equal(out['keypoint'], ref_kp.astype(np.float32))
         np.testing.assert_array_equal(out['keypoint_score'], ref_score.astype(np.float32))
+
+
+def test_kpfile_reader_keeps_the_last_max_files_kpfiles(tmp_path):
+    """Each kpfile is read once while it stays among the last ``max_files`` used; an evicted one is read again."""
+    from pyskl.core.compressed import KpfileReader
+
+    path, dense = write_k400(tmp_path)
+    anns = {a['frame_dir']: a for a in pickle.load(open(path, 'rb'))['annotations']}
+    reader = KpfileReader(path, max_files=1)
+    first = reader.instances(anns['video_000'])  # kpfiles/part0.pkl
+    assert reader.instances(anns['video_002']) is reader.instances(anns['video_002'])  # part0 again: cached
+    np.testing.assert_array_equal(first, dense['video_000'][1])
+    assert not first.flags.writeable  # shared with later reads
+    reader.instances(anns['video_001'])  # kpfiles/part1.pkl evicts part0
+    assert list(reader._cache) == [str(tmp_path / 'kpfiles' / 'part1.pkl')]
+    assert reader.instances(anns['video_000']) is not first  # read again
+    with pytest.raises(ValueError, match='max_kpfiles\\) must be a positive int, got 0'):
+        PoseDataset(path, [], split='train', max_kpfiles=0)
 
 
 def test_box_thr_filter_keeps_the_instances_above_it(tmp_path):

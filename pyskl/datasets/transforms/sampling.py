@@ -261,7 +261,8 @@ class DecompressPose(BaseTransform):
     score; :class:`~pyskl.datasets.PoseDataset` reads it from the sample's kpfile, ``raw_file``),
     ``total_frames``; ``anno_inds`` (optional: the instances kept by the dataset's ``box_thr``).
     Modified keys: ``keypoint`` float32 ``(M, T, V, 2)``, ``keypoint_score`` float32 ``(M, T, V)`` (added),
-    ``total_frames``; ``frame_inds`` and ``anno_inds`` are removed; ``num_person`` is set when persons were
+    ``total_frames``; ``frame_inds``, ``anno_inds`` and ``raw_file`` (the kpfile the instances came from) are
+    removed; ``num_person`` is set when persons were
     dropped. See :func:`pyskl.core.compressed.decompress_pose` for the rules (PYSKL's, float16 rounding
     included). A sample that is already dense (``keypoint`` ``(M, T, V, C)``, no ``frame_inds``) passes unchanged,
     so the K400 configs also read files with inline keypoints (e.g. from ``pyskl extract-2d``).
@@ -304,8 +305,8 @@ class DecompressPose(BaseTransform):
             )
         except (ValueError, IndexError) as e:
             raise transform_error(self, results, str(e)) from None
-        results.pop('frame_inds')
-        results.pop('anno_inds', None)
+        for key in ('frame_inds', 'anno_inds', 'raw_file'):
+            results.pop(key, None)
         results.update(keypoint=kp, keypoint_score=score, total_frames=total)
         if dropped:
             results['num_person'] = self.max_person
