@@ -162,11 +162,16 @@ class KpfileReader:
     """
 
     def __init__(self, ann_file: str, max_files: int = 2):
-        if isinstance(max_files, bool) or not isinstance(max_files, int) or max_files < 1:
-            raise ValueError(f'KpfileReader: max_files (max_kpfiles) must be a positive int, got {max_files!r}')
+        self.check_max_files(max_files)
         self.ann_file = ann_file
         self.max_files = max_files
         self._cache: 'OrderedDict[str, Dict]' = OrderedDict()
+
+    @staticmethod
+    def check_max_files(max_files) -> None:
+        """Raise ``ValueError`` unless ``max_files`` is a positive int."""
+        if isinstance(max_files, bool) or not isinstance(max_files, int) or max_files < 1:
+            raise ValueError(f'KpfileReader: max_files (max_kpfiles) must be a positive int, got {max_files!r}')
 
     def __getstate__(self):  # dataloader workers start with an empty cache
         return dict(self.__dict__, _cache=OrderedDict())

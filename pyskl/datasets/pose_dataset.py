@@ -134,7 +134,7 @@ class PoseDataset(BaseDataset):
         self.valid_ratio = valid_ratio
         self.box_thr = box_thr
         self.memcached = memcached  # accepted for PYSKL configs; no effect
-        self._kpfiles = KpfileReader(ann_file, max_kpfiles)  # checks max_kpfiles before any loading
+        KpfileReader.check_max_files(max_kpfiles)  # before any file is read
         self.layout = layout
         self.num_node = None
         if layout is not None:
