@@ -246,6 +246,25 @@ def test_bad_compressed_samples_are_named_at_load(tmp_path):
     assert "annotations[3] (frame_dir='video_003'): field 'frame_inds': must hold integers" in message
 
 
+@pytest.mark.parametrize(
+    'total, message',
+    [
+        (True, 'must be a positive int, got True'),
+        (2.0, 'must be a positive int, got 2.0'),
+        (3, 'but total_frames is 3'),
+    ],
+)
+def test_total_frames_of_a_compressed_sample_is_checked_at_load(tmp_path, total, message):
+    path, _ = write_k400(tmp_path)
+    _rewrite(path, lambda data: data['annotations'][5].__setitem__('total_frames', total))
+    with pytest.raises(
+        ValueError, match=r"annotations\[5\] \(frame_dir='video_005'\): field '(total_frames|frame_inds)': "
+    ):
+        PoseDataset(path, [], split='val')
+    with pytest.raises(ValueError, match=message):
+        PoseDataset(path, [], split='val')
+
+
 def test_kpfile_problems_name_the_file_sample_and_field(tmp_path):
     path, _ = write_k400(tmp_path)
     dataset = PoseDataset(path, [dict(type='DecompressPose')], split='train')
