@@ -112,8 +112,7 @@ class unit_aagcn(nn.Module):
         ``(scale, shift)`` (see ``eval_bn_affine``): ``conv_d``, ``conv_a`` and ``conv_b`` read the same input, so
         they run as one conv, its output channels ordered subset by subset (``[d_k, a_k, b_k]``) so that every
         subset's part is a strided batch of ``N * K`` matrices with no copy; the norm's scale is folded into the
-        ``conv_d`` weights, and its shift, the summed ``conv_d`` biases and ``res`` start the sum over subsets
-        that the K products accumulate into (:func:`accumulate_products`)."""
+        ``conv_d`` weights, its shift into the summed ``conv_d`` biases (:meth:`_sum_subsets`)."""
         N, _, T, V = x.shape
         K, C_e, C_out = self.num_subsets, self.inter_channels, self.out_channels
         scale, shift = folded
@@ -127,9 +126,7 @@ class unit_aagcn(nn.Module):
         adaptive = torch.tanh(torch.bmm(theta.transpose(1, 2), phi) / (C_e * T)) * self.alpha  # (N * K, V, V)
         A = adaptive.view(N, K, V, V) + self.A
         bias = sum(d.bias for d in self.conv_d) * scale + shift
-        init = (res + bias[:, None, None]).view(N, C_out * T, V)
-        y = accumulate_products(init, z.reshape(N, K, C_out * T, V).unbind(1), A.unbind(1))
-        return y.view(N, C_out, T, V).relu_()  # self.act, in place on the new output
+        return self._sum_subsets(z.reshape(N, K, C_out * T, V), A.unbind(1), bias, folded, res)
 
     def _aggregate(self, x: torch.Tensor, folded: Optional[tuple], res: torch.Tensor) -> torch.Tensor:
         """``act(bn(sum_k conv_d[k](x (A_k + adaptive_k(x)))) + res)`` for all subsets at once; ``folded``, the
@@ -164,9 +161,22 @@ class unit_aagcn(nn.Module):
             bias = bias * folded[0] + folded[1]
         z = F.conv2d(x.contiguous(), weight)  # (N, K * C_out, T, V)
         adjs = A.unbind(-3) if A.dim() == 4 else [a.expand(N, V, V) for a in A]
-        init = bias.repeat_interleave(T)[:, None] if folded is None else (res + bias[:, None, None]).reshape(N, -1, V)
-        y = accumulate_products(init, z.view(N, K, C_out * T, V).unbind(1), adjs).view(N, C_out, T, V)
-        return y.relu_() if folded is not None else self.act(self.bn(y) + res)
+        return self._sum_subsets(z.view(N, K, C_out * T, V), adjs, bias, folded, res)
+
+    def _sum_subsets(
+        self, z: torch.Tensor, adjs, bias: torch.Tensor, folded: Optional[tuple], res: torch.Tensor
+    ) -> torch.Tensor:
+        """``act(bn(sum_k z_k A_k + bias) + res)`` ``(N, C_out, T, V)`` from the subsets' ``conv_d`` outputs ``z``
+        ``(N, K, C_out * T, V)`` and adjacencies ``adjs`` (K of ``(N, V, V)``), the products accumulating into one
+        output (:func:`accumulate_products`). With ``folded`` the eval norm is already in ``z`` and ``bias``: the
+        bias and the residual start the sum and the ReLU runs in place; without, the bias starts it."""
+        N, _, M, V = z.shape
+        T = M // self.out_channels
+        if folded is None:
+            y = accumulate_products(bias.repeat_interleave(T)[:, None], z.unbind(1), adjs)
+            return self.act(self.bn(y.view(N, -1, T, V)) + res)
+        y = accumulate_products((res + bias[:, None, None]).reshape(N, M, V), z.unbind(1), adjs)
+        return y.view(N, -1, T, V).relu_()  # self.act, in place on the new output
 
     def _aggregate_per_subset(self, x: torch.Tensor) -> torch.Tensor:
         """``sum_k conv_d[k](x (A_k + adaptive_k(x)))`` one subset at a time, as the original writes it
