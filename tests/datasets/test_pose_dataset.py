@@ -65,6 +65,10 @@ def test_bare_list_format(annfac):
     assert dataset[-1]['frame_dir'] == data['annotations'][-1]['frame_dir']
     with pytest.raises(ValueError, match=r'bare list.*split=None'):
         _pose(path, split='train')
+    no_splits = annfac.write(dict(split=None, annotations=data['annotations']))  # the same, said as a dict
+    with pytest.raises(ValueError, match=r'has no splits \(.*or split=None\); use split=None instead'):
+        _pose(no_splits, split='train')
+    assert len(_pose(no_splits)) == 5
 
 
 def test_split_errors(annfac):
