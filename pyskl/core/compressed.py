@@ -47,8 +47,6 @@ def _instances_problem(value, n: Optional[int]) -> Optional[str]:
 def check_compressed(ann: dict, bad: Callable, num_node: Optional[int] = None, layout=None) -> None:
     """Report the problems of a compressed sample (see the module docstring) through ``bad(field, kind,
     message)``; a kpfile's keypoints are checked when read (:meth:`KpfileReader.keypoint`)."""
-    from .validation import is_int  # validation imports this module
-
     inds = ann['frame_inds']
     problem = _instances_problem(inds, None)
     if problem is None and inds.dtype.kind not in 'iu':
@@ -63,7 +61,7 @@ def check_compressed(ann: dict, bad: Callable, num_node: Optional[int] = None, l
     total = ann.get('total_frames')
     if total is None:
         ann['total_frames'] = int(inds.max()) + 1 if len(inds) else 0
-    elif not is_int(total) or total < 1:
+    elif isinstance(total, (bool, np.bool_)) or not isinstance(total, (int, np.integer)) or total < 1:
         bad('total_frames', 'type', f'must be a positive int, got {total!r}')
     elif len(inds) and inds.max() >= total:
         bad('frame_inds', 'range', f'has frame {int(inds.max())} but total_frames is {total}')
