@@ -11,6 +11,8 @@ only builtin values and nothing that makes mmengine import modules (``custom_imp
 import re
 from typing import Any, Dict, List, Optional
 
+from .reprs import short_repr
+
 __all__ = [
     'CONFIG_KEY',
     'CLASSES_KEY',
@@ -28,6 +30,8 @@ CLASSES_KEY = 'classes'
 _PLAIN = (type(None), bool, int, float, str)
 _TYPE_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 _MAX_DEPTH = 64
+#: Most entries (dict values, list items, expanded) a config stored in a checkpoint may have.
+_MAX_ENTRIES = 1_000_000
 
 
 def _to_plain(obj: Any, path: str, depth: int = 0) -> Any:
@@ -64,11 +68,20 @@ def config_to_data(cfg) -> Dict[str, Any]:
     return out
 
 
-def _check(obj: Any, path: str, source: str, depth: int = 0) -> None:
+def _check(obj: Any, path: str, source: str, depth: int = 0, seen: Optional[Dict[int, int]] = None) -> int:
+    """Check a stored config (see :func:`config_from_data`); the number of entries of its expanded tree.
+
+    ``seen`` maps the containers already checked to their expanded size: a part referenced from several places
+    (a config may share its pipelines) is checked once, and the expanded total is bounded by
+    :data:`_MAX_ENTRIES` (a checkpoint's pickle could nest shared parts so that expanding them never ends)."""
+    seen = {} if seen is None else seen
     if depth > _MAX_DEPTH:
         raise ValueError(f'{source}: the stored config is nested more than {_MAX_DEPTH} levels deep at {path}')
     if isinstance(obj, _PLAIN):
-        return
+        return 1
+    if id(obj) in seen:
+        return seen[id(obj)]
+    entries = 1
     if isinstance(obj, dict):
         for k, v in obj.items():
             if not isinstance(k, str):
@@ -80,16 +93,24 @@ def _check(obj: Any, path: str, source: str, depth: int = 0) -> None:
                 )
             if k == 'type' and not (isinstance(v, str) and _TYPE_NAME.match(v)):
                 raise ValueError(
-                    f'{source}: the stored config has {path}.type = {v!r}; only plain registered '
+                    f'{source}: the stored config has {path}.type = {short_repr(v)}; only plain registered '
                     'names are accepted from a checkpoint'
                 )
-            _check(v, f'{path}.{k}', source, depth + 1)
-        return
-    if isinstance(obj, (list, tuple)):
+            entries += _check(v, f'{path}.{k}', source, depth + 1, seen)
+    elif isinstance(obj, (list, tuple)):
         for i, v in enumerate(obj):
-            _check(v, f'{path}[{i}]', source, depth + 1)
-        return
-    raise ValueError(f'{source}: the stored config holds a {type(obj).__name__} at {path}; only plain data is accepted')
+            entries += _check(v, f'{path}[{i}]', source, depth + 1, seen)
+    else:
+        raise ValueError(
+            f'{source}: the stored config holds a {type(obj).__name__} at {path}; only plain data is accepted'
+        )
+    if entries > _MAX_ENTRIES:
+        raise ValueError(
+            f'{source}: the stored config expands to more than {_MAX_ENTRIES} entries at {path} (its parts are '
+            'shared and nested in each other); a config has a few thousand'
+        )
+    seen[id(obj)] = entries
+    return entries
 
 
 def config_from_data(data: Any, source: str = '<checkpoint>'):

@@ -14,6 +14,7 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
+from .reprs import short_repr
 from .validation import Problems, identifier
 
 __all__ = [
@@ -83,9 +84,8 @@ def split_names(splits: dict, name: str, source: str) -> List[str]:
     """
     names = splits[name]
     if isinstance(names, (str, bytes, dict)):
-        shown = repr(names) if len(names) <= 60 else repr(names[:60]) + '...'
         raise ValueError(
-            f"{source}: field 'split': split {name!r} is a {type(names).__name__} ({shown}); "
+            f"{source}: field 'split': split {short_repr(name)} is a {type(names).__name__} ({short_repr(names)}); "
             "it must be a list of frame_dir names, e.g. split=dict(train=['S001C001P001R001A001', "
             '...])'
         )
@@ -93,14 +93,15 @@ def split_names(splits: dict, name: str, source: str) -> List[str]:
         names = names.tolist()
     if not isinstance(names, (list, tuple, set, frozenset)):
         raise ValueError(
-            f"{source}: field 'split': split {name!r} must be a list of frame_dir names, got {type(names).__name__}"
+            f"{source}: field 'split': split {short_repr(name)} must be a list of frame_dir names, "
+            f'got {type(names).__name__}'
         )
     names = list(names)
     for value in names:
         if not isinstance(value, str):
             raise ValueError(
-                f"{source}: field 'split': split {name!r} must list frame_dir names (str), "
-                f'got {value!r} ({type(value).__name__})'
+                f"{source}: field 'split': split {short_repr(name)} must list frame_dir names (str), "
+                f'got {short_repr(value)} ({type(value).__name__})'
             )
     return names
 
@@ -132,7 +133,8 @@ def select_split(
     if not splits:
         raise ValueError(f"{source}: split={split!r} requested but the file has no 'split' dict; use split=None")
     if split not in splits:
-        raise ValueError(f'{source}: split {split!r} not found; available splits: {sorted(splits)}')
+        available = short_repr(sorted(map(str, splits)))
+        raise ValueError(f'{source}: split {split!r} not found; available splits: {available}')
     listed = split_names(splits, split, source)
     if not listed:
         raise ValueError(f'{source}: split {split!r} is empty')
@@ -143,7 +145,7 @@ def select_split(
             '',
             'split',
             'repeated name',
-            f'split {split!r} lists {len(repeated)} name(s) more than once (e.g. {repeated[0]!r})',
+            f'split {split!r} lists {len(repeated)} name(s) more than once (e.g. {short_repr(repeated[0])})',
         )
     selected, found = [], set()
     for i, ann in enumerate(annotations):
@@ -160,7 +162,7 @@ def select_split(
             )
         elif not isinstance(name, str):
             problems.add(
-                f'sample annotations[{i}] (frame_dir={name!r})',
+                f'sample annotations[{i}] (frame_dir={short_repr(name)})',
                 'frame_dir',
                 'type',
                 f'must be a str, got {type(name).__name__}: no split can select it',
@@ -174,7 +176,7 @@ def select_split(
             'split',
             'no match',
             f'none of the {len(names)} names of split {split!r} matches the '
-            f'frame_dir of an annotation (e.g. {min(names)!r})',
+            f'frame_dir of an annotation (e.g. {short_repr(min(names))})',
         )
     elif len(found) < len(names):
         missing = sorted(names - found)
@@ -183,7 +185,7 @@ def select_split(
             'split',
             'no annotation',
             f'{len(missing)} of the {len(names)} names of split {split!r} have no annotation '
-            f'(e.g. {missing[0]!r}); they are skipped',
+            f'(e.g. {short_repr(missing[0])}); they are skipped',
             level='warning',
         )
     return selected
@@ -217,12 +219,12 @@ def check_split_overlap(
         except ValueError:
             continue
         if shared:
-            examples = ', '.join(repr(n) for n in sorted(shared)[:max_examples])
+            examples = ', '.join(short_repr(n) for n in sorted(shared)[:max_examples])
             problems.add(
                 '',
                 'split',
                 'overlap',
-                f'split {split!r} shares {len(shared)} sample(s) with split {other!r} (e.g. {examples}): '
+                f'split {split!r} shares {len(shared)} sample(s) with split {short_repr(other)} (e.g. {examples}): '
                 'they are trained on and evaluated',
                 level='warning',
             )

@@ -44,6 +44,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .compressed import check_compressed, is_compressed
+from .reprs import short_repr
 
 __all__ = [
     'IDENTIFIER_KEYS',
@@ -270,7 +271,7 @@ def check_sample(
         )
         return ann
     name = identifier(ann)
-    sample = f'sample annotations[{i}] (frame_dir={name!r})'
+    sample = f'sample annotations[{i}] (frame_dir={short_repr(name)})'
 
     def bad(field, kind, message, level='error'):
         problems.add(sample, field, kind, message, level)
@@ -278,7 +279,7 @@ def check_sample(
     if name is None:
         bad('frame_dir', 'missing', 'missing (no frame_dir, filename or identifier)')
     elif not isinstance(name, str):  # splits list names, results and predictions are keyed by them
-        bad('frame_dir', 'type', f'must be a str, got {name!r} ({type(name).__name__})')
+        bad('frame_dir', 'type', f'must be a str, got {short_repr(name)} ({type(name).__name__})')
     elif 'frame_dir' not in ann:
         ann['frame_dir'] = name
 
@@ -287,7 +288,7 @@ def check_sample(
     else:
         label = ann['label']
         if not is_int(label):
-            bad('label', 'type', f'must be an int, got {label!r} ({type(label).__name__})')
+            bad('label', 'type', f'must be an int, got {short_repr(label)} ({type(label).__name__})')
         elif label < 0:
             bad('label', 'range', f'{label} is negative')
         elif num_classes is not None and label >= num_classes:
@@ -296,7 +297,7 @@ def check_sample(
     if is_compressed(ann):  # PYSKL's Kinetics-400 format: skeleton instances, maybe in a kpfile
         check_compressed(ann, bad, num_node, layout)
         if 'img_shape' in ann and as_img_shape(ann['img_shape']) is None:
-            bad('img_shape', 'type', f'must be a positive (h, w), got {ann["img_shape"]!r}')
+            bad('img_shape', 'type', f'must be a positive (h, w), got {short_repr(ann["img_shape"])}')
         return ann
     if 'keypoint' not in ann:
         bad('keypoint', 'missing', 'missing')
@@ -324,7 +325,8 @@ def check_sample(
     else:
         total = ann['total_frames']
         if not is_int(total) or total != num_frames:
-            bad('total_frames', 'mismatch', f'is {total!r} but keypoint has T={num_frames} frames (shape {kp.shape})')
+            shown = short_repr(total)
+            bad('total_frames', 'mismatch', f'is {shown} but keypoint has T={num_frames} frames (shape {kp.shape})')
 
     if 'keypoint_score' in ann:
         score = ann['keypoint_score']
@@ -341,7 +343,7 @@ def check_sample(
     elif channels == 2:
         bad('keypoint_score', 'missing', f'missing: 2D keypoints (shape {kp.shape}) need keypoint_score (M, T, V)')
     if 'img_shape' in ann and as_img_shape(ann['img_shape']) is None:
-        bad('img_shape', 'type', f'must be a positive (h, w), got {ann["img_shape"]!r}')
+        bad('img_shape', 'type', f'must be a positive (h, w), got {short_repr(ann["img_shape"])}')
     return ann
 
 
@@ -360,9 +362,10 @@ def check_duplicates(selected: Sequence[Tuple[int, object]], problems: Problems)
             continue
         j, label = first[name]
         other = ann.get('label')
-        agree = f'same label {label!r}' if other == label else f'conflicting labels ({label!r} vs {other!r})'
+        shown, shown_other = short_repr(label), short_repr(other)
+        agree = f'same label {shown}' if other == label else f'conflicting labels ({shown} vs {shown_other})'
         problems.add(
-            f'sample annotations[{i}] (frame_dir={name!r})',
+            f'sample annotations[{i}] (frame_dir={short_repr(name)})',
             'frame_dir',
             'duplicate',
             f'duplicate of annotations[{j}] ({agree}): each sample must appear once',
@@ -389,7 +392,7 @@ def check_consistency(selected: Sequence[Tuple[int, object]], problems: Problems
         for i, name, shape in shapes:
             if shape[axis] != common:
                 problems.add(
-                    f'sample annotations[{i}] (frame_dir={name!r})',
+                    f'sample annotations[{i}] (frame_dir={short_repr(name)})',
                     'keypoint',
                     'mixed shapes',
                     f'has {letter}={shape[axis]} (shape {shape}) but {n} of the {len(shapes)} samples have '

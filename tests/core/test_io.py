@@ -182,3 +182,21 @@ def test_dump_pickle_to_a_directory_names_it(tmp_path):
     with pytest.raises(IsADirectoryError, match=f'{tmp_path} is a directory: give a file name'):
         dump_pickle([1], tmp_path)
     assert os.listdir(tmp_path) == []  # nothing written beside it
+
+
+def test_shared_parts_load_and_stay_shared(tmp_path):
+    # genuine files reuse objects (one img_shape tuple, one split list for two protocols): the cycle / expansion
+    # check of the loader admits them and keeps the sharing
+    shape = (1080, 1920)
+    names = [f'S001C001P001R001A{i:03d}' for i in range(2000)]
+    kp = np.zeros((1, 5, 17, 2), np.float16)
+    data = dict(
+        split=dict(train=names, also_train=names),
+        annotations=[dict(frame_dir=n, label=0, img_shape=shape, keypoint=kp) for n in names],
+    )
+    path = tmp_path / 'shared.pkl'
+    dump_pickle(data, path)
+    loaded = safe_load_pickle(path)
+    assert loaded['split']['train'] is loaded['split']['also_train']
+    assert all(a['img_shape'] == shape for a in loaded['annotations'])
+    assert loaded['annotations'][0]['img_shape'] is loaded['annotations'][-1]['img_shape']

@@ -280,3 +280,24 @@ def test_split_matching_nothing_is_listed_with_the_other_problems(annfac):
     assert "none of the 2 names of split 'other' matches" in message
     assert "split 'other' lists 1 name(s) more than once (e.g. 'nope1')" in message
     assert "annotations[0] (frame_dir=None): field 'frame_dir': missing" in message
+
+
+def test_messages_show_file_values_briefly(annfac):
+    # a value from the file is shown cut to a few levels / characters: a label nested 20 levels deep with shared
+    # parts (2**20 leaves printed in full; the loader refuses much more), a 100k-character frame_dir, a split of a
+    # million-character string
+    data = annfac.make(n_train=4, n_val=2)
+    label = [0]
+    for _ in range(20):
+        label = [label, label]
+    data['annotations'][0]['label'] = label
+    data['annotations'][1]['frame_dir'] = 'x' * 100_000
+    data['annotations'][1]['label'] = 'walk'
+    message = _error(annfac.write(data['annotations']), split=None)
+    shown = '[[[[...], [...]], [[...], [...]]], [[[...], [...]], [[...], [...]]]]'
+    assert f"field 'label': must be an int, got {shown} (list)" in message
+    assert '(100000 characters)' in message and len(message) < 5000
+    data = annfac.make(n_train=4, n_val=2)
+    data['split']['train'] = '7' * 1_000_000
+    message = _error(annfac.write(data), split='train')
+    assert "split 'train' is a str ('7777" in message and '(1000000 characters)' in message and len(message) < 1000

@@ -114,3 +114,16 @@ def test_config_data_refuses_non_data():
         config_from_data(['model'])
     with pytest.raises(ValueError, match='holds a set'):
         config_from_data(dict(model=dict(type='RecognizerGCN', x={1, 2})))
+
+
+def test_config_data_with_shared_parts():
+    # a config may share a part (one pipeline list for val and test): checked once, admitted; parts nested in each
+    # other so that the expanded config has millions of entries are refused at once (the walk used to expand them)
+    pipeline = [dict(type='PoseDecode'), dict(type='FormatGCNInput', num_person=2)]
+    cfg = config_from_data(dict(model=dict(type='RecognizerGCN'), val_pipeline=pipeline, test_pipeline=pipeline))
+    assert cfg.test_pipeline == cfg.val_pipeline
+    x = [0]
+    for _ in range(60):
+        x = [x, x]
+    with pytest.raises(ValueError, match=r'expands to more than 1000000 entries at config\.model\.backbone\.foo'):
+        config_from_data(dict(model=dict(type='RecognizerGCN', backbone=dict(type='STGCN', foo=x))))

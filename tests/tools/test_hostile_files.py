@@ -88,6 +88,20 @@ class _ForgedArray:
         )
 
 
+def _shared_explosion(levels=60):
+    """A few hundred bytes whose tree, expanded, has 2**levels leaves (each level references the one below twice)."""
+    x = [0]
+    for _ in range(levels):
+        x = [x, x]
+    return pickle.dumps({'annotations': [{'frame_dir': 'a', 'label': x}]}, protocol=2)
+
+
+def _self_reference():
+    loop = []
+    loop.append(loop)
+    return pickle.dumps({'annotations': [{'frame_dir': 'a', 'label': loop}]}, protocol=2)
+
+
 def pickle_corpus(marker):
     """``name -> (file bytes, words the error must contain)``."""
     m = str(marker)
@@ -123,6 +137,8 @@ def pickle_corpus(marker):
             'out-of-band',
         ),
         'deep_nesting': (_deep_list(10**6), 'too deep'),
+        'shared_explosion': (_shared_explosion(), 'too many shared references'),
+        'self_reference': (_self_reference(), 'contains itself'),
         'bytearray_bomb': (
             p2 + _call(_global('__builtin__', 'bytearray'), b'\x8a\x05\x00\x00\x00\x80\x00') + b'.',
             'too large',
