@@ -64,7 +64,11 @@ def load_config_for_checkpoint(
                 f'{checkpoint}: the checkpoint stores no pyskl config (released PYSKL / MMAction2 '
                 'weights, or saved by an older pyskl); pass the config file as well'
             )
-        return resolve_config(config_from_data(stored, checkpoint), cfg_options), meta
+        from pyskl.engine.checkpoint.stored_types import check_stored_types
+
+        cfg = config_from_data(stored, checkpoint)
+        check_stored_types(stored, checkpoint)
+        return resolve_config(cfg, cfg_options), meta
     cfg = (
         load_config(config, cfg_options)
         if isinstance(config, str)

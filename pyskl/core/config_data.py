@@ -29,6 +29,7 @@ CLASSES_KEY = 'classes'
 
 _PLAIN = (type(None), bool, int, float, str)
 _TYPE_NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
+_SAFE_KEY = re.compile(r'^[^\'"\\\\]{1,200}$')  # no quote, no backslash
 _MAX_DEPTH = 64
 #: Most entries (dict values, list items, expanded) a config stored in a checkpoint may have.
 _MAX_ENTRIES = 1_000_000
@@ -86,6 +87,13 @@ def _check(obj: Any, path: str, source: str, depth: int = 0, seen: Optional[Dict
         for k, v in obj.items():
             if not isinstance(k, str):
                 raise ValueError(f'{source}: the stored config has a non-string key at {path}')
+            if not (_TYPE_NAME.match(k) if depth == 0 else _SAFE_KEY.match(k) and k.isprintable()):
+                # mmengine writes a config back as Python source with such keys unescaped (a top-level one
+                # as `key=...`, a nested one inside quotes): a crafted key would become code in the dumped file
+                raise ValueError(
+                    f'{source}: the stored config has the key {short_repr(k)} at {path}; '
+                    + ('a top-level key must be a Python name' if depth == 0 else 'quotes and backslashes are refused')
+                )
             if k in ('_scope_', 'custom_imports'):
                 raise ValueError(
                     f'{source}: the stored config sets {path}.{k}, which would make mmengine import '
