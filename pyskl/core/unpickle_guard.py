@@ -451,7 +451,8 @@ def finalize(obj: Any, ctx: LoadContext, converters: Optional[Dict[type, Callabl
         active.add(key)
         try:
             if kind in converters:
-                memo[key] = walk(converters[kind](value), depth)
+                converted = converters[kind](value)
+                memo[key] = (converted, 1) if converted is value else walk(converted, depth)
                 return memo[key]
             items = 1
             if isinstance(value, list):

@@ -130,6 +130,35 @@ def safe_globals() -> list:
     return entries
 
 
+#: A tensor may view at most this many bytes more than its storage holds (a stride-0 ``expand`` of a small one).
+_MAX_EXPANDED_TENSOR_BYTES = 1 << 24
+
+
+def _checked_tensor(path: str):
+    """A :func:`finalize` converter refusing tensors a checkpoint never holds: sparse / other layouts, tensors on
+    the meta device (no data), and views of many more elements than their storage has (``zeros(1)`` expanded to
+    ``2**34`` elements is a few bytes in the file; the first copy allocates them all)."""
+
+    def check(t: torch.Tensor) -> torch.Tensor:
+        shape = tuple(t.shape)
+        if t.layout != torch.strided:
+            raise FileFormatError(
+                f'{path}: holds a tensor of layout {t.layout} (shape {shape}); checkpoints hold dense ones'
+            )
+        if t.device.type == 'meta':
+            raise FileFormatError(f'{path}: holds a tensor without data (device meta, shape {shape})')
+        viewed = t.numel() * t.element_size()
+        if viewed > t.untyped_storage().nbytes() + _MAX_EXPANDED_TENSOR_BYTES:
+            raise LoadLimitError(
+                f'{path}: holds a tensor of shape {shape} (strides {tuple(t.stride())}) viewing {viewed} bytes of a '
+                f'{t.untyped_storage().nbytes()}-byte storage: an expanded / overlapping view, which a saved '
+                'checkpoint does not have and whose first copy would allocate all of it'
+            )
+        return t
+
+    return check
+
+
 def _check_container(path: str, size: int) -> None:
     """Refuse what is not a zip-format torch checkpoint, before unpickling anything."""
     if size == 0:
@@ -218,7 +247,12 @@ def load_checkpoint_file(path: str, map_location='cpu') -> dict:
         try:
             with torch.serialization.safe_globals(safe_globals()):
                 checkpoint = torch.load(path, map_location=map_location, weights_only=True)
-            checkpoint = finalize(checkpoint, ctx, {_HistoryBufferState: _history_buffer})
+            tensor = _checked_tensor(path)
+            checkpoint = finalize(
+                checkpoint,
+                ctx,
+                {_HistoryBufferState: _history_buffer, torch.Tensor: tensor, torch.nn.Parameter: tensor},
+            )
         except LoadError as e:
             raise (ctx.error or e) from None
         except MemoryError:

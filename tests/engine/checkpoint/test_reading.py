@@ -1,5 +1,6 @@
 import os
 import pickle
+import re
 from collections import OrderedDict
 
 import numpy as np
@@ -8,7 +9,7 @@ import torch
 
 import pyskl.models  # noqa: F401
 from pyskl.registry import MODELS
-from pyskl.engine.checkpoint import load_checkpoint, load_checkpoint_file
+from pyskl.engine.checkpoint import LoadError, load_checkpoint, load_checkpoint_file
 
 CFG = dict(
     type='RecognizerGCN',
@@ -271,3 +272,22 @@ def test_non_finite_weights_are_named_in_a_warning(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter('error')  # finite weights: no warning
         load_checkpoint(build(), str(path))
+
+
+@pytest.mark.parametrize(
+    'tensor, words',
+    [
+        # 8 bytes in the file, 128 GiB on the first copy (message_hub history, optimizer momentum, a weight)
+        (lambda: torch.zeros(1, dtype=torch.float64).expand(2**34), 'expanded / overlapping view'),
+        (lambda: torch.zeros(10, 32).to_sparse(), 'layout torch.sparse_coo'),
+        (lambda: torch.zeros(10, 32, device='meta'), 'without data (device meta'),
+    ],
+)
+def test_tensors_a_checkpoint_never_holds_are_refused(tmp_path, tensor, words):
+    path = tmp_path / 'forged.pth'
+    torch.save({'state_dict': {'w': torch.zeros(3)}, 'message_hub': {'log_scalars': {'train/lr': tensor()}}}, path)
+    with pytest.raises(LoadError, match=re.escape(f'{path}: holds a tensor') + '.*' + re.escape(words)):
+        load_checkpoint_file(str(path))
+    small = tmp_path / 'expanded_small.pth'  # a small expanded view (1 KiB) is kept as it is
+    torch.save({'state_dict': {'w': torch.zeros(1).expand(256)}}, small)
+    assert load_checkpoint_file(str(small))['state_dict']['w'].shape == (256,)
