@@ -105,10 +105,26 @@ def from_array(array, name: str = 'array', source: str = '<array>', layout: Opti
 
 def load_npy(path: str, layout: Optional[str] = None) -> List[dict]:
     """``[annotation]`` of a ``.npy`` file holding ``(M, T, V, C)`` or ``(T, V, C)`` (``frame_dir`` = file stem)."""
+    with open(path, 'rb') as f:
+        if f.read(6) != b'\x93NUMPY':
+            raise ValueError(f'{path}: not a .npy file (empty, or it does not start with the .npy header)')
     try:
-        array = np.load(path, allow_pickle=False)
-    except ValueError as e:  # object arrays need pickle: refused
-        raise ValueError(f'{path}: not a plain numeric .npy array ({e})') from None
+        # memory-mapped first: a header that declares more data than the file holds is refused before anything is
+        # allocated (a 64-byte file may claim (10**9, 25, 3)); then one copy into memory
+        array = np.array(np.load(path, mmap_mode='r', allow_pickle=False))
+    except (
+        ValueError,
+        EOFError,
+        OverflowError,
+    ) as e:  # object arrays need pickle: refused; empty / truncated / not a .npy
+        text = str(e)
+        if 'mmap length' in text or 'cannot mmap' in text or 'size' in text or isinstance(e, OverflowError):
+            text = 'truncated: its header declares more data than the file holds'
+        elif 'pickle' in text or 'Python objects' in text:
+            text = 'it holds Python objects (an object array), which are never loaded'
+        elif isinstance(e, EOFError):
+            text = 'truncated'
+        raise ValueError(f'{path}: not a plain numeric .npy array: {text}') from None
     return [from_array(array, osp.splitext(osp.basename(path))[0], path, layout)]
 
 
@@ -256,6 +272,15 @@ def load_json(path: str, layout: Optional[str] = None) -> List[dict]:
             f'persons; schema: {JSON_SCHEMA}'
         )
     M, T = max(len(k) for k in kps if k is not None), len(frames)
+    given = sum(k.size for k in kps if k is not None)
+    dense = M * T * joints * channels
+    if dense > max(16 * given, 1 << 24):  # the file lists persons frame by frame; the array has M in every frame
+        busiest = max(range(T), key=lambda t: -1 if kps[t] is None else len(kps[t]))
+        raise ValueError(
+            f'{path}: frames[{busiest}] has {M} persons, so the {T} frames need a ({M}, {T}, {joints}, {channels}) '
+            f'array ({dense * 4 / 2**30:.2f} GiB) for the {given} numbers the file gives; refusing (drop persons '
+            'that are not needed, or split the file)'
+        )
     keypoint = np.zeros((M, T, joints, channels), np.float32)
     keypoint_score = np.zeros((M, T, joints), np.float32) if any(has_scores) else None
     for t, (k, s) in enumerate(zip(kps, scores)):

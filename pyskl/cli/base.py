@@ -10,7 +10,7 @@ from typing import Callable, Optional
 from pyskl.core.allocator import tune_allocator
 from pyskl.core.extras import MissingExtraError
 
-__all__ = ['USER_ERRORS', 'command_parser', 'long_run_settings', 'passive_openmp_waits', 'run_cli']
+__all__ = ['USER_ERRORS', 'command_parser', 'is_out_of_memory', 'long_run_settings', 'passive_openmp_waits', 'run_cli']
 
 #: Errors that describe a bad input (a file, a config value, an argument) or a missing optional dependency: their
 #: message is the whole story.
@@ -54,6 +54,28 @@ def run_cli(
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'error: {message}', file=sys.stderr)
         return 1
+    except (MemoryError, RuntimeError) as e:
+        # numpy's _ArrayMemoryError is a MemoryError; torch's CPU allocator raises a RuntimeError. A size in an
+        # input file, a config or an argument asked for more memory than there is: a clear line, not a traceback
+        if os.environ.get('PYSKL_DEBUG') or not is_out_of_memory(e):
+            raise
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        print(
+            f'error: out of memory: {detail[:300]}\n  an input, a config value or an argument asks for more '
+            'memory than this machine has (PYSKL_DEBUG=1 shows where)',
+            file=sys.stderr,
+        )
+        return 1
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` is a failed allocation (numpy / Python ``MemoryError``, torch's allocator errors)."""
+    if isinstance(error, MemoryError):
+        return True
+    text = str(error)
+    return isinstance(error, RuntimeError) and (
+        "can't allocate memory" in text or 'DefaultCPUAllocator' in text or 'CUDA out of memory' in text
+    )
 
 
 def _checked(text: str, cast, accept, what: str):

@@ -201,6 +201,9 @@ class Problems:
             raise ValueError(self.format('error', context))
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def value_bound_for(ann: dict, channels: int) -> float:
     """:data:`VALUE_BOUND_2D` for 2D data (``C = 2`` or a ``keypoint_score``), else :data:`VALUE_BOUND_3D`."""
     return VALUE_BOUND_2D if channels == 2 or 'keypoint_score' in ann else VALUE_BOUND_3D
@@ -224,6 +227,15 @@ def _check_values(
             field,
             'not finite',
             f'has {int(np.count_nonzero(not_finite))} NaN/Inf value(s), the first at index {_first_index(not_finite)}',
+        )
+        return
+    if max(hi, -lo) > _FLOAT32_MAX:  # finite here (float64 / int64), Inf once the pipeline makes it float32
+        beyond = np.abs(array) > _FLOAT32_MAX
+        bad(
+            field,
+            'not finite',
+            f'has {int(np.count_nonzero(beyond))} value(s) beyond the float32 range (the first at index '
+            f'{_first_index(beyond)} = {float(array[_first_index(beyond)]):.4g}): Inf once converted to float32',
         )
         return
     if value_checks == 'ignore':

@@ -3,6 +3,7 @@ input gets an error naming the file, the sample or frame, and the field."""
 
 import importlib.util
 import json
+import struct
 import os
 import subprocess
 import sys
@@ -138,6 +139,33 @@ def test_bad_inputs_name_file_sample_frame_and_field(tmp_path):
     assert 'unknown input type' in _error(load_skeletons, str(tmp_path / 'x.txt'))
     with pytest.raises(FileNotFoundError):
         load_skeletons(str(tmp_path / 'absent.npy'))
+
+
+def test_small_files_that_claim_big_arrays_are_refused_before_allocating(tmp_path):
+    # a .npy header claiming (10**9, 25, 3) over 64 bytes of data (numpy allocated 279 GiB first); empty / text /
+    # negative-size headers; float64 values beyond float32 (Inf in the pipeline); a JSON file whose one crowded frame
+    # would make every frame that wide (3.8 GiB for 3,400 numbers)
+    npy = tmp_path / 'claims.npy'
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 25, 3), }"
+    npy.write_bytes(b'\x93NUMPY\x01\x00' + struct.pack('<H', 118) + header.ljust(117).encode() + b'\n' + bytes(64))
+    assert 'header declares more data than the file holds' in _error(load_skeletons, str(npy))
+    npy.write_bytes(b'')
+    assert 'not a .npy file' in _error(load_skeletons, str(npy))
+    npy.write_text('frame,x,y\n0,1,2\n')
+    assert 'not a .npy file' in _error(load_skeletons, str(npy))
+    np.save(npy, np.full((1, 10, 25, 3), 1e300))
+    msg = _error(load_skeletons, str(npy))
+    assert str(npy) in msg and "'keypoint'" in msg and 'beyond the float32 range' in msg
+
+    js = tmp_path / 'crowd.json'
+    person = [[0.0, 1.0, 2.0]] * 17
+    js.write_text(
+        json.dumps([dict(keypoints=[person] * 100, scores=[[1.0] * 17] * 100)] + [dict(keypoints=[])] * 100000)
+    )
+    msg = _error(load_skeletons, str(js))
+    assert str(js) in msg and 'frames[0] has 100 persons' in msg and '(100, 100001, 17, 3)' in msg
+    js.write_text(json.dumps([dict(keypoints=[person] * 3)] * 50))  # a crowd in every frame is fine
+    assert load_skeletons(str(js))[0]['keypoint'].shape == (3, 50, 17, 3)
 
 
 def test_predict_command_prints_topk_with_names_and_writes_csv(demo_trained, tmp_path):

@@ -214,3 +214,25 @@ def test_long_cpu_commands_choose_passive_openmp_waits(name):
     assert proc.stdout.strip().splitlines()[-1] == expected
     proc = python(code, OMP_WAIT_POLICY='ACTIVE')
     assert proc.stdout.strip().splitlines()[-1] == 'ACTIVE'
+
+
+def test_an_allocation_beyond_memory_is_one_error_line(tmp_path):
+    # a size from an argument, a config or a file that cannot be allocated (here 30 GB of input under a 4 GB address
+    # space) ends with one 'error: out of memory' line and exit 1, not a traceback; PYSKL_DEBUG=1 gives the traceback
+    import resource
+
+    from repo_paths import REPO
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    cmd = [sys.executable, '-m', 'pyskl', 'flops', 'configs/stgcn++/stgcn++_demo_3dkp/j.py']
+    cmd += ['--shape', '1', '1000', '100000', '25', '3']
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, preexec_fn=limit)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith('error: out of memory: ') and 'Traceback' not in proc.stderr, proc.stderr
+    assert '30000000000 bytes' in proc.stderr
+    env['PYSKL_DEBUG'] = '1'
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, preexec_fn=limit)
+    assert proc.returncode == 1 and 'Traceback' in proc.stderr
