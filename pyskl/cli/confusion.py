@@ -13,6 +13,8 @@ See :mod:`pyskl.evaluation.confusion`.
 
 from typing import List, Optional
 
+from pyskl.core.fileio import check_output_path
+
 from .base import command_parser
 
 
@@ -33,6 +35,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.split is not None and args.ann_file is None:
         raise ValueError('--split needs --ann-file')
+    inputs = [('the result file', args.result), ('--ann-file', args.ann_file), ('--label-map', args.label_map)]
+    check_output_path(args.out_png, '--out-png', inputs)
+    check_output_path(args.out_csv, '--out-csv', inputs + [('--out-png', args.out_png)])
     from pyskl.evaluation.confusion import confusion_matrix, plot_confusion_matrix, write_per_class_csv
     from pyskl.core.results import load_results, load_split_labels
     from pyskl.evaluation.fusion import align_streams, evaluate_scores

@@ -11,6 +11,8 @@ backbone output ``(N, M, C, T', V)``. File formats: :mod:`pyskl.apis.features` a
 import argparse
 from typing import List, Optional
 
+from pyskl.core.fileio import check_output_path
+
 from .main import command_parser
 
 
@@ -38,6 +40,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     config, checkpoint = (first, args.checkpoint) if first.endswith('.py') else (None, first)
     if config is None and args.checkpoint is not None:
         raise ValueError(f'{first} is not a config (.py); give CONFIG CKPT or CKPT alone')
+    inputs = [('the checkpoint', checkpoint), ('the config', config), ('--ann-file', args.ann_file)]
+    check_output_path(args.out, '--out', inputs)
 
     from pyskl.apis.features import extract_features, save_features
     from pyskl.apis.inference import init_recognizer
@@ -49,6 +53,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not ann_file:
         raise ValueError('the config names no annotation file; give --ann-file')
     split = None if args.all else (args.split or test.get('split'))
+    check_output_path(args.out, '--out', [('the annotation file', ann_file)])
     samples = load_pickle(ann_file, split=split, layout=model_layout(model))
     feats = extract_features(model, samples, unpooled=args.unpooled, batch_size=args.batch_size)
     meta = dict(

@@ -18,6 +18,8 @@ The library: :mod:`pyskl.core.results` (reading) and :mod:`pyskl.evaluation.fusi
 import argparse
 from typing import Dict, Optional, Sequence, Tuple
 
+from pyskl.core.fileio import check_output_path
+
 from .base import command_parser
 
 __all__ = ['build_parser', 'main', 'format_table', 'format_weights']
@@ -80,6 +82,9 @@ def format_table(rows: Sequence[Tuple[str, str, Dict[str, float]]]) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.out:
+        inputs = [('one of --preds', p) for p in args.preds + (getattr(args, 'search_preds', None) or [])]
+        check_output_path(args.out, '--out', inputs + [('--ann-file', args.ann_file)])
     import numpy as np
 
     from pyskl.core.results import load_results, load_split_labels

@@ -15,6 +15,8 @@ the capture never stalls (``--sync`` recognises every window, as ``pyskl predict
 import argparse
 from typing import List, Optional
 
+from pyskl.core.fileio import check_output_path
+
 from .main import command_parser
 
 
@@ -93,6 +95,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.out and not args.out.lower().endswith('.mp4'):
         raise ValueError(f'--out {args.out}: the output video must end in .mp4')
+    if args.out:
+        check_output_path(args.out, '--out', [('the --source video', args.source), ('the checkpoint', args.checkpoint)])
     for name in ('window', 'stride', 'smooth', 'topk', 'max_persons', 'max_frames'):
         value = getattr(args, name)
         if value is not None and value < 1:

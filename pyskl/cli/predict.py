@@ -14,7 +14,27 @@ import argparse
 import os.path as osp
 from typing import List, Optional
 
+from pyskl.core.fileio import check_output_path
+
 from .main import command_parser
+
+
+#: Longest sliding window (frames; about 55 minutes at 30 fps): a batch of windows is this long.
+MAX_WINDOW = 100_000
+
+
+def _window(text: str):
+    """argparse ``type`` of ``--window``: frames in 1..MAX_WINDOW, or the bare flag's ``'clip_len'`` (argparse passes
+    a string ``const`` through ``type`` too)."""
+    if text == 'clip_len':
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 1 <= value <= MAX_WINDOW:
+        raise argparse.ArgumentTypeError(f'expected frames from 1 to {MAX_WINDOW}, got {text!r}')
+    return value
 
 
 def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.ArgumentParser:
@@ -31,7 +51,7 @@ def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.A
     p.add_argument('--topk', type=int, default=5, help='classes printed per clip (default 5)')
     p.add_argument(
         '--window',
-        type=int,
+        type=_window,
         nargs='?',
         const='clip_len',  # the flag without a value (a string: no int the user types can mean it)
         default=None,
@@ -65,18 +85,26 @@ def _clip_rows(results: List[dict]) -> List[dict]:
 
 
 def _plot_path(path: str, frame_dir: str, several: bool) -> str:
-    if not several:
-        return path
     stem, ext = osp.splitext(path)
-    return f'{stem}_{frame_dir}{ext or ".png"}'
+    if not several:
+        return path if ext else f'{path}.png'  # matplotlib writes NAME.png for NAME
+    safe = ''.join(c if c.isalnum() or c in '-_.' else '_' for c in frame_dir)  # a '/' or a newline in a name
+    return f'{stem}_{safe}{ext or ".png"}'
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.topk < 1 or args.batch_size < 1:
         raise ValueError('--topk and --batch-size must be >= 1')
-    if isinstance(args.window, int) and args.window < 1:
-        raise ValueError(f"--window must be >= 1 frames (or no value: the config's clip_len), got {args.window}")
+    if args.smooth is not None and args.smooth < 1:
+        raise ValueError(f'--smooth must be a positive odd number of windows, got {args.smooth}')
+    inputs = [('the input', args.input), ('the checkpoint', args.checkpoint), ('the config', args.config)]
+    if args.out:  # before the work: a wrong name used to fail after every prediction had run
+        check_output_path(args.out, '--out', inputs)
+        if osp.splitext(args.out)[1].lower() not in ('.json', '.csv'):
+            raise ValueError(f'--out {args.out}: must end in .json or .csv')
+    if args.plot:
+        check_output_path(_plot_path(args.plot, 'x', False), '--plot', inputs)
     windows = any(v is not None for v in (args.window, args.stride, args.smooth, args.plot)) or args.resample
 
     from pyskl.apis.inference import init_recognizer

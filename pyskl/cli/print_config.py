@@ -9,7 +9,10 @@ merged, ``--cfg-options`` applied, then pyskl's top-level keys resolved (``feats
 self-contained config that the tools accept in place of CONFIG.
 """
 
+import os.path as osp
 from typing import List, Optional
+
+from pyskl.core.fileio import check_output_path
 
 from .base import command_parser
 
@@ -33,6 +36,11 @@ def build_parser(parser=None):
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from pyskl.core.config import load_config
+
+    if args.out:  # the resolved config loses _base_, comments and resolve_leaf: never over the source
+        check_output_path(args.out, '--out', [('the config', args.config)])
+        if osp.splitext(args.out)[1].lower() not in ('.py', '.json', '.yaml', '.yml'):
+            raise ValueError(f'--out {args.out}: must end in .py, .json or .yaml')
 
     cfg = load_config(args.config, cfg_options=args.cfg_options)
     print(f'Config: {args.config}')

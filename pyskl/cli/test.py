@@ -18,6 +18,8 @@ Distributed: ``bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [args]``, or
 import os
 from typing import List, Optional
 
+from pyskl.core.fileio import check_output_path
+
 from .base import command_parser
 
 
@@ -80,6 +82,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         args.config, args.checkpoint = None, args.config
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
+    for option in ('out', 'dump'):
+        if getattr(args, option):
+            inputs = [('the checkpoint', args.checkpoint), ('the config', args.config)]
+            check_output_path(getattr(args, option), f'--{option}', inputs)
     from mmengine.dist import is_main_process
 
     from pyskl.apis import run_test, setup_test_cfg

@@ -16,6 +16,8 @@ user-defined layout as JSON (a file, or the text itself): ``{"num_node": 5, "inw
 import json
 from typing import List, Optional
 
+from pyskl.core.fileio import check_output_path
+
 from .base import command_parser, finite_float, positive_float, positive_int
 
 
@@ -96,6 +98,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     from pyskl.core.splits import check_ann_path, parse_file
     from pyskl.core.validation import identifier
 
+    inputs = [('the annotation file', args.ann_file), ('the --video', args.video), ('--pred', args.pred)]
+    check_output_path(args.out, '--out', inputs)
     layout = parse_layout(args.layout)
     check_ann_path(args.ann_file)
     anns, _ = parse_file(safe_load_pickle(args.ann_file), args.ann_file)

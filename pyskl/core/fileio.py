@@ -16,7 +16,7 @@ import os.path as osp
 import re
 import shutil
 import uuid
-from typing import Callable, List
+from typing import Callable, List, Optional, Sequence, Tuple
 
 TEMP_RE = re.compile(r'^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$')
 
@@ -30,6 +30,7 @@ __all__ = [
     'link_or_copy_atomic',
     'remove_stale_temp_files',
     'TEMP_RE',
+    'check_output_path',
 ]
 
 
@@ -151,3 +152,26 @@ def remove_stale_temp_files(directory: str) -> List[str]:
     if removed:
         fsync_dir(directory)
     return removed
+
+
+def check_output_path(path: str, option: str, inputs: Sequence[Tuple[str, Optional[str]]] = ()) -> str:
+    """``path`` checked as an output file before a command does any work: not an existing directory, and not one of
+    the command's ``inputs`` (``(what, path)`` pairs, e.g. ``('the input file', 'clip.json')``; None entries are
+    skipped), which writing it would destroy. Returns ``path``.
+
+    Raises:
+        ValueError: naming ``option`` (``'--out'``), the path and the input it would overwrite.
+    """
+    if osp.isdir(path):
+        raise ValueError(f'{option} {path}: is a directory; give a file name')
+    real = osp.realpath(path)
+    for what, other in inputs:
+        if other is None:
+            continue
+        other = os.fspath(other)
+        same = osp.realpath(other) == real or (
+            osp.exists(path) and osp.exists(other) and not osp.isdir(other) and osp.samefile(path, other)
+        )
+        if same:
+            raise ValueError(f'{option} {path} is {what}; writing it would overwrite {other}')
+    return path

@@ -213,9 +213,9 @@ def test_predict_command_prints_topk_with_names_and_writes_csv(demo_trained, tmp
     assert proc.returncode == 1 and proc.stderr.startswith('error: ') and 'V=17' in proc.stderr
     assert 'Traceback' not in proc.stderr
     # careless options: one line each, before the model is built or the input read
-    for options, message in (
-        (['--window', '0'], '--window must be >= 1 frames'),
-        (['--device', 'banana'], "device 'banana' is not a torch device"),
+    for options, message, code in (
+        (['--window', '0'], 'argument --window: expected frames from 1 to 100000', 2),
+        (['--device', 'banana'], "device 'banana' is not a torch device", 1),
     ):
         proc = subprocess.run(
             [sys.executable, '-m', 'pyskl', 'predict', demo_trained['ckpt'], str(tmp_path / 's.npy'), *options],
@@ -225,7 +225,7 @@ def test_predict_command_prints_topk_with_names_and_writes_csv(demo_trained, tmp
             text=True,
             timeout=300,
         )
-        assert proc.returncode == 1 and message in proc.stderr and 'Traceback' not in proc.stderr, proc.stderr
+        assert proc.returncode == code and message in proc.stderr and 'Traceback' not in proc.stderr, proc.stderr
 
 
 HAS_MEDIAPIPE = importlib.util.find_spec('mediapipe') is not None

@@ -236,3 +236,44 @@ def test_an_allocation_beyond_memory_is_one_error_line(tmp_path):
     env['PYSKL_DEBUG'] = '1'
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, preexec_fn=limit)
     assert proc.returncode == 1 and 'Traceback' in proc.stderr
+
+
+@pytest.mark.parametrize(
+    'argv, victim',
+    [
+        (['predict', 'ck.pth', 'clip.json', '--out', 'clip.json'], 'clip.json'),
+        (['predict', 'ck.pth', 'clip.npy', '--window', '30', '--plot', 'ck.pth'], 'ck.pth'),
+        (['extract-features', 'ck.pth', '--ann-file', 'ann.pkl', '--all', '--out', 'ann.pkl'], 'ann.pkl'),
+        (['visualize', 'ann.pkl', '--frame-dir', 'a', '--video', 'v.mp4', '--out', 'v.mp4'], 'v.mp4'),
+        (['live', 'ck.pth', '--source', 'v.mp4', '--out', 'v.mp4'], 'v.mp4'),
+        (['print-config', 'cfg.py', '--out', 'cfg.py'], 'cfg.py'),
+        (['test', 'cfg.py', 'ck.pth', '--out', 'ck.pth'], 'ck.pth'),
+        (['fuse', '--preds', 'r1.pkl', 'r2.pkl', '--out', 'r2.pkl'], 'r2.pkl'),
+        (['confusion', 'r1.pkl', '--out-csv', 'r1.pkl'], 'r1.pkl'),
+    ],
+)
+def test_outputs_never_overwrite_the_inputs(tmp_path, monkeypatch, capsys, argv, victim):
+    # every command that writes a file refuses, before any work, an output path that is one of its inputs (predict
+    # --out on its own .json, visualize / live --out on the source video, print-config --out on the config: each
+    # used to replace the input silently)
+    monkeypatch.chdir(tmp_path)
+    for name in ('ck.pth', 'clip.json', 'clip.npy', 'ann.pkl', 'v.mp4', 'cfg.py', 'r1.pkl', 'r2.pkl'):
+        (tmp_path / name).write_bytes(b'precious ' + name.encode())
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f'writing it would overwrite {victim}' in err, err
+    assert (tmp_path / victim).read_bytes() == b'precious ' + victim.encode()
+
+
+def test_predict_window_flag_values():
+    # the bare flag means the config's clip_len (argparse ran the string const through type=int: every bare
+    # --window failed with "invalid int value: 'clip_len'"); values are frames in 1..MAX_WINDOW
+    from pyskl.cli.predict import MAX_WINDOW, build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(['ck.pth', 'x.npy', '--window']).window == 'clip_len'
+    assert parser.parse_args(['ck.pth', 'x.npy', '--window', '48']).window == 48
+    assert parser.parse_args(['ck.pth', 'x.npy']).window is None
+    for bad in ('0', str(MAX_WINDOW + 1), 'abc'):
+        with pytest.raises(SystemExit):
+            parser.parse_args(['ck.pth', 'x.npy', '--window', bad])
