@@ -1,10 +1,12 @@
 """``PysklRunner``: mmengine's Runner with weights_only checkpoint loading and CPU DDP."""
 
 import copy
+import math
 import os
-import pickle
 import os.path as osp
-from typing import Callable, Dict, List, Optional, Tuple, Union
+import pickle
+from contextlib import contextmanager
+from typing import Callable, Dict, Iterator, List, Optional, Tuple, Union
 
 import torch
 from mmengine.dist import is_distributed, master_only
@@ -16,6 +18,7 @@ from mmengine.runner.checkpoint import load_state_dict
 from torch.nn.parallel import DistributedDataParallel
 
 from pyskl.core.allocator import tune_allocator
+from pyskl.core.reprs import short_repr
 from pyskl.registry import MODEL_WRAPPERS, RUNNERS
 
 from .checkpoint import resolve_checkpoint_path
@@ -198,7 +201,8 @@ class PysklRunner(Runner):
 
         path = resolve_checkpoint_path(filename)
         checkpoint = load_checkpoint_file(path, map_location=map_location)
-        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        with restoring(path, 'its message_hub'):
+            self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
 
         model = self.model.module if is_model_wrapper(self.model) else self.model
         state_dict = model_weights(checkpoint, path, revise_keys)
@@ -237,12 +241,12 @@ class PysklRunner(Runner):
         checkpoint = self.load_checkpoint(filename, map_location=device)
         meta = checkpoint.get('meta')
         epoch, it = (meta.get('epoch'), meta.get('iter')) if isinstance(meta, dict) else (None, None)
-        if not all(type(v) is int and v >= 0 for v in (epoch, it)) or not isinstance(
+        if not all(type(v) is int and 0 <= v < 2**40 for v in (epoch, it)) or not isinstance(
             checkpoint.get('message_hub'), dict
         ):
             raise FileFormatError(
                 f'{filename}: not a training checkpoint that can be resumed (needs meta.epoch, '
-                'meta.iter as non-negative ints and message_hub); to start from its weights use '
+                'meta.iter as non-negative ints below 2**40 and message_hub); to start from its weights use '
                 'load_from without --resume'
             )
         self.train_loop._epoch, self.train_loop._iter = epoch, it
@@ -268,11 +272,14 @@ class PysklRunner(Runner):
                 'dataset.'
             )
 
-        self.message_hub.load_state_dict(checkpoint['message_hub'])
+        with restoring(filename, 'its message_hub'):
+            self.message_hub.load_state_dict(checkpoint['message_hub'])
 
         if 'optimizer' in checkpoint and resume_optimizer:
             self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
-            self.optim_wrapper.load_state_dict(checkpoint['optimizer'])
+            with restoring(filename, 'its optimizer state'):
+                self.optim_wrapper.load_state_dict(checkpoint['optimizer'])
+            check_optimizer_state(self.optim_wrapper, filename)
 
         if resume_param_scheduler and self.param_schedulers is None:
             self.logger.warning(
@@ -282,13 +289,58 @@ class PysklRunner(Runner):
             resume_param_scheduler = False
         if 'param_schedulers' in checkpoint and resume_param_scheduler:
             self.param_schedulers = self.build_param_scheduler(self.param_schedulers)
-            if isinstance(self.param_schedulers, dict):
-                for name, schedulers in self.param_schedulers.items():
-                    for scheduler, state in zip(schedulers, checkpoint['param_schedulers'][name]):
-                        scheduler.load_state_dict(state)
-            else:
-                for scheduler, state in zip(self.param_schedulers, checkpoint['param_schedulers']):
-                    scheduler.load_state_dict(state)
+            with restoring(filename, 'its param_schedulers'):
+                self._load_schedulers(checkpoint['param_schedulers'])
 
         self._has_loaded = True
         self.logger.info(f'resumed epoch: {self.epoch}, iter: {self.iter}')
+
+    def _load_schedulers(self, states) -> None:
+        """The parameter schedulers' states of a resumed checkpoint (a list, or a dict of lists per optimizer)."""
+        if isinstance(self.param_schedulers, dict):
+            pairs = [p for name, group in self.param_schedulers.items() for p in zip(group, states[name])]
+        else:
+            pairs = list(zip(self.param_schedulers, states))
+        for scheduler, state in pairs:
+            scheduler.load_state_dict(state)
+            if not (type(scheduler.last_step) is int and 0 <= scheduler.last_step < 2**40):
+                raise TypeError(f'last_step must be a non-negative int, got {short_repr(scheduler.last_step)}')
+
+
+@contextmanager
+def restoring(path: str, part: str) -> Iterator[None]:
+    """Turn a failure while restoring ``part`` of checkpoint ``path`` (a crafted or foreign file: a list where a dict
+    belongs, a string learning rate, a scheduler state of another kind) into one error naming both."""
+    from pyskl.core.unpickle_guard import FileFormatError, LoadError
+
+    try:
+        yield
+    except LoadError:
+        raise
+    except (TypeError, AttributeError, AssertionError, KeyError, IndexError, ValueError, OverflowError) as e:
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else ''
+        raise FileFormatError(f'{path}: {part} cannot be restored: {type(e).__name__}: {detail[:300]}') from None
+
+
+def check_optimizer_state(optim_wrapper, path: str) -> None:
+    """After resuming: every per-parameter state tensor (momentum, Adam moments) has its parameter's shape, and every
+    learning rate / momentum of the param groups is a finite number (a mismatch failed at the first step, after
+    training had started; a NaN rate trained a whole epoch of NaN losses)."""
+    from pyskl.core.unpickle_guard import FileFormatError
+
+    optimizer = getattr(optim_wrapper, 'optimizer', optim_wrapper)
+    for g, group in enumerate(optimizer.param_groups):
+        for key in ('lr', 'momentum', 'weight_decay'):
+            value = group.get(key)
+            if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value)):
+                raise FileFormatError(
+                    f'{path}: its optimizer state sets param_groups[{g}].{key} = {short_repr(value)}; '
+                    'a finite number is needed'
+                )
+        for i, param in enumerate(group['params']):
+            for key, value in optimizer.state.get(param, {}).items():
+                if isinstance(value, torch.Tensor) and value.numel() > 1 and value.shape != param.shape:
+                    raise FileFormatError(
+                        f'{path}: its optimizer state has {key} of shape {tuple(value.shape)} for parameter '
+                        f'{i} of param_groups[{g}], shape {tuple(param.shape)}: saved for another model'
+                    )

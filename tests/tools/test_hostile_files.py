@@ -403,3 +403,47 @@ def test_load_from_another_architecture_fails_unless_allowed(trained, demo_ann, 
         tmp_path,
     )
     assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def _forge_training_state(ckpt, case):
+    import torch
+
+    if case == 'message_hub_list':
+        ckpt['message_hub']['log_scalars'] = [1, 2]
+    elif case == 'momentum_of_another_model':
+        state = ckpt['optimizer']['state']
+        first = next(iter(state))
+        state[first]['momentum_buffer'] = torch.zeros(3)
+    elif case == 'nan_lr':
+        ckpt['optimizer']['param_groups'][0]['lr'] = float('nan')
+    elif case == 'scheduler_garbage':
+        ckpt['param_schedulers'][0]['last_step'] = 'x'
+    elif case == 'iter_2_64':
+        ckpt['meta']['iter'] = 2**64
+    return ckpt
+
+
+@pytest.mark.slow
+def test_crafted_training_state_is_refused_before_training(trained, demo_ann, tmp_path, th):
+    # each used to end in a traceback (AttributeError, TypeError, OverflowError), the momentum one only after
+    # training had started, the NaN learning rate after an epoch of NaN losses
+    import torch
+
+    words = {
+        'message_hub_list': 'its message_hub cannot be restored: AttributeError',
+        'momentum_of_another_model': 'momentum_buffer of shape (3,)',
+        'nan_lr': 'param_groups[0].lr = nan',
+        'scheduler_garbage': 'its param_schedulers cannot be restored',
+        'iter_2_64': 'not a training checkpoint that can be resumed',
+    }
+    opts = ['--cfg-options'] + th.small_cfg_options(demo_ann, 2)
+    for case, expected in words.items():
+        path = tmp_path / f'{case}.pth'
+        torch.save(_forge_training_state(torch.load(trained, weights_only=True), case), path)
+        proc = _tool(
+            th, 'train.py', [th.CONFIG, '--work-dir', str(tmp_path / case), '--resume', str(path)] + opts, tmp_path
+        )
+        assert proc.returncode == 1 and 'Traceback' not in proc.stdout, (case, proc.stdout[-3000:])
+        last = proc.stdout.strip().splitlines()[-1]
+        assert last.startswith(f'error: {path}: ') and expected in last, (case, last)
+        assert 'Epoch(train)' not in proc.stdout, case
