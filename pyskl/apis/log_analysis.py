@@ -21,11 +21,17 @@ from typing import Dict, List, Sequence
 
 __all__ = ['load_run', 'plot_curves', 'summarize_run']
 
+#: Largest log read (a scalars.json of a long run is a few MB).
+MAX_LOG_BYTES = 1 << 30
+
 #: PYSKL 0.x validation keys -> mmengine names.
 OLD_KEYS = {'top1_acc': 'acc/top1', 'top5_acc': 'acc/top5', 'mean_class_accuracy': 'acc/mean1'}
 
 
 def _read_json_lines(path: str) -> List[dict]:
+    from pyskl.core.fileio import check_regular_file
+
+    check_regular_file(path, 'log file', MAX_LOG_BYTES)
     entries = []
     with open(path, 'rb') as f:  # bytes: a line that is not UTF-8 is named like any other bad line
         for lineno, line in enumerate(f, 1):
@@ -106,7 +112,7 @@ def load_run(path: str) -> Dict[str, List[dict]]:
         files = sorted(glob.glob(osp.join(path, '*', 'vis_data', 'scalars.json')))
         if not files:
             raise FileNotFoundError(f'{path}: no <timestamp>/vis_data/scalars.json found (is it a work dir?)')
-    elif osp.isfile(path):
+    elif osp.exists(path):  # a file (pipes and devices are refused when read)
         files = [path]
     else:
         raise FileNotFoundError(f'log not found: {path}')

@@ -31,6 +31,8 @@ from typing import List, Optional, Union
 
 import numpy as np
 
+from pyskl.core.fileio import check_regular_file
+
 __all__ = [
     'VIDEO_EXTENSIONS',
     'JSON_SCHEMA',
@@ -341,6 +343,7 @@ def load_skeletons(
         )
     if not osp.exists(path):
         raise FileNotFoundError(f'{path}: no such file')
+    check_regular_file(path, 'skeleton file')  # a FIFO or /dev/zero would block or never end
     return loaders[ext]()
 
 

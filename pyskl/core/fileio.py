@@ -31,6 +31,7 @@ __all__ = [
     'remove_stale_temp_files',
     'TEMP_RE',
     'check_output_path',
+    'check_regular_file',
 ]
 
 
@@ -175,3 +176,22 @@ def check_output_path(path: str, option: str, inputs: Sequence[Tuple[str, Option
         if same:
             raise ValueError(f'{option} {path} is {what}; writing it would overwrite {other}')
     return path
+
+
+def check_regular_file(path: str, what: str = 'file', max_bytes: Optional[int] = None) -> int:
+    """``path``'s size, after checking that it is a regular file (not a FIFO, which blocks a read forever, nor a device
+    such as ``/dev/zero``, which never ends) of at most ``max_bytes``. Raises FileNotFoundError / ValueError naming it.
+    """
+    import stat
+
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f'{what} not found: {path}') from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ValueError(f'{path}: is a directory, not a {what}')
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f'{path}: not a regular file (a pipe, socket or device); a {what} is read from a file')
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise ValueError(f'{path}: {info.st_size} bytes, more than a {what} has (at most {max_bytes})')
+    return info.st_size

@@ -27,6 +27,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import numpy as np
 
+from pyskl.core.fileio import check_regular_file
 from pyskl.core.layout import get_layout
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
 ]
 
 NUM_JOINTS = get_layout('nturgb+d').num_node  # Kinect v2's 25 joints
+#: Largest .skeleton file read (NTU's largest are a few MB: 300 frames x 2 bodies x 27 lines).
+MAX_SKELETON_BYTES = 1 << 28
 
 #: Training subjects (performers) of the cross-subject benchmarks.
 NTU60_XSUB_TRAIN = (1, 2, 4, 5, 8, 9, 13, 14, 15, 16, 17, 18, 19, 25, 27, 28, 31, 34, 35, 38)
@@ -123,6 +126,7 @@ def read_skeleton_file(path: str) -> Tuple[Dict[str, dict], int]:
     Raises:
         ValueError: naming the file and line when the text does not follow the format.
     """
+    check_regular_file(path, '.skeleton file', MAX_SKELETON_BYTES)
     try:
         with open(path, encoding='utf-8') as f:  # the official files are ASCII text
             lines = f.read().split('\n')

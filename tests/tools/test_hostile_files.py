@@ -447,3 +447,26 @@ def test_crafted_training_state_is_refused_before_training(trained, demo_ann, tm
         last = proc.stdout.strip().splitlines()[-1]
         assert last.startswith(f'error: {path}: ') and expected in last, (case, last)
         assert 'Epoch(train)' not in proc.stdout, case
+
+
+def test_pipes_and_devices_are_refused_not_read(tmp_path):
+    # a FIFO blocked ntu-preproc / predict forever; /dev/zero (a symlink named like the file) filled memory
+    from pyskl.apis.log_analysis import load_run
+    from pyskl.apis.predict import load_skeletons
+    from pyskl.datasets.ntu_skeleton import read_skeleton_file
+
+    fifo = tmp_path / 'S001C001P001R001A001.skeleton'
+    os.mkfifo(fifo)
+    zero = tmp_path / 'S001C001P001R001A002.skeleton'
+    zero.symlink_to('/dev/zero')
+    for path in (fifo, zero):
+        with pytest.raises(ValueError, match=f'^{path}: not a regular file'):
+            read_skeleton_file(str(path))
+    for name in ('clip.json', 'clip.npy'):
+        (tmp_path / name).symlink_to(fifo)
+        with pytest.raises(ValueError, match='not a regular file'):
+            load_skeletons(str(tmp_path / name))
+    log = tmp_path / 'scalars.json'
+    log.symlink_to('/dev/zero')
+    with pytest.raises(ValueError, match='not a regular file'):
+        load_run(str(log))
