@@ -18,6 +18,10 @@ from pyskl.core.fileio import check_output_path
 from .base import command_parser
 
 
+#: Most classes a confusion matrix is computed and drawn for (NTU-120 has 120, Kinetics-400 400).
+MAX_CLASSES = 1000
+
+
 def build_parser(parser=None):
     if parser is None:
         parser = command_parser('confusion', 'Confusion matrix and per-class accuracy')
@@ -49,6 +53,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         from pyskl.core.label_map import load_label_map
 
         names = load_label_map(args.label_map, scores.shape[1])
+    if scores.shape[1] > MAX_CLASSES:  # a (K, K) matrix and a K x K image: 10**4 classes asked for 75 GiB
+        raise ValueError(
+            f'{args.result}: {scores.shape[1]} classes; a confusion matrix is drawn for at most {MAX_CLASSES}'
+        )
     cm = confusion_matrix(scores, labels)
     plot_confusion_matrix(cm, args.out_png, names, normalize=not args.no_normalize)
     write_per_class_csv(cm, args.out_csv, names)

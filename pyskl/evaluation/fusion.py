@@ -12,6 +12,7 @@ default ``average_clips='prob'``), as in PYSKL's model-zoo 2-stream (J:B = 1:1) 
 """
 
 import itertools
+import math
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -144,6 +145,10 @@ def evaluate_scores(scores: np.ndarray, labels: np.ndarray) -> Dict[str, float]:
     return dict(top1=top1, top5=top5, mean1=mean_class_accuracy(scores, labels))
 
 
+#: Most weight combinations :func:`search_weights` tries (6 streams x 6 grid values: 46,656).
+MAX_COMBINATIONS = 100_000
+
+
 def search_weights(
     scores: Sequence[np.ndarray], labels: np.ndarray, grid: Sequence[float] = (0, 0.5, 1, 1.5, 2, 3)
 ) -> Tuple[Tuple[float, ...], Dict[str, float]]:
@@ -163,8 +168,14 @@ def search_weights(
         tuple: the best weights (S floats) and their accuracies (see :func:`evaluate_scores`).
     """
     grid = sorted(set(float(g) for g in grid))
-    if not grid or grid[0] < 0:
-        raise ValueError(f'grid must hold weights >= 0, got {grid}')
+    if not grid or grid[0] < 0 or not all(math.isfinite(g) for g in grid) or grid[-1] == 0:
+        raise ValueError(f'grid must hold finite weights >= 0, one of them > 0, got {grid}')
+    combos = len(grid) ** len(scores)
+    if combos > MAX_COMBINATIONS:  # each is a pass over the (N, K) scores
+        raise ValueError(
+            f'{len(grid)} grid values for {len(scores)} streams are {combos} weight combinations (at most '
+            f'{MAX_COMBINATIONS}); use fewer --grid values'
+        )
     best_key, best = None, None
     seen = set()
     for combo in itertools.product(grid, repeat=len(scores)):

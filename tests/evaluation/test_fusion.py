@@ -236,3 +236,29 @@ def test_fuse_results_cli(ann, tmp_path):
     )
     assert proc.returncode == 1 and proc.stdout.strip().splitlines()[-1].startswith('error: ')
     assert 'missing.pkl' in proc.stdout and 'Traceback' not in proc.stdout
+
+
+def test_search_weights_refuses_grids_it_cannot_search():
+    # 10 values over 6 streams were 10**6 passes over the scores (57 s on 10 samples, unbounded); a grid of zeros
+    # ended in "TypeError: 'NoneType' object is not iterable"
+    scores = [np.eye(3, dtype=np.float32)] * 6
+    labels = np.arange(3)
+    with pytest.raises(ValueError, match='1000000 weight combinations'):
+        search_weights(scores, labels, grid=range(10))
+    with pytest.raises(ValueError, match='one of them > 0'):
+        search_weights(scores[:1], labels, grid=(0,))
+    with pytest.raises(ValueError, match='finite weights'):
+        search_weights(scores[:2], labels, grid=(1, float('nan')))
+    assert search_weights(scores, labels, grid=(0, 0.5, 1, 1.5, 2, 3))[1]['top1'] == 1.0  # the default grid, 6 streams
+
+
+def test_confusion_refuses_more_classes_than_it_can_draw(tmp_path, capsys):
+    from pyskl.cli.main import main
+
+    result = tmp_path / 'r.pkl'
+    dump_pickle([dict(pred_score=np.zeros(5000, np.float32), gt_label=0)], str(result))  # MMAction2's dump
+    assert (
+        main(['confusion', str(result), '--out-png', str(tmp_path / 'c.png'), '--out-csv', str(tmp_path / 'c.csv')])
+        == 1
+    )
+    assert '5000 classes; a confusion matrix is drawn for at most 1000' in capsys.readouterr().err
