@@ -26,6 +26,7 @@ Inputs (:func:`load_skeletons` picks by extension):
 
 import json
 import os
+import warnings
 import os.path as osp
 from typing import List, Optional, Union
 
@@ -76,7 +77,8 @@ def check_annotations(
     Raises:
         ValueError: one message listing the problems, each naming ``source``, the sample and the field.
     """
-    from pyskl.core.validation import Problems, check_sample
+    from pyskl.core.reprs import short_repr
+    from pyskl.core.validation import Problems, check_sample, is_int
 
     problems = Problems(source)
     num_node = _num_node(layout)
@@ -84,6 +86,20 @@ def check_annotations(
         check_sample(i, ann, problems, num_node=num_node, layout=layout, value_checks='ignore')
     problems.errors = [e for e in problems.errors if not e[0].startswith('label:')]
     problems.raise_if_any(context)
+    # labels are not needed to predict; one that is not a class index (None, a list, 1.7, 10**30) becomes -1
+    # (unknown) instead of failing later in int(), and a warning names the first
+    replaced = []
+    for i, ann in zip(indices or range(len(annotations)), annotations):
+        if isinstance(ann, dict) and 'label' in ann and not (is_int(ann['label']) and -1 <= ann['label'] < 2**62):
+            replaced.append(
+                f"annotations[{i}] (frame_dir={short_repr(ann.get('frame_dir'))}): field 'label' = "
+                f'{short_repr(ann["label"])}'
+            )
+            ann['label'] = -1
+    if replaced:
+        warnings.warn(
+            f'{source}: {len(replaced)} label(s) not class indices, taken as unknown (-1); the first: {replaced[0]}'
+        )
     return annotations
 
 

@@ -281,3 +281,14 @@ def test_video_input_goes_through_pose_extraction_then_windows():
     result = sliding_window_predict(model, ann, window=30, stride=15, smooth=3)
     assert result.starts.tolist() == [0, 15, 30, 42] and result.scores.shape == (4, 10)
     assert result.segments[0]['start'] == 0 and result.segments[-1]['end'] == 72
+
+
+@pytest.mark.parametrize('label', [None, [1, 2], 1.7, 10**30, 'abc', float('nan')])
+def test_labels_that_are_not_class_indices_become_unknown(tmp_path, label):
+    # predict / extract-features need no labels; such a label used to fail later in int() with a bare message
+    # (or, 1.7, was stored as 1)
+    pkl = str(tmp_path / 'labels.pkl')
+    dump_pickle([dict(frame_dir='a', label=label, keypoint=np.ones((1, 10, 25, 3), np.float32))], pkl)
+    with pytest.warns(UserWarning, match=r"taken as unknown \(-1\).*annotations\[0\] \(frame_dir='a'\): field 'label'"):
+        (sample,) = load_skeletons(pkl)
+    assert sample['label'] == -1
