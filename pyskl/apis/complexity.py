@@ -9,6 +9,7 @@ PYSKL's models exactly (e.g. ST-GCN 5.698, ST-GCN++ 2.925, AAGCN 6.473 GFLOPs on
 figures do (ST-GCN 5.71, ST-GCN++ 2.96).
 """
 
+import math
 from collections import Counter
 from typing import Optional, Sequence, Union
 
@@ -109,6 +110,10 @@ def _count(net: nn.Module, x: torch.Tensor, include_norm: bool):
     return flops, by_operator
 
 
+#: Largest input counted (N * M * T * V * C; 100 clips of (2, 300, 25, 3) are 4.5M).
+MAX_INPUT_ELEMENTS = 50_000_000
+
+
 def default_input_shape(cfg) -> tuple:
     """``(1, 2, 100, V, C)``: V from ``model.backbone.graph_cfg.layout``, C from ``model.backbone.in_channels``
     (3 when unset) of a loaded config."""
@@ -138,6 +143,14 @@ def get_flops(
     from pyskl.apis import init_recognizer
 
     model = init_recognizer(config, None, device='cpu', cfg_options=cfg_options)
+    expected = default_input_shape(model.cfg)
     if shape is None:
-        shape = default_input_shape(model.cfg)
+        shape = expected
+    elif tuple(shape)[3:] != expected[3:]:  # the data BatchNorm and the graph fix V and C
+        raise ValueError(
+            f'shape {tuple(shape)}: the model takes V={expected[3]} joints (its layout) and C={expected[4]} '
+            f'channels (in_channels); give (N, M, T, {expected[3]}, {expected[4]})'
+        )
+    if math.prod(int(s) for s in shape) > MAX_INPUT_ELEMENTS:
+        raise ValueError(f'shape {tuple(shape)}: more than {MAX_INPUT_ELEMENTS} input values; FLOPs scale with T')
     return get_model_complexity(model, shape, include_norm=include_norm)

@@ -4,13 +4,22 @@ import argparse
 import math
 import os
 import pickle
+import re
 import sys
 from typing import Callable, Optional
 
 from pyskl.core.allocator import tune_allocator
 from pyskl.core.extras import MissingExtraError
 
-__all__ = ['USER_ERRORS', 'command_parser', 'is_out_of_memory', 'long_run_settings', 'passive_openmp_waits', 'run_cli']
+__all__ = [
+    'USER_ERRORS',
+    'cfg_options_action',
+    'command_parser',
+    'is_out_of_memory',
+    'long_run_settings',
+    'passive_openmp_waits',
+    'run_cli',
+]
 
 #: Errors that describe a bad input (a file, a config value, an argument) or a missing optional dependency: their
 #: message is the whole story.
@@ -114,3 +123,32 @@ def command_parser(name: str, description: Optional[str] = None, **kwargs) -> ar
     script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ''
     prog = None if script.endswith('.py') and script != '__main__.py' else f'pyskl {name}'
     return argparse.ArgumentParser(prog=prog, description=description, **kwargs)
+
+
+#: A ``--cfg-options`` key: a dotted config path (names, list indices).
+_CFG_KEY = re.compile(r'^[A-Za-z_]\w*(\.\w+)*$')
+
+
+def cfg_options_action():
+    """The argparse action of ``--cfg-options KEY=VALUE ...``: mmengine's ``DictAction`` (values parsed as it parses
+    them), with a malformed item as a usage error (exit 2) naming it: no ``=`` ("not enough values to unpack"), an
+    empty or non-path key (``=5`` broke the printed config), an unbalanced bracket (a bare AssertionError)."""
+    from mmengine.config import DictAction
+
+    class CfgOptions(DictAction):
+        def __call__(self, parser, namespace, values, option_string=None):
+            options = dict(getattr(namespace, self.dest, None) or {})
+            for item in values or []:
+                key, sep, value = item.partition('=')
+                if not sep or not _CFG_KEY.match(key):
+                    parser.error(
+                        f'{option_string} {item!r}: expected KEY=VALUE with KEY a dotted config path, '
+                        'e.g. model.backbone.base_channels=32'
+                    )
+                try:
+                    options[key] = self._parse_iterable(value)
+                except (AssertionError, ValueError, IndexError) as e:
+                    parser.error(f'{option_string} {item!r}: cannot parse the value ({e or "unbalanced brackets"})')
+            setattr(namespace, self.dest, options)
+
+    return CfgOptions

@@ -22,11 +22,10 @@ forward passes run under CPU bfloat16 autocast (the baseline stays float32).
 import sys
 from typing import List, Optional
 
-from .base import command_parser
+from .base import cfg_options_action, command_parser
 
 
 def build_parser(parser=None):
-    from mmengine.config import DictAction
 
     if parser is None:
         parser = command_parser('benchmark', 'Benchmark a pyskl config')
@@ -69,7 +68,7 @@ def build_parser(parser=None):
         help='with --compare-rev: this fraction of the samples has all-zero persons after the first (one-person '
         'samples as the pipeline pads them; about 0.8 on NTU RGB+D 60)',
     )
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
+    parser.add_argument('--cfg-options', nargs='+', action=cfg_options_action(), help='override config settings')
     return parser
 
 

@@ -10,7 +10,7 @@ __all__ = ['build_parser', 'main']
 
 
 def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.ArgumentParser:
-    from mmengine.config import DictAction
+    from .base import cfg_options_action
 
     if parser is None:
         from .main import command_parser
@@ -54,7 +54,7 @@ def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.A
         action='store_true',
         help='export even when --config disagrees with the config stored in the checkpoint',
     )
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings (k=v)')
+    parser.add_argument('--cfg-options', nargs='+', action=cfg_options_action(), help='override config settings (k=v)')
     return parser
 
 

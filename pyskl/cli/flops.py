@@ -15,7 +15,7 @@ from .base import command_parser
 
 
 def build_parser(parser=None):
-    from mmengine.config import DictAction
+    from .base import cfg_options_action
 
     if parser is None:
         parser = command_parser('flops', 'Count the parameters and FLOPs of a pyskl recognizer')
@@ -31,7 +31,7 @@ def build_parser(parser=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=cfg_options_action(),
         help='override config settings, e.g. model.backbone.gcn_attention=False',
     )
     return parser

@@ -18,7 +18,7 @@ from .base import command_parser
 
 
 def build_parser(parser=None):
-    from mmengine.config import DictAction
+    from .base import cfg_options_action
 
     if parser is None:
         parser = command_parser('print-config', 'Print the resolved pyskl config')
@@ -26,7 +26,7 @@ def build_parser(parser=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=cfg_options_action(),
         help='override config settings, e.g. feats=[j,b] model.backbone.base_channels=32',
     )
     parser.add_argument('--out', help='also write the resolved config to this file (.py, .json or .yaml)')

@@ -17,7 +17,7 @@ __all__ = ['build_parser', 'main', 'format_streams', 'markdown_row']
 
 
 def _add_train_options(parser: argparse.ArgumentParser) -> None:
-    from mmengine.config import DictAction
+    from .base import cfg_options_action
 
     parser.add_argument('--seed', type=int, default=None, help='random seed of every stream')
     parser.add_argument('--deterministic', action='store_true', help='deterministic cuDNN')
@@ -29,7 +29,7 @@ def _add_train_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=cfg_options_action(),
         help='config overrides key=value for every stream (training and test)',
     )
 

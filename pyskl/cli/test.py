@@ -24,7 +24,7 @@ from .base import command_parser
 
 
 def build_parser(parser=None):
-    from mmengine.config import DictAction
+    from .base import cfg_options_action
 
     if parser is None:
         parser = command_parser('test', 'Test a pyskl recognizer')
@@ -53,7 +53,7 @@ def build_parser(parser=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=cfg_options_action(),
         help='override config settings, e.g. test_dataloader.batch_size=8',
     )
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none', help='job launcher')

@@ -24,7 +24,7 @@ from .base import command_parser
 
 
 def build_parser(parser=None):
-    from mmengine.config import DictAction
+    from .base import cfg_options_action
 
     if parser is None:
         parser = command_parser('train', 'Train a pyskl recognizer')
@@ -66,7 +66,7 @@ def build_parser(parser=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=cfg_options_action(),
         help='override config settings, e.g. train_dataloader.batch_size=8',
     )
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none', help='job launcher')

@@ -21,6 +21,7 @@ that plain ``mmengine.config.Config.fromfile`` already yields the resolved confi
 """
 
 import copy
+import math
 import types
 import warnings
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
@@ -275,6 +276,27 @@ def check_schedule(cfg, where: str = 'config') -> None:
             )
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_optimizer(cfg, where: str = 'config') -> None:
+    """Refuse an optimizer setting or seed that is not a number where one belongs: ``optim_wrapper.optimizer.lr``
+    (finite, > 0; a NaN rate trained an epoch of NaN losses, a string failed deep in mmengine with a TypeError),
+    ``momentum`` / ``weight_decay`` (finite, >= 0) and ``randomness.seed`` (an int in [0, 2**32) or None)."""
+    optimizer = (cfg.get('optim_wrapper') or {}).get('optimizer') or {}
+    for key, low in (('lr', None), ('momentum', 0), ('weight_decay', 0)):
+        value = optimizer.get(key) if isinstance(optimizer, dict) else None
+        if value is None:
+            continue
+        if not _is_number(value) or (value <= 0 if low is None else value < low):
+            need = 'a finite number > 0' if low is None else 'a finite number >= 0'
+            raise ValueError(f'{where}: optim_wrapper.optimizer.{key} must be {need}; got {value!r}')
+    seed = (cfg.get('randomness') or {}).get('seed')
+    if seed is not None and not (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**32):
+        raise ValueError(f'{where}: randomness.seed must be an int in [0, 2**32) or None; got {seed!r}')
+
+
 COMPILE_KEYS = {
     'mode': (str, type(None)),
     'backend': (str,),
@@ -322,6 +344,7 @@ def resolve_config(cfg: Config, cfg_options: Optional[dict] = None, where: str =
 
         resolve_facts(cfg, file_facts, explicit, f'{where} with --cfg-options')
     check_schedule(cfg, where)
+    check_optimizer(cfg, where)
     compile_options(cfg.get('compile'), where)
     return cfg
 

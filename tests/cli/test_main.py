@@ -217,8 +217,9 @@ def test_long_cpu_commands_choose_passive_openmp_waits(name):
 
 
 def test_an_allocation_beyond_memory_is_one_error_line(tmp_path):
-    # a size from an argument, a config or a file that cannot be allocated (here 30 GB of input under a 4 GB address
-    # space) ends with one 'error: out of memory' line and exit 1, not a traceback; PYSKL_DEBUG=1 gives the traceback
+    # a size from an argument, a config or a file that cannot be allocated (here the weights of a 60000-channel model
+    # under a 4 GB address space) ends with one 'error: out of memory' line and exit 1, not a traceback;
+    # PYSKL_DEBUG=1 gives the traceback
     import resource
 
     from repo_paths import REPO
@@ -227,12 +228,12 @@ def test_an_allocation_beyond_memory_is_one_error_line(tmp_path):
         resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
     cmd = [sys.executable, '-m', 'pyskl', 'flops', 'configs/stgcn++/stgcn++_demo_3dkp/j.py']
-    cmd += ['--shape', '1', '1000', '100000', '25', '3']
+    cmd += ['--cfg-options', 'model.backbone.base_channels=60000']  # a 1.2 GB weight, then more
     env = dict(os.environ, OMP_NUM_THREADS='1')
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, preexec_fn=limit)
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.startswith('error: out of memory: ') and 'Traceback' not in proc.stderr, proc.stderr
-    assert '30000000000 bytes' in proc.stderr
+    assert "can't allocate memory" in proc.stderr
     env['PYSKL_DEBUG'] = '1'
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, preexec_fn=limit)
     assert proc.returncode == 1 and 'Traceback' in proc.stderr
@@ -277,3 +278,48 @@ def test_predict_window_flag_values():
     for bad in ('0', str(MAX_WINDOW + 1), 'abc'):
         with pytest.raises(SystemExit):
             parser.parse_args(['ck.pth', 'x.npy', '--window', bad])
+
+
+@pytest.mark.parametrize(
+    'options, words',
+    [
+        (['=5'], "--cfg-options '=5': expected KEY=VALUE"),
+        (['lr'], "--cfg-options 'lr': expected KEY=VALUE"),
+        (['model.backbone=[1,2'], 'cannot parse the value (Imbalanced brackets'),
+    ],
+)
+def test_malformed_cfg_options_are_usage_errors(capsys, options, words):
+    # were a yapf SyntaxError, "not enough values to unpack" and a bare AssertionError
+    with pytest.raises(SystemExit) as info:
+        main(['print-config', 'configs/stgcn++/stgcn++_demo_3dkp/j.py', '--cfg-options', *options])
+    assert info.value.code == 2 and words in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    'options, words',
+    [
+        (['optim_wrapper.optimizer.lr=abc'], "optim_wrapper.optimizer.lr must be a finite number > 0; got 'abc'"),
+        (['optim_wrapper.optimizer.lr=nan'], 'optim_wrapper.optimizer.lr must be a finite number > 0; got nan'),
+        (['optim_wrapper.optimizer.momentum=-1'], 'momentum must be a finite number >= 0'),
+        (['randomness.seed=abc'], "randomness.seed must be an int in [0, 2**32) or None; got 'abc'"),
+    ],
+)
+def test_careless_optimizer_values_are_config_errors(capsys, options, words):
+    # a string lr was a TypeError deep in mmengine; a NaN lr trained an epoch of NaN losses
+    from repo_paths import REPO
+
+    assert (
+        main(['print-config', os.path.join(REPO, 'configs/stgcn++/stgcn++_demo_3dkp/j.py'), '--cfg-options', *options])
+        == 1
+    )
+    assert words in capsys.readouterr().err
+
+
+def test_flops_checks_the_shape_and_the_widths(capsys):
+    from repo_paths import REPO
+
+    config = os.path.join(REPO, 'configs/stgcn++/stgcn++_demo_3dkp/j.py')
+    assert main(['flops', config, '--shape', '1', '2', '100', '24', '3']) == 1
+    assert 'the model takes V=25 joints (its layout) and C=3 channels' in capsys.readouterr().err
+    assert main(['flops', config, '--cfg-options', 'model.backbone.base_channels=1']) == 1
+    assert 'gets 0 channels from base_channels=1' in capsys.readouterr().err

@@ -32,6 +32,7 @@ class RecognizerGCN(BaseModel):
         preprocessor = MODELS.build(data_preprocessor or dict(type='SkeletonDataPreprocessor'))
         super().__init__(data_preprocessor=preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
+        _check_widths(self.backbone, backbone)
         self.cls_head = MODELS.build(cls_head)
         self.train_cfg = train_cfg or {}
         self.test_cfg = test_cfg or {}
@@ -94,3 +95,16 @@ class RecognizerGCN(BaseModel):
         if not data_samples:
             raise ValueError("mode='loss' needs data_samples with 'gt_label'")
         return torch.as_tensor([int(s['gt_label']) for s in data_samples], dtype=torch.long, device=device)
+
+
+def _check_widths(backbone: torch.nn.Module, cfg: dict) -> None:
+    """Refuse a backbone with a layer of zero channels: widths derived from a small ``base_channels`` (a sixth of it
+    per ST-GCN++ temporal branch, an eighth in AAGCN / CTR-GCN's attention) round down to 0, which used to fail at
+    the first forward pass with "expected weight to be at least 1 at dimension 0"."""
+    for name, module in backbone.named_modules():
+        widths = [getattr(module, key, None) for key in ('in_channels', 'out_channels', 'num_features')]
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.BatchNorm2d)) and 0 in widths:
+            raise ValueError(
+                f'{cfg.get("type")}: layer backbone.{name} ({type(module).__name__}) gets 0 channels from '
+                f'base_channels={cfg.get("base_channels")}; this architecture needs wider layers'
+            )
