@@ -68,7 +68,7 @@ def load_config_for_checkpoint(
 
         cfg = config_from_data(stored, checkpoint)
         check_stored_types(stored, checkpoint)
-        return resolve_config(cfg, cfg_options), meta
+        return resolve_config(cfg, cfg_options, where=f'{checkpoint} (its stored config)'), meta
     cfg = (
         load_config(config, cfg_options)
         if isinstance(config, str)

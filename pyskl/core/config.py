@@ -276,6 +276,27 @@ def check_schedule(cfg, where: str = 'config') -> None:
             )
 
 
+#: Config sections that are dicts when set.
+DICT_SECTIONS = ('model', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'optim_wrapper', 'train_cfg')
+
+
+def check_structure(cfg, where: str = 'config') -> None:
+    """Refuse a config whose sections have the wrong kind (``model=[1]``, ``test_dataloader='x'``, a pipeline that is
+    not a list of dicts with a ``type``): they failed later inside mmengine with a TypeError / AttributeError."""
+    for key in DICT_SECTIONS:
+        value = cfg.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise ValueError(f'{where}: {key} must be a dict, got {type(value).__name__}')
+    model = cfg.get('model')
+    if isinstance(model, dict) and not isinstance(model.get('type'), str):
+        raise ValueError(f'{where}: model.type must name the recognizer, e.g. RecognizerGCN')
+    for key in list(cfg.keys()):
+        value = cfg.get(key)
+        if key.endswith('_pipeline') and value is not None:
+            if not isinstance(value, (list, tuple)) or not all(isinstance(t, dict) and 'type' in t for t in value):
+                raise ValueError(f'{where}: {key} must be a list of dict(type=...) transforms')
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -343,6 +364,7 @@ def resolve_config(cfg: Config, cfg_options: Optional[dict] = None, where: str =
             return any(s == k or s.startswith(k + '.') for k in keys)
 
         resolve_facts(cfg, file_facts, explicit, f'{where} with --cfg-options')
+    check_structure(cfg, where)
     check_schedule(cfg, where)
     check_optimizer(cfg, where)
     compile_options(cfg.get('compile'), where)

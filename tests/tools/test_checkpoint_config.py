@@ -157,3 +157,22 @@ def test_every_shipped_config_may_run_from_a_checkpoint():
         data = config_to_data(load_config(path))
         config_from_data(data, path)
         check_stored_types(data, path)
+
+
+@pytest.mark.parametrize(
+    'forge, message',
+    [
+        (lambda c: c['model']['backbone'].update(foo=1), 'model.backbone (STGCN): STGCN.__init__() got an unexpected'),
+        (lambda c: c.update(model=[1]), '(its stored config): model must be a dict, got list'),
+        (lambda c: c.update(test_dataloader='x'), '(its stored config): test_dataloader must be a dict, got str'),
+        (lambda c: c.update(test_pipeline=[1]), 'test_pipeline must be a list of dict(type=...) transforms'),
+    ],
+)
+def test_stored_configs_of_the_wrong_shape_are_errors(trained, tmp_path, forge, message):
+    # plain data that passes the safety checks but cannot build: a TypeError / AttributeError traceback before
+    ckpt = torch.load(trained['ckpt'], weights_only=True)
+    forge(ckpt['meta']['pyskl_config'])
+    path = str(tmp_path / 'odd.pth')
+    torch.save(ckpt, path)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        init_recognizer(None, path)

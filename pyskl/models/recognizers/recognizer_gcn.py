@@ -31,9 +31,9 @@ class RecognizerGCN(BaseModel):
     ):
         preprocessor = MODELS.build(data_preprocessor or dict(type='SkeletonDataPreprocessor'))
         super().__init__(data_preprocessor=preprocessor, init_cfg=init_cfg)
-        self.backbone = MODELS.build(backbone)
+        self.backbone = _build('backbone', backbone)
         _check_widths(self.backbone, backbone)
-        self.cls_head = MODELS.build(cls_head)
+        self.cls_head = _build('cls_head', cls_head)
         self.train_cfg = train_cfg or {}
         self.test_cfg = test_cfg or {}
         if 'average_clips' in self.test_cfg:
@@ -108,3 +108,14 @@ def _check_widths(backbone: torch.nn.Module, cfg: dict) -> None:
                 f'{cfg.get("type")}: layer backbone.{name} ({type(module).__name__}) gets 0 channels from '
                 f'base_channels={cfg.get("base_channels")}; this architecture needs wider layers'
             )
+
+
+def _build(part: str, cfg) -> torch.nn.Module:
+    """``MODELS.build(cfg)`` with a wrong argument named: a misspelt or unknown keyword (``model.backbone.foo=1``), a
+    missing one or a value of the wrong kind was a TypeError traceback from the constructor."""
+    if not isinstance(cfg, dict) or 'type' not in cfg:
+        raise ValueError(f'model.{part} must be a dict with a type, got {type(cfg).__name__}')
+    try:
+        return MODELS.build(cfg)
+    except TypeError as e:
+        raise ValueError(f'model.{part} ({cfg.get("type")}): {e}') from None
