@@ -52,10 +52,10 @@ class StreamResult:
 def _score_row(value, path: str, i: int, where: str) -> np.ndarray:
     try:
         row = np.asarray(value)
-        if row.dtype.kind == 'c':  # the cast would drop the imaginary part with only a warning
-            raise ValueError(f'dtype {row.dtype} is complex')
+        if row.dtype.kind not in 'biuf':  # complex: the cast drops the imaginary part; text ('0.1') would parse
+            raise ValueError(f'dtype {row.dtype}' + (' (text)' if row.dtype.kind in 'US' else ''))
         row = row.astype(np.float64)
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError, OverflowError) as e:
         raise ValueError(f'{path}: sample {i}: {where} is not a real numeric array ({e})') from None
     if row.ndim != 1 or row.size == 0:
         raise ValueError(f'{path}: sample {i}: {where} must be a non-empty (K,) array, got shape {row.shape}')
@@ -104,6 +104,8 @@ def load_results(path: str) -> StreamResult:
                 if label.size != 1 or not np.issubdtype(label.dtype, np.integer):
                     raise ValueError(f"{path}: sample {i}: field 'gt_label' must be one integer, got {label!r}")
                 label = int(label[0])
+                if not 0 <= label < 2**62:
+                    raise ValueError(f"{path}: sample {i}: field 'gt_label' = {label} is not a class index")
             labels.append(label)
             name = item.get('frame_dir')
             names.append(name if isinstance(name, str) else None)

@@ -1,5 +1,6 @@
 """pyskl.core.results: result files and split labels read without torch and without building a dataset."""
 
+import re
 import subprocess
 import sys
 
@@ -69,3 +70,21 @@ def test_complex_or_textual_scores_are_refused_naming_file_and_sample(tmp_path):
         load_results(res)
     dump_pickle([[0.2, 0.8], np.array([1, 0], np.int64)], res)  # lists and integer scores are read as floats
     assert load_results(res).scores.tolist() == [[0.2, 0.8], [1.0, 0.0]]
+
+
+@pytest.mark.parametrize(
+    'rows, words',
+    [
+        ([['0.1', '0.9']], 'not a real numeric array (dtype <U3 (text))'),
+        ([np.array(['0.1', '0.9'])], 'dtype <U3 (text)'),
+        ([[10**400, 0]], 'not a real numeric array (dtype object)'),
+        ([dict(pred_score=np.ones(3, np.float32), gt_label=np.uint64(2**64 - 1))], "'gt_label' = 18446744073709551615"),
+    ],
+)
+def test_scores_that_are_not_numbers_are_refused(tmp_path, rows, words):
+    # text scores were parsed as numbers (docs/safety.md says they are errors); a 400-digit int and a uint64 label
+    # were OverflowError tracebacks
+    path = str(tmp_path / 'result.pkl')
+    dump_pickle(rows, path)
+    with pytest.raises(ValueError, match=re.escape(f'{path}: sample 0: ') + '.*' + re.escape(words)):
+        load_results(path)
