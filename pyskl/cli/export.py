@@ -3,10 +3,15 @@
 output ``scores`` ``(N, K)``), optionally check it against PyTorch in ONNX Runtime and time both."""
 
 import argparse
+import math
 import os
 from typing import List, Optional
 
 __all__ = ['build_parser', 'main']
+
+
+#: Newest ONNX opset the exporter writes (torch.onnx's ONNX_MAX_OPSET in torch 2.13 is checked by the tests).
+MAX_OPSET = 23
 
 
 def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.ArgumentParser:
@@ -60,8 +65,10 @@ def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.A
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.opset is not None and args.opset < 13:
-        raise ValueError(f'--opset must be >= 13, got {args.opset}')
+    if args.opset is not None and not 13 <= args.opset <= MAX_OPSET:
+        raise ValueError(f'--opset must be from 13 to {MAX_OPSET} (the exporter of torch 2.13), got {args.opset}')
+    if not (math.isfinite(args.atol) and args.atol > 0):
+        raise ValueError(f'--atol must be a finite number > 0, got {args.atol}')
     if args.threads < 1 or args.repeats < 1:
         raise ValueError('--threads and --repeats must be >= 1')
     if not os.path.isfile(args.checkpoint) and '://' not in args.checkpoint:

@@ -323,3 +323,19 @@ def test_flops_checks_the_shape_and_the_widths(capsys):
     assert 'the model takes V=25 joints (its layout) and C=3 channels' in capsys.readouterr().err
     assert main(['flops', config, '--cfg-options', 'model.backbone.base_channels=1']) == 1
     assert 'gets 0 channels from base_channels=1' in capsys.readouterr().err
+
+
+def test_export_refuses_opsets_and_tolerances_it_cannot_use(tmp_path, capsys):
+    # --opset 99 was torch's RuntimeError traceback after loading; --atol nan reported FAIL for every shape
+    from torch.onnx._constants import ONNX_MAX_OPSET
+
+    from pyskl.cli.export import MAX_OPSET
+
+    assert MAX_OPSET == ONNX_MAX_OPSET
+    ckpt = tmp_path / 'ck.pth'
+    ckpt.write_bytes(b'x')
+    out = str(tmp_path / 'm.onnx')
+    assert main(['export', str(ckpt), '--out', out, '--opset', str(MAX_OPSET + 1)]) == 1
+    assert f'--opset must be from 13 to {MAX_OPSET}' in capsys.readouterr().err
+    assert main(['export', str(ckpt), '--out', out, '--check', '--atol', 'nan']) == 1
+    assert '--atol must be a finite number > 0, got nan' in capsys.readouterr().err
