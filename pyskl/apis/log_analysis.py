@@ -16,8 +16,11 @@ matplotlib is imported only for plotting, through ``matplotlib.figure.Figure`` (
 
 import glob
 import json
+import math
 import os.path as osp
 from typing import Dict, List, Sequence
+
+from pyskl.core.reprs import short_repr
 
 __all__ = ['load_run', 'plot_curves', 'summarize_run']
 
@@ -45,6 +48,8 @@ def _read_json_lines(path: str) -> List[dict]:
             except (UnicodeDecodeError, RecursionError) as e:
                 reason = 'nested too deeply' if isinstance(e, RecursionError) else 'not UTF-8'
                 raise ValueError(f'{path}: line {lineno} is not JSON ({reason})') from None
+            except ValueError as e:  # an integer of thousands of digits (int_max_str_digits)
+                raise ValueError(f'{path}: line {lineno} is not a log entry ({e})') from None
             if not isinstance(entry, dict):
                 raise ValueError(f'{path}: line {lineno} is not a JSON object')
             entries.append(entry)
@@ -56,7 +61,9 @@ def _numbers(path: str, lineno: int, entry: dict) -> dict:
     or a step belongs is named here rather than failing in a format or a plot."""
     for key, value in entry.items():
         if key != 'mode' and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise ValueError(f'{path}: line {lineno}: field {key!r} must be a number, got {value!r}')
+            raise ValueError(f'{path}: line {lineno}: field {key!r} must be a number, got {short_repr(value)}')
+        if key in ('step', 'iter', 'epoch') and not (math.isfinite(value) and 0 <= value < 2**53):
+            raise ValueError(f'{path}: line {lineno}: field {key!r} must be a count, got {value!r}')
     return entry
 
 
@@ -137,7 +144,7 @@ def summarize_run(run: Dict[str, List[dict]], key: str = 'acc/top1') -> dict:
         best=None,
         best_epoch=None,
     )
-    scored = [e for e in run['val'] if key in e]
+    scored = [e for e in run['val'] if key in e and math.isfinite(e[key])]  # a NaN accuracy is not the best
     if scored:
         best = max(scored, key=lambda e: e[key])
         out.update(best=best[key], best_epoch=best['step'])

@@ -292,3 +292,18 @@ def test_benchmark_cpu(demo_ann, tmp_path, th):
     assert set(rates) == {'Training step', 'Inference', 'Data pipeline (1 worker)'}
     assert all(r > 0 for r in rates.values())
     assert 'input (1, 2, 16, 25, 3)' in out and 'input (2, 2, 16, 25, 3)' in out  # train 1 clip, test 2 clips
+
+
+def test_logs_with_non_finite_counts_and_accuracies(tmp_path):
+    # an inf / NaN iteration was an OverflowError / "cannot convert float NaN"; a NaN accuracy was reported as the
+    # best ("best acc/top1 nan%"); a 5000-digit number named no file
+    log = tmp_path / 'scalars.json'
+    log.write_text('{"loss": 2.0, "lr": 0.1, "step": 1}\n{"acc/top1": NaN, "step": 1}\n{"acc/top1": 0.9, "step": 2}\n')
+    assert summarize_run(load_run(str(log)))['best'] == 0.9
+    old = tmp_path / 'old.log.json'
+    old.write_text('{"mode": "train", "iter": Infinity, "epoch": 1, "loss": 1.0}\n')
+    with pytest.raises(ValueError, match=f"^{old}: line 1: field 'iter' must be a count, got inf"):
+        load_run(str(old))
+    log.write_text('{"loss": 1.0, "step": 1}\n{"loss": ' + '7' * 5000 + ', "step": 2}\n')
+    with pytest.raises(ValueError, match=f'^{log}: line 2 is not a log entry'):
+        load_run(str(log))
