@@ -186,18 +186,31 @@ def draw_text(frame: np.ndarray, lines: Sequence[str], origin: Tuple[int, int] =
     return img
 
 
+#: Highest frame rate written (a GIF frame lasts at least 1 ms; OpenCV refuses absurd rates with a bare failure).
+MAX_FPS = 1000
+
+
 def open_mp4_writer(out: str, fps: float, size: Tuple[int, int]):
     """An OpenCV ``VideoWriter`` (mp4v) for ``size = (H, W)`` BGR frames (frames written one at a time, e.g. live).
 
     Raises:
-        RuntimeError: OpenCV cannot open a writer for ``out``.
+        ValueError: ``fps`` outside (0, :data:`MAX_FPS`].
+        OSError: OpenCV cannot open a writer for ``out`` (its folder missing or not writable, a directory).
     """
     import cv2
 
+    if not (isinstance(fps, (int, float)) and not isinstance(fps, bool) and 0 < fps <= MAX_FPS):
+        raise ValueError(f'fps must be a number in (0, {MAX_FPS}], got {fps!r}')
     h, w = size
     writer = cv2.VideoWriter(out, cv2.VideoWriter_fourcc(*'mp4v'), float(fps), (int(w), int(h)))
     if not writer.isOpened():
-        raise RuntimeError(f'OpenCV cannot open a video writer for {out}')
+        folder = osp.dirname(osp.abspath(out))
+        reason = (
+            'is a directory'
+            if osp.isdir(out)
+            else (f'folder {folder} does not exist' if not osp.isdir(folder) else 'not writable there')
+        )
+        raise OSError(f'{out}: OpenCV cannot open an .mp4 writer ({reason})')
     return writer
 
 
@@ -205,8 +218,8 @@ def write_video(frames: Sequence[np.ndarray], out: str, fps: float = 30.0) -> st
     """Write RGB frames ``(H, W, 3)`` to ``out``: ``.gif`` with Pillow, ``.mp4`` with OpenCV (mp4v)."""
     if not len(frames):
         raise ValueError('no frames to write')
-    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not (np.isfinite(fps) and fps > 0):
-        raise ValueError(f'fps must be a positive number, got {fps!r}')
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not (np.isfinite(fps) and 0 < fps <= MAX_FPS):
+        raise ValueError(f'fps must be a number in (0, {MAX_FPS}], got {fps!r}')
     ext = osp.splitext(out)[1].lower()
     if osp.dirname(out):
         os.makedirs(osp.dirname(out), exist_ok=True)

@@ -18,6 +18,10 @@ from typing import List, Optional
 from pyskl.core.fileio import check_output_path
 
 from .main import command_parser
+from .predict import MAX_WINDOW
+
+#: Most persons tracked per frame.
+MAX_PERSONS = 100
 
 
 def build_parser(parser: Optional[argparse.ArgumentParser] = None) -> argparse.ArgumentParser:
@@ -101,6 +105,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise ValueError(f'--{name.replace("_", "-")} must be >= 1, got {value}')
+    # the buffers are (persons, window, V, C): a window of 10**9 frames or 10**8 persons asked for GiBs to TiBs
+    for name, bound in (('window', MAX_WINDOW), ('stride', MAX_WINDOW), ('max_persons', MAX_PERSONS)):
+        value = getattr(args, name)
+        if value is not None and value > bound:
+            raise ValueError(f'--{name.replace("_", "-")} must be at most {bound}, got {value}')
 
     from pyskl.apis.inference import init_recognizer
     from pyskl.apis.live import run_live

@@ -53,11 +53,17 @@ def parse_layout(text):
         return text
     try:
         if text.lstrip().startswith('{'):
-            return json.loads(text)
-        with open(text, encoding='utf-8') as f:
-            return json.load(f)
+            layout = json.loads(text)
+        else:
+            with open(text, encoding='utf-8') as f:
+                layout = json.load(f)
     except (OSError, json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise ValueError(f'--layout {text}: not a readable JSON layout ({type(e).__name__}: {e})') from None
+    if not isinstance(layout, dict):
+        raise ValueError(
+            f'--layout {text}: a JSON layout is an object (num_node, edges, ...), got {type(layout).__name__}'
+        )
+    return layout
 
 
 def caption(args, frame_dir, label):

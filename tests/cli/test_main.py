@@ -339,3 +339,24 @@ def test_export_refuses_opsets_and_tolerances_it_cannot_use(tmp_path, capsys):
     assert f'--opset must be from 13 to {MAX_OPSET}' in capsys.readouterr().err
     assert main(['export', str(ckpt), '--out', out, '--check', '--atol', 'nan']) == 1
     assert '--atol must be a finite number > 0, got nan' in capsys.readouterr().err
+
+
+def test_visualize_and_live_refuse_careless_values_up_front(tmp_path, capsys):
+    # a JSON list as --layout and an unopenable .mp4 writer (fps 1e300, a missing folder) were tracebacks; live's
+    # buffers were sized by --window / --max-persons without a bound (TiBs)
+    from pyskl.apis.visualize import open_mp4_writer
+
+    layout = tmp_path / 'layout.json'
+    layout.write_text('[1, 2]')
+    ann = tmp_path / 'ann.pkl'
+    ann.write_bytes(b'x')
+    argv = ['visualize', str(ann), '--frame-dir', 'a', '--out', str(tmp_path / 'a.gif'), '--layout', str(layout)]
+    assert main(argv) == 1
+    assert 'a JSON layout is an object (num_node, edges, ...), got list' in capsys.readouterr().err
+    with pytest.raises(ValueError, match=r'fps must be a number in \(0, 1000\]'):
+        open_mp4_writer(str(tmp_path / 'a.mp4'), 1e300, (64, 64))
+    with pytest.raises(OSError, match='cannot open an .mp4 writer .folder .* does not exist'):
+        open_mp4_writer(str(tmp_path / 'missing' / 'a.mp4'), 30, (64, 64))
+    for option, value in (('--window', '1000000000'), ('--max-persons', '100000000')):
+        assert main(['live', 'ck.pth', '--source', 'v.mp4', option, value]) == 1
+        assert f'{option} must be at most' in capsys.readouterr().err

@@ -225,7 +225,7 @@ def test_output_size_is_bounded_and_options_checked(tmp_path):
     for size in ((0, 10), (MAX_SIDE + 1, 10), (10.5, 10)):
         with pytest.raises(ValueError, match=r'size must be \(H, W\)'):
             draw_skeletons(kp[:, :2], layout='coco', keypoint_score=score[:, :2], size=size)
-    with pytest.raises(ValueError, match='fps must be a positive number'):
+    with pytest.raises(ValueError, match=r'fps must be a number in \(0, 1000\]'):
         write_video(images, str(tmp_path / 'a.gif'), fps=0)
     ann_file = tmp_path / 'ann.pkl'
     dump_pickle([dict(frame_dir='c', label=0, keypoint=kp, keypoint_score=score, total_frames=72)], ann_file)
