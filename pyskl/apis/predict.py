@@ -199,6 +199,17 @@ def _decompressed(ann: dict, path: str, reader) -> dict:
         raise ValueError(f'{path}: {e}') from None
 
 
+def _holds_bool(value) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, bool):
+            return True
+        if isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _frame_array(path: str, i: int, frame: dict, key: str, depth: int):
     """``frames[i][key]`` as a float array of ``depth`` dims (persons first); empty lists mean no person."""
     value = frame[key]
@@ -207,12 +218,19 @@ def _frame_array(path: str, i: int, frame: dict, key: str, depth: int):
         raise ValueError(f'{where}: must be a list with one entry per person, got {type(value).__name__}')
     if not value:
         return None
+    nesting = '[[x, y(, z)] per joint]' if depth == 3 else '[s per joint]'
     try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond float64 (JSON allows any)
+        raw = np.asarray(value)  # JSON numbers give an int / float array; anything else shows in the dtype
+        if raw.dtype.kind not in 'iuf':
+            found = {'U': 'text', 'S': 'text', 'b': 'true / false'}
+            raise ValueError(found.get(raw.dtype.kind, 'null, or numbers beyond 64 bits'))
+        if _holds_bool(value):  # numpy turns true / false among numbers into 1.0 / 0.0
+            raise ValueError('true / false')
+        array = raw.astype(np.float64)
+    except (TypeError, ValueError, OverflowError) as e:  # ragged persons: ValueError from asarray
+        found = str(e) if str(e) in ('text', 'true / false', 'null, or numbers beyond 64 bits') else 'uneven nesting'
         raise ValueError(
-            f'{where}: must hold numbers only, as persons of equal length '
-            f'({"[[x, y(, z)] per joint]" if depth == 3 else "[s per joint]"} per person)'
+            f'{where}: must hold numbers only, as persons of equal length ({nesting} per person); found {found}'
         ) from None
     if array.ndim != depth:
         shape = '(persons, V, 2 or 3)' if depth == 3 else '(persons, V)'

@@ -292,3 +292,16 @@ def test_labels_that_are_not_class_indices_become_unknown(tmp_path, label):
     with pytest.warns(UserWarning, match=r"taken as unknown \(-1\).*annotations\[0\] \(frame_dir='a'\): field 'label'"):
         (sample,) = load_skeletons(pkl)
     assert sample['label'] == -1
+
+
+@pytest.mark.parametrize(
+    'joint, found',
+    [(['1.5', '2.5', '0'], 'found text'), ([True, 0.5, 0.5], 'found true / false'), ([None, 1, 2], 'found null')],
+)
+def test_json_numbers_must_be_numbers(tmp_path, joint, found):
+    # "1.5" was parsed, true became 1.0, and null was reported as a NaN the file does not hold
+    js = tmp_path / 'odd.json'
+    person = [[0.0, 1.0, 2.0]] * 24 + [joint]
+    js.write_text(json.dumps([dict(keypoints=[person])]))
+    msg = _error(load_skeletons, str(js))
+    assert f"{js}: frames[0]: field 'keypoints': must hold numbers only" in msg and found in msg
