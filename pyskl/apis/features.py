@@ -115,6 +115,14 @@ def save_features(path: str, features: dict, meta: Optional[dict] = None) -> Lis
 
         return write
 
+    broken = next(
+        (n for n in features['frame_dir'] if any(c in n for c in '\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029')), None
+    )
+    if broken is not None:  # one name per line: a line break inside a name would shift every later row
+        raise ValueError(
+            f'{path}: frame_dir {broken!r} holds a line break, so the .frame_dir.txt list (one name per line) '
+            'cannot hold it; write a .pkl instead'
+        )
     written = [path, stem + '.frame_dir.txt']
     write_atomic(path, npy(features['pooled']))
     write_text_atomic(written[1], ''.join(f'{n}\n' for n in features['frame_dir']))

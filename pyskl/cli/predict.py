@@ -84,6 +84,13 @@ def _clip_rows(results: List[dict]) -> List[dict]:
     ]
 
 
+def _shown(name) -> str:
+    """A sample name as printed: as it is, or quoted with escapes when it holds control characters (a terminal
+    escape sequence or a line break in a file's frame_dir would otherwise act on the terminal or fake output)."""
+    name = str(name)
+    return name if name.isprintable() else repr(name)
+
+
 def _plot_path(path: str, frame_dir: str, several: bool) -> str:
     stem, ext = osp.splitext(path)
     if not several:
@@ -115,7 +122,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not windows:
         results = predict_clips(model, samples, topk=args.topk)
         for r in results:
-            print(f'{r["frame_dir"]} ({r["total_frames"]} frames):')
+            print(f'{_shown(r["frame_dir"])} ({r["total_frames"]} frames):')
             for k, p in enumerate(r['topk'], 1):
                 print(
                     f'  {k}. {p.name if p.name is not None else "class " + str(p.label)} '
@@ -147,7 +154,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
         results.append(r)
         print(
-            f'{r.frame_dir} ({r.total_frames} frames): {len(r.starts)} windows of {r.window} frames, '
+            f'{_shown(r.frame_dir)} ({r.total_frames} frames): {len(r.starts)} windows of {r.window} frames, '
             f'stride {r.stride}, smooth {r.smooth}'
             + (f', each resampled to {clip_len}' if clip_len else '')
             + f'; {len(r.segments)} segment(s):'

@@ -62,3 +62,14 @@ def test_extract_features_command(demo_trained, tmp_path):
     assert f'{len(names)} samples of' in proc.stdout and not (tmp_path / 'train.unpooled.npy').exists()
     proc = run_pyskl(*command, '--split', 'nope')
     assert proc.returncode == 1 and "split 'nope' not found" in proc.stderr
+
+
+def test_npy_names_list_refuses_names_with_line_breaks(tmp_path):
+    # FILE.frame_dir.txt holds one name per line: 'a\nb' made 3 lines for 2 rows, every later row misnamed
+    from pyskl.apis.features import save_features
+
+    feats = dict(frame_dir=['ok', 'a\nb'], label=np.zeros(2, np.int64), pooled=np.zeros((2, 4), np.float32))
+    with pytest.raises(ValueError, match=r"frame_dir 'a\\nb' holds a line break"):
+        save_features(str(tmp_path / 'f.npy'), feats)
+    assert not (tmp_path / 'f.npy').exists()
+    assert save_features(str(tmp_path / 'f.pkl'), feats) == [str(tmp_path / 'f.pkl')]
