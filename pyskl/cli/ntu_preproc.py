@@ -3,9 +3,9 @@
     pyskl ntu-preproc --data-path nturgb+d_skeletons/ --out-dir data/nturgbd \\
         [--num-workers 4] [--missing-list FILE | --no-missing-list]
 
-Writes ``ntu60_3danno.pkl`` (splits xsub_train/val, xview_train/val) and, when actions A061+ are
-present, ``ntu120_3danno.pkl`` (splits xsub_train/val, xset_train/val). Samples on the official
-missing-skeleton list (shipped in the package) are excluded; files without any body are reported and skipped.
+Writes ``ntu60_3danno.pkl`` (splits xsub_train/val, xview_train/val) and, when NTU-120-only samples (actions
+A061+ or setups S018+) are present, ``ntu120_3danno.pkl`` (splits xsub_train/val, xset_train/val). Samples on the
+official missing-skeleton list (shipped in the package) are excluded; files without any body are reported and skipped.
 See :mod:`pyskl.datasets.ntu_skeleton` for the denoising.
 """
 
@@ -34,6 +34,8 @@ def build_parser(parser=None):
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.num_workers < 0:
+        raise ValueError(f'--num-workers must be >= 0 (0: convert in this process), got {args.num_workers}')
     from pyskl.datasets.ntu_skeleton import DEFAULT_MISSING_LIST, convert_ntu_skeletons
 
     missing_list = None if args.no_missing_list else (args.missing_list or DEFAULT_MISSING_LIST)

@@ -99,6 +99,7 @@ NOISE_LEN_THR = 11
 NOISE_SPREAD_THR1 = 0.8
 NOISE_SPREAD_THR2 = 0.69754
 
+_COUNT_RE = re.compile(r'^[0-9]{1,9}$')
 _NAME_RE = re.compile(r'^S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})$')
 
 
@@ -144,7 +145,7 @@ def read_skeleton_file(path: str) -> Tuple[Dict[str, dict], int]:
 
     def read_int(what):
         fields = next_line()
-        if len(fields) != 1 or not fields[0].lstrip('-').isdigit() or int(fields[0]) < 0:
+        if len(fields) != 1 or not _COUNT_RE.match(fields[0]):  # ASCII digits ('²' and '--5' are not ints)
             raise ValueError(
                 f'{path}: line {pos}: expected the {what} (one non-negative int), got {" ".join(fields)!r}'
             )
@@ -283,7 +284,8 @@ def load_missing_list(path: Optional[str] = DEFAULT_MISSING_LIST) -> Set[str]:
     if path is None:
         return set()
     names = set()
-    with open(path) as f:
+    check_regular_file(path, 'missing-skeleton list', 1 << 24)
+    with open(path, encoding='utf-8', errors='replace') as f:  # a non-UTF-8 byte then fails as a bad name
         for i, line in enumerate(f, 1):
             line = line.split('#', 1)[0].strip()
             if not line:
@@ -334,7 +336,8 @@ def convert_ntu_skeletons(
     progress: bool = True,
 ) -> dict:
     """Convert every ``<name>.skeleton`` in ``data_path`` and write ``ntu60_3danno.pkl`` (samples
-    of setups 1-17 with actions 1-60) and, when actions 61+ are present, ``ntu120_3danno.pkl``
+    of setups 1-17 with actions 1-60) and, when NTU-120-only samples (actions 61+ or setups 18+) are present,
+    ``ntu120_3danno.pkl``
     (all samples), each ``dict(split=..., annotations=[...])`` sorted by name.
 
     Returns:
@@ -345,6 +348,8 @@ def convert_ntu_skeletons(
 
     if not osp.isdir(data_path):
         raise FileNotFoundError(f'--data-path {data_path!r} is not a directory')
+    if osp.exists(out_dir) and not osp.isdir(out_dir):  # before the conversion, not after it
+        raise ValueError(f'--out-dir {out_dir}: exists and is not a directory')
     missing = load_missing_list(missing_list)
     files = sorted(f for f in os.listdir(data_path) if f.endswith('.skeleton'))
     for f in files:
@@ -378,8 +383,10 @@ def convert_ntu_skeletons(
         for a in annotations
         if parse_ntu_name(a['frame_dir'])['setup'] <= 17 and parse_ntu_name(a['frame_dir'])['action'] <= 60
     ]
+    if not annotations:
+        raise ValueError(f'{data_path}: none of the {len(todo)} converted file(s) has a usable body: nothing to write')
     outputs = [('ntu60', ntu60)]
-    if any(parse_ntu_name(a['frame_dir'])['action'] > 60 for a in annotations):
+    if len(ntu60) < len(annotations):  # samples of NTU RGB+D 120 only (actions 61+, or setups 18-32)
         outputs.append(('ntu120', annotations))
     for bench, anns in outputs:
         if not anns:

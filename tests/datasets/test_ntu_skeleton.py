@@ -252,3 +252,35 @@ def test_cli(tmp_path):
         timeout=300,
     )
     assert proc.returncode != 0 and 'nowhere' in proc.stderr
+
+
+@pytest.mark.parametrize('count', ['--5', '\u00b2', '7' * 5000, '-1', '1.5'])
+def test_counts_that_are_not_plain_ints_name_file_and_line(tmp_path, count):
+    # '--5' and '²' passed the old check and failed in int() without a file; 5000 digits hit int_max_str_digits
+    path = tmp_path / 'S001C001P001R001A001.skeleton'
+    path.write_text(f'{count}\n', encoding='utf-8')
+    with pytest.raises(ValueError, match=f"^{path}: line 1: expected the frame count"):
+        read_skeleton_file(str(path))
+
+
+def test_setup_18_only_folder_and_early_folder_errors(tmp_path):
+    # a folder of NTU-120-only setups (S018+, actions <= 60) wrote nothing and exited 0; an --out-dir that is a file
+    # failed after the whole conversion; a missing list that is not UTF-8 named no file
+    rng = np.random.default_rng(6)
+    raw = tmp_path / 'raw'
+    raw.mkdir()
+    write_skeleton(raw / 'S018C001P045R001A001.skeleton', tracks(40, ('1', 0, upright(rng, 40))))
+    summary = convert_ntu_skeletons(str(raw), str(tmp_path / 'out'), missing_list=None, progress=False)
+    assert [osp.basename(p) for p in summary['written']] == ['ntu120_3danno.pkl']
+    (tmp_path / 'file').write_text('x')
+    with pytest.raises(ValueError, match='--out-dir .*file: exists and is not a directory'):
+        convert_ntu_skeletons(str(raw), str(tmp_path / 'file'), missing_list=None, progress=False)
+    bad_list = tmp_path / 'missing.txt'
+    bad_list.write_bytes(b'S001C001P001R001A001\n\xff\xfe\n')
+    with pytest.raises(ValueError, match=f'^{bad_list}: line 2: .* is not an NTU sample name'):
+        load_missing_list(str(bad_list))
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    write_skeleton(empty / 'S001C001P001R001A001.skeleton', [[], []])
+    with pytest.raises(ValueError, match='has a usable body: nothing to write'):
+        convert_ntu_skeletons(str(empty), str(tmp_path / 'out2'), missing_list=None, progress=False)
