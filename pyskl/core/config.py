@@ -134,6 +134,10 @@ def slots(cfg) -> List[Slot]:
     return found
 
 
+#: Upper bounds of the count facts (a 20-digit num_classes was accepted; it sizes the classifier).
+FACT_LIMITS = {'num_classes': 1_000_000, 'clip_len': 100_000}
+
+
 def facts_of(cfg, where: str = 'config') -> Dict[str, object]:
     """The top-level facts of ``cfg`` that are set (not None), normalised (``feats`` a list)."""
     facts = {k: _plain(cfg[k]) for k in FACTS if cfg.get(k) is not None}
@@ -141,6 +145,8 @@ def facts_of(cfg, where: str = 'config') -> Dict[str, object]:
         value = facts.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise ValueError(f'{where}: {key} must be a positive int; got {value!r}')
+        if value is not None and value > FACT_LIMITS[key]:  # the classifier / every clip is sized by it
+            raise ValueError(f'{where}: {key} must be at most {FACT_LIMITS[key]}; got {value}')
     if 'feats' in facts:
         feats = facts['feats']
         feats = [feats] if isinstance(feats, str) else feats
@@ -290,6 +296,9 @@ def check_structure(cfg, where: str = 'config') -> None:
     model = cfg.get('model')
     if isinstance(model, dict) and not isinstance(model.get('type'), str):
         raise ValueError(f'{where}: model.type must name the recognizer, e.g. RecognizerGCN')
+    fraction = cfg.get('min_load_fraction')
+    if fraction is not None and not (_is_number(fraction) and 0 <= fraction <= 1):
+        raise ValueError(f'{where}: min_load_fraction must be a number in [0, 1]; got {fraction!r}')
     for key in list(cfg.keys()):
         value = cfg.get(key)
         if key.endswith('_pipeline') and value is not None:

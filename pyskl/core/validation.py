@@ -329,6 +329,8 @@ def check_sample(
         bad('keypoint', 'joints', f'has V={num_joints} joints (shape {kp.shape}) but layout {layout!r} has {num_node}')
     if num_frames == 0:
         bad('keypoint', 'empty', f'has no frames (shape {kp.shape})')
+    if num_joints == 0 and num_node is None:  # with a layout, the joint-count check above reports it
+        bad('keypoint', 'joints', f'has no joints (V=0, shape {kp.shape})')
     bound = value_bound if value_bound is not None else value_bound_for(ann, channels)
     _check_values(kp, 'keypoint', bad, value_checks, bound)
 

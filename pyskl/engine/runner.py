@@ -210,7 +210,7 @@ class PysklRunner(Runner):
             check_loaded_fraction(
                 match_summary(model, state_dict),
                 path,
-                float(self.cfg.get('min_load_fraction', 0.5)),
+                float(self.cfg.get('min_load_fraction', 0.5)),  # a number in [0, 1]: core.config.check_structure
                 what='resume' if self._resume else 'load_from',
             )
         load_state_dict(model, state_dict, strict=strict, logger=self.logger)

@@ -360,3 +360,22 @@ def test_visualize_and_live_refuse_careless_values_up_front(tmp_path, capsys):
     for option, value in (('--window', '1000000000'), ('--max-persons', '100000000')):
         assert main(['live', 'ck.pth', '--source', 'v.mp4', option, value]) == 1
         assert f'{option} must be at most' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    'option, words',
+    [
+        ('num_classes=99999999999999999999', 'num_classes must be at most 1000000'),
+        ('clip_len=1000000', 'clip_len must be at most 100000'),
+        ('min_load_fraction=abc', "min_load_fraction must be a number in [0, 1]; got 'abc'"),
+        ('min_load_fraction=2', 'min_load_fraction must be a number in [0, 1]; got 2'),
+    ],
+)
+def test_count_and_fraction_settings_are_bounded(capsys, option, words):
+    from repo_paths import REPO
+
+    assert (
+        main(['print-config', os.path.join(REPO, 'configs/stgcn++/stgcn++_demo_3dkp/j.py'), '--cfg-options', option])
+        == 1
+    )
+    assert words in capsys.readouterr().err

@@ -301,3 +301,12 @@ def test_messages_show_file_values_briefly(annfac):
     data['split']['train'] = '7' * 1_000_000
     message = _error(annfac.write(data), split='train')
     assert "split 'train' is a str ('7777" in message and '(1000000 characters)' in message and len(message) < 1000
+
+
+def test_zero_joints_is_an_error_without_a_layout(annfac):
+    # (M, 2**40, 0, 3) holds no value, so nothing else caught it: inspect reported "Result: OK"
+    data = annfac.make(n_train=4, n_val=2)
+    data['annotations'][0]['keypoint'] = np.zeros((1, 2**40, 0, 3), np.float32)
+    data['annotations'][0]['total_frames'] = 2**40
+    message = _error(annfac.write(data['annotations']), split=None)
+    assert 'annotations[0]' in message and "field 'keypoint': has no joints (V=0" in message

@@ -259,7 +259,7 @@ def test_counts_that_are_not_plain_ints_name_file_and_line(tmp_path, count):
     # '--5' and '²' passed the old check and failed in int() without a file; 5000 digits hit int_max_str_digits
     path = tmp_path / 'S001C001P001R001A001.skeleton'
     path.write_text(f'{count}\n', encoding='utf-8')
-    with pytest.raises(ValueError, match=f"^{path}: line 1: expected the frame count"):
+    with pytest.raises(ValueError, match=f'^{path}: line 1: expected the frame count'):
         read_skeleton_file(str(path))
 
 
