@@ -26,6 +26,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import torch
 from mmengine.dist import is_distributed
 
+from pyskl.core.reprs import short_repr
 from pyskl.core.unpickle_guard import (
     SIZE_FACTOR,
     FileFormatError,
@@ -286,6 +287,12 @@ def get_state_dict(checkpoint: dict, path: str = '<checkpoint>') -> 'OrderedDict
     for key in ('state_dict', 'model'):
         if key in checkpoint and isinstance(checkpoint[key], dict):
             checkpoint = checkpoint[key]
+            odd = next(((k, v) for k, v in checkpoint.items() if not isinstance(v, torch.Tensor)), None)
+            if odd is not None:  # was dropped, then reported as a missing weight
+                raise FileFormatError(
+                    f'{path}: {key}[{short_repr(odd[0])}] is a {type(odd[1]).__name__}, not a tensor; a state dict '
+                    'holds tensors only'
+                )
             break
     tensors = OrderedDict((k, v) for k, v in checkpoint.items() if isinstance(v, torch.Tensor))
     if not tensors:

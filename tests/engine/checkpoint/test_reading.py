@@ -291,3 +291,14 @@ def test_tensors_a_checkpoint_never_holds_are_refused(tmp_path, tensor, words):
     small = tmp_path / 'expanded_small.pth'  # a small expanded view (1 KiB) is kept as it is
     torch.save({'state_dict': {'w': torch.zeros(1).expand(256)}}, small)
     assert load_checkpoint_file(str(small))['state_dict']['w'].shape == (256,)
+
+
+@pytest.mark.parametrize('value', [1, 'w', [1.0, 2.0], np.zeros(3, np.float32)])
+def test_a_state_dict_entry_that_is_not_a_tensor_is_named(tmp_path, value):
+    # it was dropped and then reported as a missing weight
+    from pyskl.engine.checkpoint import get_state_dict
+
+    path = tmp_path / 'odd.pth'
+    torch.save({'state_dict': {'a.weight': torch.zeros(3), 'head.weight': value}, 'meta': {}}, path)
+    with pytest.raises(LoadError, match=re.escape(f"{path}: state_dict['head.weight'] is a {type(value).__name__}")):
+        get_state_dict(load_checkpoint_file(str(path)), str(path))
