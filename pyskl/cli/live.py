@@ -92,6 +92,14 @@ def format_stats(s: dict) -> List[str]:
         lines.append(f'last prediction (frames {s["last"].start}-{s["last"].frame}): {top}')
     if s['out']:
         lines.append(f'wrote {s["frames_written"]} frames to {s["out"]}')
+    if s['windows_run'] == 0:  # a truncated or too short source: say so rather than end as if all went well
+        failed = f' ({s["decode_failures"]} failed to decode)' if s['decode_failures'] else ''
+        why = (
+            f'the source gave {s["frames"]} frame(s){failed}, fewer than one window (--window, default the clip_len)'
+            if not s['windows_due']
+            else f'all {s["windows_due"]} window(s) were dropped while the model was busy'
+        )
+        lines.append(f'warning: nothing was recognised: {why}')
     return lines
 
 

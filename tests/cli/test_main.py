@@ -379,3 +379,23 @@ def test_count_and_fraction_settings_are_bounded(capsys, option, words):
         == 1
     )
     assert words in capsys.readouterr().err
+
+
+def test_live_report_warns_when_nothing_was_recognised():
+    # a truncated video gave '1 frames ... windows: 0 recognised' and exit 0 with no word of warning
+    from pyskl.cli.live import format_stats
+
+    none = dict(mean=None)
+    stats = dict(
+        fps=None, frames=1, source='clip.avi', source_fps=30.0, frames_skipped=0, decode_failures=3, pose_ms=1.0,
+        windows_run=0, windows_dropped=0, windows_due=0, frames_dropped=1, recognition_ms=none, latency_ms=none,
+        window_latency_ms=none, last=None, out=None,
+    )  # fmt: skip
+    assert format_stats(stats)[-1] == (
+        'warning: nothing was recognised: the source gave 1 frame(s) (3 failed to decode), fewer than one window '
+        '(--window, default the clip_len)'
+    )
+    stats.update(windows_due=4, windows_dropped=4, frames=200, decode_failures=0)
+    assert format_stats(stats)[-1].endswith('all 4 window(s) were dropped while the model was busy')
+    stats.update(windows_run=1)
+    assert not format_stats(stats)[-1].startswith('warning')
