@@ -109,8 +109,8 @@ def check_options(
 
 
 def as_img_shape(value) -> Optional[Tuple[float, float]]:
-    """``value`` as an image size ``(h, w)`` of two finite positive numbers (ints or floats, numpy scalars
-    included; no bools or strings), or None when it is not one."""
+    """``value`` as an image size ``(h, w)`` of two finite numbers >= 1 (ints or floats, numpy scalars included; no
+    bools or strings), or None when it is not one (``(1e-9, 1e-9)`` scaled the coordinates to garbage)."""
     try:
         if isinstance(value, (str, bytes)) or len(value) != 2:
             return None
@@ -119,7 +119,7 @@ def as_img_shape(value) -> Optional[Tuple[float, float]]:
     if any(isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) for v in value):
         return None
     h, w = (float(v) for v in value)
-    return (h, w) if np.isfinite(h) and np.isfinite(w) and h > 0 and w > 0 else None
+    return (h, w) if np.isfinite(h) and np.isfinite(w) and h >= 1 and w >= 1 else None  # at least a pixel
 
 
 def identifier(ann: dict):
@@ -309,7 +309,8 @@ def check_sample(
     if is_compressed(ann):  # PYSKL's Kinetics-400 format: skeleton instances, maybe in a kpfile
         check_compressed(ann, bad, num_node, layout)
         if 'img_shape' in ann and as_img_shape(ann['img_shape']) is None:
-            bad('img_shape', 'type', f'must be a positive (h, w), got {short_repr(ann["img_shape"])}')
+            shown = short_repr(ann['img_shape'])
+            bad('img_shape', 'type', f'must be a positive (h, w) of at least a pixel, got {shown}')
         return ann
     if 'keypoint' not in ann:
         bad('keypoint', 'missing', 'missing')
@@ -357,7 +358,7 @@ def check_sample(
     elif channels == 2:
         bad('keypoint_score', 'missing', f'missing: 2D keypoints (shape {kp.shape}) need keypoint_score (M, T, V)')
     if 'img_shape' in ann and as_img_shape(ann['img_shape']) is None:
-        bad('img_shape', 'type', f'must be a positive (h, w), got {short_repr(ann["img_shape"])}')
+        bad('img_shape', 'type', f'must be a positive (h, w) of at least a pixel, got {short_repr(ann["img_shape"])}')
     return ann
 
 

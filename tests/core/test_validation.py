@@ -91,7 +91,7 @@ def test_zero_persons_2d_is_an_error(annfac):
     assert 'has no persons (M=0' in _error(annfac.write(data), split='train')
 
 
-@pytest.mark.parametrize('img_shape', [None, (float('nan'), 1920), ('1080', '1920'), (0, 1920), (1080,)])
+@pytest.mark.parametrize('img_shape', [None, (float('nan'), 1920), ('1080', '1920'), (0, 1920), (1080,), (1e-9, 1e-9)])
 def test_malformed_img_shape_is_an_error(annfac, img_shape):
     data = annfac.make('coco', n_train=4, n_val=2)
     bad = data['annotations'][2]

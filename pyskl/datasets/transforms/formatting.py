@@ -25,8 +25,8 @@ class FormatGCNInput(BaseTransform):
     """
 
     def __init__(self, num_person=2, mode='zero'):
-        if int(num_person) != num_person or num_person < 1:
-            raise ValueError(f'FormatGCNInput: num_person must be a positive integer, got {num_person!r}')
+        if int(num_person) != num_person or not 1 <= num_person <= 1000:  # 10**8 persons asked for 8 TiB per clip
+            raise ValueError(f'FormatGCNInput: num_person must be an integer in 1..1000, got {num_person!r}')
         if mode not in ('zero', 'loop'):
             raise ValueError(f"FormatGCNInput: mode must be 'zero' or 'loop', got {mode!r}")
         self.num_person = int(num_person)

@@ -118,3 +118,12 @@ def test_hrnet2d_pipeline(feats, channels):
     if feats == ['j']:
         # the score channel is the keypoint_score of the sampled frames
         assert ((x[..., 2] >= 0) & (x[..., 2] <= 1)).all()
+
+
+def test_format_gcn_input_bounds_the_persons():
+    # num_person=10**8 from a checkpoint's stored config asked for 8 TiB per clip
+    from pyskl.datasets.transforms import FormatGCNInput
+
+    with pytest.raises(ValueError, match=r'num_person must be an integer in 1\.\.1000, got 100000000'):
+        FormatGCNInput(num_person=10**8)
+    assert FormatGCNInput(num_person=1000).num_person == 1000
