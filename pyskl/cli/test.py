@@ -110,6 +110,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         loaded=loaded,
         force=args.force,
     )
+    if args.label_map:  # its class count against the model's, before the test runs (it was checked after it)
+        from pyskl.core.config import facts_of
+        from pyskl.core.label_map import load_label_map
+
+        head = (cfg.get('model') or {}).get('cls_head') or {}
+        load_label_map(args.label_map, head.get('num_classes', facts_of(cfg).get('num_classes')))
     if args.label_map and not dump:  # the per-class report reads the predictions from a temporary dump
         dump = os.path.join(cfg.work_dir, f'.label_map_dump_{os.getpid()}.pkl')
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=dump, fmt='mmaction'))

@@ -5,6 +5,7 @@ import csv
 import glob
 import json
 import os
+import subprocess
 
 import numpy as np
 import pytest
@@ -262,6 +263,15 @@ def test_test_tool_label_map(trained, demo_ann, tmp_path, th):
     )
     assert 'squat down and stand up' in out
     assert not glob.glob(str(tmp_path / 'twd2' / '.label_map_dump*'))
+    # a map of another class count is refused before the test runs (it was found after the whole test)
+    wrong = tmp_path / 'ntu.txt'
+    wrong.write_text('\n'.join(f'class {i}' for i in range(60)) + '\n')
+    cmd = th.python_tool('test.py') + [DEMO_CONFIG, os.path.join(trained, 'epoch_2.pth'), '--work-dir']
+    cmd += [str(tmp_path / 'twd3'), '--label-map', str(wrong), '--cfg-options']
+    proc = subprocess.run(
+        cmd + th.small_cfg_options(demo_ann, max_epochs=2, test_clips=1), cwd=th.REPO, capture_output=True, text=True
+    )
+    assert proc.returncode == 1 and '60' in proc.stderr and 'Top-1' not in proc.stdout, proc.stderr[-2000:]
 
 
 def test_benchmark_cpu(demo_ann, tmp_path, th):
