@@ -16,6 +16,8 @@ user-defined layout as JSON (a file, or the text itself): ``{"num_node": 5, "inw
 import json
 from typing import List, Optional
 
+import numpy as np
+
 from pyskl.core.fileio import check_output_path
 
 from .base import command_parser, finite_float, positive_float, positive_int
@@ -45,6 +47,10 @@ def build_parser(parser=None):
     p.add_argument('--score-thr', type=finite_float, default=0.3)
     p.add_argument('--azimuth', type=finite_float, default=0.0, help='3D view angle about the vertical axis (degrees)')
     return p
+
+
+#: Most bytes of frames visualize keeps in memory before writing (H x W x 3 per frame, video frames and drawn ones).
+MAX_RENDER_BYTES = 4 << 30
 
 
 def parse_layout(text):
@@ -116,10 +122,22 @@ def main(argv: Optional[List[str]] = None) -> int:
     # the sample checked as the dataset checks it (shape, joints of a named layout, scores, img_shape, finite values)
     check_annotations([ann], args.ann_file, layout=layout, indices=[index], context='the sample')
     frames = None
+    num_frames = int(np.shape(ann['keypoint'])[1]) if np.ndim(ann['keypoint']) == 4 else 0
+    size, layers = args.size, 1
     if args.video:
         from pyskl.datasets.pose_extraction import VideoFrames
 
-        frames = list(VideoFrames(args.video, size=args.size))
+        video = VideoFrames(args.video, size=args.size)
+        size, layers = getattr(video, 'shape', None) or size, 2  # the video's frames and the drawn ones
+    if size is not None:  # every frame is kept in memory until the file is written
+        need = num_frames * int(size[0]) * int(size[1]) * 3 * layers
+        if need > MAX_RENDER_BYTES:
+            raise ValueError(
+                f'{args.ann_file}: sample {args.frame_dir!r}: {num_frames} frames of {size[0]}x{size[1]} would hold '
+                f'{need / 2**30:.1f} GiB in memory (at most {MAX_RENDER_BYTES / 2**30:.0f}); give a smaller --size H W'
+            )
+    if args.video:
+        frames = list(video)
     lines = caption(args, args.frame_dir, ann.get('label')) if args.pred else None
     try:
         images = draw_skeletons(

@@ -232,3 +232,14 @@ def test_output_size_is_bounded_and_options_checked(tmp_path):
     for options in (['--fps', '0'], ['--size', '0', '0'], ['--azimuth', 'nan'], ['--score-thr', 'inf']):
         proc = run_tool(ann_file, '--frame-dir', 'c', '--out', tmp_path / 'x.gif', *options)
         assert proc.returncode == 2 and f'argument {options[0]}' in proc.stderr, proc.stderr
+
+
+def test_cli_refuses_renders_that_do_not_fit_in_memory(tmp_path):
+    # every frame is kept until the file is written: 78 frames at 8192 x 8192 asked for 15 GiB (a MemoryError
+    # traceback, or the machine swapping); a long 1080p video the same
+    ann = str(tmp_path / 'ann.pkl')
+    dump_pickle([dict(frame_dir='a', label=0, keypoint=ntu_3d(np.random.default_rng(0), t=78))], ann)
+    proc = run_tool(ann, '--frame-dir', 'a', '--out', str(tmp_path / 'a.gif'), '--size', '8192', '8192')
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr, proc.stderr
+    assert '78 frames of 8192x8192 would hold 14.6 GiB in memory' in proc.stderr
+    assert not (tmp_path / 'a.gif').exists()
