@@ -12,6 +12,7 @@ the config's clip length; ``--stride`` default ``W // 2``). Formats: :mod:`pyskl
 
 import argparse
 import os.path as osp
+from contextlib import contextmanager
 from typing import List, Optional
 
 from pyskl.core.fileio import check_output_path
@@ -84,6 +85,18 @@ def _clip_rows(results: List[dict]) -> List[dict]:
     ]
 
 
+@contextmanager
+def _naming(path: str):
+    """Prefix a pipeline error (named by sample, e.g. 2D keypoints given to a 3D model's PreNormalize3D) with the
+    input file, unless it already names it."""
+    try:
+        yield
+    except ValueError as e:
+        if path in str(e):
+            raise
+        raise ValueError(f'{path}: {e}') from None
+
+
 def _shown(name) -> str:
     """A sample name as printed: as it is, or quoted with escapes when it holds control characters (a terminal
     escape sequence or a line break in a file's frame_dir would otherwise act on the terminal or fake output)."""
@@ -120,7 +133,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     model = init_recognizer(args.config, args.checkpoint, device=args.device)
     samples = load_skeletons(args.input, frame_dir=args.frame_dir, split=args.split, layout=model_layout(model))
     if not windows:
-        results = predict_clips(model, samples, topk=args.topk)
+        with _naming(args.input):
+            results = predict_clips(model, samples, topk=args.topk)
         for r in results:
             print(f'{_shown(r["frame_dir"])} ({r["total_frames"]} frames):')
             for k, p in enumerate(r['topk'], 1):
@@ -143,15 +157,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     clip_len = default_window(model) if args.resample else None
     results = []
     for sample in samples:
-        r = sliding_window_predict(
-            model,
-            sample,
-            window=window,
-            stride=args.stride,
-            smooth=args.smooth or 1,
-            batch_size=args.batch_size,
-            clip_len=clip_len,
-        )
+        with _naming(args.input):
+            r = sliding_window_predict(
+                model,
+                sample,
+                window=window,
+                stride=args.stride,
+                smooth=args.smooth or 1,
+                batch_size=args.batch_size,
+                clip_len=clip_len,
+            )
         results.append(r)
         print(
             f'{_shown(r.frame_dir)} ({r.total_frames} frames): {len(r.starts)} windows of {r.window} frames, '
