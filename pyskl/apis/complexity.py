@@ -146,11 +146,11 @@ def get_flops(
     expected = default_input_shape(model.cfg)
     if shape is None:
         shape = expected
-    elif tuple(shape)[3:] != expected[3:]:  # the data BatchNorm and the graph fix V and C
+    elif len(shape) == 5 and tuple(shape)[3:] != expected[3:]:  # the data BatchNorm and the graph fix V and C
         raise ValueError(
             f'shape {tuple(shape)}: the model takes V={expected[3]} joints (its layout) and C={expected[4]} '
             f'channels (in_channels); give (N, M, T, {expected[3]}, {expected[4]})'
         )
-    if math.prod(int(s) for s in shape) > MAX_INPUT_ELEMENTS:
+    if len(shape) == 5 and math.prod(int(s) for s in shape) > MAX_INPUT_ELEMENTS:
         raise ValueError(f'shape {tuple(shape)}: more than {MAX_INPUT_ELEMENTS} input values; FLOPs scale with T')
     return get_model_complexity(model, shape, include_norm=include_norm)
