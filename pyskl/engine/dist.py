@@ -114,8 +114,8 @@ def set_num_threads(num_threads: Optional[int] = None) -> str:
     """
     if num_threads is not None:
         num_threads, why = int(num_threads), 'env_cfg.num_threads'
-        if num_threads < 1:
-            raise ValueError(f'env_cfg.num_threads must be >= 1, got {num_threads}')
+        if not 1 <= num_threads <= 1024:  # each is an OpenMP thread: a million would exhaust the process
+            raise ValueError(f'env_cfg.num_threads must be from 1 to 1024, got {num_threads}')
     elif os.environ.get('OMP_NUM_THREADS'):
         return f'torch threads: {torch.get_num_threads()} (OMP_NUM_THREADS={os.environ["OMP_NUM_THREADS"]})'
     else:

@@ -48,8 +48,9 @@ def test_default_threads_follow_omp_num_threads_or_the_cores():
         cores = len(os.sched_getaffinity(0))
         assert set_num_threads() == f'torch threads: {max(1, cores // 2)} ({cores} cores / 2 processes)'
         assert torch.get_num_threads() == max(1, cores // 2)
-        with pytest.raises(ValueError, match='>= 1'):
-            set_num_threads(0)
+        for bad in (0, 10**6):  # a million OpenMP threads (e.g. from a checkpoint's stored env_cfg)
+            with pytest.raises(ValueError, match='env_cfg.num_threads must be from 1 to 1024'):
+                set_num_threads(bad)
     finally:
         os.environ.clear()
         os.environ.update(env)
