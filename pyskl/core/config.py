@@ -293,6 +293,15 @@ def check_structure(cfg, where: str = 'config') -> None:
         value = cfg.get(key)
         if value is not None and not isinstance(value, dict):
             raise ValueError(f'{where}: {key} must be a dict, got {type(value).__name__}')
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(key) or {}
+        for name, low, high in (('num_workers', 0, 256), ('batch_size', 1, 1 << 16)):
+            value = loader.get(name)
+            if value is not None and not (
+                isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+            ):
+                # 100000 workers from a checkpoint's stored config would fork 100000 processes
+                raise ValueError(f'{where}: {key}.{name} must be an int from {low} to {high}; got {value!r}')
     model = cfg.get('model')
     if isinstance(model, dict) and not isinstance(model.get('type'), str):
         raise ValueError(f'{where}: model.type must name the recognizer, e.g. RecognizerGCN')

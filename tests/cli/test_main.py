@@ -399,3 +399,20 @@ def test_live_report_warns_when_nothing_was_recognised():
     assert format_stats(stats)[-1].endswith('all 4 window(s) were dropped while the model was busy')
     stats.update(windows_run=1)
     assert not format_stats(stats)[-1].startswith('warning')
+
+
+@pytest.mark.parametrize(
+    'option, words',
+    [
+        ('test_dataloader.num_workers=100000', 'test_dataloader.num_workers must be an int from 0 to 256; got 100000'),
+        ('train_dataloader.batch_size=0', 'train_dataloader.batch_size must be an int from 1 to 65536; got 0'),
+        ('val_dataloader.num_workers=two', "val_dataloader.num_workers must be an int from 0 to 256; got 'two'"),
+    ],
+)
+def test_dataloader_counts_are_bounded(capsys, option, words):
+    # a checkpoint's stored config with 100000 workers would fork 100000 processes on `pyskl test CKPT`
+    from repo_paths import REPO
+
+    config = os.path.join(REPO, 'configs/stgcn++/stgcn++_demo_3dkp/j.py')
+    assert main(['print-config', config, '--cfg-options', option]) == 1
+    assert words in capsys.readouterr().err
