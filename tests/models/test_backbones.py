@@ -159,3 +159,12 @@ def test_bad_num_classes_in_a_head_is_a_clear_error(num_classes):
     for head in (dict(type='GCNHead'), dict(type='SimpleHead', joint_cfg='nturgb+d')):
         with pytest.raises(ValueError, match=rf'num_classes must be a positive int, got {num_classes!r}'):
             MODELS.build(dict(head, num_classes=num_classes, in_channels=64))
+
+
+@pytest.mark.parametrize('name', list(BACKBONES))
+def test_absurd_widths_are_refused_before_building(name):
+    # 10**6 base channels (e.g. from a checkpoint's stored config) would allocate terabytes, layer by layer
+    with pytest.raises(
+        ValueError, match=rf'{BACKBONES[name]["type"]}: base_channels must be at most 4096, got 1000000'
+    ):
+        build(name, base_channels=10**6)

@@ -12,6 +12,10 @@ from ..gcns.utils import channels_last_grad
 from .persons import forward_instances
 
 
+#: Upper bounds of backbone counts (the zoo's largest: 10 stages, 96 base channels, 3-6 input channels).
+COUNT_LIMITS = {'num_stages': 100, 'base_channels': 4096, 'in_channels': 1024}
+
+
 def check_backbone_args(owner: str, ch_ratio=None, **counts) -> None:
     """Refuse a careless width or schedule with a ValueError naming ``owner``, the argument and the value (rather
     than a torch error from deep inside a conv or a BatchNorm): every ``counts`` value must be a positive int,
@@ -19,6 +23,8 @@ def check_backbone_args(owner: str, ch_ratio=None, **counts) -> None:
     for name, value in counts.items():
         if not is_int(value) or value < 1:
             raise ValueError(f'{owner}: {name} must be a positive int, got {value!r}')
+        if value > COUNT_LIMITS.get(name, 1 << 16):  # a stored config's 10**6 stages or channels: no model fits
+            raise ValueError(f'{owner}: {name} must be at most {COUNT_LIMITS.get(name, 1 << 16)}, got {value}')
     if ch_ratio is not None and (isinstance(ch_ratio, bool) or not isinstance(ch_ratio, (int, float)) or ch_ratio <= 0):
         raise ValueError(f'{owner}: ch_ratio must be positive, got {ch_ratio!r}')
 
