@@ -217,7 +217,7 @@ def test_long_cpu_commands_choose_passive_openmp_waits(name):
 
 
 def test_an_allocation_beyond_memory_is_one_error_line(tmp_path):
-    # a size from an argument, a config or a file that cannot be allocated (here the weights of a 60000-channel model
+    # a size from an argument, a config or a file that cannot be allocated (here the weights of a 4096-channel model
     # under a 4 GB address space) ends with one 'error: out of memory' line and exit 1, not a traceback;
     # PYSKL_DEBUG=1 gives the traceback
     import resource
@@ -228,7 +228,7 @@ def test_an_allocation_beyond_memory_is_one_error_line(tmp_path):
         resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
     cmd = [sys.executable, '-m', 'pyskl', 'flops', 'configs/stgcn++/stgcn++_demo_3dkp/j.py']
-    cmd += ['--cfg-options', 'model.backbone.base_channels=60000']  # a 1.2 GB weight, then more
+    cmd += ['--cfg-options', 'model.backbone.base_channels=4096']  # weights of several GB
     env = dict(os.environ, OMP_NUM_THREADS='1')
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, preexec_fn=limit)
     assert proc.returncode == 1, proc.stderr
