@@ -79,6 +79,10 @@ class _UniformSampling(BaseTransform):
             raise ValueError(
                 f'{name}: clip_len and num_clips must be positive integers, got {clip_len!r}, {num_clips!r}'
             )
+        if clip_len > 100_000 or num_clips > 1000:  # every clip is (M, clip_len, V, C): 10**5 x 10**4 is no sample
+            raise ValueError(
+                f'{name}: clip_len must be at most 100000 and num_clips at most 1000, got {clip_len!r}, {num_clips!r}'
+            )
         self.clip_len = int(clip_len)
         self.num_clips = int(num_clips)
         self.p_interval = _p_interval(p_interval, name)

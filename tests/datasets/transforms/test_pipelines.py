@@ -127,3 +127,13 @@ def test_format_gcn_input_bounds_the_persons():
     with pytest.raises(ValueError, match=r'num_person must be an integer in 1\.\.1000, got 100000000'):
         FormatGCNInput(num_person=10**8)
     assert FormatGCNInput(num_person=1000).num_person == 1000
+
+
+def test_samplers_bound_clip_length_and_clip_count():
+    from pyskl.datasets.transforms import UniformSampleFrames
+
+    with pytest.raises(ValueError, match='clip_len must be at most 100000 and num_clips at most 1000'):
+        UniformSampleFrames(clip_len=100, num_clips=10**4)
+    with pytest.raises(ValueError, match='clip_len must be at most 100000'):
+        UniformSampleFrames(clip_len=10**6)
+    assert UniformSampleFrames(clip_len=100_000, num_clips=1000).num_clips == 1000
