@@ -114,12 +114,17 @@ def test_another_modality_config_is_refused_unless_forced(trained, demo_ann, th)
     ],
 )
 def test_forged_stored_configs_are_refused(trained, tmp_path, forge, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_config_for_checkpoint(None, _forged(trained, tmp_path, forge))
+
+
+def _forged(trained, tmp_path, forge) -> str:
+    """A copy of the trained checkpoint whose stored config ``forge`` changed in place."""
     ckpt = torch.load(trained['ckpt'], weights_only=True)
     forge(ckpt['meta']['pyskl_config'])
     path = str(tmp_path / 'forged.pth')
     torch.save(ckpt, path)
-    with pytest.raises(ValueError, match=re.escape(message)):
-        load_config_for_checkpoint(None, path)
+    return path
 
 
 def test_config_data_refuses_non_data():
@@ -170,9 +175,5 @@ def test_every_shipped_config_may_run_from_a_checkpoint():
 )
 def test_stored_configs_of_the_wrong_shape_are_errors(trained, tmp_path, forge, message):
     # plain data that passes the safety checks but cannot build: a TypeError / AttributeError traceback before
-    ckpt = torch.load(trained['ckpt'], weights_only=True)
-    forge(ckpt['meta']['pyskl_config'])
-    path = str(tmp_path / 'odd.pth')
-    torch.save(ckpt, path)
     with pytest.raises(ValueError, match=re.escape(message)):
-        init_recognizer(None, path)
+        init_recognizer(None, _forged(trained, tmp_path, forge))
