@@ -14,6 +14,7 @@ from pyskl.core.extras import MissingExtraError
 __all__ = [
     'USER_ERRORS',
     'cfg_options_action',
+    'check_run_outputs',
     'command_parser',
     'is_out_of_memory',
     'long_run_settings',
@@ -152,3 +153,35 @@ def cfg_options_action():
             setattr(namespace, self.dest, options)
 
     return CfgOptions
+
+
+def check_run_outputs(cfg, config: Optional[str], outputs: dict) -> None:
+    """Before a train / test run: its output files (``{'--out': path, ...}``) are not one of the config's annotation
+    files, and its work dir would not write the config's dump over the config itself (mmengine dumps the resolved
+    config as ``<work_dir>/<config file name>``: training into the config's own folder replaced the user's file, its
+    ``_base_`` and comments)."""
+    from pyskl.core.fileio import check_output_path
+
+    ann_files, stack = [], [cfg.to_dict() if hasattr(cfg, 'to_dict') else dict(cfg)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ann_files += [v for k, v in node.items() if k == 'ann_file' and isinstance(v, str)]
+            stack += list(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack += list(node)
+    inputs = [('an annotation file of the config', path) for path in dict.fromkeys(ann_files)]
+    for option, path in outputs.items():
+        if path:
+            check_output_path(path, option, inputs)
+            folder = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(folder):  # found before the run, not after it (the message named a temporary file)
+                raise FileNotFoundError(f'{option} {path}: the folder {folder} does not exist')
+    work_dir = cfg.get('work_dir')
+    if config and work_dir:
+        dumped = os.path.join(work_dir, os.path.basename(config))
+        if os.path.realpath(dumped) == os.path.realpath(config):
+            raise ValueError(
+                f'--work-dir {work_dir} is the folder of the config {config}: the run writes its resolved config there '
+                'under the same name, over yours; choose another work dir'
+            )

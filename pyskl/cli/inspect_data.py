@@ -15,6 +15,8 @@ import json
 from collections import Counter
 from typing import List, Optional
 
+from pyskl.core.fileio import check_output_path
+
 from .base import command_parser, positive_float, positive_int
 
 
@@ -94,6 +96,9 @@ def format_report(report) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     """Exit status 0 without errors, 1 with errors (an unreadable file: ``run_cli`` says why and returns 1)."""
     args = build_parser().parse_args(argv)
+    for option in ('json', 'plot'):
+        if getattr(args, option):
+            check_output_path(getattr(args, option), f'--{option}', [('the annotation file', args.ann_file)])
     from pyskl.datasets.inspection import inspect_annotations, plot_report
 
     report = inspect_annotations(

@@ -11,6 +11,7 @@ same samples as PYSKL's NTU HRNet format (17 COCO joints in pixels of a 1920x108
 Class names (index = label) are in ``tools/data/label_map/demo.txt`` and printed by the command.
 """
 
+import os
 from typing import List, Optional
 
 from .base import command_parser
@@ -44,7 +45,12 @@ def build_parser(parser=None):
         default=6,
         help='samples of each class per subject (2 replications x 3 cameras = 6)',
     )
+    parser.add_argument('--overwrite', action='store_true', help='replace an existing --out file (refused otherwise)')
     return parser
+
+
+#: Most samples per class the generator makes (10 classes: 100,000 samples, about 1 GB).
+MAX_SAMPLES_PER_CLASS = 10_000
 
 
 def format_summary(summary: dict) -> str:
@@ -68,8 +74,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from pyskl.datasets.synthetic import make_demo_dataset
 
+    out = args.out or DEFAULT_OUT[args.kind]
+    if os.path.isfile(out) and not args.overwrite:  # it may be a real dataset or any file: never replaced silently
+        raise ValueError(f'--out {out} exists; pass --overwrite to replace it with the synthetic demo data')
+    if args.num_subjects * args.samples_per_class > MAX_SAMPLES_PER_CLASS:
+        raise ValueError(
+            f'--num-subjects x --samples-per-class = {args.num_subjects * args.samples_per_class} samples per class; '
+            f'the demo generator makes at most {MAX_SAMPLES_PER_CLASS} (all held in memory)'
+        )
     summary = make_demo_dataset(
-        args.out or DEFAULT_OUT[args.kind],
+        out,
         num_subjects=args.num_subjects,
         samples_per_class_per_subject=args.samples_per_class,
         seed=args.seed,

@@ -20,7 +20,7 @@ from typing import List, Optional
 
 from pyskl.core.fileio import check_output_path
 
-from .base import command_parser
+from .base import check_run_outputs, command_parser
 
 
 def build_parser(parser=None):
@@ -110,6 +110,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         loaded=loaded,
         force=args.force,
     )
+    check_run_outputs(cfg, args.config, {'--out': args.out, '--dump': args.dump})
     if args.label_map:  # its class count against the model's, before the test runs (it was checked after it)
         from pyskl.core.config import facts_of
         from pyskl.core.label_map import load_label_map

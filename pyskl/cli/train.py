@@ -20,7 +20,7 @@ Distributed: ``bash tools/dist_train.sh CONFIG GPUS [args]``, or
 import os
 from typing import List, Optional
 
-from .base import command_parser
+from .base import check_run_outputs, command_parser
 
 
 def build_parser(parser=None):
@@ -84,6 +84,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
+    if args.work_dir is not None and not args.work_dir.strip():  # '' silently meant the current directory
+        raise ValueError('--work-dir is empty; give a folder (default: work_dirs/<config path>)')
     from pyskl.apis import setup_train_cfg, train_model
 
     cfg = setup_train_cfg(
@@ -102,6 +104,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         no_resume=args.no_resume,
         out=args.out,
     )
+    check_run_outputs(cfg, args.config, {'--out': args.out})
     results = train_model(cfg, test_last=args.test_last, test_best=args.test_best, out=args.out)
     from mmengine.dist import is_main_process
 

@@ -416,3 +416,46 @@ def test_dataloader_counts_are_bounded(capsys, option, words):
     config = os.path.join(REPO, 'configs/stgcn++/stgcn++_demo_3dkp/j.py')
     assert main(['print-config', config, '--cfg-options', option]) == 1
     assert words in capsys.readouterr().err
+
+
+def test_inspect_and_make_demo_data_never_replace_files(tmp_path, capsys):
+    # inspect --json / --plot on the pickle itself, and make-demo-data --out on an existing file, replaced them
+    ann = tmp_path / 'ann.pkl'
+    ann.write_bytes(b'precious')
+    assert main(['inspect', str(ann), '--json', str(ann)]) == 1
+    assert 'writing it would overwrite' in capsys.readouterr().err
+    assert main(['make-demo-data', '--out', str(ann), '--num-subjects', '3', '--samples-per-class', '1']) == 1
+    assert 'exists; pass --overwrite' in capsys.readouterr().err
+    assert ann.read_bytes() == b'precious'
+    big = str(tmp_path / 'big.pkl')
+    assert main(['make-demo-data', '--out', big, '--num-subjects', '100000', '--samples-per-class', '100']) == 1
+    assert 'the demo generator makes at most 10000' in capsys.readouterr().err
+
+
+def test_train_and_test_refuse_to_write_over_their_data_or_config(tmp_path):
+    # test / train --out on the config's ann_file replaced the dataset with scores; a work dir that is the config's
+    # own folder replaced the config with its resolved dump; --work-dir '' trained into the current directory
+    from repo_paths import REPO
+
+    ann = tmp_path / 'ann.pkl'
+    ann.write_bytes(b'precious')
+    own = tmp_path / 'own'
+    own.mkdir()
+    config = own / 'j.py'
+    config.write_text(f'_base_ = [{os.path.join(REPO, "configs/stgcn++/stgcn++_demo_3dkp/j.py")!r}]\n# my notes\n')
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+
+    def run(*args):
+        cmd = [sys.executable, '-m', 'pyskl', *args]
+        return subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+
+    proc = run(
+        'train', str(config), '--work-dir', str(tmp_path / 'w'), '--out', str(ann), '--cfg-options', f'ann_file={ann}'
+    )
+    assert proc.returncode == 1 and 'is an annotation file of the config; writing it would overwrite' in proc.stderr
+    proc = run('train', str(config), '--work-dir', str(own))
+    assert proc.returncode == 1 and 'is the folder of the config' in proc.stderr, proc.stderr[-2000:]
+    proc = run('train', str(config), '--work-dir', '')
+    assert proc.returncode == 1 and '--work-dir is empty' in proc.stderr
+    assert ann.read_bytes() == b'precious' and config.read_text().endswith('# my notes\n')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['ann.pkl', 'own']
