@@ -249,6 +249,7 @@ class PysklRunner(Runner):
                 'meta.iter as non-negative ints below 2**40 and message_hub); to start from its weights use '
                 'load_from without --resume'
             )
+        self._check_same_experiment(meta, filename)
         self.train_loop._epoch, self.train_loop._iter = epoch, it
 
         resumed_seed = meta.get('seed', None)
@@ -294,6 +295,23 @@ class PysklRunner(Runner):
 
         self._has_loaded = True
         self.logger.info(f'resumed epoch: {self.epoch}, iter: {self.iter}')
+
+    def _check_same_experiment(self, meta: dict, filename: str) -> None:
+        """Refuse to resume a run of another experiment: a checkpoint whose stored config disagrees with this config
+        on feats, layout, num_classes, in_channels or backbone (a bone stream resumed from a joint stream's weights
+        with no word; ``pyskl test`` already refused that pair)."""
+        from pyskl.core.config_data import CONFIG_KEY, compare_facts, config_from_data
+
+        stored = meta.get(CONFIG_KEY)
+        if stored is None:
+            return
+        diffs = compare_facts(config_from_data(stored, filename), self.cfg)
+        if diffs:
+            raise ValueError(
+                f'{filename} was trained with a different experiment than this config, so it cannot be resumed:\n  '
+                + '\n  '.join(diffs)
+                + '\nStart from its weights with load_from=... (and --no-resume), or train into another work dir.'
+            )
 
     def _load_schedulers(self, states) -> None:
         """The parameter schedulers' states of a resumed checkpoint (a list, or a dict of lists per optimizer)."""

@@ -470,3 +470,14 @@ def test_pipes_and_devices_are_refused_not_read(tmp_path):
     log.symlink_to('/dev/zero')
     with pytest.raises(ValueError, match='not a regular file'):
         load_run(str(log))
+
+
+@pytest.mark.slow
+def test_resume_refuses_a_checkpoint_of_another_experiment(trained, demo_ann, tmp_path, th):
+    # the bone stream resumed from the joint stream's epoch_1.pth with no word (test already refused the pair)
+    bone = th.CONFIG.replace(os.sep + 'j.py', os.sep + 'b.py')
+    opts = ['--cfg-options'] + th.small_cfg_options(demo_ann, 2)
+    proc = _tool(th, 'train.py', [bone, '--work-dir', str(tmp_path / 'b'), '--resume', trained] + opts, tmp_path)
+    assert proc.returncode == 1 and 'Traceback' not in proc.stdout, proc.stdout[-3000:]
+    assert 'was trained with a different experiment than this config' in proc.stdout
+    assert "feats: checkpoint ['j'], config ['b']" in proc.stdout and 'Epoch(train)' not in proc.stdout
