@@ -315,6 +315,30 @@ def check_structure(cfg, where: str = 'config') -> None:
                 raise ValueError(f'{where}: {key} must be a list of dict(type=...) transforms')
 
 
+#: Top-level keys pyskl reads that a config may leave unset, so ``--cfg-options`` may add them.
+OPTIONAL_KEYS = frozenset(FACTS) | {
+    'compile', 'label_map', 'allow_partial_load', 'min_load_fraction', 'load_from', 'resume', 'work_dir', 'launcher',
+    'auto_scale_lr', 'randomness', 'env_cfg', 'custom_hooks', 'default_hooks', 'visualizer', 'vis_backends',
+    'log_processor', 'log_level', 'experiment_name', 'val_cfg', 'test_cfg', 'train_cfg', 'val_evaluator',
+    'test_evaluator', 'val_dataloader', 'test_dataloader', 'train_dataloader', 'optim_wrapper', 'param_scheduler',
+    'default_scope', 'runner_type', 'dataset_type', 'train_pipeline', 'val_pipeline', 'test_pipeline',
+}  # fmt: skip
+
+
+def check_option_keys(cfg, cfg_options: dict, where: str = 'config') -> None:
+    """Refuse an override whose top-level key the config does not have and pyskl does not read: a typo such as
+    ``num_class=5`` or ``ann_flie=mine.pkl`` was merged silently and the run used the config's value."""
+    import difflib
+
+    for key in cfg_options:
+        top = str(key).split('.')[0]
+        if top in cfg or top in OPTIONAL_KEYS:
+            continue
+        close = difflib.get_close_matches(top, list(cfg.keys()) + sorted(OPTIONAL_KEYS), n=1)
+        hint = f' (did you mean {close[0]!r}?)' if close else ''
+        raise ValueError(f'{where}: --cfg-options {key}: the config has no key {top!r}{hint}')
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -374,6 +398,7 @@ def resolve_config(cfg: Config, cfg_options: Optional[dict] = None, where: str =
     file_facts = facts_of(cfg, where)
     resolve_facts(cfg, file_facts, lambda p: False, where)
     if cfg_options:
+        check_option_keys(cfg, cfg_options, where)
         cfg.merge_from_dict(cfg_options)
         keys = [str(k) for k in cfg_options]
 

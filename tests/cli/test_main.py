@@ -459,3 +459,16 @@ def test_train_and_test_refuse_to_write_over_their_data_or_config(tmp_path):
     assert proc.returncode == 1 and '--work-dir is empty' in proc.stderr
     assert ann.read_bytes() == b'precious' and config.read_text().endswith('# my notes\n')
     assert sorted(p.name for p in tmp_path.iterdir()) == ['ann.pkl', 'own']
+
+
+def test_misspelt_top_level_override_is_refused(capsys):
+    # num_class=5 / ann_flie=... were merged silently and the run used the config's values
+    from repo_paths import REPO
+
+    config = os.path.join(REPO, 'configs/stgcn++/stgcn++_demo_3dkp/j.py')
+    assert main(['print-config', config, '--cfg-options', 'num_class=5']) == 1
+    assert (
+        "--cfg-options num_class: the config has no key 'num_class' (did you mean 'num_classes'?)"
+        in capsys.readouterr().err
+    )
+    assert main(['print-config', config, '--cfg-options', 'compile=True', 'label_map=x.txt']) == 0  # optional keys
