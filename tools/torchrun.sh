@@ -9,6 +9,20 @@ set -euo pipefail
 GPUS=$1
 SCRIPT=$2
 shift 2
+# GPUS: processes per node, a positive integer ('abc', 0 or a config path from swapped arguments were torchrun
+# tracebacks); NNODES / NODE_RANK likewise
+if ! [[ "$GPUS" =~ ^[1-9][0-9]{0,3}$ ]]; then
+    echo "error: GPUS (processes per node) must be a positive integer, got '$GPUS'" \
+        "(usage: dist_train.sh CONFIG GPUS ..., dist_test.sh CONFIG CHECKPOINT GPUS ...)" >&2
+    exit 2
+fi
+for name in NNODES NODE_RANK; do
+    value=${!name:-0}
+    if ! [[ "$value" =~ ^[0-9]{1,4}$ ]]; then
+        echo "error: $name must be a non-negative integer, got '$value'" >&2
+        exit 2
+    fi
+done
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export NNODES=${NNODES:-1}
 export NODE_RANK=${NODE_RANK:-0}

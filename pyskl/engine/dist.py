@@ -24,7 +24,7 @@ def _require_env(names, launcher):
     missing = [n for n in names if n not in os.environ]
     if missing:
         hint = ' Start the job with torchrun / tools/dist_train.sh.' if launcher == 'pytorch' else ''
-        raise RuntimeError(f'--launcher {launcher}: environment variable(s) {", ".join(missing)} not set.{hint}')
+        raise ValueError(f'--launcher {launcher}: environment variable(s) {", ".join(missing)} not set.{hint}')
 
 
 def _slurm_env(port: Optional[int] = None) -> None:

@@ -104,3 +104,13 @@ def test_dist_script_usage(th):
         ['bash', os.path.join(th.REPO, 'tools', 'dist_test.sh'), 'only_config'], capture_output=True, text=True
     )
     assert proc.returncode == 2 and 'usage:' in proc.stderr
+    # a process count that is not a positive integer (swapped arguments, 'abc', 0) was a torchrun traceback
+    for script, args in (
+        ('dist_train.sh', [th.CONFIG, 'abc']),
+        ('dist_train.sh', ['2', th.CONFIG]),
+        ('dist_train.sh', [th.CONFIG, '0']),
+        ('dist_test.sh', [th.CONFIG, '1', 'epoch_1.pth']),
+    ):
+        proc = subprocess.run(['bash', os.path.join(th.REPO, 'tools', script), *args], capture_output=True, text=True)
+        assert proc.returncode == 2 and 'GPUS (processes per node) must be a positive integer' in proc.stderr
+        assert 'Traceback' not in proc.stderr
