@@ -64,6 +64,18 @@ def run_cli(
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f'error: {message}', file=sys.stderr)
         return 1
+    except TypeError as e:
+        # mmengine passes config entries to constructors as keyword arguments: a misspelt nested key
+        # (train_cfg.max_epoch=3, train_dataloader.batchsize=4) reaches them as an unexpected argument
+        if os.environ.get('PYSKL_DEBUG') or 'unexpected keyword argument' not in str(e):
+            raise
+        detail = str(e).strip().splitlines()[0]
+        print(
+            f'error: {detail[:400]}\n  a misspelt or unknown key in the config or --cfg-options '
+            '(PYSKL_DEBUG=1 shows where)',
+            file=sys.stderr,
+        )
+        return 1
     except (MemoryError, RuntimeError) as e:
         # numpy's _ArrayMemoryError is a MemoryError; torch's CPU allocator raises a RuntimeError. A size in an
         # input file, a config or an argument asked for more memory than there is: a clear line, not a traceback

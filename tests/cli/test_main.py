@@ -472,3 +472,16 @@ def test_misspelt_top_level_override_is_refused(capsys):
         in capsys.readouterr().err
     )
     assert main(['print-config', config, '--cfg-options', 'compile=True', 'label_map=x.txt']) == 0  # optional keys
+
+
+def test_misspelt_nested_key_is_one_error_line(tmp_path):
+    # train_cfg.max_epoch=3 reached EpochBasedTrainLoop as an unexpected keyword: a TypeError traceback
+    from repo_paths import REPO
+
+    cmd = [sys.executable, '-m', 'pyskl', 'train', os.path.join(REPO, 'configs/stgcn++/stgcn++_demo_3dkp/j.py')]
+    cmd += ['--work-dir', str(tmp_path / 'w'), '--cfg-options', 'train_cfg.max_epoch=3']
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    assert "unexpected keyword argument 'max_epoch'" in proc.stderr
+    assert 'a misspelt or unknown key in the config or --cfg-options' in proc.stderr
