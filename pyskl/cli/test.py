@@ -79,6 +79,8 @@ def format_metrics(metrics: dict) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.checkpoint is None:  # one positional argument: the checkpoint
+        if args.config.endswith('.py'):
+            raise ValueError(f'{args.config} is a config; give the checkpoint too: pyskl test [CONFIG] CHECKPOINT')
         args.config, args.checkpoint = None, args.config
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)

@@ -419,4 +419,18 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
 
     Every tool, :func:`pyskl.apis.init_recognizer` and the tests load configs through this function.
     """
-    return resolve_config(Config.fromfile(path), cfg_options, where=path)
+    import os
+
+    if os.path.isdir(path):
+        raise ValueError(f'{path}: is a directory, not a config file (e.g. {os.path.join(path, "j.py")})')
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f'config not found: {path}')
+    if os.path.splitext(path)[1].lower() not in ('.py', '.json', '.yaml', '.yml'):
+        raise ValueError(f'{path}: not a config file (a .py config, or .json / .yaml)')
+    try:
+        cfg = Config.fromfile(path)
+    except SyntaxError as e:  # mmengine parses the file (and its _base_ files) before running them
+        name = e.filename if e.filename and not e.filename.startswith('<') else path
+        where = f'{name}, line {e.lineno}' if e.lineno else name
+        raise ValueError(f'{where}: not valid Python ({e.msg})') from None
+    return resolve_config(cfg, cfg_options, where=path)

@@ -485,3 +485,22 @@ def test_misspelt_nested_key_is_one_error_line(tmp_path):
     assert proc.returncode == 1 and 'Traceback' not in proc.stderr, proc.stderr[-3000:]
     assert "unexpected keyword argument 'max_epoch'" in proc.stderr
     assert 'a misspelt or unknown key in the config or --cfg-options' in proc.stderr
+
+
+def test_config_paths_that_are_not_configs(tmp_path, capsys):
+    # a folder said "does not exist", README.md "Only py/yml/yaml/json type are supported now!" (no file), a syntax
+    # error was a traceback, `pyskl test CONFIG` (no checkpoint) "not a PyTorch checkpoint: a text file"
+    from repo_paths import REPO
+
+    broken = tmp_path / 'b.py'
+    broken.write_text('this is not python(\n')
+    for path, words in (
+        (os.path.join(REPO, 'configs/stgcn++/stgcn++_demo_3dkp'), 'is a directory, not a config file'),
+        (os.path.join(REPO, 'README.md'), 'not a config file (a .py config'),
+        (str(broken), f"{broken}, line 1: not valid Python ('(' was never closed)"),
+        (str(tmp_path / 'absent.py'), 'config not found'),
+    ):
+        assert main(['print-config', path]) == 1
+        assert words in capsys.readouterr().err
+    assert main(['test', os.path.join(REPO, 'configs/stgcn++/stgcn++_demo_3dkp/j.py')]) == 1
+    assert 'is a config; give the checkpoint too' in capsys.readouterr().err
