@@ -504,3 +504,19 @@ def test_config_paths_that_are_not_configs(tmp_path, capsys):
         assert words in capsys.readouterr().err
     assert main(['test', os.path.join(REPO, 'configs/stgcn++/stgcn++_demo_3dkp/j.py')]) == 1
     assert 'is a config; give the checkpoint too' in capsys.readouterr().err
+
+
+def test_benchmark_refuses_values_it_would_ignore(capsys):
+    # --batch 0 silently used the config's batch; --shape without --compare-rev was ignored; a bad compare shape
+    # was a nested worker traceback
+    from repo_paths import REPO
+
+    config = os.path.join(REPO, 'configs/stgcn++/stgcn++_demo_3dkp/j.py')
+    for argv, words in (
+        ([config, '--batch', '0'], '--batch must be >= 1, got 0'),
+        ([config, '--shape', '1', '2', '30', '25', '3'], '--shape: only with --compare-rev'),
+        (['--compare-rev', 'HEAD', '--shape', '0', '2', '30', '25', '3'], '--shape must be five positive ints'),
+        (['--compare-rev', 'HEAD', '--shape', '1', '2', '30', '17', '3'], 'take V=25 joints and C=3'),
+    ):
+        assert main(['benchmark', *argv]) == 1
+        assert words in capsys.readouterr().err
