@@ -165,6 +165,11 @@ def setup_train_cfg(
     from pyskl.core.config import load_config
 
     cfg = load_config(config, cfg_options)
+    if cfg.get('label_map'):  # checked before training (a missing or short map was a warning after the first epoch)
+        from pyskl.core.label_map import load_label_map
+
+        head = (cfg.get('model') or {}).get('cls_head') or {}
+        load_label_map(cfg.label_map, head.get('num_classes', cfg.get('num_classes')))
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
