@@ -12,6 +12,7 @@ Class names (index = label) are in ``tools/data/label_map/demo.txt`` and printed
 """
 
 import os
+import sys
 from typing import List, Optional
 
 from .base import command_parser
@@ -90,4 +91,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         kind=args.kind,
     )
     print(format_summary(summary))
+    empty = [name for name, count in summary['splits'].items() if not count]
+    if empty:  # PoseDataset refuses an empty split: say so now rather than at training time
+        print(
+            f'warning: split(s) {", ".join(empty)} got no sample; raise --num-subjects / --samples-per-class',
+            file=sys.stderr,
+        )
     return 0

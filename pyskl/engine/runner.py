@@ -295,6 +295,12 @@ class PysklRunner(Runner):
 
         self._has_loaded = True
         self.logger.info(f'resumed epoch: {self.epoch}, iter: {self.iter}')
+        max_epochs = getattr(self.train_loop, 'max_epochs', None)
+        if isinstance(max_epochs, int) and self.epoch >= max_epochs:  # the loop will not run: say so
+            self.logger.warning(
+                f'{filename}: training already finished (epoch {self.epoch} of {max_epochs}); nothing to train. '
+                'Raise train_cfg.max_epochs to go on, or pass --no-resume (another --work-dir) to start over.'
+            )
 
     def _check_same_experiment(self, meta: dict, filename: str) -> None:
         """Refuse to resume a run of another experiment: a checkpoint whose stored config disagrees with this config

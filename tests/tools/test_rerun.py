@@ -126,3 +126,12 @@ def test_test_last_best_write_fusable_predictions(runs, demo_ann, th):
         cwd=runs['root'],
     )
     assert 'Top-1' in out or 'top1' in out.lower()
+
+
+def test_rerunning_a_finished_run_says_so(runs, demo_ann, th):
+    # it resumed, trained nothing and said nothing; the third run (--no-resume, 1 epoch) finished, so the same command
+    # again has nothing to do
+    train = th.python_tool('train.py') + [th.CONFIG, '--work-dir', runs['work_dir']]
+    out = th.run(train + ['--seed', '4', '--cfg-options'] + th.small_cfg_options(demo_ann, 1), cwd=runs['root'])
+    assert 'training already finished (epoch 1 of 1); nothing to train' in out
+    assert 'Epoch(train)' not in out
