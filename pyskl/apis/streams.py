@@ -113,7 +113,24 @@ def default_work_root(config_dir: str) -> str:
     return osp.dirname(default_work_dir(osp.join(config_dir, 'j.py')))
 
 
-def stream_state(work_dir: str, max_epochs: int) -> Tuple[str, Optional[str]]:
+def _first_difference(a, b, path: str = 'config') -> Optional[str]:
+    """The first path where two plain-data trees differ (``'config.model.backbone.base_channels: 8 vs 16'``)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in list(a) + [k for k in b if k not in a]:
+            found = _first_difference(a.get(key), b.get(key), f'{path}.{key}')
+            if found:
+                return found
+        return None
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            found = _first_difference(x, y, f'{path}[{i}]')
+            if found:
+                return found
+        return None
+    return None if a == b else f'{path}: {a!r} (the run) vs {b!r} (now)'
+
+
+def stream_state(work_dir: str, max_epochs: int, cfg=None) -> Tuple[str, Optional[str]]:
     """The state of the run in ``work_dir`` and its checkpoint, from the checkpoint's contents.
 
     Returns:
@@ -123,8 +140,11 @@ def stream_state(work_dir: str, max_epochs: int) -> Tuple[str, Optional[str]]:
         reports the file); ``('new', None)`` without a checkpoint.
 
     Raises:
-        ValueError: the checkpoint holds more epochs than ``max_epochs`` (the config changed since).
+        ValueError: the checkpoint holds more epochs than ``max_epochs``, or (given the resolved ``cfg``) its stored
+            config has another ``model`` or ``ann_file`` (the config or its options changed since: the old results
+            would be reported as this configuration's).
     """
+    from pyskl.core.config_data import CONFIG_KEY, config_to_data
     from pyskl.engine.checkpoint import load_checkpoint_file
     from pyskl.engine.checkpoint_hook import find_resume_checkpoint
 
@@ -136,6 +156,16 @@ def stream_state(work_dir: str, max_epochs: int) -> Tuple[str, Optional[str]]:
     except (OSError, ValueError, RuntimeError):
         return 'unfinished', ckpt
     epoch = meta.get('epoch') if isinstance(meta, dict) else None
+    stored = meta.get(CONFIG_KEY) if isinstance(meta, dict) else None
+    if cfg is not None and isinstance(stored, dict):
+        now = config_to_data(cfg)
+        for key in ('model', 'ann_file'):
+            found = _first_difference(stored.get(key), now.get(key), f'config.{key}')
+            if found:
+                raise ValueError(
+                    f'{ckpt}: the run in {work_dir} was trained with another configuration ({found}); its results '
+                    "are not this one's: use another --work-root (or remove that run)"
+                )
     if epoch == max_epochs:
         return 'finished', ckpt
     if isinstance(epoch, int) and epoch > max_epochs:
@@ -328,7 +358,7 @@ def run_streams(
         cfg = load_config(config, options.cfg_options)
         work_dir = osp.join(work_root, name)
         max_epochs = int(cfg.train_cfg.max_epochs)
-        state, ckpt = stream_state(work_dir, max_epochs)
+        state, ckpt = stream_state(work_dir, max_epochs, cfg)
         run = _Stream(
             name,
             config,

@@ -166,13 +166,15 @@ def setup_train_cfg(
     from pyskl.core.config import load_config
 
     cfg = load_config(config, cfg_options)
-    if cfg.get('label_map'):  # checked before training (a short map was a warning after the first epoch)
+    if cfg.get('label_map'):  # said before training (it was a warning after the first epoch)
         from pyskl.core.label_map import load_label_map
 
         head = (cfg.get('model') or {}).get('cls_head') or {}
         try:
             load_label_map(cfg.label_map, head.get('num_classes', cfg.get('num_classes')))
-        except FileNotFoundError as e:  # the zoo configs name tools/data/label_map/...: relative to the repository
+        except (OSError, ValueError) as e:  # a warning, not an error: the map only names the classes in checkpoints
+            # (the zoo configs name tools/data/label_map/..., relative to the repository; a subset of the classes
+            # keeps the full map)
             warnings.warn(f'label_map: {e}; the checkpoints will store no class names')
     cfg.launcher = launcher
     if work_dir is not None:

@@ -106,6 +106,12 @@ def test_two_streams_train_test_and_fuse(family, ann, tmp_path, repo_root, capsy
     assert not any(info['trained'] or info['tested'] for info in again['streams'].values())
     assert [line.split(':')[0] for line in lines if 'test skipped' in line] == ['j', 'b']
     assert again['fusions']['2s']['metrics'] == res['fusions']['2s']['metrics']
+    # the same folder with another width: the finished runs are not this configuration's, so nothing is reused
+    wider = TrainOptions(seed=0, cfg_options={'model.backbone.base_channels': 12, 'model.cls_head.in_channels': 48})
+    with pytest.raises(
+        ValueError, match=r'was trained with another configuration \(config\.model\.backbone\.base_channels'
+    ):
+        run_streams(cfg_dir, 1, wider, work_root=root, progress=lines.append)
 
 
 def test_protogcn_folders_have_six_streams_and_a_six_stream_fusion(repo_root):
