@@ -26,10 +26,10 @@ from .unpickle_guard import (
     LoadLimitError,
     UnsafePickleError,
     current,
-    finalize,
     guarded_builtin_globals,
     guarded_numpy_globals,
 )
+from .unpickle_tree import finalize
 
 __all__ = [
     'LoadError',

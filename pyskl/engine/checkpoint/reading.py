@@ -35,9 +35,9 @@ from pyskl.core.unpickle_guard import (
     LoadLimitError,
     UnsafePickleError,
     current,
-    finalize,
     guarded_numpy_globals,
 )
+from pyskl.core.unpickle_tree import finalize
 
 __all__ = [
     'KEY_MAPPINGS',
