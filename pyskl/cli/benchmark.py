@@ -56,9 +56,9 @@ def build_parser(parser=None):
         '--shape',
         type=int,
         nargs=5,
-        default=(8, 2, 100, 25, 3),
+        default=None,
         metavar=('N', 'M', 'T', 'V', 'C'),
-        help='with --compare-rev: the random input',
+        help='with --compare-rev: the random input (default 8 2 100 25 3)',
     )
     parser.add_argument(
         '--padded-persons',
@@ -131,7 +131,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             iters=args.iters or 3,
             warmup=1 if args.warmup is None else args.warmup,
             threads=args.threads,
-            shape=args.shape,
+            shape=args.shape or (8, 2, 100, 25, 3),
             cfg_options=args.cfg_options,
             data_iters=50 if args.data_iters is None else args.data_iters,
             amp=args.amp,
