@@ -115,9 +115,7 @@ def save_features(path: str, features: dict, meta: Optional[dict] = None) -> Lis
 
         return write
 
-    broken = next(
-        (n for n in features['frame_dir'] if any(c in n for c in '\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029')), None
-    )
+    broken = next((n for n in features['frame_dir'] if n.splitlines() != [n]), None)  # every kind of line break
     if broken is not None:  # one name per line: a line break inside a name would shift every later row
         raise ValueError(
             f'{path}: frame_dir {broken!r} holds a line break, so the .frame_dir.txt list (one name per line) '

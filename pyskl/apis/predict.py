@@ -26,8 +26,8 @@ Inputs (:func:`load_skeletons` picks by extension):
 
 import json
 import os
-import warnings
 import os.path as osp
+import warnings
 from typing import List, Optional, Union
 
 import numpy as np
@@ -130,11 +130,7 @@ def load_npy(path: str, layout: Optional[str] = None) -> List[dict]:
         # memory-mapped first: a header that declares more data than the file holds is refused before anything is
         # allocated (a 64-byte file may claim (10**9, 25, 3)); then one copy into memory
         array = np.array(np.load(path, mmap_mode='r', allow_pickle=False))
-    except (
-        ValueError,
-        EOFError,
-        OverflowError,
-    ) as e:  # object arrays need pickle: refused; empty / truncated / not a .npy
+    except (ValueError, EOFError, OverflowError) as e:  # an object array (needs pickle: refused), a truncated file
         text = str(e)
         if 'mmap length' in text or 'cannot mmap' in text or 'size' in text or isinstance(e, OverflowError):
             text = 'truncated: its header declares more data than the file holds'

@@ -167,11 +167,11 @@ def setup_train_cfg(
 
     cfg = load_config(config, cfg_options)
     if cfg.get('label_map'):  # said before training (it was a warning after the first epoch)
+        from pyskl.core.config_data import config_facts
         from pyskl.core.label_map import load_label_map
 
-        head = (cfg.get('model') or {}).get('cls_head') or {}
         try:
-            load_label_map(cfg.label_map, head.get('num_classes', cfg.get('num_classes')))
+            load_label_map(cfg.label_map, config_facts(cfg)['num_classes'])
         except (OSError, ValueError) as e:  # a warning, not an error: the map only names the classes in checkpoints
             # (the zoo configs name tools/data/label_map/..., relative to the repository; a subset of the classes
             # keeps the full map)

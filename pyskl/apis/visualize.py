@@ -190,6 +190,11 @@ def draw_text(frame: np.ndarray, lines: Sequence[str], origin: Tuple[int, int] =
 MAX_FPS = 1000
 
 
+def _check_fps(fps) -> None:
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not (np.isfinite(fps) and 0 < fps <= MAX_FPS):
+        raise ValueError(f'fps must be a number in (0, {MAX_FPS}], got {fps!r}')
+
+
 def open_mp4_writer(out: str, fps: float, size: Tuple[int, int]):
     """An OpenCV ``VideoWriter`` (mp4v) for ``size = (H, W)`` BGR frames (frames written one at a time, e.g. live).
 
@@ -199,8 +204,7 @@ def open_mp4_writer(out: str, fps: float, size: Tuple[int, int]):
     """
     import cv2
 
-    if not (isinstance(fps, (int, float)) and not isinstance(fps, bool) and 0 < fps <= MAX_FPS):
-        raise ValueError(f'fps must be a number in (0, {MAX_FPS}], got {fps!r}')
+    _check_fps(fps)
     h, w = size
     writer = cv2.VideoWriter(out, cv2.VideoWriter_fourcc(*'mp4v'), float(fps), (int(w), int(h)))
     if not writer.isOpened():
@@ -218,8 +222,7 @@ def write_video(frames: Sequence[np.ndarray], out: str, fps: float = 30.0) -> st
     """Write RGB frames ``(H, W, 3)`` to ``out``: ``.gif`` with Pillow, ``.mp4`` with OpenCV (mp4v)."""
     if not len(frames):
         raise ValueError('no frames to write')
-    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not (np.isfinite(fps) and 0 < fps <= MAX_FPS):
-        raise ValueError(f'fps must be a number in (0, {MAX_FPS}], got {fps!r}')
+    _check_fps(fps)
     ext = osp.splitext(out)[1].lower()
     if osp.dirname(out):
         os.makedirs(osp.dirname(out), exist_ok=True)

@@ -69,25 +69,22 @@ def run_cli(
         # (train_cfg.max_epoch=3, train_dataloader.batchsize=4) reaches them as an unexpected argument
         if os.environ.get('PYSKL_DEBUG') or 'unexpected keyword argument' not in str(e):
             raise
-        detail = str(e).strip().splitlines()[0]
-        print(
-            f'error: {detail[:400]}\n  a misspelt or unknown key in the config or --cfg-options '
-            '(PYSKL_DEBUG=1 shows where)',
-            file=sys.stderr,
-        )
-        return 1
+        return _hinted_error(str(e), 'a misspelt or unknown key in the config or --cfg-options')
     except (MemoryError, RuntimeError) as e:
         # numpy's _ArrayMemoryError is a MemoryError; torch's CPU allocator raises a RuntimeError. A size in an
         # input file, a config or an argument asked for more memory than there is: a clear line, not a traceback
         if os.environ.get('PYSKL_DEBUG') or not is_out_of_memory(e):
             raise
-        detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        print(
-            f'error: out of memory: {detail[:300]}\n  an input, a config value or an argument asks for more '
-            'memory than this machine has (PYSKL_DEBUG=1 shows where)',
-            file=sys.stderr,
+        return _hinted_error(
+            f'out of memory: {str(e).strip() or type(e).__name__}',
+            'an input, a config value or an argument asks for more memory than this machine has',
         )
-        return 1
+
+
+def _hinted_error(message: str, hint: str) -> int:
+    """Print ``error: <first line of message>`` and the hint to stderr; exit status 1."""
+    print(f'error: {message.strip().splitlines()[0][:400]}\n  {hint} (PYSKL_DEBUG=1 shows where)', file=sys.stderr)
+    return 1
 
 
 def is_out_of_memory(error: BaseException) -> bool:
@@ -172,17 +169,10 @@ def check_run_outputs(cfg, config: Optional[str], outputs: dict) -> None:
     files, and its work dir would not write the config's dump over the config itself (mmengine dumps the resolved
     config as ``<work_dir>/<config file name>``: training into the config's own folder replaced the user's file, its
     ``_base_`` and comments)."""
+    from pyskl.core.config import ann_files
     from pyskl.core.fileio import check_output_path
 
-    ann_files, stack = [], [cfg.to_dict() if hasattr(cfg, 'to_dict') else dict(cfg)]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            ann_files += [v for k, v in node.items() if k == 'ann_file' and isinstance(v, str)]
-            stack += list(node.values())
-        elif isinstance(node, (list, tuple)):
-            stack += list(node)
-    inputs = [('an annotation file of the config', path) for path in dict.fromkeys(ann_files)]
+    inputs = [('an annotation file of the config', path) for path in ann_files(cfg)]
     for option, path in outputs.items():
         if path:
             check_output_path(path, option, inputs)

@@ -103,17 +103,17 @@ def format_benchmark(res: dict) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     for name in ('batch', 'iters', 'reps', 'threads'):  # 0 silently fell back to a default
-        value = getattr(args, name, None)
+        value = getattr(args, name)
         if value is not None and value < 1:
             raise ValueError(f'--{name} must be >= 1, got {value}')
     for name in ('warmup', 'data_iters'):
-        value = getattr(args, name, None)
+        value = getattr(args, name)
         if value is not None and value < 0:
             raise ValueError(f'--{name.replace("_", "-")} must be >= 0, got {value}')
     if args.shape is not None and (len(args.shape) != 5 or min(args.shape) < 1):
         raise ValueError(f'--shape must be five positive ints N M T V C, got {args.shape}')
     if not args.compare_rev:
-        given = [f'--{n.replace("_", "-")}' for n in ('shape', 'backbones', 'padded_persons') if getattr(args, n, None)]
+        given = [f'--{n.replace("_", "-")}' for n in ('shape', 'backbones', 'padded_persons') if getattr(args, n)]
         if given:
             raise ValueError(f'{", ".join(given)}: only with --compare-rev (a config run reads its config)')
     elif args.shape is not None and tuple(args.shape[3:]) != (25, 3):  # the compared configs are NTU-60 3D joints

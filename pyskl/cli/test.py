@@ -94,10 +94,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     from pyskl.apis.inference import read_checkpoint
 
     dump = args.dump
-    if args.label_map:
-        from pyskl.core.label_map import load_label_map
-
-        load_label_map(args.label_map)  # fail before testing on a bad map
     path, loaded = read_checkpoint(args.checkpoint)  # read once: its stored config and its weights
     cfg = setup_test_cfg(
         args.config,
@@ -114,11 +110,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     check_run_outputs(cfg, args.config, {'--out': args.out, '--dump': args.dump})
     if args.label_map:  # its class count against the model's, before the test runs (it was checked after it)
-        from pyskl.core.config import facts_of
+        from pyskl.core.config_data import config_facts
         from pyskl.core.label_map import load_label_map
 
-        head = (cfg.get('model') or {}).get('cls_head') or {}
-        load_label_map(args.label_map, head.get('num_classes', facts_of(cfg).get('num_classes')))
+        load_label_map(args.label_map, config_facts(cfg)['num_classes'])
     if args.label_map and not dump:  # the per-class report reads the predictions from a temporary dump
         dump = os.path.join(cfg.work_dir, f'.label_map_dump_{os.getpid()}.pkl')
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=dump, fmt='mmaction'))

@@ -138,6 +138,12 @@ def slots(cfg) -> List[Slot]:
 FACT_LIMITS = {'num_classes': 1_000_000, 'clip_len': 100_000}
 
 
+def ann_files(cfg) -> List[str]:
+    """The annotation files a config reads: the top-level ``ann_file`` and every dataset's (its ``ann_file`` slots)."""
+    found = [cfg.get('ann_file')] + [_get(cfg, s.path) for s in slots(cfg) if s.fact == 'ann_file']
+    return list(dict.fromkeys(f for f in found if isinstance(f, str)))
+
+
 def facts_of(cfg, where: str = 'config') -> Dict[str, object]:
     """The top-level facts of ``cfg`` that are set (not None), normalised (``feats`` a list)."""
     facts = {k: _plain(cfg[k]) for k in FACTS if cfg.get(k) is not None}

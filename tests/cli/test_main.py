@@ -321,6 +321,8 @@ def test_flops_checks_the_shape_and_the_widths(capsys):
     config = os.path.join(REPO, 'configs/stgcn++/stgcn++_demo_3dkp/j.py')
     assert main(['flops', config, '--shape', '1', '2', '100', '24', '3']) == 1
     assert 'the model takes V=25 joints (its layout) and C=3 channels' in capsys.readouterr().err
+    assert main(['flops', config, '--shape', '1', '1000', '100000', '25', '3']) == 1  # 7.5e9 values
+    assert 'more than 50000000 input values' in capsys.readouterr().err
     assert main(['flops', config, '--cfg-options', 'model.backbone.base_channels=1']) == 1
     assert 'gets 0 channels from base_channels=1' in capsys.readouterr().err
 
@@ -432,9 +434,10 @@ def test_inspect_and_make_demo_data_never_replace_files(tmp_path, capsys):
     assert 'the demo generator makes at most 10000' in capsys.readouterr().err
 
 
-def test_train_and_test_refuse_to_write_over_their_data_or_config(tmp_path):
-    # test / train --out on the config's ann_file replaced the dataset with scores; a work dir that is the config's
-    # own folder replaced the config with its resolved dump; --work-dir '' trained into the current directory
+def test_train_refuses_to_write_over_its_data_or_config(tmp_path):
+    # (train and test share cli.base.check_run_outputs) test / train --out on the config's ann_file replaced the
+    # dataset with scores; a work dir that is the config's own folder replaced the config with its resolved dump;
+    # --work-dir '' trained into the current directory
     from repo_paths import REPO
 
     ann = tmp_path / 'ann.pkl'
