@@ -50,36 +50,44 @@ __all__ = ['SafeCheckpointHook', 'find_resume_checkpoint', 'LATEST', 'LAST_CHECK
 def find_resume_checkpoint(work_dir: str) -> Optional[str]:
     """The checkpoint a run in ``work_dir`` continues from, or None when it holds none.
 
-    In order: the file named by ``last_checkpoint`` (looked up in ``work_dir`` by its base name
-    when the recorded path no longer exists, e.g. after the work dir was moved), ``latest.pth``,
-    the ``epoch_N.pth`` with the largest N, the ``iter_N.pth`` with the largest N. Temporary files
-    of an interrupted save are never returned. The file's contents are not checked here.
+    In order: the file named by ``last_checkpoint``, ``latest.pth``, the ``epoch_N.pth`` with the
+    largest N, the ``iter_N.pth`` with the largest N. Temporary files of an interrupted save are
+    never returned. The file's contents are not checked here.
+
+    ``last_checkpoint`` holds an absolute path (mmengine's format). A file of that base name in
+    ``work_dir`` comes first, so a work dir that was moved or copied continues from its own files,
+    not from the folder it was copied from; a recorded file outside ``work_dir`` (a checkpoint hook's
+    ``out_dir``) is used only when ``work_dir`` holds no checkpoint of its own.
     """
     if not osp.isdir(work_dir):
         return None
-    record = osp.join(work_dir, LAST_CHECKPOINT)
-    if osp.isfile(record):
-        with open(record) as f:
-            recorded = f.read().strip()
-        if recorded:
-            for candidate in (
-                recorded if osp.isabs(recorded) else osp.join(work_dir, recorded),
-                osp.join(work_dir, osp.basename(recorded)),
-            ):
-                if osp.isfile(candidate):
-                    return candidate
     latest = osp.join(work_dir, LATEST)
-    if osp.isfile(latest):
-        return latest
     numbered = {'epoch': [], 'iter': []}
     for name in os.listdir(work_dir):
         m = _NUMBERED.match(name)
         if m and osp.isfile(osp.join(work_dir, name)):
             numbered[m.group(1)].append((int(m.group(2)), name))
-    for kind in ('epoch', 'iter'):
-        if numbered[kind]:
-            return osp.join(work_dir, max(numbered[kind])[1])
-    return None
+    own = [osp.join(work_dir, max(numbered[kind])[1]) for kind in ('epoch', 'iter') if numbered[kind]]
+    if osp.isfile(latest):
+        own.insert(0, latest)
+    record = osp.join(work_dir, LAST_CHECKPOINT)
+    if osp.isfile(record):
+        with open(record) as f:
+            recorded = f.read().strip()
+        if recorded:
+            local = osp.join(work_dir, osp.basename(recorded))
+            if osp.isfile(local):
+                return local
+            recorded = recorded if osp.isabs(recorded) else osp.join(work_dir, recorded)
+            if osp.isfile(recorded) and (not own or _inside(recorded, work_dir)):
+                return recorded
+    return own[0] if own else None
+
+
+def _inside(path: str, folder: str) -> bool:
+    """Whether ``path`` lies in ``folder`` (symbolic links resolved)."""
+    path, folder = osp.realpath(path), osp.realpath(folder)
+    return osp.commonpath([path, folder]) == folder
 
 
 @HOOKS.register_module()

@@ -87,6 +87,30 @@ def test_find_resume_checkpoint(tmp_path):
     assert find_resume_checkpoint(str(tmp_path)) == str(tmp_path / 'latest.pth')
 
 
+def test_find_resume_checkpoint_of_a_copied_work_dir(tmp_path):
+    """A copy of a work dir continues from its own files, although ``last_checkpoint`` names the source's."""
+    import shutil
+
+    source = tmp_path / 'run'
+    source.mkdir()
+    for n in (1, 2):
+        (source / f'epoch_{n}.pth').write_bytes(b'e')
+    (source / 'last_checkpoint').write_text(str(source / 'epoch_2.pth'))
+    copy = tmp_path / 'run_copy'
+    shutil.copytree(source, copy)
+    assert find_resume_checkpoint(str(copy)) == str(copy / 'epoch_2.pth')
+    # the source trained on after the copy: its newer checkpoint is not the copy's
+    (source / 'epoch_3.pth').write_bytes(b'e')
+    (source / 'last_checkpoint').write_text(str(source / 'epoch_3.pth'))
+    shutil.copy(source / 'last_checkpoint', copy / 'last_checkpoint')
+    assert find_resume_checkpoint(str(copy)) == str(copy / 'epoch_2.pth')
+    # checkpoints written to a hook's out_dir, none in the work dir: the recorded path is the one
+    work_dir = tmp_path / 'work'
+    work_dir.mkdir()
+    (work_dir / 'last_checkpoint').write_text(str(source / 'epoch_3.pth'))
+    assert find_resume_checkpoint(str(work_dir)) == str(source / 'epoch_3.pth')
+
+
 def test_setup_train_cfg_resumes_a_work_dir_with_checkpoints(tmp_path):
     import torch
 
