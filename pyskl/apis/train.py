@@ -163,7 +163,7 @@ def setup_train_cfg(
         out (str, optional): ``--out`` (checked here; written by :func:`train_model`); see
             :func:`final_tests`.
     """
-    from pyskl.core.config import load_config
+    from pyskl.core.config import check_eval_data, load_config
 
     cfg = load_config(config, cfg_options)
     if cfg.get('label_map'):  # said before training (it was a warning after the first epoch)
@@ -188,6 +188,7 @@ def setup_train_cfg(
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
+    check_eval_data(cfg, config)
     test_last, test_best = final_tests(test_last, test_best, out)
     if (test_last or test_best) and not (
         cfg.get('test_dataloader') and cfg.get('test_cfg') and cfg.get('test_evaluator')

@@ -288,6 +288,44 @@ def check_schedule(cfg, where: str = 'config') -> None:
             )
 
 
+def dataset_sources(section) -> List[tuple]:
+    """``(ann_file, split)`` of every dataset in a dataloader section (inside wrappers such as ``RepeatDataset``
+    too): each dict with a string ``ann_file``; ``split`` is None when the dataset reads the whole file."""
+    found = []
+    for _, d in _walk(section):
+        if isinstance(d.get('ann_file'), str):
+            split = d.get('split')
+            found.append((d['ann_file'], split if isinstance(split, str) else None))
+    return list(dict.fromkeys(found))
+
+
+def check_eval_data(cfg, where: str = 'config') -> None:
+    """Warn when the training data is also the validation data (the same annotation file and split in
+    ``train_dataloader`` and ``val_dataloader``: the validation accuracy, the best checkpoint and its score are
+    then measured on samples the model was trained on) or when the training split is named as an evaluation
+    split (``xsub_val``). Overlaps between two different splits of one file are :func:`check_split_overlap`'s."""
+    import os.path as osp
+
+    from .splits import _EVAL_TOKENS
+
+    train = dataset_sources(cfg.get('train_dataloader'))
+
+    def key(source):
+        return osp.realpath(source[0]), source[1]
+
+    for ann_file, split in train:
+        if isinstance(split, str) and 'train' not in split and any(t in split for t in _EVAL_TOKENS):
+            warnings.warn(f'{where}: train_dataloader reads split {split!r} of {ann_file}, an evaluation split')
+    trained = {key(s) for s in train}
+    for ann_file, split in dataset_sources(cfg.get('val_dataloader')):
+        if key((ann_file, split)) in trained:
+            which = f'split {split!r} of {ann_file}' if split is not None else f'all of {ann_file} (no split)'
+            warnings.warn(
+                f'{where}: val_dataloader reads {which}, which train_dataloader trains on: the validation '
+                'accuracy and the best checkpoint measure training samples'
+            )
+
+
 #: Config sections that are dicts when set.
 DICT_SECTIONS = ('model', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'optim_wrapper', 'train_cfg')
 

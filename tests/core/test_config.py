@@ -284,3 +284,26 @@ def test_mmengine_runner_from_plain_config(tmp_path):
     [feat] = [t for t in cfg.train_dataloader.dataset.dataset.pipeline if t.type == 'GenSkeFeat']
     assert (feat.feats, feat.dataset) == (['bm'], 'coco')
     assert runner.model.backbone.data_bn.num_features == 3 * 17
+
+
+@pytest.mark.parametrize(
+    'options, message',
+    [
+        ({'val_dataloader.dataset.split': 'xsub_train'}, r"val_dataloader reads split 'xsub_train' of .*which train"),
+        ({'train_dataloader.dataset.dataset.split': 'xsub_val'}, r"reads split 'xsub_val' of .*an evaluation split"),
+    ],
+)
+def test_training_on_the_validation_data_warns(options, message, tmp_path):
+    """Validating on the training data (a copy-pasted split) makes the validation accuracy and the best checkpoint
+    meaningless: said before training. Two different splits of one file and the config as given: no warning."""
+    import warnings
+
+    from pyskl.apis import setup_train_cfg
+
+    with pytest.warns(UserWarning, match=message):
+        setup_train_cfg(DEMO_J, work_dir=str(tmp_path), cfg_options=options)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        setup_train_cfg(DEMO_J, work_dir=str(tmp_path))
+        if 'val_dataloader.dataset.split' in options:  # without validation nothing is measured on it
+            setup_train_cfg(DEMO_J, work_dir=str(tmp_path), validate=False, cfg_options=options)
