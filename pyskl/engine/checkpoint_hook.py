@@ -106,6 +106,17 @@ class SafeCheckpointHook(CheckpointHook):
 
     def __init__(self, *args, latest: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if self.args:
+            # mmengine keeps unknown arguments and passes them to runner.save_checkpoint at the first save, after
+            # an epoch of training; no runner's save_checkpoint takes any beyond those the hook passes itself
+            import difflib
+            import inspect
+
+            known = [p for p in inspect.signature(CheckpointHook.__init__).parameters if p not in ('self', 'kwargs')]
+            name = sorted(self.args)[0]
+            close = difflib.get_close_matches(name, known + ['latest'], n=1)
+            hint = f' (did you mean {close[0]!r}?)' if close else ''
+            raise TypeError(f'{type(self).__name__}.__init__() got an unexpected keyword argument {name!r}{hint}')
         self.latest = latest
         self._written: Set[str] = set()
         self._pending_epoch_save = False

@@ -158,3 +158,15 @@ def test_runner_substitutes_safe_checkpoint_hook(tmp_path, hook_type):
     assert len(hooks) == 1 and type(hooks[0]) is SafeCheckpointHook
     if hook_type is not None:
         assert hooks[0].interval == 2 and hooks[0].max_keep_ckpts == 1
+
+
+def test_misspelt_checkpoint_hook_argument_is_refused_when_the_runner_is_built(tmp_path):
+    """mmengine's CheckpointHook keeps unknown arguments for save_checkpoint, which failed at the first save, after
+    an epoch of training; now building the runner (before any training) says which and what was meant."""
+    from pyskl.apis.train import build_runner
+    from pyskl.core.config import load_config
+
+    cfg = load_config(CONFIG, cfg_options={'default_hooks.checkpoint.intervall': 2})
+    cfg.work_dir = str(tmp_path)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'intervall' \(did you mean 'interval'\?\)"):
+        build_runner(cfg)
