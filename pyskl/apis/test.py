@@ -5,7 +5,7 @@ from typing import Optional, Sequence
 
 from mmengine.config import Config
 
-from .train import build_runner, default_work_dir
+from .train import build_runner, check_work_dir, default_work_dir
 
 AVERAGE_CLIPS = {'prob': 'prob', 'score': 'score', 'none': None}
 
@@ -68,6 +68,7 @@ def setup_test_cfg(
         cfg.work_dir = osp.dirname(osp.abspath(checkpoint))
     elif cfg.get('work_dir') is None:
         cfg.work_dir = default_work_dir(config)
+    check_work_dir(cfg.work_dir)
     if not (cfg.get('test_dataloader') and cfg.get('test_cfg')):
         raise ValueError(f'{config or checkpoint}: test_dataloader and test_cfg are needed for testing')
 

@@ -23,6 +23,13 @@ def default_work_dir(config_path: str) -> str:
     return osp.join('work_dirs', *rel)
 
 
+def check_work_dir(work_dir: str) -> None:
+    """Refuse a work dir that exists as something other than a folder (mmengine failed with ``[Errno 17] File
+    exists``)."""
+    if osp.exists(work_dir) and not osp.isdir(work_dir):
+        raise ValueError(f'work_dir {work_dir} is a file, not a directory: give another --work-dir')
+
+
 def build_runner(cfg: Config):
     """Build the runner named by ``cfg.runner_type`` (default ``PysklRunner``) in pyskl's scope."""
     from pyskl.registry import RUNNERS
@@ -181,8 +188,7 @@ def setup_train_cfg(
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = default_work_dir(config)
-    if osp.exists(cfg.work_dir) and not osp.isdir(cfg.work_dir):
-        raise ValueError(f'work_dir {cfg.work_dir} is a file, not a directory: give another --work-dir')
+    check_work_dir(cfg.work_dir)
 
     if not validate:
         cfg.val_cfg = None

@@ -170,15 +170,13 @@ def check_run_outputs(cfg, config: Optional[str], outputs: dict) -> None:
     config as ``<work_dir>/<config file name>``: training into the config's own folder replaced the user's file, its
     ``_base_`` and comments)."""
     from pyskl.core.config import ann_files
-    from pyskl.core.fileio import check_output_path
+    from pyskl.core.fileio import check_output_path, check_writable_folder
 
     inputs = [('an annotation file of the config', path) for path in ann_files(cfg)]
     for option, path in outputs.items():
         if path:
             check_output_path(path, option, inputs)
-            folder = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(folder):  # found before the run, not after it (the message named a temporary file)
-                raise FileNotFoundError(f'{option} {path}: the folder {folder} does not exist')
+            check_writable_folder(path, option)
     work_dir = cfg.get('work_dir')
     if config and work_dir:
         dumped = os.path.join(work_dir, os.path.basename(config))

@@ -32,6 +32,7 @@ __all__ = [
     'TEMP_RE',
     'check_output_path',
     'check_regular_file',
+    'check_writable_folder',
 ]
 
 
@@ -176,6 +177,24 @@ def check_output_path(path: str, option: str, inputs: Sequence[Tuple[str, Option
         if same:
             raise ValueError(f'{option} {path} is {what}; writing it would overwrite {other}')
     return path
+
+
+def check_writable_folder(path: str, option: str) -> str:
+    """The folder an output file ``path`` goes to, after checking (before any work) that it exists and that a file
+    can be created in it (a probe file, removed at once: permission bits do not tell for root, read-only mounts or
+    pseudo file systems such as ``/proc``). Raises FileNotFoundError / PermissionError naming ``option``."""
+    import tempfile
+
+    folder = osp.dirname(osp.abspath(path))
+    if not osp.isdir(folder):  # found before the run, not after it (the message named a temporary file)
+        raise FileNotFoundError(f'{option} {path}: the folder {folder} does not exist')
+    try:
+        fd, probe = tempfile.mkstemp(prefix='.pyskl-probe-', dir=folder)
+    except OSError as e:
+        raise PermissionError(f'{option} {path}: cannot create a file in {folder} ({e.strerror or e})') from None
+    os.close(fd)
+    os.unlink(probe)
+    return folder
 
 
 def check_regular_file(path: str, what: str = 'file', max_bytes: Optional[int] = None) -> int:

@@ -26,3 +26,12 @@ def test_out_and_dump_on_one_file_or_on_the_checkpoint_are_refused(tmp_path):
         res,
         str(tmp_path / 'dump.pkl'),
     ]
+
+
+def test_work_dir_that_is_a_file_is_refused(tmp_path):
+    # mmengine failed with "[Errno 17] File exists", after the checkpoint was read
+    afile = tmp_path / 'afile'
+    afile.write_text('notes')
+    with pytest.raises(ValueError, match=r'work_dir .*afile is a file, not a directory: give another --work-dir'):
+        setup_test_cfg(DEMO, work_dir=str(afile))
+    assert afile.read_text() == 'notes'

@@ -460,6 +460,9 @@ def test_train_refuses_to_write_over_its_data_or_config(tmp_path):
     assert proc.returncode == 1 and 'is the folder of the config' in proc.stderr, proc.stderr[-2000:]
     proc = run('train', str(config), '--work-dir', '')
     assert proc.returncode == 1 and '--work-dir is empty' in proc.stderr
+    # an unwritable folder (a pseudo file system) was found after the run, when the result was written
+    proc = run('train', str(config), '--work-dir', str(tmp_path / 'w'), '--out', '/proc/result.pkl')
+    assert proc.returncode == 1 and '--out /proc/result.pkl: cannot create a file in /proc' in proc.stderr
     assert ann.read_bytes() == b'precious' and config.read_text().endswith('# my notes\n')
     assert sorted(p.name for p in tmp_path.iterdir()) == ['ann.pkl', 'own']
 
