@@ -5,15 +5,16 @@ Bones are the layout's graph edges; each person has its own colour. OpenCV (``cv
 mmcv-lite) is imported when drawing, never at ``import pyskl``.
 """
 
+import itertools
 import os
 import os.path as osp
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from pyskl.core.layout import guess_layout
 
-__all__ = ['PERSON_COLORS', 'draw_skeletons', 'draw_text', 'open_mp4_writer', 'write_video']
+__all__ = ['PERSON_COLORS', 'draw_skeletons', 'iter_skeletons', 'draw_text', 'open_mp4_writer', 'write_video']
 
 #: RGB colour of person m (cycled).
 PERSON_COLORS = ((255, 64, 64), (64, 160, 255), (64, 220, 64), (255, 200, 0), (220, 64, 255), (0, 220, 220))
@@ -53,7 +54,12 @@ def _fit(img_shape) -> Tuple[int, int]:
     return max(1, round(h * scale)), max(1, round(w * scale))
 
 
-def draw_skeletons(
+def draw_skeletons(*args, **kwargs) -> List[np.ndarray]:
+    """:func:`iter_skeletons`'s frames as a list (same arguments): T uint8 RGB images ``(H, W, 3)``."""
+    return list(iter_skeletons(*args, **kwargs))
+
+
+def iter_skeletons(
     keypoint: np.ndarray,
     layout: Union[str, dict, None] = None,
     keypoint_score: Optional[np.ndarray] = None,
@@ -63,8 +69,9 @@ def draw_skeletons(
     score_thr: float = 0.3,
     azimuth: float = 0.0,
     thickness: Optional[int] = None,
-) -> List[np.ndarray]:
-    """Render a skeleton sequence frame by frame.
+) -> Iterator[np.ndarray]:
+    """Render a skeleton sequence frame by frame, lazily: the arguments are checked at the call, each frame is
+    drawn when the returned iterator reaches it (a writer can stream a long sequence without holding it).
 
     Args:
         keypoint: ``(M, T, V, C)``: 2D pixel coordinates (x, y) in an ``img_shape`` image (C = 2,
@@ -72,8 +79,9 @@ def draw_skeletons(
             ``keypoint_score`` is None, camera-space (x, y, z) points (3D, e.g. NTU in metres).
         layout: Layout name / dict; default guessed from V.
         keypoint_score: ``(M, T, V)`` joint confidences (2D); joints below ``score_thr`` are not drawn.
-        frames: Background RGB frames ``(H, W, 3)``, one per time step (e.g. the source video);
-            default a dark canvas.
+        frames: Background RGB frames ``(H, W, 3)``, one per time step (e.g. the source video, a
+            ``VideoFrames``: read as the frames are drawn; an iterable without ``len`` is checked for length as
+            it is read); default a dark canvas.
         img_shape: ``(H, W)`` of the 2D coordinates (default: the frames' shape, else the bounding
             box of the points).
         size: ``(H, W)`` of the output, at most :data:`MAX_SIDE` each (default: ``img_shape`` scaled down to at
@@ -81,9 +89,8 @@ def draw_skeletons(
         azimuth: 3D only: view rotation about the vertical axis, in degrees.
 
     Returns:
-        list of uint8 RGB images ``(H, W, 3)``, T of them.
+        an iterator over T uint8 RGB images ``(H, W, 3)``.
     """
-    import cv2
 
     from pyskl.core.layout import get_layout
 
@@ -103,8 +110,7 @@ def draw_skeletons(
         lay = lay.stored  # 'coco_new' data is stored (and drawn) as COCO-17
     if lay.num_node != num_joints:
         raise ValueError(f'keypoint has V={num_joints} joints but layout {lay.name!r} has {lay.num_node}')
-    frames = list(frames) if frames is not None else None
-    if frames is not None and len(frames) < num_frames:
+    if frames is not None and hasattr(frames, '__len__') and len(frames) < num_frames:
         raise ValueError(f'{len(frames)} background frames for {num_frames} skeleton frames')
     is_3d = channels == 3 and keypoint_score is None
     if is_3d and frames is not None:
@@ -126,19 +132,44 @@ def draw_skeletons(
             score = np.where(np.any(pts != 0, axis=-1), 1.0, 0.0)
         if img_shape is None:
             if frames is not None:
-                img_shape = frames[0].shape[:2]
+                first, frames = _peek(frames)
+                img_shape = first.shape[:2]
             else:
                 seen = pts[score > score_thr]
                 extent = (int(seen[:, 1].max()) + 20, int(seen[:, 0].max()) + 20) if len(seen) else (480, 640)
                 img_shape = (max(1, extent[0]), max(1, extent[1]))
         size = size if size is not None else _fit(img_shape)
         pts = pts * np.array([size[1] / img_shape[1], size[0] / img_shape[0]], dtype=np.float32)
+    thick = thickness or max(2, round(min(size) / 160))
+    return _draw(pts, score, score_thr, lay.inward, frames, size, thick)
+
+
+def _peek(frames: Iterable[np.ndarray]) -> Tuple[np.ndarray, Iterable[np.ndarray]]:
+    """The first of ``frames`` and ``frames`` again (an iterator is not consumed by the look)."""
+    if isinstance(frames, (list, tuple)):
+        if not frames:
+            raise ValueError('no background frames')
+        return frames[0], frames
+    it = iter(frames)
+    first = next(it, None)
+    if first is None:
+        raise ValueError('no background frames')
+    return first, itertools.chain([first], it)
+
+
+def _draw(pts, score, score_thr, inward, frames, size, thick) -> Iterator[np.ndarray]:
+    """The frames of :func:`iter_skeletons` (arguments checked there): pixels ``pts`` ``(M, T, V, 2)``."""
+    import cv2
+
+    num_person, num_frames = pts.shape[:2]
     h, w = size
-    thick = thickness or max(2, round(min(h, w) / 160))
-    out = []
+    background = iter(frames) if frames is not None else None
     for t in range(num_frames):
-        if frames is not None:
-            canvas = np.ascontiguousarray(frames[t][..., :3], dtype=np.uint8)
+        if background is not None:
+            frame = next(background, None)
+            if frame is None:
+                raise ValueError(f'{t} background frames for {num_frames} skeleton frames')
+            canvas = np.ascontiguousarray(frame[..., :3], dtype=np.uint8)
             if canvas.shape[:2] != (h, w):
                 canvas = cv2.resize(canvas, (w, h), interpolation=cv2.INTER_AREA)
         else:
@@ -147,15 +178,14 @@ def draw_skeletons(
             color = PERSON_COLORS[m % len(PERSON_COLORS)]
             ok = score[m, t] > score_thr
             p = np.round(pts[m, t]).astype(np.int32)
-            for i, j in lay.inward:
+            for i, j in inward:
                 if ok[i] and ok[j]:
                     cv2.line(
                         canvas, (int(p[i, 0]), int(p[i, 1])), (int(p[j, 0]), int(p[j, 1])), color, thick, cv2.LINE_AA
                     )
             for v in np.flatnonzero(ok):
                 cv2.circle(canvas, (int(p[v, 0]), int(p[v, 1])), thick + 1, (255, 255, 255), -1, cv2.LINE_AA)
-        out.append(canvas)
-    return out
+        yield canvas
 
 
 def draw_text(frame: np.ndarray, lines: Sequence[str], origin: Tuple[int, int] = (10, 10)) -> np.ndarray:
@@ -195,8 +225,9 @@ def _check_fps(fps) -> None:
         raise ValueError(f'fps must be a number in (0, {MAX_FPS}], got {fps!r}')
 
 
-def open_mp4_writer(out: str, fps: float, size: Tuple[int, int]):
-    """An OpenCV ``VideoWriter`` (mp4v) for ``size = (H, W)`` BGR frames (frames written one at a time, e.g. live).
+def open_mp4_writer(out: str, fps: float, size: Tuple[int, int], name: Optional[str] = None):
+    """An OpenCV ``VideoWriter`` (mp4v) for ``size = (H, W)`` BGR frames (frames written one at a time, e.g. live);
+    ``name`` is the path errors name (the final one, when ``out`` is a temporary file beside it).
 
     Raises:
         ValueError: ``fps`` outside (0, :data:`MAX_FPS`].
@@ -214,35 +245,60 @@ def open_mp4_writer(out: str, fps: float, size: Tuple[int, int]):
             if osp.isdir(out)
             else (f'folder {folder} does not exist' if not osp.isdir(folder) else 'not writable there')
         )
-        raise OSError(f'{out}: OpenCV cannot open an .mp4 writer ({reason})')
+        raise OSError(f'{name or out}: OpenCV cannot open an .mp4 writer ({reason})')
     return writer
 
 
-def write_video(frames: Sequence[np.ndarray], out: str, fps: float = 30.0) -> str:
-    """Write RGB frames ``(H, W, 3)`` to ``out``: ``.gif`` with Pillow, ``.mp4`` with OpenCV (mp4v)."""
-    if not len(frames):
-        raise ValueError('no frames to write')
+def write_video(frames: Iterable[np.ndarray], out: str, fps: float = 30.0) -> str:
+    """Write RGB frames ``(H, W, 3)`` to ``out``: ``.gif`` with Pillow (which holds every frame until it writes),
+    ``.mp4`` with OpenCV (mp4v), one frame at a time as ``frames`` yields them. The file is written under a
+    temporary name and renamed when complete: a failure midway (a frame of another size, a short background
+    video) leaves no partial file and an existing ``out`` as it was. Returns ``out``."""
     _check_fps(fps)
     ext = osp.splitext(out)[1].lower()
+    if ext not in ('.gif', '.mp4'):
+        raise ValueError(f'output must end with .gif or .mp4, got {out!r}')
+    if osp.isdir(out):
+        raise ValueError(f'{out}: is a directory; give a file name')
+    first, frames = _peek_frames(frames)
+    h, w = first.shape[:2]
     if osp.dirname(out):
         os.makedirs(osp.dirname(out), exist_ok=True)
-    if ext == '.gif':
-        from PIL import Image
+    from pyskl.core.fileio import commit_temp, temp_path
 
-        images = [Image.fromarray(np.asarray(f, dtype=np.uint8)) for f in frames]
-        images[0].save(out, save_all=True, append_images=images[1:], duration=max(1, round(1000 / fps)), loop=0)
-    elif ext == '.mp4':
-        import cv2
+    tmp = temp_path(out) + ext  # OpenCV picks the container by the extension
 
-        h, w = frames[0].shape[:2]
-        writer = open_mp4_writer(out, fps, (h, w))
-        try:
-            for f in frames:
-                if f.shape[:2] != (h, w):
-                    raise ValueError(f'all frames must be {h}x{w}, got {f.shape[:2]}')
-                writer.write(cv2.cvtColor(np.ascontiguousarray(f, dtype=np.uint8), cv2.COLOR_RGB2BGR))
-        finally:
-            writer.release()
-    else:
-        raise ValueError(f'output must end with .gif or .mp4, got {out!r}')
+    def checked():
+        for f in frames:
+            if f.shape[:2] != (h, w):
+                raise ValueError(f'all frames must be {h}x{w}, got {f.shape[:2]}')
+            yield np.ascontiguousarray(f, dtype=np.uint8)
+
+    try:
+        if ext == '.gif':
+            from PIL import Image
+
+            images = [Image.fromarray(f) for f in checked()]
+            duration = max(1, round(1000 / fps))
+            images[0].save(tmp, format='GIF', save_all=True, append_images=images[1:], duration=duration, loop=0)
+        else:
+            import cv2
+
+            writer = open_mp4_writer(tmp, fps, (h, w), name=out)
+            try:
+                for f in checked():
+                    writer.write(cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+            finally:
+                writer.release()
+        commit_temp(tmp, out)
+    finally:
+        if osp.exists(tmp):
+            os.unlink(tmp)
     return out
+
+
+def _peek_frames(frames: Iterable[np.ndarray]) -> Tuple[np.ndarray, Iterable[np.ndarray]]:
+    try:
+        return _peek(frames)
+    except ValueError:
+        raise ValueError('no frames to write') from None

@@ -49,7 +49,8 @@ def build_parser(parser=None):
     return p
 
 
-#: Most bytes of frames visualize keeps in memory before writing (H x W x 3 per frame, video frames and drawn ones).
+#: Most bytes of frames visualize keeps in memory for a GIF (H x W x 3 per frame: Pillow holds every frame until it
+#: writes the file); an MP4 is written frame by frame as the video is read and the skeletons drawn.
 MAX_RENDER_BYTES = 4 << 30
 
 
@@ -105,7 +106,7 @@ def caption(args, frame_dir, label):
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from pyskl.apis.predict import check_annotations
-    from pyskl.apis.visualize import draw_skeletons, draw_text, write_video
+    from pyskl.apis.visualize import draw_text, iter_skeletons, write_video
     from pyskl.core.io import safe_load_pickle
     from pyskl.core.splits import check_ann_path, parse_file
     from pyskl.core.validation import identifier
@@ -123,24 +124,22 @@ def main(argv: Optional[List[str]] = None) -> int:
     check_annotations([ann], args.ann_file, layout=layout, indices=[index], context='the sample')
     frames = None
     num_frames = int(np.shape(ann['keypoint'])[1]) if np.ndim(ann['keypoint']) == 4 else 0
-    size, layers = args.size, 1
+    size = args.size
     if args.video:
         from pyskl.datasets.pose_extraction import VideoFrames
 
-        video = VideoFrames(args.video, size=args.size)
-        size, layers = getattr(video, 'shape', None) or size, 2  # the video's frames and the drawn ones
-    if size is not None:  # every frame is kept in memory until the file is written
-        need = num_frames * int(size[0]) * int(size[1]) * 3 * layers
-        if need > MAX_RENDER_BYTES:
-            raise ValueError(
-                f'{args.ann_file}: sample {args.frame_dir!r}: {num_frames} frames of {size[0]}x{size[1]} would hold '
-                f'{need / 2**30:.1f} GiB in memory (at most {MAX_RENDER_BYTES / 2**30:.0f}); give a smaller --size H W'
-            )
-    if args.video:
-        frames = list(video)
+        frames = VideoFrames(args.video, size=args.size)  # decoded as the frames are drawn
+        size = getattr(frames, 'shape', None) or size
+    need = num_frames * int(size[0]) * int(size[1]) * 3 if size is not None else 0
+    if args.out.lower().endswith('.gif') and need > MAX_RENDER_BYTES:
+        raise ValueError(
+            f'{args.ann_file}: sample {args.frame_dir!r}: {num_frames} frames of {size[0]}x{size[1]} would hold '
+            f'{need / 2**30:.1f} GiB in memory for a GIF (at most {MAX_RENDER_BYTES / 2**30:.0f}); give a smaller '
+            '--size H W, or write an .mp4 (streamed)'
+        )
     lines = caption(args, args.frame_dir, ann.get('label')) if args.pred else None
     try:
-        images = draw_skeletons(
+        images = iter_skeletons(
             ann['keypoint'],
             layout=layout,
             keypoint_score=ann.get('keypoint_score'),
@@ -151,9 +150,16 @@ def main(argv: Optional[List[str]] = None) -> int:
             azimuth=args.azimuth,
         )
         if lines:
-            images = [draw_text(img, lines) for img in images]
-        write_video(images, args.out, fps=args.fps)
+            images = (draw_text(img, lines) for img in images)
+        count = 0
+
+        def counted(frames):
+            nonlocal count
+            for count, frame in enumerate(frames, 1):
+                yield frame
+
+        write_video(counted(images), args.out, fps=args.fps)
     except (ValueError, KeyError, TypeError) as e:
         raise ValueError(f'{args.ann_file}: sample {args.frame_dir!r}: {e}') from e
-    print(f'wrote {len(images)} frames to {args.out}')
+    print(f'wrote {count} frames to {args.out}')
     return 0

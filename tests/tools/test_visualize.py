@@ -241,5 +241,35 @@ def test_cli_refuses_renders_that_do_not_fit_in_memory(tmp_path):
     dump_pickle([dict(frame_dir='a', label=0, keypoint=ntu_3d(np.random.default_rng(0), t=78))], ann)
     proc = run_tool(ann, '--frame-dir', 'a', '--out', str(tmp_path / 'a.gif'), '--size', '8192', '8192')
     assert proc.returncode == 1 and 'Traceback' not in proc.stderr, proc.stderr
-    assert '78 frames of 8192x8192 would hold 14.6 GiB in memory' in proc.stderr
-    assert not (tmp_path / 'a.gif').exists()
+    assert '78 frames of 8192x8192 would hold 14.6 GiB in memory for a GIF' in proc.stderr
+    assert 'write an .mp4 (streamed)' in proc.stderr and not (tmp_path / 'a.gif').exists()
+
+
+def test_frames_are_drawn_and_written_as_they_are_read(tmp_path):
+    # the background video, the drawing and the .mp4 writer stream: a long video is never held whole (visualize
+    # kept every frame, refusing more than 4 GiB); a failure midway leaves no partial file and the old one intact
+    from pyskl.apis.visualize import iter_skeletons
+
+    kp, score = coco_2d(np.random.default_rng(8), t=40, shape=(120, 160))
+    read = []
+
+    def video(n):
+        for t in range(n):
+            read.append(t)
+            yield np.full((120, 160, 3), t, np.uint8)
+
+    frames = iter_skeletons(kp, layout='coco', keypoint_score=score, frames=video(40))
+    assert len(read) == 1  # the first frame gave the image size; nothing drawn yet
+    first = next(frames)
+    assert first.shape == (120, 160, 3) and len(read) == 1
+    next(frames)
+    assert len(read) == 2
+    out = tmp_path / 'a.mp4'
+    out.write_bytes(b'an earlier render')
+    with pytest.raises(ValueError, match='30 background frames for 40 skeleton frames'):
+        write_video(iter_skeletons(kp, layout='coco', keypoint_score=score, frames=video(30)), str(out))
+    assert out.read_bytes() == b'an earlier render' and sorted(p.name for p in tmp_path.iterdir()) == ['a.mp4']
+    write_video(iter_skeletons(kp, layout='coco', keypoint_score=score, frames=video(40)), str(out), fps=10)
+    vr = decord.VideoReader(str(out))
+    assert len(vr) == 40 and vr[0].shape == (120, 160, 3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['a.mp4']
