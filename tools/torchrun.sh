@@ -30,7 +30,8 @@ export PORT=${PORT:-29500}
 export MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 export MASTER_PORT=$PORT
 source "$REPO/tools/python_env.sh"
-exec "$PY" -m torch.distributed.run \
+# pyskl.cli.torchrun is torchrun (the same arguments) ending a failed run with one line instead of a traceback
+exec "$PY" -m pyskl.cli.torchrun \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --master_port="$PORT" --nproc_per_node="$GPUS" \
     "$SCRIPT" "$@"

@@ -114,3 +114,39 @@ def test_dist_script_usage(th):
         proc = subprocess.run(['bash', os.path.join(th.REPO, 'tools', script), *args], capture_output=True, text=True)
         assert proc.returncode == 2 and 'GPUS (processes per node) must be a positive integer' in proc.stderr
         assert 'Traceback' not in proc.stderr
+
+
+def test_a_failed_launch_ends_with_the_processes_error_not_a_torchrun_traceback(th, tmp_path):
+    import subprocess
+
+    # torchrun appended its own traceback and a ChildFailedError block after the process's one error line
+    env = dict(os.environ, PORT=str(th.free_port()), CUDA_VISIBLE_DEVICES='', OMP_NUM_THREADS='1')
+    proc = subprocess.run(
+        ['bash', os.path.join(th.REPO, 'tools', 'dist_train.sh'), th.CONFIG, '1', '--work-dir', str(tmp_path / 'w')]
+        + ['--cfg-options', f'ann_file={tmp_path / "missing.pkl"}'],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert 'error: file not found' in proc.stderr and 'missing.pkl' in proc.stderr
+    assert 'Traceback' not in proc.stderr and 'ChildFailedError' not in proc.stderr
+    assert proc.stderr.rstrip().endswith('train.py: rank 0 exited with status 1 (its output above says why)')
+
+
+def test_a_killed_process_gives_the_shells_status(th, tmp_path):
+    import subprocess
+
+    script = tmp_path / 'killed.py'
+    script.write_text('import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n')
+    env = dict(os.environ, PORT=str(th.free_port()))
+    proc = subprocess.run(
+        ['bash', os.path.join(th.REPO, 'tools', 'torchrun.sh'), '1', str(script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 128 + 9, proc.stderr[-3000:]
+    assert 'rank 0 was killed by signal 9' in proc.stderr and 'Traceback' not in proc.stderr
