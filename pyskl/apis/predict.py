@@ -29,6 +29,7 @@ import os
 import os.path as osp
 import warnings
 from typing import List, Optional, Union
+from tokenize import TokenError
 
 import numpy as np
 
@@ -130,9 +131,12 @@ def load_npy(path: str, layout: Optional[str] = None) -> List[dict]:
         # memory-mapped first: a header that declares more data than the file holds is refused before anything is
         # allocated (a 64-byte file may claim (10**9, 25, 3)); then one copy into memory
         array = np.array(np.load(path, mmap_mode='r', allow_pickle=False))
-    except (ValueError, EOFError, OverflowError) as e:  # an object array (needs pickle: refused), a truncated file
+    except (ValueError, EOFError, OverflowError, SyntaxError, TokenError) as e:
+        # an object array (needs pickle: refused), a truncated file, a header that is not a Python literal
         text = str(e)
-        if 'mmap length' in text or 'cannot mmap' in text or 'size' in text or isinstance(e, OverflowError):
+        if isinstance(e, (SyntaxError, TokenError)):
+            text = f'its header is corrupt ({type(e).__name__}: {text[:200]})'
+        elif 'mmap length' in text or 'cannot mmap' in text or 'size' in text or isinstance(e, OverflowError):
             text = 'truncated: its header declares more data than the file holds'
         elif 'pickle' in text or 'Python objects' in text:
             text = 'it holds Python objects (an object array), which are never loaded'

@@ -149,6 +149,10 @@ def test_small_files_that_claim_big_arrays_are_refused_before_allocating(tmp_pat
     header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000, 25, 3), }"
     npy.write_bytes(b'\x93NUMPY\x01\x00' + struct.pack('<H', 118) + header.ljust(117).encode() + b'\n' + bytes(64))
     assert 'header declares more data than the file holds' in _error(load_skeletons, str(npy))
+    # a header that is not a Python literal (an unclosed bracket) was a tokenize.TokenError traceback (found by fuzzing)
+    unclosed = header.replace(')', '(').ljust(117).encode()
+    npy.write_bytes(b'\x93NUMPY\x01\x00' + struct.pack('<H', 118) + unclosed + b'\n')
+    assert 'its header is corrupt' in _error(load_skeletons, str(npy))
     npy.write_bytes(b'')
     assert 'not a .npy file' in _error(load_skeletons, str(npy))
     npy.write_text('frame,x,y\n0,1,2\n')

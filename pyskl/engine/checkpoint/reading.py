@@ -195,8 +195,53 @@ def _check_container(path: str, size: int) -> None:
             f'{path}: too large: the archive declares {declared} bytes of (possibly compressed) '
             f'entries in a {size}-byte file; torch checkpoints store their entries uncompressed'
         )
-    with zipfile.ZipFile(path) as archive:
-        _scan_pickle(path, archive.read(data_pkl[0]))
+    _scan_pickle(path, _verified_entries(path, infos, data_pkl[0]))
+
+
+def _verified_entries(path: str, infos: list, wanted) -> bytes:
+    """Check every (stored, uncompressed) entry of the archive against its local header and its CRC-32, reading the
+    file once in chunks; returns the bytes of the entry ``wanted``. A byte changed by a damaged copy or download
+    would otherwise load as a different weight without a word (torch does not check the CRCs). An entry whose CRC
+    is 0 is not checked (a writer that stores none, e.g. torch's ``compute_crc32=False``).
+
+    Raises:
+        FileFormatError: naming the file and the damaged entry.
+    """
+    import struct
+    import zlib
+
+    wanted_bytes = b''
+    with open(path, 'rb') as f:
+        for info in infos:
+            f.seek(info.header_offset)
+            header = f.read(30)
+            if len(header) < 30 or header[:4] != b'PK\x03\x04':
+                raise FileFormatError(
+                    f'{path}: corrupt checkpoint (damaged): the zip entry {short_repr(info.filename)} has no valid '
+                    'local header; re-copy or re-download the file'
+                )
+            name_len, extra_len = struct.unpack('<HH', header[26:30])
+            f.seek(info.header_offset + 30 + name_len + extra_len)
+            crc, left, parts = 0, info.file_size, []
+            while left > 0:
+                chunk = f.read(min(left, 1 << 20))
+                if not chunk:
+                    raise FileFormatError(
+                        f'{path}: corrupt checkpoint (truncated): the zip entry {short_repr(info.filename)} ends '
+                        'before its declared size'
+                    )
+                left -= len(chunk)
+                crc = zlib.crc32(chunk, crc)
+                if info is wanted:
+                    parts.append(chunk)
+            if info.CRC and crc != info.CRC:
+                raise FileFormatError(
+                    f'{path}: corrupt checkpoint (damaged): the zip entry {short_repr(info.filename)} fails its '
+                    'CRC-32 check; re-copy or re-download the file'
+                )
+            if info is wanted:
+                wanted_bytes = b''.join(parts)
+    return wanted_bytes
 
 
 def _scan_pickle(path: str, data: bytes) -> None:

@@ -302,3 +302,44 @@ def test_a_state_dict_entry_that_is_not_a_tensor_is_named(tmp_path, value):
     torch.save({'state_dict': {'a.weight': torch.zeros(3), 'head.weight': value}, 'meta': {}}, path)
     with pytest.raises(LoadError, match=re.escape(f"{path}: state_dict['head.weight'] is a {type(value).__name__}")):
         get_state_dict(load_checkpoint_file(str(path)), str(path))
+
+
+def test_damaged_checkpoints_are_errors_not_garbage_weights(tmp_path):
+    """A byte changed in a tensor (a damaged copy or download) loaded silently as different weights; a damaged
+    local header or data.pkl was a zipfile.BadZipFile traceback. Every entry's CRC-32 is checked (entries of a
+    writer that stores none, torch's compute_crc32=False, are read as they are)."""
+    import zipfile
+
+    from pyskl.core.io import FileFormatError
+
+    path = tmp_path / 'good.pth'
+    torch.save({'state_dict': random_state(build())}, path)
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+    tensor = max(infos, key=lambda i: i.file_size)  # the largest weight tensor
+    start = tensor.header_offset + 30 + len(tensor.filename.encode()) + len(tensor.extra)
+    pkl = next(i for i in infos if i.filename.endswith('data.pkl'))
+    for name, offset in [
+        ('in_tensor', start + tensor.file_size // 2),  # inside the largest tensor's bytes
+        ('header', pkl.header_offset + 1),  # the local header's magic number of data.pkl
+    ]:
+        damaged = bytearray(data)
+        damaged[offset] ^= 0x40
+        bad = tmp_path / f'{name}.pth'
+        bad.write_bytes(bytes(damaged))
+        with pytest.raises(FileFormatError, match=f'^{bad}: .*(corrupt|damaged)'):
+            load_checkpoint_file(str(bad))
+    assert load_checkpoint_file(str(path))['state_dict'].keys() == random_state(build()).keys()
+
+    import torch.utils.serialization as serialization
+
+    saved = serialization.config.save.compute_crc32
+    serialization.config.save.compute_crc32 = False
+    try:
+        torch.save({'state_dict': random_state(build())}, tmp_path / 'nocrc.pth')
+    finally:
+        serialization.config.save.compute_crc32 = saved
+    with zipfile.ZipFile(tmp_path / 'nocrc.pth') as archive:
+        assert {i.CRC for i in archive.infolist() if i.file_size} == {0}
+    load_checkpoint_file(str(tmp_path / 'nocrc.pth'))
