@@ -184,8 +184,10 @@ def _check_container(path: str, size: int) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise FileFormatError(f'{path}: not a PyTorch checkpoint: corrupt zip archive ({e})') from None
+    except Exception as e:  # BadZipFile, OSError, ValueError, NotImplementedError ('zip file version 8.6'), ...
+        raise FileFormatError(
+            f'{path}: not a PyTorch checkpoint: corrupt zip archive ({type(e).__name__}: {short_repr(str(e))})'
+        ) from None
     data_pkl = [i for i in infos if i.filename == 'data.pkl' or i.filename.endswith('/data.pkl')]
     if not data_pkl:
         raise FileFormatError(f'{path}: not a PyTorch checkpoint: the zip archive has no data.pkl')

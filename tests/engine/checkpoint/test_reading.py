@@ -331,6 +331,12 @@ def test_damaged_checkpoints_are_errors_not_garbage_weights(tmp_path):
         with pytest.raises(FileFormatError, match=f'^{bad}: .*(corrupt|damaged)'):
             load_checkpoint_file(str(bad))
     assert load_checkpoint_file(str(path))['state_dict'].keys() == random_state(build()).keys()
+    # a central-directory entry needing an unknown zip version: zipfile's NotImplementedError was a traceback
+    central = data.index(b'PK\x01\x02')
+    bad = tmp_path / 'version.pth'
+    bad.write_bytes(data[: central + 6] + bytes([86, 0]) + data[central + 8 :])
+    with pytest.raises(FileFormatError, match=f'^{bad}: .*corrupt zip archive .*NotImplementedError'):
+        load_checkpoint_file(str(bad))
 
     import torch.utils.serialization as serialization
 
