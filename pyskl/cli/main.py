@@ -24,6 +24,7 @@ COMMANDS = {
     'analyze-logs': ('analyze_logs', 'plot training curves (tools/analysis/analyze_logs.py)', False),
     'confusion': ('confusion', 'confusion matrix and per-class accuracy (tools/analysis/confusion_matrix.py)', False),
     'print-config': ('print_config', 'print the resolved config (tools/misc/print_config.py)', False),
+    'convert-config': ('convert_config', 'rewrite a PYSKL (mmcv 1.x) config as a pyskl config', False),
     'ntu-preproc': (
         'ntu_preproc',
         'NTU RGB+D .skeleton files -> annotation pickles (tools/data/ntu_preproc.py)',

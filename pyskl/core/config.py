@@ -477,4 +477,11 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         name = e.filename if e.filename and not e.filename.startswith('<') else path
         where = f'{name}, line {e.lineno}' if e.lineno else name
         raise ValueError(f'{where}: not valid Python ({e.msg})') from None
+    from .legacy_config import is_legacy_config
+
+    if is_legacy_config(cfg):  # mmengine would build it with defaults and fail deep inside the runner
+        raise ValueError(
+            f'{path}: a PYSKL (mmcv 1.x) config (data=dict(videos_per_gpu=..., train=...), total_epochs, lr_config): '
+            f'convert it once with `pyskl convert-config {path} NEW.py` and use NEW.py'
+        )
     return resolve_config(cfg, cfg_options, where=path)

@@ -21,6 +21,7 @@ TOOLS = {
     'analyze-logs': 'analysis/analyze_logs.py',
     'confusion': 'analysis/confusion_matrix.py',
     'print-config': 'misc/print_config.py',
+    'convert-config': 'misc/convert_config.py',
     'ntu-preproc': 'data/ntu_preproc.py',
     'extract-2d': 'data/extract_2d_skeleton.py',
     'make-demo-data': 'data/make_demo_data.py',
