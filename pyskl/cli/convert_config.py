@@ -46,7 +46,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from mmengine.config import Config
 
-    from pyskl.core.fileio import check_output_path, write_text_atomic
+    from pyskl.core.fileio import check_output_path, temp_path, write_text_atomic
     from pyskl.core.legacy_config import convert_legacy_config, is_legacy_config
 
     check_output_path(args.out, 'out', [('the PYSKL config', args.config)])
@@ -64,8 +64,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         f'# Converted from the PYSKL config {os.path.basename(args.config)} by `pyskl convert-config`\n'
         '# (pyskl/core/legacy_config.py has the mapping).\n' + Config(new).pretty_text
     )
-    folder, name = os.path.split(os.path.abspath(args.out))
-    scratch = os.path.join(folder, f'.{name}.{os.getpid()}.py')  # checked as a file before it is written
+    scratch = temp_path(args.out) + '.py'  # the text is checked as a config file before it is written
     try:
         with open(scratch, 'w', encoding='utf-8') as f:
             f.write(text)

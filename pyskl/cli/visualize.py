@@ -151,15 +151,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
         if lines:
             images = (draw_text(img, lines) for img in images)
-        count = 0
-
-        def counted(frames):
-            nonlocal count
-            for count, frame in enumerate(frames, 1):
-                yield frame
-
-        write_video(counted(images), args.out, fps=args.fps)
+        write_video(images, args.out, fps=args.fps)  # every skeleton frame, or an error before anything is written
     except (ValueError, KeyError, TypeError) as e:
         raise ValueError(f'{args.ann_file}: sample {args.frame_dir!r}: {e}') from e
-    print(f'wrote {count} frames to {args.out}')
+    print(f'wrote {num_frames} frames to {args.out}')
     return 0
