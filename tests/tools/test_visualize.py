@@ -113,7 +113,7 @@ def test_cli_3d_gif_and_2d_mp4_over_the_video(tmp_path):
     assert proc.returncode == 0, proc.stderr
     frames = gif_frames(tmp_path / 'v3d.gif')
     assert len(frames) == 15 and frames[0].shape == (90, 120, 3)
-    assert f"wrote 15 frames to {tmp_path / 'v3d.gif'}" in proc.stdout
+    assert f'wrote 15 frames to {tmp_path / "v3d.gif"}' in proc.stdout
 
     proc = run_tool(
         ann_file, '--frame-dir', 'clip2d', '--out', tmp_path / 'v2d.mp4', '--video', VIDEO, '--size', 270, 480
