@@ -119,6 +119,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             launcher='pytorch',
             stream=args.worker,
         )
+        from pyskl.engine.dist import finish_dist
+
+        finish_dist()  # as train and test do: without it a rank could abort in gloo's teardown at exit
         return 0
     from pyskl.apis.streams import run_streams
 
