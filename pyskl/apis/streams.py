@@ -298,7 +298,7 @@ def _torchrun(
     argv = [
         sys.executable,
         '-m',
-        'torch.distributed.run',
+        'pyskl.cli.torchrun',  # torch.distributed.run without its closing traceback
         f'--nnodes={env.get("NNODES", "1")}',
         f'--node_rank={env.get("NODE_RANK", "0")}',
         f'--master_addr={env.get("MASTER_ADDR", "127.0.0.1")}',

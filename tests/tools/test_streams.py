@@ -149,7 +149,7 @@ def test_dist_run_streams_two_processes_one_torchrun_per_stream(demo_ann, tmp_pa
         CUDA_VISIBLE_DEVICES='',
         timeout=900,
     )
-    launches = [line for line in out.splitlines() if 'torch.distributed.run' in line and line.startswith('[streams]')]
+    launches = [line for line in out.splitlines() if 'pyskl.cli.torchrun' in line and line.startswith('[streams]')]
     assert len(launches) == 1 and '--nproc_per_node=2' in launches[0]
     logs = [open(f).read() for f in glob.glob(os.path.join(root, 'j', '*', '*.log'))]
     assert len(logs) == 2 and all('GPU number: 2' in log for log in logs)  # training and test, both distributed
