@@ -125,7 +125,7 @@ class PysklRunner(Runner):
 
     def _maybe_compile(self, target: str) -> None:
         """The config's ``compile`` (True or a dict of ``torch.compile`` arguments, see
-        :func:`pyskl.core.config.compile_options`) compiles the model's backbone with ``nn.Module.compile``: in
+        :func:`pyskl.core.config_checks.compile_options`) compiles the model's backbone with ``nn.Module.compile``: in
         place, so parameter names, checkpoints and the DDP wrapper are unchanged, and once (validation and the
         final test reuse it). mmengine compiles ``train_step`` instead (data preprocessing, the losses, the
         backward pass and the optimizer step in one function): on CPU its first epoch of the demo config had not
@@ -210,7 +210,7 @@ class PysklRunner(Runner):
             check_loaded_fraction(
                 match_summary(model, state_dict),
                 path,
-                float(self.cfg.get('min_load_fraction', 0.5)),  # a number in [0, 1]: core.config.check_structure
+                float(self.cfg.get('min_load_fraction', 0.5)),  # a number in [0, 1]: core.config_checks.check_structure
                 what='resume' if self._resume else 'load_from',
             )
         load_state_dict(model, state_dict, strict=strict, logger=self.logger)
