@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 
 from pyskl.models.gcns import (
+    dggcn,
     dgmstcn,
     msg3d_unit,
     msgcn,
@@ -271,6 +272,28 @@ def test_unit_ctrgcn_matches_per_subset_ctrgc(c_in, train, dtype, channels_last)
     A = torch.tensor(Graph(layout='nturgb+d', mode='spatial').A, dtype=torch.float32)
     unit = build_perturbed(lambda: unit_ctrgcn(c_in, 24, A))
     check_against(unit, ref_unit_ctrgcn_forward, (3, c_in, 10, 25), train, dtype, channels_last)
+
+
+class dggcn_joined(dggcn):
+    """``dggcn(return_graph=True)`` returning its ``(features, graph)`` as one tensor, both flattened."""
+
+    def forward(self, x):
+        y, graph = super().forward(x)
+        return torch.cat([y.flatten(1), graph.flatten(1)], 1)
+
+
+@pytest.mark.parametrize('return_graph', [False, True])
+@pytest.mark.parametrize('c_in', [16, 24])
+@pytest.mark.parametrize('train', [True, False])
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_dggcn_pooling_before_its_convs_matches_convolving_every_frame(return_graph, c_in, train, dtype, channels_last):
+    """ProtoGCN's dggcn (pool_first=False: conv1 / conv2 over every frame, then the mean over time) computed from the
+    time-pooled input, against its reference formulation, the original's order."""
+    A = torch.tensor(Graph(layout='nturgb+d', mode='random', num_filter=8, init_off=0.04, init_std=0.02).A)
+    cls = dggcn_joined if return_graph else dggcn
+    unit = build_perturbed(lambda: cls(c_in, 24, A.float(), ratio=None, pool_first=False, return_graph=return_graph))
+    check_against(unit, ref_formulation_forward, (3, c_in, 10, 25), train, dtype, channels_last)
 
 
 def ref_msgcn_forward(u, x):

@@ -83,7 +83,10 @@ class dggcn(nn.Module):
         norm (str | dict): Normalisation. Defaults to ``'BN'``.
         act (str | dict): Activation. Defaults to ``'ReLU'``.
         pool_first (bool): With time pooling (``'T'``), average ``x`` over time before ``conv1`` / ``conv2``
-            (DG-STGCN) or after them (ProtoGCN; equal up to rounding, but counted as convs over all frames).
+            (DG-STGCN) or after them (ProtoGCN). The two are the same linear map (a 1x1 conv commutes with the
+            mean over time), so the unit always pools first, which skips two convs over all frames; only under
+            :func:`~pyskl.models.gcns.utils.reference_formulation` does ``pool_first=False`` convolve every
+            frame, as the original code, for operation counts.
         return_graph (bool): Also return the dynamic part of the affinity, ``alpha * ctr + beta * ada``, as
             ``(N, K * mid, V, V)`` (group-major channels; ProtoGCN). Needs time pooling.
 
@@ -126,6 +129,7 @@ class dggcn(nn.Module):
         self.ctr, self.ada, self.subset_wise = ctr, ada, subset_wise
         self.pool_time = not (ctr == 'NA' or ada == 'NA')
         self.pool_first = pool_first
+        self.reference_formulation = False  # see utils.reference_formulation
         self.return_graph = return_graph
         if return_graph and (not self.pool_time or (ctr is None and ada is None)):
             raise ValueError("dggcn: return_graph needs a dynamic affinity pooled over time (ctr / ada 'T')")
@@ -173,9 +177,12 @@ class dggcn(nn.Module):
         if self.ctr is None and self.ada is None:
             y = torch.einsum('nkctv,kvw->nkctw', feat, self.A)
         else:
-            src = x.mean(dim=-2, keepdim=True) if self.pool_time and self.pool_first else x
+            # conv(mean_t(x)) == mean_t(conv(x)) for a 1x1 conv: pooling first computes the same values from one
+            # frame instead of T (ProtoGCN's pool_first=False convolves every frame, kept for operation counts)
+            conv_all = self.pool_time and not self.pool_first and self.reference_formulation
+            src = x.mean(dim=-2, keepdim=True) if self.pool_time and not conv_all else x
             x1, x2 = self.conv1(src), self.conv2(src)
-            if self.pool_time and not self.pool_first:
+            if conv_all:
                 x1, x2 = x1.mean(dim=-2, keepdim=True), x2.mean(dim=-2, keepdim=True)
             x1 = x1.view(n, K, mid, -1, v)  # (N, K, mid, T', V)
             x2 = x2.view(n, K, mid, -1, v)

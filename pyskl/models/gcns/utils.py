@@ -74,7 +74,7 @@ def kaiming_bn_init_(module: nn.Module) -> None:
 @contextmanager
 def reference_formulation(model: nn.Module) -> Iterator[nn.Module]:
     """Within this context the units of ``model`` that compute their output in a faster, reordered form
-    (``unit_gcn``, ``unit_aagcn``, ``unit_ctrgcn``, ``msg3d_unit``: every module with a
+    (``unit_gcn``, ``unit_aagcn``, ``unit_ctrgcn``, ``msg3d_unit``, ``dggcn``: every module with a
     ``reference_formulation`` attribute) compute it as the original code writes it: the same values up to
     rounding, but the original's operations, so an operation counter (``pyskl flops``) gives the published
     multiply-add counts. The previous settings are restored on exit."""
