@@ -170,7 +170,8 @@ def setup_train_cfg(
         out (str, optional): ``--out`` (checked here; written by :func:`train_model`); see
             :func:`final_tests`.
     """
-    from pyskl.core.config import check_eval_data, load_config
+    from pyskl.core.config import load_config
+    from pyskl.core.config_checks import check_eval_data
 
     cfg = load_config(config, cfg_options)
     if cfg.get('label_map'):  # said before training (it was a warning after the first epoch)

@@ -169,7 +169,7 @@ def check_run_outputs(cfg, config: Optional[str], outputs: dict) -> None:
     files, and its work dir would not write the config's dump over the config itself (mmengine dumps the resolved
     config as ``<work_dir>/<config file name>``: training into the config's own folder replaced the user's file, its
     ``_base_`` and comments)."""
-    from pyskl.core.config import ann_files
+    from pyskl.core.config_facts import ann_files
     from pyskl.core.fileio import check_output_path, check_writable_folder
 
     inputs = [('an annotation file of the config', path) for path in ann_files(cfg)]

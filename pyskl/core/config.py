@@ -2,24 +2,16 @@
 
 A loaded config is resolved (its top-level facts and the slots that follow them,
 :mod:`pyskl.core.config_facts`), then checked (:mod:`pyskl.core.config_checks`). Leaf configs end with
-``from pyskl.core.config import resolve_leaf`` + ``resolve_leaf(globals())``; the names below stay importable
-from here.
+``from pyskl.core.config import resolve_leaf`` + ``resolve_leaf(globals())``, which stays importable from here.
 """
 
 from typing import Optional
 
 from mmengine.config import Config
 
-from .config_checks import (  # noqa: F401 (re-exported)
-    check_eval_data,
-    check_optimizer,
-    check_option_keys,
-    check_schedule,
-    check_structure,
-    compile_options,
-    dataset_sources,
-)
-from .config_facts import FACTS, ann_files, facts_of, resolve_facts, resolve_leaf, slots, _path_str  # noqa: F401
+from .config_checks import check_option_keys, check_optimizer, check_schedule, check_structure, compile_options
+from .config_facts import path_str, facts_of, resolve_facts
+from .config_facts import resolve_leaf  # noqa: F401 (the leaf configs import it from here)
 
 
 def resolve_config(cfg: Config, cfg_options: Optional[dict] = None, where: str = 'config') -> Config:
@@ -33,7 +25,7 @@ def resolve_config(cfg: Config, cfg_options: Optional[dict] = None, where: str =
         keys = [str(k) for k in cfg_options]
 
         def explicit(path):
-            s = _path_str(path)
+            s = path_str(path)
             return any(s == k or s.startswith(k + '.') for k in keys)
 
         resolve_facts(cfg, file_facts, explicit, f'{where} with --cfg-options')

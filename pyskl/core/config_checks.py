@@ -6,7 +6,7 @@ import math
 import warnings
 from typing import List, Optional
 
-from .config_facts import FACTS, _plain, _walk
+from .config_facts import FACTS, plain, walk
 
 
 def check_schedule(cfg, where: str = 'config') -> None:
@@ -35,7 +35,7 @@ def dataset_sources(section) -> List[tuple]:
     """``(ann_file, split)`` of every dataset in a dataloader section (inside wrappers such as ``RepeatDataset``
     too): each dict with a string ``ann_file``; ``split`` is None when the dataset reads the whole file."""
     found = []
-    for _, d in _walk(section):
+    for _, d in walk(section):
         if isinstance(d.get('ann_file'), str):
             split = d.get('split')
             found.append((d['ann_file'], split if isinstance(split, str) else None))
@@ -176,4 +176,4 @@ def compile_options(value, where: str = 'config') -> Optional[dict]:
             raise ValueError(f'{where}: compile.{key} has the wrong type: {val!r}')
     if value.get('mode') is not None and value.get('options'):
         raise ValueError(f'{where}: compile.mode and compile.options cannot both be set (torch.compile)')
-    return _plain(value)
+    return plain(value)

@@ -47,16 +47,16 @@ class Slot(NamedTuple):
     fill: bool  # may be filled in when missing
 
 
-def _plain(obj):
+def plain(obj):
     """Deep copy of ``obj`` with ConfigDicts as dicts and tuples as lists (for comparisons and write-back)."""
     if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
+        return {k: plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
+        return [plain(v) for v in obj]
     return copy.deepcopy(obj)
 
 
-def _path_str(path: Sequence) -> str:
+def path_str(path: Sequence) -> str:
     return '.'.join(str(p) for p in path)
 
 
@@ -86,15 +86,15 @@ def _set(cfg, path, value):
     obj[path[-1]] = value
 
 
-def _walk(obj, path=()):
+def walk(obj, path=()):
     """Yield ``(path, dict)`` for every dict nested in ``obj``."""
     if isinstance(obj, dict):
         yield path, obj
         for k, v in obj.items():
-            yield from _walk(v, path + (k,))
+            yield from walk(v, path + (k,))
     elif isinstance(obj, (list, tuple)):
         for i, v in enumerate(obj):
-            yield from _walk(v, path + (i,))
+            yield from walk(v, path + (i,))
 
 
 def slots(cfg) -> List[Slot]:
@@ -104,7 +104,7 @@ def slots(cfg) -> List[Slot]:
     for key in list(cfg):
         if key in FACTS:
             continue
-        for path, d in _walk(cfg[key], (key,)):
+        for path, d in walk(cfg[key], (key,)):
             kind = d.get('type')
             if kind in LAYOUT_TRANSFORMS:
                 if kind == 'GenSkeFeat':
@@ -144,7 +144,7 @@ def ann_files(cfg) -> List[str]:
 
 def facts_of(cfg, where: str = 'config') -> Dict[str, object]:
     """The top-level facts of ``cfg`` that are set (not None), normalised (``feats`` a list)."""
-    facts = {k: _plain(cfg[k]) for k in FACTS if cfg.get(k) is not None}
+    facts = {k: plain(cfg[k]) for k in FACTS if cfg.get(k) is not None}
     for key in ('num_classes', 'clip_len'):
         value = facts.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
@@ -191,14 +191,14 @@ def resolve_facts(cfg, old_facts: Dict[str, object], explicit: Callable[[tuple],
     found = slots(cfg)
     for fact in ('layout', 'num_classes', 'ann_file', 'clip_len'):
         mine = [s for s in found if s.fact == fact and _get(cfg, s.path) is not _MISSING]
-        values = [_plain(_get(cfg, s.path)) for s in mine]
+        values = [plain(_get(cfg, s.path)) for s in mine]
         if (
             mine
             and not explicit((fact,))
             and all(explicit(s.path) for s in mine)
             and cfg.get(fact) is not None
             and all(v == values[0] for v in values)
-            and values[0] != _plain(cfg.get(fact))
+            and values[0] != plain(cfg.get(fact))
         ):
             cfg[fact] = values[0]
             changed.add(fact)
@@ -216,7 +216,7 @@ def resolve_facts(cfg, old_facts: Dict[str, object], explicit: Callable[[tuple],
                 _set(cfg, slot.path, copy.deepcopy(want))
                 changed.add(slot.path[0])
             continue
-        have = _plain(have)
+        have = plain(have)
         if isinstance(have, str) and slot.fact == 'feats':
             have = [have]
         if have == want:
@@ -225,7 +225,7 @@ def resolve_facts(cfg, old_facts: Dict[str, object], explicit: Callable[[tuple],
             _set(cfg, slot.path, copy.deepcopy(want))
             changed.add(slot.path[0])
         else:
-            problems.append(f'{_path_str(slot.path)}={have!r} disagrees with {_describe(slot.fact, facts)}')
+            problems.append(f'{path_str(slot.path)}={have!r} disagrees with {_describe(slot.fact, facts)}')
     if problems:
         raise ValueError(
             f'{where}: {len(problems)} setting(s) disagree with the top-level facts '
@@ -251,13 +251,13 @@ def resolve_leaf(namespace: dict) -> None:
     if not isinstance(base, dict):
         raise ValueError('resolve_leaf(globals()) belongs in a config file with `_base_`')
     leaf = {
-        k: _plain(v)
+        k: plain(v)
         for k, v in namespace.items()
         if not k.startswith('__') and k != '_base_' and not isinstance(v, (types.FunctionType, types.ModuleType))
     }
-    base = _plain(base)
+    base = plain(base)
     merged = Config._merge_a_into_b(copy.deepcopy(leaf), copy.deepcopy(base))
-    merged = _plain(merged)
+    merged = plain(merged)
     changed = resolve_facts(merged, facts_of(base, 'the base config'), lambda p: _tree_has(leaf, p), 'this config')
     for key in changed:
         value = merged[key]

@@ -130,7 +130,7 @@ class PysklRunner(Runner):
         final test reuse it). mmengine compiles ``train_step`` instead (data preprocessing, the losses, the
         backward pass and the optimizer step in one function): on CPU its first epoch of the demo config had not
         logged an iteration after 20 minutes (docs/benchmarks.md). ``target`` is ignored."""
-        from pyskl.core.config import compile_options
+        from pyskl.core.config_checks import compile_options
 
         options = compile_options(self.cfg.get('compile'))
         if options is None:

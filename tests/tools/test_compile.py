@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from pyskl.core.config import compile_options, load_config
+from pyskl.core.config import load_config
+from pyskl.core.config_checks import compile_options
 from repo_paths import REPO
 
 CONFIG = os.path.join(REPO, 'configs', 'stgcn++', 'stgcn++_ntu60_xsub_3dkp', 'j.py')
