@@ -93,7 +93,7 @@ def compare_revisions(
     backbones: Optional[Sequence[str]] = None,
     reps: int = 3,
     iters: int = 3,
-    warmup: int = 1,
+    warmup: int = 3,
     threads: int = 2,
     shape: Sequence[int] = (8, 2, 100, 25, 3),
     cfg_options: Optional[dict] = None,
@@ -112,6 +112,11 @@ def compare_revisions(
         backbones (sequence[str] | None): keys of ``configs`` (default all).
         reps (int): processes per side and backbone (each a fresh process, alternating A B A B).
         iters (int): timed iterations per process (after ``warmup`` untimed ones).
+        warmup (int): untimed iterations before each timed loop (default 3): a fresh process's first two
+            training steps run 1.5-2x slower (oneDNN's kernel set-up, the first touch of every page), and the
+            system allocator of a baseline without :mod:`pyskl.core.allocator` is still faulting pages in on the
+            third (the former default of 1 timed the second step, so the median of three was the slower of the
+            third and the fourth; docs/benchmarks.md).
         threads (int): ``torch.set_num_threads`` and ``OMP_NUM_THREADS`` of every process.
         shape (sequence[int]): the input ``(N, M, T, V, C)``.
         cfg_options (dict | None): config overrides (e.g. ``{'model.backbone.base_channels': 8}``).

@@ -4,7 +4,7 @@ and the data pipeline's throughput.
     pyskl benchmark CONFIG [--batch B] [--iters N] [--warmup W] [--device cpu|cuda]
         [--amp] [--compile] [--cudnn-benchmark] [--data-iters N] [--cfg-options k=v ...]
     pyskl benchmark --compare-rev [REV] [--backbones ST-GCN ST-GCN++ ...] [--reps 3]
-        [--iters 3] [--warmup 1] [--threads 2] [--shape 8 2 100 25 3] [--padded-persons 0] [--data-iters 50] [--amp]
+        [--iters 3] [--warmup 3] [--threads 2] [--shape 8 2 100 25 3] [--padded-persons 0] [--data-iters 50] [--amp]
         [--cfg-options ...]
 
 Prints samples/s of a training step (forward, backward, optimizer step), of inference on the test
@@ -32,7 +32,7 @@ def build_parser(parser=None):
     parser.add_argument('config', nargs='?', help='config file path (not with --compare-rev)')
     parser.add_argument('--batch', type=int, help='samples per step (default: train_dataloader.batch_size)')
     parser.add_argument('--iters', type=int, help='timed iterations (default 10; 3 per process with --compare-rev)')
-    parser.add_argument('--warmup', type=int, help='untimed iterations first (default 2; 1 with --compare-rev)')
+    parser.add_argument('--warmup', type=int, help='untimed iterations first (default 2; 3 with --compare-rev)')
     parser.add_argument('--device', default='cpu', help='cpu or cuda[:N]')
     parser.add_argument(
         '--amp',
@@ -129,7 +129,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             backbones=args.backbones,
             reps=args.reps,
             iters=args.iters or 3,
-            warmup=1 if args.warmup is None else args.warmup,
+            warmup=3 if args.warmup is None else args.warmup,
             threads=args.threads,
             shape=args.shape or (8, 2, 100, 25, 3),
             cfg_options=args.cfg_options,
@@ -185,7 +185,8 @@ def format_comparison(res: dict) -> str:
     lines = [
         f'Baseline A: {res["rev"]} ({res["commit"][:12]}); B: this tree'
         f'{" under --amp (bfloat16 autocast; A float32)" if res.get("amp") else ""}. threads {res["threads"]}, input '
-        f'{res["shape"]}{_padded(res)}, {res["reps"]} processes per side x {res["iters"]} iterations (medians; '
+        f'{res["shape"]}{_padded(res)}, {res["reps"]} processes per side x {res["iters"]} iterations after '
+        f'{res.get("warmup", "?")} untimed (medians; '
         f'± is half the spread of the process medians)',
         '',
         '| backbone | eval A / B (ms) | eval speed-up | train A / B (ms) | train speed-up '
