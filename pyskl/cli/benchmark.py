@@ -186,7 +186,7 @@ def format_comparison(res: dict) -> str:
         f'Baseline A: {res["rev"]} ({res["commit"][:12]}); B: this tree'
         f'{" under --amp (bfloat16 autocast; A float32)" if res.get("amp") else ""}. threads {res["threads"]}, input '
         f'{res["shape"]}{_padded(res)}, {res["reps"]} processes per side x {res["iters"]} iterations after '
-        f'{res.get("warmup", "?")} untimed (medians; '
+        f'{res["warmup"]} untimed (medians; '
         f'± is half the spread of the process medians)',
         '',
         '| backbone | eval A / B (ms) | eval speed-up | train A / B (ms) | train speed-up '

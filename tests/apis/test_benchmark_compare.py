@@ -93,6 +93,7 @@ def test_worker_runs_the_forward_passes_under_bf16_autocast_with_amp(amp):
 def test_comparison_header_says_when_b_ran_under_amp():
     from pyskl.cli.benchmark import format_comparison
 
-    res = dict(rev='HEAD', commit='0' * 40, threads=2, shape=(8, 2, 100, 25, 3), reps=1, iters=1, rows=[])
+    res = dict(rev='HEAD', commit='0' * 40, threads=2, shape=(8, 2, 100, 25, 3), reps=1, iters=1, warmup=2, rows=[])
+    assert '1 processes per side x 1 iterations after 2 untimed' in format_comparison(res)
     assert 'under --amp' not in format_comparison(res)
     assert 'B: this tree under --amp (bfloat16 autocast; A float32)' in format_comparison(dict(res, amp=True))
