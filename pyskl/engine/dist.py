@@ -8,12 +8,19 @@ process group already exists). With CUDA it defers to mmengine (``nccl`` by defa
 """
 
 import datetime
+import gc
 import os
 import subprocess
 from typing import Optional
 
 import torch
 import torch.distributed as torch_dist
+
+# Imported before any process group exists, on purpose: the functions of torch.distributed.nn.functional take
+# ``group=group.WORLD`` as a default argument, evaluated at import. Imported after init_process_group (DDP's
+# constructor imports torch._dynamo, which imports it), they would hold the default group, and with it the gloo
+# threads, for the life of the process (see finish_dist).
+import torch.distributed.nn  # noqa: F401
 from mmengine.dist import init_dist
 from mmengine.logging import print_log
 
@@ -127,9 +134,16 @@ def set_num_threads(num_threads: Optional[int] = None) -> str:
 
 
 def finish_dist() -> None:
-    """End a distributed run cleanly: wait for every rank (rank 0 may still be writing a checkpoint), then destroy
-    the default process group. A rank that exits while another still works can otherwise abort in the gloo
-    back-end's teardown ('terminate called without an active exception'), failing the whole torchrun job."""
+    """End a distributed run cleanly: wait for every rank (rank 0 may still be writing a checkpoint), destroy the
+    default process group, then collect the garbage so that the group itself is freed now.
+
+    ``destroy_process_group`` only forgets the group: DDP's reducer still holds it, and the runner that holds the
+    DDP model lives in reference cycles (hooks, message hub) that only the garbage collector frees. Until the group
+    is freed its gloo threads (``pt_gloo_runloop``, ``gloo_tcp_loop``) keep running; left running into interpreter
+    shutdown, one of them can abort the finished process ('terminate called without an active exception', signal
+    6) when a peer rank exits first, failing the whole torchrun job. Call it after the runner is out of scope.
+    """
     if torch_dist.is_available() and torch_dist.is_initialized():
         torch_dist.barrier()
         torch_dist.destroy_process_group()
+    gc.collect()  # frees the runner's cycles: the DDP reducer, then the group; its destructor joins the threads
