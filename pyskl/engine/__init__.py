@@ -2,7 +2,7 @@
 
 from .checkpoint import PysklPretrainedInit, resolve_checkpoint_path, restore_history_buffers, to_weights_only
 from .checkpoint_hook import SafeCheckpointHook, WeightsOnlyCheckpointHook, find_resume_checkpoint
-from .dist import init_dist_env
+from .dist import finish_dist, init_dist_env
 from .hooks import EvalProgressBarHook
 from .optim import CPUBF16OptimWrapper
 from .runner import PysklRunner
@@ -13,6 +13,7 @@ __all__ = [
     'to_weights_only',
     'restore_history_buffers',
     'init_dist_env',
+    'finish_dist',
     'EvalProgressBarHook',
     'CPUBF16OptimWrapper',
     'PysklRunner',

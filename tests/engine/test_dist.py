@@ -88,8 +88,7 @@ def test_pytorch_launcher_without_torchrun_env_is_a_clear_error():
 FINISH_CHILD = r"""
 import gc, os, torch
 from mmengine.model import MMDistributedDataParallel
-from pyskl.engine import init_dist_env
-from pyskl.engine.dist import finish_dist
+from pyskl.engine import finish_dist, init_dist_env
 gc.disable()  # whether an automatic collection happens to run before exit is luck; the run must not depend on it
 assert init_dist_env('pytorch', timeout=60)
 import torch._dynamo  # as DDP's constructor does, after the group exists
