@@ -138,7 +138,7 @@ def finish_dist() -> None:
     default process group, then collect the garbage so that the group itself is freed now.
 
     ``destroy_process_group`` only forgets the group: DDP's reducer still holds it, and the runner that holds the
-    DDP model lives in reference cycles (hooks, message hub) that only the garbage collector frees. Until the group
+    DDP model lives in reference cycles that only the garbage collector frees. Until the group
     is freed its gloo threads (``pt_gloo_runloop``, ``gloo_tcp_loop``) keep running; left running into interpreter
     shutdown, one of them can abort the finished process ('terminate called without an active exception', signal
     6) when a peer rank exits first, failing the whole torchrun job. Call it after the runner is out of scope.
@@ -146,4 +146,4 @@ def finish_dist() -> None:
     if torch_dist.is_available() and torch_dist.is_initialized():
         torch_dist.barrier()
         torch_dist.destroy_process_group()
-    gc.collect()  # frees the runner's cycles: the DDP reducer, then the group; its destructor joins the threads
+        gc.collect()  # frees the runner's cycles: the DDP reducer, then the group; its destructor joins the threads
