@@ -21,6 +21,7 @@ import types
 import pytest
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from pyskl.models.gcns import (
     dggcn,
@@ -34,6 +35,7 @@ from pyskl.models.gcns import (
     unit_gcn,
     unit_tcn,
 )
+from pyskl.models.gcns.dgstgcn import _FuseSkeleton, _JoinSkeleton
 from pyskl.models.gcns.utils import (
     accumulate_products,
     aggregate_subsets,
@@ -388,10 +390,22 @@ def make_mstcn(kind, c_in):
     return unit
 
 
-@pytest.mark.parametrize('kind', ['stgcn++', 'msg3d', 'ctrgcn', 'dgstgcn', 'stride2'])
+@pytest.mark.parametrize(
+    'kind, channels_last',
+    [
+        ('stgcn++', False),
+        ('msg3d', False),
+        ('ctrgcn', False),
+        ('dgstgcn', False),
+        ('dgstgcn', True),
+        ('stride2', False),
+    ],
+)
 @pytest.mark.parametrize('train', [True, False])
 @pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
-def test_mstcn_fused_bottleneck_matches_branches(kind, train, dtype):
+def test_mstcn_fused_bottleneck_matches_branches(kind, channels_last, train, dtype):
+    """Also DG-TCN's joint-skeleton join and fusion (their own backward passes) on channels-last input, the layout
+    DG-STGCN runs in."""
     with torch.random.fork_rng():  # a fixed initialisation (the comparison holds for any)
         torch.manual_seed(0)
         unit = make_mstcn(kind, 12)
@@ -399,7 +413,25 @@ def test_mstcn_fused_bottleneck_matches_branches(kind, train, dtype):
     unit = unit.to(dtype).train(train)
     ref = RefMSTCN(copy.deepcopy(unit)).train(train)
     for seed in (0, 5):  # a second step: running statistics and num_batches_tracked keep agreeing
-        assert_same(unit, ref, inputs((3, 12, 10, 25), False, dtype, seed))
+        assert_same(unit, ref, inputs((3, 12, 10, 25), channels_last, dtype, seed))
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_dgmstcn_join_and_fusion_keep_the_layout_and_pass_gradcheck(channels_last):
+    """The joint-skeleton join and fusion of DG-TCN write their outputs and their input gradients in the input's
+    layout, and their hand-written backward passes agree with finite differences (float64)."""
+    x = inputs((2, 4, 3, 5), channels_last, torch.float64).requires_grad_()
+    coeff = torch.randn(5, dtype=torch.float64, generator=torch.Generator().manual_seed(3), requires_grad=True)
+    weight = torch.randn(4, 4, 1, 1, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
+
+    def unit(x, coeff):
+        return _FuseSkeleton.apply(F.conv2d(_JoinSkeleton.apply(x), weight), coeff)
+
+    assert torch.autograd.gradcheck(unit, (x, coeff))
+    y = unit(x, coeff)
+    y.backward(torch.ones_like(y))
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    assert y.is_contiguous(memory_format=fmt) and x.grad.is_contiguous(memory_format=fmt)
 
 
 @pytest.mark.parametrize('momentum', [0.1, None])
@@ -429,6 +461,13 @@ def plain_branch_outputs(self, x):
     return torch.cat([branch(x) for branch in self.branches], dim=1)
 
 
+def plain_dgmstcn_features(self, x):
+    """dgmstcn's joint-skeleton join and fusion as ``cat`` and slices (autograd's own backward)."""
+    V = x.shape[-1]
+    out = self.branch_outputs(torch.cat([x, x.mean(dim=-1, keepdim=True)], dim=-1))
+    return out[..., :V] + out[..., V:] * self.add_coeff[:V]
+
+
 def straightforward(model):
     """A deep copy of ``model`` whose unit_gcn / mstcn / dgmstcn units run the straightforward formulation."""
     model = copy.deepcopy(model)
@@ -445,6 +484,8 @@ def straightforward(model):
             m.forward = types.MethodType(ref_msgcn_forward, m)
         elif isinstance(m, mstcn):
             m.branch_outputs = types.MethodType(plain_branch_outputs, m)
+            if isinstance(m, dgmstcn):
+                m.features = types.MethodType(plain_dgmstcn_features, m)
     return model
 
 

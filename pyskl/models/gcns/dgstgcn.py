@@ -4,6 +4,7 @@ from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
+from torch.autograd.function import once_differentiable
 
 from .tcn import BranchCfg, mstcn
 from .utils import CfgType, build_act, build_norm, channels_last_grad, conv_bn, conv_bn_act, is_channels_last, is_relu
@@ -214,6 +215,66 @@ class dggcn(nn.Module):
         return y
 
 
+def _layout(x: torch.Tensor) -> torch.memory_format:
+    return torch.channels_last if is_channels_last(x) else torch.contiguous_format
+
+
+def _join_skeleton(x: torch.Tensor) -> torch.Tensor:
+    """``torch.cat([x, x.mean(-1, keepdim=True)], -1)``: ``(N, C, T, V) -> (N, C, T, V + 1)`` in ``x``'s memory
+    layout (``cat`` along V of channels-last tensors gives the plain layout)."""
+    n, c, t, v = x.shape
+    joined = torch.empty((n, c, t, v + 1), dtype=x.dtype, device=x.device, memory_format=_layout(x))
+    joined[..., :v] = x
+    joined[..., v:] = x.mean(dim=-1, keepdim=True)
+    return joined
+
+
+class _JoinSkeleton(torch.autograd.Function):
+    """:func:`_join_skeleton` whose backward is one kernel, ``grad[..., :V] + grad[..., V:] / V``, written in the
+    input's layout (autograd's own goes through two full-size copies, one per in-place slice write, and a
+    plain-layout mean gradient)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        ctx.layout = _layout(x)
+        return _join_skeleton(x)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        n, c, t, v1 = grad.shape
+        grad_x = torch.empty((n, c, t, v1 - 1), dtype=grad.dtype, device=grad.device, memory_format=ctx.layout)
+        return torch.add(grad[..., :-1], grad[..., -1:], alpha=1.0 / (v1 - 1), out=grad_x)
+
+
+class _FuseSkeleton(torch.autograd.Function):
+    """``out[..., :V] + out[..., V:] * coeff``: ``(N, C, T, V + 1), (V,) -> (N, C, T, V)`` in ``out``'s layout.
+    The backward writes the input gradient once, in ``out``'s layout (autograd's own scatters each slice's
+    gradient into a zero tensor of the plain layout, adds them and copies back), and keeps only the last joint,
+    ``out[..., V:]``, for the gradient of ``coeff``."""
+
+    @staticmethod
+    def forward(ctx, out: torch.Tensor, coeff: torch.Tensor) -> torch.Tensor:
+        last = out[..., -1:]
+        ctx.layout = _layout(out)
+        ctx.save_for_backward(last.clone(memory_format=torch.preserve_format), coeff)
+        return torch.addcmul(out[..., :-1], last, coeff)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad: torch.Tensor):
+        last, coeff = ctx.saved_tensors
+        n, c, t, v = grad.shape
+        grad_out = grad_coeff = None
+        if ctx.needs_input_grad[0]:
+            grad_out = torch.empty((n, c, t, v + 1), dtype=grad.dtype, device=grad.device, memory_format=ctx.layout)
+            grad_out[..., :v] = grad
+            torch.sum(grad * coeff.to(grad.dtype), dim=-1, keepdim=True, out=grad_out[..., v:])
+        if ctx.needs_input_grad[1]:
+            grad_coeff = (grad * last.to(grad.dtype)).sum(dim=(0, 1, 2)).to(coeff.dtype)
+        return grad_out, grad_coeff
+
+
 class dgmstcn(mstcn):
     """DG-TCN: :class:`mstcn` with dynamic joint-skeleton fusion, ``(N, C_in, T, V) -> (N, C_out, T', V)``.
 
@@ -248,14 +309,10 @@ class dgmstcn(mstcn):
         V = x.shape[-1]
         if V > self.num_joints:
             raise ValueError(f'dgmstcn: input has V={V} joints, add_coeff has only {self.num_joints}')
-        if is_channels_last(x):
-            # written straight into a channels-last (N, C_in, T, V + 1) tensor: cat along V gives the plain layout
-            n, c, t, _ = x.shape
-            joined = torch.empty((n, c, t, V + 1), dtype=x.dtype, device=x.device, memory_format=torch.channels_last)
-            joined[..., :V] = x
-            joined[..., V:] = x.mean(dim=-1, keepdim=True)
-            x = joined
-        else:
-            x = torch.cat([x, x.mean(dim=-1, keepdim=True)], dim=-1)  # (N, C_in, T, V + 1)
-        out = channels_last_grad(self.branch_outputs(x))  # the fusion's slices give plain-layout gradients
-        return out[..., :V] + out[..., V:] * self.add_coeff[:V]
+        coeff = self.add_coeff[:V]
+        if torch.is_grad_enabled() and not torch.jit.is_tracing():
+            # one kernel per direction instead of the slices' scatters into zero tensors and their layout copies
+            out = self.branch_outputs(_JoinSkeleton.apply(x))
+            return _FuseSkeleton.apply(out, coeff)
+        out = self.branch_outputs(_join_skeleton(x))
+        return torch.addcmul(out[..., :V], out[..., V:], coeff)
