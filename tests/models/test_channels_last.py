@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 
 from pyskl.models.gcns.tcn import TemporalConv2d
+from pyskl.models.gcns.utils import mean_keepdim
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_backbones import BACKBONES, build  # noqa: E402
@@ -33,6 +34,24 @@ TOL = 1e-9
 def close(a, b, scale=None):
     scale = max(float(b.abs().max()), 1.0) if scale is None else scale
     torch.testing.assert_close(a, b, rtol=TOL, atol=TOL * scale)
+
+
+@pytest.mark.parametrize('dim', [-2, -1, 2, 3, 1])
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_mean_keepdim_equals_mean_and_keeps_the_layout(dim, channels_last):
+    """``mean_keepdim`` is ``x.mean(dim, keepdim=True)`` (values and input gradient, float64) whose output has the
+    input's layout: a channels-last input gives a channels-last output (``Tensor.mean`` gives a plain one)."""
+    x = torch.randn(3, 5, 7, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    x = x.contiguous(memory_format=fmt).requires_grad_()
+    ref = x.detach().clone().requires_grad_()
+    y, y_ref = mean_keepdim(x, dim), ref.mean(dim, keepdim=True)
+    close(y, y_ref)
+    g = torch.randn(y.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    y.backward(g)
+    y_ref.backward(g)
+    close(x.grad, ref.grad)
+    assert y.is_contiguous(memory_format=fmt)
 
 
 @pytest.mark.parametrize('stride', [(2, 1), (3, 1), (2, 2)])

@@ -7,7 +7,17 @@ import torch.nn as nn
 from torch.autograd.function import once_differentiable
 
 from .tcn import BranchCfg, mstcn
-from .utils import CfgType, build_act, build_norm, channels_last_grad, conv_bn, conv_bn_act, is_channels_last, is_relu
+from .utils import (
+    CfgType,
+    build_act,
+    build_norm,
+    channels_last_grad,
+    conv_bn,
+    conv_bn_act,
+    is_channels_last,
+    is_relu,
+    mean_keepdim,
+)
 
 _GRAPH_ACTS = ('tanh', 'relu', 'sigmoid', 'softmax')
 
@@ -181,7 +191,8 @@ class dggcn(nn.Module):
             # conv(mean_t(x)) == mean_t(conv(x)) for a 1x1 conv: pooling first computes the same values from one
             # frame instead of T (ProtoGCN's pool_first=False convolves every frame, kept for operation counts)
             conv_all = self.pool_time and not self.pool_first and self.reference_formulation
-            src = x.mean(dim=-2, keepdim=True) if self.pool_time and not conv_all else x
+            # (the small pooled tensor in the plain layout, as x.mean gives it: the affinities below are built in it)
+            src = mean_keepdim(x, -2).contiguous() if self.pool_time and not conv_all else x
             x1, x2 = self.conv1(src), self.conv2(src)
             if conv_all:
                 x1, x2 = x1.mean(dim=-2, keepdim=True), x2.mean(dim=-2, keepdim=True)
@@ -225,7 +236,7 @@ def _join_skeleton(x: torch.Tensor) -> torch.Tensor:
     n, c, t, v = x.shape
     joined = torch.empty((n, c, t, v + 1), dtype=x.dtype, device=x.device, memory_format=_layout(x))
     joined[..., :v] = x
-    joined[..., v:] = x.mean(dim=-1, keepdim=True)
+    joined[..., v:] = mean_keepdim(x, -1)
     return joined
 
 
