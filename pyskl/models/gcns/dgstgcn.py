@@ -17,6 +17,7 @@ from .utils import (
     is_channels_last,
     is_relu,
     mean_keepdim,
+    memory_format_of,
 )
 
 _GRAPH_ACTS = ('tanh', 'relu', 'sigmoid', 'softmax')
@@ -226,15 +227,11 @@ class dggcn(nn.Module):
         return y
 
 
-def _layout(x: torch.Tensor) -> torch.memory_format:
-    return torch.channels_last if is_channels_last(x) else torch.contiguous_format
-
-
 def _join_skeleton(x: torch.Tensor) -> torch.Tensor:
     """``torch.cat([x, x.mean(-1, keepdim=True)], -1)``: ``(N, C, T, V) -> (N, C, T, V + 1)`` in ``x``'s memory
     layout (``cat`` along V of channels-last tensors gives the plain layout)."""
     n, c, t, v = x.shape
-    joined = torch.empty((n, c, t, v + 1), dtype=x.dtype, device=x.device, memory_format=_layout(x))
+    joined = torch.empty((n, c, t, v + 1), dtype=x.dtype, device=x.device, memory_format=memory_format_of(x))
     joined[..., :v] = x
     joined[..., v:] = mean_keepdim(x, -1)
     return joined
@@ -247,7 +244,7 @@ class _JoinSkeleton(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: torch.Tensor) -> torch.Tensor:
-        ctx.layout = _layout(x)
+        ctx.layout = memory_format_of(x)
         return _join_skeleton(x)
 
     @staticmethod
@@ -258,18 +255,22 @@ class _JoinSkeleton(torch.autograd.Function):
         return torch.add(grad[..., :-1], grad[..., -1:], alpha=1.0 / (v1 - 1), out=grad_x)
 
 
+def _fuse_skeleton(out: torch.Tensor, coeff: torch.Tensor) -> torch.Tensor:
+    """``out[..., :V] + out[..., V:] * coeff``: ``(N, C, T, V + 1), (V,) -> (N, C, T, V)`` in ``out``'s layout (one
+    ``addcmul``)."""
+    return torch.addcmul(out[..., :-1], out[..., -1:], coeff)
+
+
 class _FuseSkeleton(torch.autograd.Function):
-    """``out[..., :V] + out[..., V:] * coeff``: ``(N, C, T, V + 1), (V,) -> (N, C, T, V)`` in ``out``'s layout.
-    The backward writes the input gradient once, in ``out``'s layout (autograd's own scatters each slice's
-    gradient into a zero tensor of the plain layout, adds them and copies back), and keeps only the last joint,
-    ``out[..., V:]``, for the gradient of ``coeff``."""
+    """:func:`_fuse_skeleton` whose backward writes the input gradient once, in ``out``'s layout (autograd's own
+    scatters each slice's gradient into a zero tensor of the plain layout, adds them and copies back), and keeps
+    only the last joint, ``out[..., V:]``, for the gradient of ``coeff``."""
 
     @staticmethod
     def forward(ctx, out: torch.Tensor, coeff: torch.Tensor) -> torch.Tensor:
-        last = out[..., -1:]
-        ctx.layout = _layout(out)
-        ctx.save_for_backward(last.clone(memory_format=torch.preserve_format), coeff)
-        return torch.addcmul(out[..., :-1], last, coeff)
+        ctx.layout = memory_format_of(out)
+        ctx.save_for_backward(out[..., -1:].clone(memory_format=torch.preserve_format), coeff)
+        return _fuse_skeleton(out, coeff)
 
     @staticmethod
     @once_differentiable
@@ -325,5 +326,4 @@ class dgmstcn(mstcn):
             # one kernel per direction instead of the slices' scatters into zero tensors and their layout copies
             out = self.branch_outputs(_JoinSkeleton.apply(x))
             return _FuseSkeleton.apply(out, coeff)
-        out = self.branch_outputs(_join_skeleton(x))
-        return torch.addcmul(out[..., :V], out[..., V:], coeff)
+        return _fuse_skeleton(self.branch_outputs(_join_skeleton(x)), coeff)

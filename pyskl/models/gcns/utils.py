@@ -40,6 +40,12 @@ def is_channels_last(x: torch.Tensor) -> bool:
     return x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
 
 
+def memory_format_of(x: torch.Tensor) -> torch.memory_format:
+    """The memory format that reproduces ``x``'s layout: ``torch.channels_last`` for a channels-last tensor (see
+    :func:`is_channels_last`), else ``torch.contiguous_format``."""
+    return torch.channels_last if is_channels_last(x) else torch.contiguous_format
+
+
 def _channels_last(grad: torch.Tensor) -> torch.Tensor:
     return grad.contiguous(memory_format=torch.channels_last)
 
@@ -161,7 +167,7 @@ def _fusable_geometry(conv: nn.Conv2d, x: torch.Tensor, residual: Optional[torch
         return False
     if conv.kernel_size == (1, 1) and conv.stride != (1, 1):
         return False
-    fmt = torch.channels_last if is_channels_last(x) else torch.contiguous_format
+    fmt = memory_format_of(x)
     if not x.is_contiguous(memory_format=fmt):
         return False
     return residual is None or (
